@@ -1,0 +1,119 @@
+"""The command line: one-line errors with the right exit status, and check-config against a live sandbox."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from click.testing import CliRunner
+
+from wikibot.cli import cli
+
+
+def run_wikibot(*args: str, cwd: Path | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """Run the real entry point in a subprocess, as a user would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIKIBOT_")}
+    return subprocess.run([sys.executable, "-m", "wikibot", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env=env)
+
+
+def write_config(tmp_path: Path, sandbox, token: str | None = None) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"""
+confluence:
+  url: {sandbox.wiki_url}
+  username: {sandbox.user}
+  token: {token or sandbox.token}
+  space: INC
+  parent_page: Post-mortems
+jira:
+  url: {sandbox.url}
+  username: {sandbox.user}
+  token: {token or sandbox.token}
+  project: OPS
+webhook: {{secret: hook-secret-value}}
+""")
+    return path
+
+
+def test_bad_config_prints_one_line_naming_the_key_and_exits_2(tmp_path):
+    (tmp_path / "config.yaml").write_text("confluence: {space: INC, parent_page: P}\njira: {}\n")
+    result = run_wikibot("check-config", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "wikibot: config.yaml: jira.project: field required\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_missing_named_config_file_is_a_one_line_error(tmp_path):
+    result = run_wikibot("--config", str(tmp_path / "nope.yaml"), "check-config")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("nope.yaml: config file not found")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_config_prints_space_parent_project_and_issue_types_without_secrets(tmp_path, sandbox):
+    result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox)), "check-config"])
+    assert result.exit_code == 0, result.output
+    assert "space: INC" in result.output
+    assert "parent page: Post-mortems" in result.output
+    assert "project: OPS" in result.output
+    assert "issue types: " in result.output and "Task" in result.output and "Bug" in result.output
+    assert sandbox.token not in result.output
+    assert "hook-secret-value" not in result.output
+
+
+def test_check_config_with_a_wrong_token_reports_401_and_exits_3(tmp_path, sandbox):
+    result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox, token="wrong")), "check-config"])
+    assert result.exit_code == 3
+    assert "rejected the credentials (401)" in result.output
+    assert "wrong" not in result.output.replace("rejected", "")
+
+
+def test_check_config_on_the_sandbox_defaults_says_how_to_start_the_sandbox(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\nsandbox: {{port: {free_port()}}}\n")
+    result = run_wikibot("--config", str(config), "check-config")
+    assert result.returncode == 3
+    assert "wikibot sandbox" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sandbox_command_serves_both_products_until_interrupted():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIKIBOT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "wikibot", "sandbox", "--port", "0", "--examples"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", first)
+        assert match, first
+        base = match.group(0)
+        auth = ("wikibot@example.com", "sandbox-token")
+        assert requests.get(f"{base}/wiki/rest/api/space/INC", auth=auth, timeout=5).json()["key"] == "INC"
+        assert requests.get(f"{base}/rest/api/2/project/OPS", auth=auth, timeout=5).json()["key"] == "OPS"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
+
+
+def test_sandbox_on_a_taken_port_is_a_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_wikibot("sandbox", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"wikibot: cannot listen on 127.0.0.1:{port}")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,127 @@
+"""config.yaml: resolution order, env expansion, validation errors as one line naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wikibot.config import (
+    SANDBOX_TOKEN,
+    SANDBOX_USER,
+    load_config,
+    parse_config_text,
+)
+from wikibot.errors import ConfigError
+
+MINIMAL = """
+confluence: {space: INC, parent_page: Post-mortems}
+jira: {project: OPS}
+"""
+
+REAL_SITE = """
+confluence:
+  url: https://acme.atlassian.net/wiki/
+  username: bot@acme.com
+  token: ${TOKEN}
+  space: ENG
+  parent_page: "12345"
+jira:
+  url: https://acme.atlassian.net
+  username: bot@acme.com
+  token: ${TOKEN}
+  project: OPS
+webhook: {secret: "${HOOK:-fallback-secret}"}
+"""
+
+
+def error_of(text: str, environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config_text(text, environ=environ or {})
+    return str(info.value)
+
+
+def test_shipped_config_yaml_is_valid_and_targets_the_sandbox():
+    config = load_config(str(Path(__file__).parent.parent / "config.yaml"), environ={})
+    assert config.uses_sandbox
+    assert config.confluence_endpoint() == ("http://127.0.0.1:8990/wiki", SANDBOX_USER, SANDBOX_TOKEN)
+    assert config.jira_endpoint() == ("http://127.0.0.1:8990", SANDBOX_USER, SANDBOX_TOKEN)
+    assert config.confluence.space == "INC" and config.jira.project == "OPS"
+
+
+def test_missing_required_key_names_the_key():
+    assert error_of("confluence: {space: INC, parent_page: P}\njira: {}") == "config.yaml: jira.project: field required"
+
+
+def test_unknown_key_in_a_nested_section_is_reported_as_unknown_not_missing():
+    assert error_of(MINIMAL + "server: {prot: 80}") == "config.yaml: server.prot: unknown key"
+
+
+def test_wrong_type_names_the_key_and_the_problem():
+    message = error_of(MINIMAL + "server: {port: lots}")
+    assert message.startswith("config.yaml: server.port: ")
+    assert "\n" not in message
+
+
+def test_url_without_credentials_is_refused_naming_the_missing_key():
+    text = "confluence: {url: 'https://a.atlassian.net/wiki', username: u, space: X, parent_page: P}\njira: {project: O}"
+    assert error_of(text) == "config.yaml: confluence.token: required when url is set"
+
+
+def test_non_http_url_is_refused():
+    text = "confluence: {url: 'ftp://x', space: X, parent_page: P}\njira: {project: O}"
+    assert error_of(text) == "config.yaml: confluence.url: must be an http(s) URL"
+
+
+def test_env_references_are_expanded_and_secrets_stay_secret():
+    config = parse_config_text(REAL_SITE, environ={"TOKEN": "s3cr3t"})
+    assert config.confluence.url == "https://acme.atlassian.net/wiki"
+    assert config.confluence_endpoint() == ("https://acme.atlassian.net/wiki", "bot@acme.com", "s3cr3t")
+    assert config.webhook.secret is not None and config.webhook.secret.get_secret_value() == "fallback-secret"
+    assert "s3cr3t" not in repr(config)
+    assert sorted(config.secrets()) == ["fallback-secret", "s3cr3t", "s3cr3t"]
+
+
+def test_unset_env_reference_without_default_names_key_and_variable():
+    assert error_of(REAL_SITE) == "config.yaml: confluence.token: environment variable TOKEN is not set"
+
+
+def test_double_dollar_is_a_literal_dollar():
+    config = parse_config_text(MINIMAL + "webhook: {secret: 'a$$b'}", environ={})
+    assert config.webhook.secret.get_secret_value() == "a$b"
+
+
+def test_invalid_yaml_is_one_line_with_the_line_number():
+    message = error_of("confluence: [\n  x: 1\n")
+    assert message.startswith("config.yaml: line ")
+    assert "\n" not in message
+
+
+def test_top_level_must_be_a_mapping():
+    assert error_of("- a\n- b") == "config.yaml: the top level must be a mapping of sections"
+
+
+def test_explicit_path_wins_over_environment(tmp_path):
+    chosen = tmp_path / "chosen.yaml"
+    chosen.write_text(MINIMAL.replace("OPS", "CHOSEN"))
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL)
+    assert load_config(str(chosen), environ={"WIKIBOT_CONFIG": str(other)}).jira.project == "CHOSEN"
+
+
+def test_environment_variable_names_the_file(tmp_path):
+    path = tmp_path / "env.yaml"
+    path.write_text(MINIMAL.replace("OPS", "FROMENV"))
+    assert load_config(None, environ={"WIKIBOT_CONFIG": str(path)}).jira.project == "FROMENV"
+
+
+def test_named_file_that_does_not_exist_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(str(tmp_path / "missing.yaml"), environ={})
+
+
+def test_no_file_at_all_means_the_embedded_sandbox(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, environ={})
+    assert config.uses_sandbox
+    assert (config.confluence.space, config.confluence.parent_page, config.jira.project) == ("INC", "Post-mortems", "OPS")

@@ -1,0 +1,52 @@
+"""Each product's own error JSON, so the client library's error mapping runs as in production."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from http import HTTPStatus
+
+from flask import Response
+
+JIRA_JSON = "application/json;charset=UTF-8"
+
+
+def confluence_error(status: int, message: str) -> Response:
+    """Confluence REST v1's error body: ``statusCode``, ``data``, ``message``, ``reason``."""
+    body = {
+        "statusCode": status,
+        "data": {"authorized": status not in (401, 403), "valid": status != 400, "errors": [],
+                 "successful": False},
+        "message": message,
+        "reason": HTTPStatus(status).phrase,
+    }
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def jira_error(status: int, messages: Iterable[str] = (), errors: dict[str, str] | None = None) -> Response:
+    """Jira's error body: ``{"errorMessages": [...], "errors": {field: message}}``."""
+    body = {"errorMessages": list(messages), "errors": errors or {}}
+    return Response(json.dumps(body), status=status, content_type=JIRA_JSON)
+
+
+def jira_json(payload: object, status: int = 200) -> Response:
+    """A Jira success body, with the content type Jira really sends."""
+    return Response(json.dumps(payload), status=status, content_type=JIRA_JSON)
+
+
+def product_for(path: str) -> str | None:
+    """Which emulated product a request path belongs to (None for the sandbox's own routes)."""
+    if path.startswith(("/rest/api/2/", "/rest/api/3/", "/rest/api/latest/issue")):
+        return "jira"
+    if path.startswith(("/wiki/rest/api", "/rest/api")):
+        return "confluence"
+    return None
+
+
+def product_error(path: str, status: int, message: str) -> Response:
+    """The right product's error body for ``path``; plain JSON for the sandbox's own routes."""
+    if product_for(path) == "jira":
+        return jira_error(status, [message])
+    if product_for(path) == "confluence":
+        return confluence_error(status, message)
+    return Response(json.dumps({"error": message}), status=status, mimetype="application/json")

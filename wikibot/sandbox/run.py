@@ -1,0 +1,49 @@
+"""``wikibot sandbox``: serve the emulator in the foreground until interrupted."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+
+from wikibot.errors import InputError
+from wikibot.sandbox.app import DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
+from wikibot.sandbox.server import SandboxServer
+from wikibot.sandbox.store import SandboxStore
+
+
+def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token: str | None,
+                examples: bool, echo: Callable[[str], None]) -> None:
+    """Start the sandbox and block; a taken port or unusable database is a one-line error."""
+    user, token = user or DEFAULT_USER, token or DEFAULT_TOKEN
+    try:
+        store = SandboxStore(db or ":memory:")
+    except Exception as exc:  # sqlite3 raises several types for an unusable file
+        raise InputError(f"--db {db}: cannot open the sandbox database: {exc}") from None
+    app = create_sandbox_app(store, user=user, token=token, examples=examples)
+    try:
+        server = SandboxServer(app, host=host, port=port, quiet=False)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    if not _is_loopback(host):
+        echo(f"warning: the sandbox is listening on {host}, not loopback; it is a test tool with a shared token")
+    echo(f"wikibot sandbox on {server.url}")
+    echo(f"  Confluence REST: {server.url}/wiki/rest/api   (browse: {server.url}/wiki/)")
+    echo(f"  Jira REST:       {server.url}/rest/api/2")
+    echo(f"  credentials:     {user} / {token}")
+    echo(f"  state:           {db or 'in memory (use --db FILE to keep it)'}")
+    echo("Press Ctrl-C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        echo("stopped")
+    finally:
+        store.close()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
