@@ -71,6 +71,7 @@ def create_sandbox_app(
     app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user)
 
     app.before_request(_before_product_request)
+    app.after_request(_after_product_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
@@ -110,6 +111,8 @@ def _before_product_request() -> Response | None:
     if fault is not None:
         if fault.kind == "stall":
             time.sleep(fault.stall_ms / 1000)
+        elif fault.kind == "drop" and fault.after:
+            g.drop_after = True
         elif fault.kind == "drop":
             return _drop_connection()
         else:
@@ -118,6 +121,12 @@ def _before_product_request() -> Response | None:
                 response.headers["Retry-After"] = str(fault.retry_after)
             return response
     return _authenticate(st)
+
+
+def _after_product_request(response: Response) -> Response:
+    if g.get("drop_after"):
+        return _drop_connection()
+    return response
 
 
 def _authenticate(st: SandboxState) -> Response | None:

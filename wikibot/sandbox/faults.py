@@ -29,6 +29,7 @@ class FaultRule:
     retry_after: int | None = None
     stall_ms: int = 0
     probability: float = 1.0
+    after: bool = False  # drop only: handle the request first, then drop (a lost response)
 
     def matches(self, method: str, path: str) -> bool:
         return path.startswith(self.path_prefix) and (self.method is None or self.method == method)
@@ -52,13 +53,14 @@ class Faults:
         ``{"latency_ms": 50}`` sets the fixed latency; ``{"status": 503, "count": 3,
         "path_prefix": "/rest/api/2/issue", "retry_after": 1}`` answers the next matching
         requests with that status; ``{"drop": true}`` closes the connection unanswered;
-        ``{"stall_ms": 2000}`` delays matching requests. ``count: null`` keeps a rule armed until
+        ``{"stall_ms": 2000}`` delays matching requests; ``{"drop": true, "after": true}`` handles
+        the request (its writes happen) and then drops the connection: a lost response. ``count: null`` keeps a rule armed until
         cleared, ``probability`` (0..1) fires it at random, ``seed`` makes that reproducible.
         """
         if not isinstance(spec, dict):
             raise FaultSpecError("fault spec must be a JSON object")
         known = {"latency_ms", "status", "drop", "stall_ms", "count", "path_prefix", "method",
-                 "retry_after", "probability", "seed"}
+                 "retry_after", "probability", "seed", "after"}
         unknown = sorted(set(spec) - known)
         if unknown:
             raise FaultSpecError(f"unknown fault keys: {', '.join(unknown)}")
@@ -94,6 +96,7 @@ class Faults:
                 if spec["drop"] is not True:
                     raise FaultSpecError("drop must be true")
                 rule.kind = "drop"
+                rule.after = spec.get("after", False) is True
             else:
                 rule.kind = "stall"
                 rule.stall_ms = _int(spec, "stall_ms", minimum=1)
