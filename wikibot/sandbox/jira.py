@@ -1,0 +1,187 @@
+"""Emulated Jira Cloud REST: issue create/bulk/get/edit/delete and workflow transitions.
+
+This module owns the sandbox's Jira interface (``SCHEMA``, ``seed``, ``register``) and the issue
+routes; search, issue sub-resources (remote links, properties, comments), directory/metadata
+routes and the HTML browse page live in sibling ``jira_*`` modules on the same blueprint.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+
+from wikibot.sandbox import jira_browse, jira_meta, jira_search, jira_store, jira_subresources
+from wikibot.sandbox import jira_catalog as catalog
+from wikibot.sandbox.errors import jira_json
+from wikibot.sandbox.jira_fields import IssueInput, parse_create, parse_edit
+from wikibot.sandbox.jira_http import (
+    JiraError,
+    base_url,
+    caller,
+    issue_id_or_404,
+    json_object,
+    no_content,
+    register_errors,
+    sandbox_store,
+)
+from wikibot.sandbox.jira_render import render_issues, renderer_for, select_fields
+from wikibot.sandbox.store import SandboxStore
+
+SCHEMA = jira_store.SCHEMA
+MAX_BULK = 50
+ISSUE = "/rest/api/2/issue/<id_or_key>"
+
+
+def seed(store: SandboxStore) -> None:
+    """Project OPS with no issues; issue types, priorities and statuses are fixed (``jira_catalog``)."""
+    jira_store.seed(store)
+
+
+def register(app: Flask) -> None:
+    bp = Blueprint("jira", __name__)
+    register_errors(bp)
+    bp.add_url_rule("/rest/api/2/issue", view_func=create_issue, methods=["POST"])
+    bp.add_url_rule("/rest/api/2/issue/bulk", view_func=create_issues, methods=["POST"])
+    bp.add_url_rule(ISSUE, view_func=get_issue, methods=["GET"])
+    bp.add_url_rule(ISSUE, view_func=edit_issue, methods=["PUT"])
+    bp.add_url_rule(ISSUE, view_func=delete_issue, methods=["DELETE"])
+    bp.add_url_rule(ISSUE + "/transitions", view_func=get_transitions, methods=["GET"])
+    bp.add_url_rule(ISSUE + "/transitions", view_func=do_transition, methods=["POST"])
+    for module in (jira_search, jira_subresources, jira_meta, jira_browse):
+        module.register(bp)
+    app.register_blueprint(bp)
+
+
+# -- create --------------------------------------------------------------------------------------
+def create_issue() -> Response:
+    body = json_object()
+    store = sandbox_store()
+    with store.tx() as conn:
+        created = _create_one(conn, store, body)
+    return jira_json(created, 201)
+
+
+def create_issues() -> Response:
+    """Bulk create: each element succeeds or fails on its own; any failure makes the answer a 400."""
+    body = json_object()
+    updates = body.get("issueUpdates")
+    if not isinstance(updates, list):
+        raise JiraError(400, ["'issueUpdates' must be a list of issue bodies."])
+    if len(updates) > MAX_BULK:
+        raise JiraError(400, [f"Bulk create is limited to {MAX_BULK} issues per request; got {len(updates)}."])
+    store = sandbox_store()
+    issues, errors = [], []
+    with store.tx() as conn:
+        for index, element in enumerate(updates):
+            try:
+                issues.append(_create_one(conn, store, element))
+            except JiraError as exc:
+                errors.append({"status": exc.status, "failedElementNumber": index,
+                               "elementErrors": {"errorMessages": exc.messages, "errors": exc.errors}})
+    return jira_json({"issues": issues, "errors": errors}, 400 if errors else 201)
+
+
+def _create_one(conn: sqlite3.Connection, store: SandboxStore, body: Any) -> dict[str, str]:
+    users = jira_store.users(conn)
+    parsed = parse_create(body, lambda ref: _project_id(conn, ref), users.__contains__, caller())
+    issue_id, key = jira_store.insert_issue(conn, store, parsed.project_id or "", parsed.columns,
+                                            parsed.labels or [], store.now())
+    _store_properties(conn, issue_id, parsed)
+    return {"id": str(issue_id), "key": key, "self": f"{base_url()}/rest/api/2/issue/{issue_id}"}
+
+
+def _project_id(conn: sqlite3.Connection, ref: Any) -> str | None:
+    if not isinstance(ref, dict):
+        return None
+    for field in ("id", "key"):
+        if isinstance(ref.get(field), (str, int)) and str(ref[field]):
+            row = jira_store.find_project(conn, str(ref[field]))
+            return row["id"] if row else None
+    return None
+
+
+def _store_properties(conn: sqlite3.Connection, issue_id: int, parsed: IssueInput) -> None:
+    for key, value_json in parsed.properties:
+        jira_store.set_property(conn, issue_id, key, value_json)
+
+
+# -- read, edit, delete --------------------------------------------------------------------------
+def get_issue(id_or_key: str) -> Response:
+    """``fields`` (default ``*all``), ``expand`` and ``properties`` are honoured; ``updateHistory`` ignored."""
+    with sandbox_store().read() as conn:
+        return jira_json(_render_one(conn, id_or_key, request.args.get("fields")))
+
+
+def _render_one(conn: sqlite3.Connection, id_or_key: str, fields: str | None) -> dict[str, Any]:
+    issue_id = issue_id_or_404(conn, id_or_key)
+    names = select_fields(fields, "*all")
+    expand = (request.args.get("expand") or "").split(",")
+    return render_issues(conn, renderer_for(conn, base_url(), 2), jira_store.load_records(conn, [issue_id]),
+                         names, expand, request.args.get("properties"))[0]
+
+
+def edit_issue(id_or_key: str) -> Response:
+    """Edit via ``fields`` and/or ``update`` verbs → 204 (200 with the issue if ``returnIssue=true``).
+
+    ``notifyUsers`` may come as a query parameter (Jira's API) or as a top-level body key (what
+    atlassian-python-api 5.0.5's ``issue_update`` sends); both are accepted and ignored.
+    """
+    body = json_object()
+    store = sandbox_store()
+    with store.tx() as conn:
+        issue_id = issue_id_or_404(conn, id_or_key)
+        _apply_edit(conn, issue_id, body, {})
+        if request.args.get("returnIssue", "").lower() == "true":
+            return jira_json(_render_one(conn, str(issue_id), "*all"))
+    return no_content()
+
+
+def _apply_edit(conn: sqlite3.Connection, issue_id: int, body: dict[str, Any], extra: dict[str, Any]) -> None:
+    record = jira_store.load_records(conn, [issue_id])[0]
+    parsed = parse_edit(body, sorted(record.labels), jira_store.users(conn).__contains__)
+    jira_store.update_issue(conn, issue_id, {**parsed.columns, **extra}, sandbox_store().now())
+    if parsed.labels is not None:
+        jira_store.replace_labels(conn, issue_id, parsed.labels)
+    _store_properties(conn, issue_id, parsed)
+
+
+def delete_issue(id_or_key: str) -> Response:
+    with sandbox_store().tx() as conn:
+        jira_store.delete_issue(conn, issue_id_or_404(conn, id_or_key))
+    return no_content()
+
+
+# -- transitions ---------------------------------------------------------------------------------
+def _available(conn: sqlite3.Connection, issue_id: int) -> list[catalog.Status]:
+    """Jira Cloud's simplified workflow: a global transition into every status but the current one."""
+    current = jira_store.load_records(conn, [issue_id])[0].status
+    return [status for status in catalog.STATUSES if status.name != current]
+
+
+def get_transitions(id_or_key: str) -> Response:
+    wanted = request.args.get("transitionId")
+    with sandbox_store().read() as conn:
+        available = _available(conn, issue_id_or_404(conn, id_or_key))
+    transitions = [catalog.transition_json(base_url(), s) for s in available
+                   if wanted is None or s.transition_id == wanted]
+    return jira_json({"expand": "transitions", "transitions": transitions})
+
+
+def do_transition(id_or_key: str) -> Response:
+    """Move the issue; ``{"transition": {"id": 31}}`` with the id as number or string, plus optional
+    ``fields``/``update`` applied like an edit. Entering Done resolves, leaving Done unresolves."""
+    body = json_object()
+    transition = body.get("transition")
+    transition_id = transition.get("id") if isinstance(transition, dict) else None
+    store = sandbox_store()
+    with store.tx() as conn:
+        issue_id = issue_id_or_404(conn, id_or_key)
+        if transition_id is None or isinstance(transition_id, bool) or not isinstance(transition_id, (str, int)):
+            raise JiraError(400, ["Missing 'transition' identifier"])
+        target = next((s for s in _available(conn, issue_id) if s.transition_id == str(transition_id)), None)
+        if target is None:
+            raise JiraError(400, [f"Transition id '{transition_id}' is not valid for this issue."])
+        _apply_edit(conn, issue_id, body, jira_store.status_columns(target, store.now()))
+    return no_content()

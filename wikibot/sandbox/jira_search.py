@@ -1,0 +1,177 @@
+"""JQL search endpoints: Cloud's enhanced search (token paging) and the legacy offset search.
+
+``GET|POST /rest/api/{2,3}/search/jql`` is what atlassian-python-api uses with ``cloud=True``:
+no ``total``, an opaque ``nextPageToken`` and ``isLast``. The token encodes the offset plus a hash
+of the JQL, so a token replayed with a different query is rejected as Jira rejects it. Paging is by
+offset over a fresh evaluation, so concurrent writes can shift pages (Jira's own cursor is also
+not a snapshot). ``/rest/api/2/search`` (``startAt``/``total``) is kept for DC-style callers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from wikibot.sandbox import jira_catalog as catalog
+from wikibot.sandbox import jira_store
+from wikibot.sandbox.errors import jira_json
+from wikibot.sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store
+from wikibot.sandbox.jira_render import render_issues, renderer_for, select_fields
+from wikibot.sandbox.jql import JQLError, Query, parse
+from wikibot.sandbox.jql_eval import IssueRecord, SearchContext, search
+
+DEFAULT_MAX_RESULTS = 50
+MAX_RESULTS_CAP = 100
+UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+BAD_TOKEN = "The nextPageToken is invalid, expired, or does not belong to this query."
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search's parameters, whether they came as a query string (GET) or a JSON body (POST)."""
+
+    jql: str
+    max_results: int
+    fields: str | Sequence[str] | None
+    expand: tuple[str, ...]
+    properties: str | Sequence[str] | None
+    next_page_token: str | None
+    start_at: int
+
+
+def register(bp: Blueprint) -> None:
+    for version in (2, 3):
+        bp.add_url_rule(f"/rest/api/{version}/search/jql", endpoint=f"enhanced_search_v{version}",
+                        view_func=enhanced_search, methods=["GET", "POST"], defaults={"version": version})
+        bp.add_url_rule(f"/rest/api/{version}/search", endpoint=f"legacy_search_v{version}",
+                        view_func=legacy_search, methods=["GET", "POST"], defaults={"version": version})
+        bp.add_url_rule(f"/rest/api/{version}/search/approximate-count", endpoint=f"approximate_count_v{version}",
+                        view_func=approximate_count, methods=["POST"])
+
+
+def enhanced_search(version: int) -> Response:
+    """Token-paged search; without ``fields`` each issue is just ``{"id": ...}``, as in Jira Cloud."""
+    params = _search_request()
+    query = _parse(params.jql)
+    if query.where is None:
+        raise JiraError(400, [UNBOUNDED])
+    offset = _decode_token(params.next_page_token, params.jql) if params.next_page_token else 0
+    limit = min(max(params.max_results, 1), MAX_RESULTS_CAP)
+    with sandbox_store().read() as conn:
+        matched = _evaluate(conn, query)
+        page = matched[offset:offset + limit]
+        if params.fields is None:
+            issues: list[dict[str, Any]] = [{"id": str(r.id)} for r in page]
+        else:
+            issues = render_issues(conn, renderer_for(conn, base_url(), version), page,
+                                   select_fields(params.fields, "*navigable"), params.expand, params.properties)
+    body: dict[str, Any] = {"issues": issues}
+    if offset + len(page) < len(matched):
+        body["nextPageToken"] = _encode_token(offset + len(page), params.jql)
+    body["isLast"] = "nextPageToken" not in body
+    return jira_json(body)
+
+
+def legacy_search(version: int) -> Response:
+    """Offset search with ``startAt``/``maxResults``/``total`` (retired on Cloud, still on DC)."""
+    params = _search_request()
+    query = _parse(params.jql)
+    limit = min(max(params.max_results, 0), MAX_RESULTS_CAP)
+    with sandbox_store().read() as conn:
+        matched = _evaluate(conn, query)
+        page = matched[params.start_at:params.start_at + limit]
+        issues = render_issues(conn, renderer_for(conn, base_url(), version), page,
+                               select_fields(params.fields, "*navigable"), params.expand, params.properties)
+    return jira_json({"expand": "schema,names", "startAt": params.start_at, "maxResults": limit,
+                      "total": len(matched), "issues": issues})
+
+
+def approximate_count() -> Response:
+    body = json_object()
+    jql = body.get("jql")
+    query = _parse(jql if isinstance(jql, str) else "")
+    if query.where is None:
+        raise JiraError(400, [UNBOUNDED])
+    with sandbox_store().read() as conn:
+        return jira_json({"count": len(_evaluate(conn, query))})
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _search_request() -> SearchRequest:
+    if request.method == "POST":
+        body = json_object()
+        source: dict[str, Any] = body
+    else:
+        source = request.args.to_dict()
+    expand = source.get("expand") or ""
+    expand_items = expand.split(",") if isinstance(expand, str) else [str(e) for e in expand]
+    jql = source.get("jql") or ""
+    if not isinstance(jql, str):
+        raise JiraError(400, ["'jql' must be a string."])
+    token = source.get("nextPageToken")
+    return SearchRequest(
+        jql=jql, max_results=_number(source.get("maxResults"), DEFAULT_MAX_RESULTS, "maxResults"),
+        fields=source.get("fields"), expand=tuple(e.strip() for e in expand_items if e.strip()),
+        properties=source.get("properties"), next_page_token=str(token) if token else None,
+        start_at=max(_number(source.get("startAt"), 0, "startAt"), 0))
+
+
+def _number(value: Any, default: int, name: str) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise JiraError(400, [f"The '{name}' parameter must be a number, not '{value}'."]) from None
+
+
+def _parse(jql: str) -> Query:
+    try:
+        return parse(jql)
+    except JQLError as exc:
+        raise JiraError(400, [str(exc)]) from None
+
+
+def _evaluate(conn: sqlite3.Connection, query: Query) -> list[IssueRecord]:
+    users = jira_store.users(conn)
+    vocabulary: dict[str, dict[str, str | None]] = {
+        **catalog.vocabulary(),
+        "project": {alias.lower(): row["key"] for row in jira_store.projects(conn)
+                    for alias in (row["key"], row["id"], row["name"])},
+        "user": {account_id.lower(): account_id for account_id in users},
+    }
+    ctx = SearchContext(now=sandbox_store().now(), current_user=caller(), vocabulary=vocabulary,
+                        ranks=catalog.ranks(),
+                        user_names={a: row["display_name"] for a, row in users.items()})
+    try:
+        return search(query, jira_store.all_records(sandbox_store()), ctx)
+    except JQLError as exc:
+        raise JiraError(400, [str(exc)]) from None
+
+
+def _digest(jql: str) -> str:
+    return hashlib.sha256(jql.encode()).hexdigest()[:16]
+
+
+def _encode_token(offset: int, jql: str) -> str:
+    raw = json.dumps({"offset": offset, "query": _digest(jql)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: str, jql: str) -> int:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset = decoded["offset"]
+        if decoded["query"] != _digest(jql) or not isinstance(offset, int) or offset < 0:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise JiraError(400, [BAD_TOKEN]) from None
+    return offset
