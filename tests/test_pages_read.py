@@ -1,0 +1,363 @@
+"""Reading post-mortem pages: sections, action items, deferred items, properties, malformed input."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from wikibot.pages import ActionItem, PageParseError, decode_body, format_table, parse_page
+
+CORPUS = Path(__file__).parent / "corpus"
+CORPUS_PAGES = sorted(CORPUS.glob("*.xml"))
+
+
+def action_table(headers: list[str], *rows: list[str], header_cell: str = "th") -> str:
+    head = "".join(f"<{header_cell}><p>{h}</p></{header_cell}>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<h2>Action items</h2><table><tbody><tr>{head}</tr>{body}</tbody></table>"
+
+
+def only_item(body: str) -> ActionItem:
+    items = parse_page(body).action_items
+    assert len(items) == 1, items
+    return items[0]
+
+
+# -- corpus -------------------------------------------------------------------------------------
+
+
+def test_corpus_has_pages_in_several_team_styles():
+    assert len(CORPUS_PAGES) >= 5
+
+
+@pytest.mark.parametrize("page", CORPUS_PAGES, ids=lambda p: p.stem)
+def test_corpus_page_parses_to_its_expected_json(page: Path):
+    expected = json.loads(page.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    assert parse_page(page.read_text(encoding="utf-8")).to_dict() == expected
+
+
+def test_to_dict_has_exactly_the_cli_contract_keys():
+    data = parse_page((CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")).to_dict()
+    assert set(data) == {"sections", "action_items", "deferred"}
+    assert all(set(s) == {"title", "status"} for s in data["sections"])
+    assert all(set(i) == {"summary", "owner", "due", "priority", "jira_key", "done"}
+               for i in data["action_items"])
+    assert all(set(d) == {"summary"} for d in data["deferred"])
+    json.dumps(data)
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+
+def test_sections_split_at_the_highest_heading_level_and_deeper_headings_belong_to_their_parent():
+    model = parse_page("<h2>Impact</h2><h3>Customers</h3><p>Many.</p><h2>Trigger</h2><p>A deploy.</p>")
+    assert [(s.title, s.level) for s in model.sections] == [("Impact", 2), ("Trigger", 2)]
+    assert model.sections[0].text == "Customers\nMany."
+
+
+def test_content_before_the_first_heading_is_not_a_section():
+    model = parse_page("<p>Reminder: be blameless.</p><h1>Summary</h1><p>x</p>")
+    assert [s.title for s in model.sections] == ["Summary"]
+
+
+def test_heading_text_is_what_a_reader_sees():
+    body = ('<h1><ac:structured-macro ac:name="anchor"><ac:parameter ac:name="">a1</ac:parameter>'
+            '</ac:structured-macro>Root&nbsp;&nbsp;<em>cause</em>\n &amp; fix</h1><p>x</p>')
+    assert parse_page(body).sections[0].title == "Root cause & fix"
+
+
+def test_headings_inside_layout_cells_start_sections():
+    body = ("<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell><h2>Left</h2><p>a</p>"
+            "</ac:layout-cell><ac:layout-cell><h2>Right</h2><p /></ac:layout-cell></ac:layout-section>"
+            "</ac:layout>")
+    assert [(s.title, s.status) for s in parse_page(body).sections] == [("Left", "filled"), ("Right", "empty")]
+
+
+def test_code_macro_cdata_is_text_never_structure():
+    body = ('<h2>Logs</h2><ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[<h2>Action items</h2>'
+            '<table><tr><th>Action</th></tr><tr><td>fake</td></tr></table> &nbsp;]]></ac:plain-text-body>'
+            '</ac:structured-macro>')
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Logs"]
+    assert model.action_items == []
+    assert "&nbsp;" in model.sections[0].text
+
+
+@pytest.mark.parametrize(("content", "status"), [
+    ("<p>Real content.</p>", "filled"),
+    ("", "empty"),
+    ("<p>&nbsp;</p><p /><p><br /></p>  ", "empty"),
+    ("<table><tbody><tr><th><p>A</p></th><th><p>B</p></th></tr><tr><td><p /></td><td>&nbsp;</td></tr></tbody></table>",
+     "empty"),
+    ("<p><ac:placeholder>Describe the impact</ac:placeholder></p>", "placeholder"),
+    ('<ac:structured-macro ac:name="info"><ac:parameter ac:name="title">Instructions</ac:parameter>'
+     "<ac:rich-text-body><p>Say what happened.</p></ac:rich-text-body></ac:structured-macro>", "placeholder"),
+    ('<ac:structured-macro ac:name="note"><ac:parameter ac:name="title">Instructions</ac:parameter>'
+     "<ac:rich-text-body><p>Say what happened.</p></ac:rich-text-body></ac:structured-macro><p>It broke.</p>",
+     "filled"),
+    ('<p><ac:image><ri:attachment ri:filename="graph.png" /></ac:image></p>', "filled"),
+])
+def test_section_status(content: str, status: str):
+    assert parse_page(f"<h2>Impact</h2>{content}").sections[0].status == status
+
+
+def test_unchanged_template_instruction_text_counts_as_placeholder():
+    body = "<h2>Impact</h2><p>Who was affected,  and for how long?</p><h2>Trigger</h2><p>A deploy.</p>"
+    model = parse_page(body, instructions=["Who was affected, and for how long?", "What set it off?"])
+    assert [s.status for s in model.sections] == ["placeholder", "filled"]
+    assert parse_page(body).sections[0].status == "filled"
+
+
+def test_section_text_is_plain_reader_text_one_line_per_block():
+    body = ('<h2>What went wrong</h2><p>The <strong>alert</strong> was&nbsp;late.</p>'
+            '<ul><li>Nobody was paged &rarr; <ac:link><ri:user ri:account-id="abc" /></ac:link> noticed.</li></ul>')
+    assert parse_page(body).sections[0].text == "The alert was late.\nNobody was paged \u2192 @abc noticed."
+
+
+# -- action items -------------------------------------------------------------------------------
+
+
+def test_columns_are_mapped_by_header_meaning_not_position():
+    body = action_table(["Jira", "Target date", "Who", "P", "What", "Done"],
+                        ["OPS-1", "2026-12-03", "Ana", "P1", "Add alert", "Closed"])
+    item = only_item(body)
+    assert (item.summary, item.owner, item.due, item.priority, item.jira_key, item.done) == \
+        ("Add alert", "Ana", "2026-12-03", "P1", "OPS-1", True)
+
+
+def test_a_first_row_of_bold_td_cells_is_the_header_row():
+    body = action_table(["<strong>Owner</strong>", "<strong>Action</strong>"], ["Ana", "Add alert"],
+                        header_cell="td")
+    assert (only_item(body).summary, only_item(body).owner) == ("Add alert", "Ana")
+
+
+def test_colspan_and_rowspan_do_not_shift_columns():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Owner</th><th>Due</th><th>Ticket</th></tr>"
+            '<tr><td colspan="4"><strong>Short term</strong></td></tr>'
+            '<tr><td>First</td><td rowspan="2">Ana</td><td colspan="1">2026-01-02</td><td>OPS-1</td></tr>'
+            "<tr><td>Second</td><td>2026-01-03</td><td>OPS-2</td></tr>"
+            '<tr><td colspan="2">Third, owner unknown</td><td>2026-01-04</td><td>OPS-3</td></tr></tbody></table>')
+    items = parse_page(body).action_items
+    assert [(i.summary, i.owner, i.due, i.jira_key) for i in items] == [
+        ("First", "Ana", "2026-01-02", "OPS-1"),
+        ("Second", "Ana", "2026-01-03", "OPS-2"),
+        ("Third, owner unknown", None, "2026-01-04", "OPS-3"),
+    ]
+
+
+def test_a_table_nested_in_a_cell_neither_shifts_columns_nor_adds_items():
+    nested = "<table><tbody><tr><th>Owner</th><th>Ticket</th></tr><tr><td>Bob</td><td>X-9</td></tr></tbody></table>"
+    body = action_table(["Action", "Owner", "Ticket"], [f"<p>Add alert</p>{nested}", "Ana", "OPS-1"])
+    item = only_item(body)
+    assert (item.summary, item.owner, item.jira_key) == ("Add alert", "Ana", "OPS-1")
+
+
+def test_rows_whose_cells_are_all_empty_are_skipped():
+    body = action_table(["Action", "Owner"], ["<p>&nbsp;</p>", "<p><br /></p>"], ["Add alert", ""], ["", ""])
+    assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
+
+
+def test_cell_text_decodes_entities_drops_markup_reads_status_macro_and_collapses_spaces():
+    status = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">Green</ac:parameter>'
+              '<ac:parameter ac:name="title">IN PROGRESS</ac:parameter></ac:structured-macro>')
+    summary = "<p>Fix&nbsp;&nbsp;<em>the</em>\n <strong>R&amp;D</strong>&mdash;proxy</p>"
+    body = action_table(["Action", "Status"], [summary, status])
+    item = only_item(body)
+    assert item.summary == "Fix the R&D\u2014proxy"
+    assert (item.status, item.done) == ("IN PROGRESS", False)
+
+
+@pytest.mark.parametrize(("cell", "owner"), [
+    ('<ac:link><ri:user ri:account-id="557058:aa" ri:userkey="k" ri:username="u" /></ac:link>', "557058:aa"),
+    ('<ac:link><ri:user ri:userkey="8a7f" ri:username="u" /></ac:link>', "8a7f"),
+    ('<ac:link><ri:user ri:username="jsmith" /></ac:link>', "jsmith"),
+    ("<p>Platform&nbsp;team</p>", "Platform team"),
+    ("<p />", None),
+])
+def test_owner_is_the_most_stable_user_id_of_a_mention_else_the_text(cell: str, owner: str | None):
+    assert only_item(action_table(["Action", "Owner"], ["Do it", cell])).owner == owner
+
+
+@pytest.mark.parametrize(("cell", "due"), [
+    ('<time datetime="2026-12-03" />', "2026-12-03"),
+    ("2026-12-03", "2026-12-03"),
+    ("3 Dec 2026", "2026-12-03"),
+    ("Dec 3, 2026", "2026-12-03"),
+    ("December 3, 2026", "2026-12-03"),
+    ("3rd December 2026", "2026-12-03"),
+    ("03/04/2026", None),
+    ("12/25/2026", None),
+    ("next sprint", None),
+    ("31 Feb 2026", None),
+])
+def test_due_dates_are_normalised_only_when_unambiguous(cell: str, due: str | None):
+    assert only_item(action_table(["Action", "Due"], ["Do it", cell])).due == due
+
+
+@pytest.mark.parametrize(("cell", "key"), [
+    ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-17</ac:parameter></ac:structured-macro>',
+     "OPS-17"),
+    ('<a href="https://example.atlassian.net/browse/OPS-18?focusedCommentId=1">the ticket</a>', "OPS-18"),
+    ("<p>see OPS-19</p>", "OPS-19"),
+    ("<p>n/a</p>", None),
+])
+def test_ticket_comes_from_a_jira_macro_a_browse_link_or_a_plain_key(cell: str, key: str | None):
+    assert only_item(action_table(["Action", "Ticket"], ["Do it", cell])).jira_key == key
+
+
+def test_tasks_in_the_action_items_section_are_items_with_owner_due_ticket_and_done():
+    body = ("<h2>Action items</h2><ac:task-list>"
+            "<ac:task><ac:task-id>7</ac:task-id><ac:task-status>complete</ac:task-status><ac:task-body>"
+            'Add failover alert <ac:link><ri:user ri:account-id="u1" /></ac:link> <time datetime="2026-08-01" />'
+            "</ac:task-body></ac:task>"
+            "<ac:task><ac:task-id>8</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>"
+            'Rotate keys <ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">SEC-4</ac:parameter>'
+            "</ac:structured-macro></ac:task-body></ac:task></ac:task-list>")
+    items = parse_page(body).action_items
+    assert [(i.summary, i.owner, i.due, i.jira_key, i.done, i.identity.split("-")[0:2]) for i in items] == [
+        ("Add failover alert", "u1", "2026-08-01", None, True, ["task", "7"]),
+        ("Rotate keys", None, None, "SEC-4", False, ["task", "8"]),
+    ]
+
+
+def test_action_items_section_is_found_case_insensitively_at_any_heading_level():
+    body = "<h1>Follow-up</h1><h3>ACTION ITEMS</h3>" + action_table(["Action"], ["Do it"]).split("</h2>")[1]
+    assert only_item(body).summary == "Do it"
+
+
+def test_deferred_items_are_never_action_items():
+    body = (action_table(["Action"], ["Committed"]) + "<h3>Nice to have</h3><ul><li>Someday<ul><li>Maybe</li></ul>"
+            "</li></ul><table><tbody><tr><th>Action</th></tr><tr><td>Deferred row</td></tr></tbody></table>"
+            "<h2>If we have time</h2><ac:task-list><ac:task><ac:task-id>1</ac:task-id><ac:task-status>incomplete"
+            "</ac:task-status><ac:task-body>Deferred task</ac:task-body></ac:task></ac:task-list>"
+            "<h2>Aspirational</h2><ul><li>Dream</li></ul>")
+    model = parse_page(body)
+    assert [i.summary for i in model.action_items] == ["Committed"]
+    assert [d.summary for d in model.deferred] == ["Someday", "Maybe", "Deferred row", "Deferred task", "Dream"]
+
+
+# -- identity -----------------------------------------------------------------------------------
+
+
+def test_item_identity_is_short_label_safe_and_built_from_position_and_fingerprint():
+    items = parse_page(action_table(["Action"], ["Add alert"], ["Fix proxy"])).action_items
+    assert [i.position for i in items] == ["t1r1", "t1r2"]
+    for item in items:
+        assert item.identity == f"{item.position}-{item.fingerprint[:8]}"
+        assert item.identity.replace("-", "").isalnum() and len(item.identity) <= 40
+
+
+def test_fingerprint_ignores_case_spacing_punctuation_and_markup_but_not_wording():
+    a = only_item(action_table(["Action"], ["<p>Add <strong>alert</strong>.</p>"]))
+    b = only_item(action_table(["Action"], ["add&nbsp;ALERT"]))
+    c = only_item(action_table(["Action"], ["Add alerts"]))
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+
+
+def test_identity_survives_a_ticket_being_added():
+    before = only_item(action_table(["Action", "Ticket"], ["Add alert", ""]))
+    after = only_item(action_table(["Action", "Ticket"], ["Add alert", "OPS-3"]))
+    assert before.identity == after.identity and after.jira_key == "OPS-3"
+
+
+# -- properties, timeline, table output ---------------------------------------------------------
+
+
+def test_page_properties_are_read_with_user_ids_for_mentions():
+    body = ('<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+            "<tr><th><p>Severity</p></th><td><p>SEV-2</p></td></tr>"
+            '<tr><th><p>Lead</p></th><td><p><ac:link><ri:user ri:account-id="5b10" /></ac:link></p></td></tr>'
+            '<tr><th><p>Date</p></th><td><p><time datetime="2026-10-14" /></p></td></tr>'
+            "</tbody></table></ac:rich-text-body></ac:structured-macro><h2>Summary</h2>")
+    model = parse_page(body)
+    assert model.properties == {"Severity": "SEV-2", "Lead": "@5b10", "Date": "2026-10-14"}
+    assert model.property_users == {"Lead": "5b10"}
+
+
+def test_timeline_rows_map_column_names_to_cell_text():
+    body = ("<h2>Timeline</h2><table><tbody><tr><th>Time</th><th>Event</th></tr>"
+            "<tr><td>14:00</td><td>Deploy &amp; alert</td></tr><tr><td /><td /></tr></tbody></table>")
+    assert parse_page(body).timeline == [{"Time": "14:00", "Event": "Deploy & alert"}]
+
+
+def test_format_table_shows_sections_items_and_deferred_as_plain_text():
+    text = format_table(parse_page((CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")))
+    assert "placeholder  Impact" in text
+    assert "Throttle shard rebalancing" in text and "OPS-214" in text
+    assert "- Evaluate faster disks" in text
+
+
+# -- malformed input ----------------------------------------------------------------------------
+
+
+def assert_rejected_quickly(body: str, message: str, **kwargs) -> None:
+    started = time.perf_counter()
+    with pytest.raises(PageParseError, match=message) as info:
+        parse_page(body, **kwargs)
+    assert time.perf_counter() - started < 2
+    assert "\n" not in str(info.value)
+
+
+def test_truncated_page_is_rejected():
+    body = (CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")
+    assert_rejected_quickly(body[: len(body) // 2], "not well-formed")
+
+
+def test_entity_expansion_bomb_is_rejected_without_expanding():
+    bomb = ('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+            '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><p>&lol3;</p>')
+    assert_rejected_quickly(bomb, "DOCTYPE")
+
+
+def test_a_doctype_inside_a_code_block_is_just_text():
+    body = '<h2>Logs</h2><ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[<!DOCTYPE html>]]>' \
+           "</ac:plain-text-body></ac:structured-macro>"
+    assert parse_page(body).sections[0].text == "<!DOCTYPE html>"
+
+
+def test_a_page_over_the_size_limit_is_rejected_before_parsing():
+    assert_rejected_quickly("<p>" + "x" * (20 * 1024 * 1024) + "</p>", "limit")
+    assert_rejected_quickly("<p>" + "\u00e9" * 600 + "</p>", "limit", max_bytes=1000)
+
+
+def test_ten_thousand_levels_of_nesting_is_rejected_not_a_recursion_error():
+    assert_rejected_quickly("<div>" * 10_000 + "</div>" * 10_000, "nested deeper")
+
+
+def test_binary_data_is_rejected():
+    assert_rejected_quickly("\x00\x01\x02PK\x03\x04", "not well-formed")
+    with pytest.raises(PageParseError, match="not UTF-8"):
+        decode_body(b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(PageParseError, match="not UTF-8"):
+        decode_body(b"<p>caf\xe9</p>")
+
+
+def test_decode_body_accepts_utf8_with_or_without_bom():
+    assert decode_body("\ufeff<p>café</p>".encode()) == "<p>café</p>"
+
+
+def test_unknown_entity_is_rejected_with_its_name_and_line():
+    assert_rejected_quickly("<p>ok</p>\n<p>&bogus;</p>", r"unknown entity &bogus; at line 2")
+
+
+def test_undeclared_namespace_prefixes_are_tolerated():
+    body = '<h2>Impact</h2><p><foo:widget foo:id="1">Shown</foo:widget></p>'
+    assert parse_page(body).sections[0].text == "Shown"
+
+
+@pytest.mark.parametrize("body", [
+    action_table(["Action", "Owner"], *[[f"Item {i}", '<p>x</p>'] for i in range(3000)]).replace(
+        "<td><p>x</p></td>", '<td colspan="1000"><p>x</p></td>'),
+    action_table(["Action", "Owner"], *[["<p>a</p>"] + ['<p>b</p>'] * 300 for _ in range(300)]).replace(
+        "<td><p>b</p></td>", '<td rowspan="300"><p>b</p></td>'),
+    "<h2>Nice to have</h2>" + "<ul><li>x" * 120 + "</li></ul>" * 120 + "<ul>" + "<li>y</li>" * 100_000 + "</ul>",
+    "<h2>Action items</h2>" + "<h3>Empty</h3>" * 50_000,
+], ids=["wide colspans", "many rowspans", "deep and long lists", "many headings"])
+def test_pathological_but_well_formed_pages_are_read_in_bounded_time(body: str):
+    started = time.perf_counter()
+    model = parse_page(body)
+    model.to_dict()
+    assert model.timeline == [] and time.perf_counter() - started < 5

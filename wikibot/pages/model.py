@@ -1,0 +1,150 @@
+"""The page model: plain, immutable values read from one page body.
+
+Items also carry *where* they live in that body (:class:`TableSpot`/:class:`TaskSpot`), which the
+editor uses after re-reading a body; those locations are internal, excluded from equality and from
+``to_dict()``, and meaningless for any other body.
+
+``Section.text`` and ``PageModel.timeline`` are computed on first use: most callers (the CLI, sync)
+never need them, and reading every cell and paragraph of a long page costs more than the rest of the
+model together. Until then the model keeps the parsed tree alive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+SectionStatus = Literal["filled", "empty", "placeholder"]
+
+
+def _nothing() -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A top-level section: its heading as a reader sees it, its status and its reader text."""
+
+    title: str
+    status: SectionStatus
+    level: int
+    text_source: Callable[[], str] = field(default=_nothing, repr=False, compare=False)
+
+    @cached_property
+    def text(self) -> str:
+        """Plain reader text, one line per block (for audits of the wording)."""
+        return self.text_source()
+
+
+@dataclass(frozen=True, slots=True)
+class TableShape:
+    """What the editor needs to add a Ticket column to a table without shifting any column."""
+
+    ordinal: int
+    """Index of the table among all ``<table>`` elements of the body, in document order."""
+    header_rows: tuple[int, ...]
+    header_tag: str
+    pads: tuple[int, ...]
+    """Per own row: empty cells to add before the new cell so it lands in the last column."""
+    has_ticket_column: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpot:
+    """An action item that is a table row: own-row index and physical cell indexes in that row."""
+
+    table: TableShape
+    row: int
+    ticket_cell: int | None
+    ticket_cell_empty: bool
+    ticket_spans_rows: bool
+    status_cell: int | None
+    status_lozenge: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpot:
+    """An action item that is an ``ac:task``: its index among all tasks of the body."""
+
+    ordinal: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    """One action item (a table row or a task) of the "Action items" section.
+
+    ``identity`` is ``f"{position}-{fingerprint[:8]}"``: short, made of ``[A-Za-z0-9-]`` only, so it
+    can be a Jira label or part of a remote-link ``globalId``. ``position`` is ``t<table>r<row>``
+    (1-based action table and data row) or ``task-<ac:task-id>``; ``fingerprint`` hashes the
+    normalised summary. To find an item again in a later version of the page, match by exact identity,
+    then by fingerprint, then by the Jira key it already carries, then by position if the summary is
+    still similar (see :func:`wikibot.pages.identity.locate`).
+    """
+
+    summary: str
+    owner: str | None
+    due: str | None
+    priority: str | None
+    jira_key: str | None
+    done: bool | None
+    status: str | None
+    """The Status/Done cell's text as written (None without such a column)."""
+    owner_is_user: bool
+    """True when ``owner`` is a user id from a mention, False when it is plain text."""
+    kind: Literal["row", "task"]
+    position: str
+    fingerprint: str
+    spot: TableSpot | TaskSpot = field(repr=False, compare=False)
+
+    @property
+    def identity(self) -> str:
+        return f"{self.position}-{self.fingerprint[:8]}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"summary": self.summary, "owner": self.owner, "due": self.due,
+                "priority": self.priority, "jira_key": self.jira_key, "done": self.done}
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredItem:
+    """An entry of an "If we have time" / "Nice to have" section; never an action item."""
+
+    summary: str
+
+
+def _no_rows() -> list[dict[str, str]]:
+    return []
+
+
+@dataclass(frozen=True)
+class PageModel:
+    """Everything wikibot reads from one post-mortem page."""
+
+    sections: list[Section]
+    action_items: list[ActionItem]
+    deferred: list[DeferredItem]
+    properties: dict[str, str]
+    """Page Properties (``details`` macro): key as shown -> value as reader text."""
+    property_users: dict[str, str]
+    """Page Properties whose value mentions a user: key -> that user's id."""
+    timeline_source: Callable[[], list[dict[str, str]]] = field(default=_no_rows, repr=False, compare=False)
+
+    @cached_property
+    def timeline(self) -> list[dict[str, str]]:
+        """Rows of the "Timeline" table(s): column header -> cell text."""
+        return self.timeline_source()
+
+    def section(self, title_part: str) -> Section | None:
+        """The first section whose title contains ``title_part`` (case-insensitive)."""
+        wanted = title_part.lower()
+        return next((s for s in self.sections if wanted in s.title.lower()), None)
+
+    def to_dict(self) -> dict[str, list[dict[str, object]]]:
+        """The ``wikibot parse --json`` contract: exactly these keys, nothing else."""
+        return {
+            "sections": [{"title": s.title, "status": s.status} for s in self.sections],
+            "action_items": [item.to_dict() for item in self.action_items],
+            "deferred": [{"summary": d.summary} for d in self.deferred],
+        }

@@ -1,0 +1,125 @@
+"""Character offsets of tables, rows, cells and tasks in the original body text.
+
+The editor must not re-serialise the page (that would reorder attributes, rewrite entities and drop
+CDATA wrappers), so it splices the original string. This module finds where to splice with one regex
+pass over markup, skipping CDATA, comments and processing instructions, and keeping a stack of open
+elements. It only runs on bodies that :func:`wikibot.pages.tree.parse_fragment` accepted, so the
+markup is known to be well-formed; it still raises :class:`EditError` rather than guess if it is not.
+
+Rows and cells are attributed with the same structural rule as :mod:`wikibot.pages.tables`, and tables
+and tasks are numbered in document order of their start tags, as ``lxml``'s ``iter()`` numbers them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from wikibot.pages.errors import EditError
+
+_MARKUP = re.compile(
+    r"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>"
+    r"|<(/?)([^\s/>!?][^\s/>]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>",
+    re.S,
+)
+_ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
+
+
+@dataclass(slots=True)
+class Span:
+    """An element's extent: ``start``..``open_end`` is the start tag, ``close_start``..``end`` the end tag.
+
+    A self-closing element has ``open_end == close_start == end``.
+    """
+
+    name: str
+    start: int
+    open_end: int
+    close_start: int = -1
+    end: int = -1
+
+    @property
+    def self_closing(self) -> bool:
+        return self.open_end == self.end
+
+
+@dataclass(slots=True)
+class RowSpan:
+    span: Span
+    cells: list[Span] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TableSpan:
+    span: Span
+    rows: list[RowSpan] = field(default_factory=list)
+    colgroup: Span | None = None
+
+
+@dataclass(slots=True)
+class TaskSpan:
+    span: Span
+    body: Span | None = None
+
+
+@dataclass(slots=True)
+class Index:
+    tables: list[TableSpan]
+    tasks: list[TaskSpan]
+
+
+def scan(body: str) -> Index:
+    """Locate every table (with its own rows and cells) and every task (with its body) in ``body``."""
+    tables: list[TableSpan] = []
+    tasks: list[TaskSpan] = []
+    # Open elements: (name, span, the TableSpan/RowSpan/TaskSpan it is, if any).
+    stack: list[tuple[str, Span, object]] = []
+    for match in _MARKUP.finditer(body):
+        name = match.group(2)
+        if name is None:
+            continue
+        if match.group(1):
+            if not stack or stack[-1][0] != name:
+                raise EditError(f"unbalanced </{name}> at offset {match.start()}")
+            _, span, _ = stack.pop()
+            span.close_start, span.end = match.start(), match.end()
+            continue
+        span = Span(name, match.start(), match.end())
+        record = _record(name, span, stack, tables, tasks)
+        if match.group(4):
+            span.close_start = span.end = match.end()
+        else:
+            stack.append((name, span, record))
+    if stack:
+        raise EditError(f"<{stack[-1][0]}> is never closed")
+    return Index(tables, tasks)
+
+
+def _record(name: str, span: Span, stack: list[tuple[str, Span, object]],
+            tables: list[TableSpan], tasks: list[TaskSpan]) -> object:
+    parent = stack[-1] if stack else None
+    if name == "table":
+        table = TableSpan(span)
+        tables.append(table)
+        return table
+    if name == "ac:task":
+        task = TaskSpan(span)
+        tasks.append(task)
+        return task
+    if parent is None:
+        return None
+    owner = parent[2]
+    if name == "tr":
+        if parent[0] in _ROW_GROUPS and len(stack) > 1:
+            owner = stack[-2][2] if stack[-2][0] == "table" else None
+        if isinstance(owner, TableSpan):
+            row = RowSpan(span)
+            owner.rows.append(row)
+            return row
+    elif name in ("td", "th") and isinstance(owner, RowSpan):
+        owner.cells.append(span)
+    elif name == "colgroup" and isinstance(owner, TableSpan) and owner.colgroup is None:
+        owner.colgroup = span
+    elif name == "ac:task-body" and isinstance(owner, TaskSpan) and owner.body is None:
+        owner.body = span
+    return None

@@ -1,0 +1,215 @@
+"""Table structure: own rows and cells, header rows, and the logical column grid.
+
+Columns are found by laying cells out the way a browser does (``colspan`` widens a cell, ``rowspan``
+carries it into the rows below), so merged cells and tables nested inside cells never shift a column.
+
+"Own" rows and cells follow one structural rule that :mod:`wikibot.pages.offsets` applies to the raw
+text as well: a row belongs to a table when it is its child or the child of its
+``thead``/``tbody``/``tfoot``; a cell belongs to a row when it is its child. Both sides therefore
+count the same rows and cells, which is what lets the editor splice the right cell.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from wikibot.pages.text import collapse, reader_text
+
+ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
+CELLS = frozenset({"td", "th"})
+_MAX_COLUMNS = 1000  # HTML's colspan limit; also bounds the grid a hostile page can make us build
+_BOLD = ("strong", "b")
+
+
+def own_rows(table: etree._Element) -> list[etree._Element]:
+    """The table's rows, not those of tables nested in its cells."""
+    rows = []
+    for child in table:
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ROW_GROUPS:
+            rows.extend(row for row in child if row.tag == "tr")
+    return rows
+
+
+def own_cells(row: etree._Element) -> list[etree._Element]:
+    """The row's ``td``/``th`` children."""
+    return [cell for cell in row if cell.tag in CELLS]
+
+
+def _span(cell: etree._Element, attr: str, limit: int) -> int:
+    value = cell.get(attr)
+    if value is None:
+        return 1
+    value = value.strip()
+    return min(max(int(value), 1), limit) if value.isdigit() else 1
+
+
+def _is_bold(cell: etree._Element) -> bool:
+    """All of the cell's reader text is inside ``strong``/``b`` (a header row written with ``td``)."""
+    text = "".join(reader_text(cell).split())
+    if not text:
+        return True
+    outer = [el for el in cell.iter(*_BOLD) if not any(a.tag in _BOLD for a in el.iterancestors(*_BOLD))]
+    return "".join("".join(reader_text(el).split()) for el in outer) == text
+
+
+def header_row_indexes(rows: list[etree._Element]) -> list[int]:
+    """Indexes of header rows: ``thead`` rows, else a first row of ``th`` or of bold-only ``td``."""
+    heads = [i for i, row in enumerate(rows) if row.getparent().tag == "thead"]
+    if heads or not rows:
+        return heads
+    cells = own_cells(rows[0])
+    if not cells:
+        return []
+    if all(cell.tag == "th" for cell in cells):
+        return [0]
+    if any(reader_text(cell) for cell in cells) and all(_is_bold(cell) for cell in cells):
+        return [0]
+    return []
+
+
+def header_row_elements(table: etree._Element) -> list[etree._Element]:
+    """The header rows of ``table`` (used by the reader-text walk to ignore header text)."""
+    rows = own_rows(table)
+    return [rows[i] for i in header_row_indexes(rows)]
+
+
+@dataclass(slots=True)
+class Slot:
+    """A cell placed in the grid: columns ``start``..``end - 1``; ``here`` is False when carried by rowspan."""
+
+    start: int
+    end: int
+    cell: etree._Element
+    here: bool
+
+
+@dataclass(slots=True)
+class Row:
+    """One own row of a table with its cells laid out on the logical grid."""
+
+    element: etree._Element
+    index: int
+    cells: list[etree._Element]
+    slots: list[Slot]
+    """Sorted by ``start``."""
+    header: bool
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.starts = [slot.start for slot in self.slots]
+
+    @property
+    def width(self) -> int:
+        return max((slot.end for slot in self.slots), default=0)
+
+    def slot_at(self, column: int) -> Slot | None:
+        index = bisect_right(self.starts, column) - 1
+        if index >= 0 and column < self.slots[index].end:
+            return self.slots[index]
+        return None
+
+    def cell_starting_at(self, column: int) -> etree._Element | None:
+        """The cell whose first column is ``column`` (a colspan continuation is not a new value)."""
+        slot = self.slot_at(column)
+        return slot.cell if slot is not None and slot.start == column else None
+
+    def free_columns_before(self, limit: int) -> int:
+        """How many grid positions after this row's last own cell are free, up to ``limit``."""
+        last = max((slot.end for slot in self.slots if slot.here), default=0)
+        taken = sum(min(slot.end, limit) - max(slot.start, last)
+                    for slot in self.slots if slot.end > last and slot.start < limit)
+        return max(limit - last - taken, 0)
+
+
+@dataclass(slots=True)
+class Table:
+    """A table laid out on its logical grid."""
+
+    element: etree._Element
+    rows: list[Row]
+    columns: int
+    headers: list[str] = field(default_factory=list)
+
+    @property
+    def header_row(self) -> Row | None:
+        """The last header row: the one naming the columns when ``thead`` holds several."""
+        heads = [row for row in self.rows if row.header]
+        return heads[-1] if heads else None
+
+    @property
+    def data_rows(self) -> list[Row]:
+        return [row for row in self.rows if not row.header]
+
+    def is_separator(self, row: Row) -> bool:
+        """A single cell spanning the whole table: a group label ("Short term"), not a data row."""
+        if self.columns < 2 or len(row.cells) != 1:
+            return False
+        own = next(slot for slot in row.slots if slot.here)
+        return own.start == 0 and own.end >= self.columns
+
+
+def layout(table: etree._Element) -> Table:
+    """Lay the table's own rows out on a grid (at most 1000 columns) and read its header names."""
+    elements = own_rows(table)
+    heads = set(header_row_indexes(elements))
+    carried: list[tuple[int, int, etree._Element, int]] = []  # start, end, cell, rows still to cover
+    rows = []
+    for index, element in enumerate(elements):
+        slots = [Slot(start, end, cell, False) for start, end, cell, _ in carried]
+        remaining = len(elements) - index
+        next_carried = [(s, e, c, left - 1) for s, e, c, left in carried if left > 1]
+        column, taken = 0, 0  # taken: carried slots already stepped over (both sorted by column)
+        cells = own_cells(element)
+        for cell in cells:
+            while taken < len(carried) and carried[taken][0] <= column:
+                column = max(column, carried[taken][1])
+                taken += 1
+            span = min(_span(cell, "colspan", _MAX_COLUMNS), _MAX_COLUMNS - column)
+            if span <= 0:
+                break
+            slots.append(Slot(column, column + span, cell, True))
+            rowspan = _span(cell, "rowspan", remaining)
+            if rowspan > 1:
+                next_carried.append((column, column + span, cell, rowspan - 1))
+            column += span
+        if carried:
+            slots.sort(key=lambda slot: slot.start)
+        rows.append(Row(element, index, cells, slots, index in heads))
+        carried = sorted(next_carried, key=lambda entry: entry[0])
+    result = Table(table, rows, max((row.width for row in rows), default=0))
+    header = result.header_row
+    if header is not None:
+        result.headers = [""] * result.columns
+        for slot in header.slots:
+            if slot.here:
+                result.headers[slot.start] = reader_text(slot.cell)
+    return result
+
+
+def unnested(block: etree._Element, *tags: str) -> Iterator[etree._Element]:
+    """Tables and ``tags`` elements of ``block`` (itself included) in document order, skipping anything
+    inside a table already yielded: a nested table is part of its cell, a task in a cell is that row's
+    checkbox, a list in a cell is that cell's text. Linear in the size of the block."""
+    inside: set[etree._Element] = set()
+    for element in block.iter("table", *tags):
+        if element in inside:
+            continue
+        if element.tag == "table":
+            inside.update(element.iter("table", *tags))
+        yield element
+
+
+def outermost_tables(block: etree._Element) -> list[etree._Element]:
+    """Tables in ``block`` (itself included) that are not nested inside another table."""
+    return list(unnested(block))
+
+
+def normalise_header(text: str) -> str:
+    """Lower-case words only: "Due date:" and "due  DATE" name the same column."""
+    return collapse("".join(ch if ch.isalnum() else " " for ch in text.lower()))

@@ -1,0 +1,289 @@
+"""Reader text: what a person sees when Confluence renders a piece of storage format.
+
+One iterative walk (an explicit stack, so deep nesting cannot hit Python's recursion limit) produces the
+text and, on the way, the facts later steps need from the same elements: user mentions, dates, Jira
+keys, link targets and task states. Collecting them in the same pass keeps the read path to one visit
+per element.
+
+Rules that differ from ``itertext()``:
+
+* macro parameters, task ids, placeholders (editor-only) and resource identifiers are not text;
+* a status lozenge reads as its title, a single-issue Jira macro as its key, a ``<time>`` as its date,
+  a link without a body as the page title / file name / URL it points to, a mention as ``@<id>``;
+* block elements start new lines, so ``<p>a</p><p>b</p>`` reads "a\\nb", not "ab".
+
+In *status* mode the walk also separates text that makes a section "filled" from text that does not:
+table header rows and ``th`` cells (a table with headers but empty data cells is empty) and
+info/note panels titled "Instructions" (a common convention for template guidance). It can stop as
+soon as the answer is known (``limit``), which keeps deciding the status of a long section cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from lxml import etree
+
+from wikibot.pages.tree import RI, ac, ri
+
+USER, TIME, JIRA, LINK, TASK = "user", "time", "jira", "link", "task"
+"""Kinds of facts a :class:`Reading` collects."""
+
+_RI_PREFIX = f"{{{RI}}}"
+_NAME = ac("name")
+_PARAMETER = ac("parameter")
+_PLACEHOLDER = ac("placeholder")
+_LINK = ac("link")
+_LINK_BODIES = frozenset({ac("link-body"), ac("plain-text-link-body")})
+_USER = ri("user")
+_URL = ri("url")
+_USER_ATTRS = (ri("account-id"), ri("userkey"), ri("username"))
+_LINK_TARGET_ATTRS = (ri("content-title"), ri("filename"), ri("value"), ri("space-key"))
+_EMOJI_FALLBACK = ac("emoji-fallback")
+_EMOTICON_TEXT = {"tick": "\u2714", "cross": "\u2718", "warning": "\u26a0"}
+_NESTED_ENTRIES = frozenset({ac("task-list"), "ul", "ol", "table"})
+_INLINE_MACROS = frozenset({"status", "jira", "anchor"})
+_PANEL_MACROS = frozenset({"info", "note", "tip", "warning", "panel"})
+# Macros that are structure or decoration: a section holding only these (and no text) is not filled.
+# Any other macro (a chart, a diagram, an embedded file, a Jira query) counts as content.
+_DECORATION_MACROS = _PANEL_MACROS | frozenset({
+    "anchor", "toc", "toc-zone", "expand", "details", "code", "noformat", "status", "excerpt",
+    "section", "column", "ui-expand", "ui-tabs", "ui-tab",
+})
+
+# What the walk does with each tag (one dict lookup per element).
+_SKIP, _MUTE_FLAG, _IMAGE, _TASK_STATUS, _MACRO, _CELL, _BLOCK, _TIME, _BR, _EMOTICON, _A, _AC_LINK = range(12)
+_KIND: dict[str, int] = {
+    _PARAMETER: _SKIP, ac("task-id"): _SKIP, ac("task-uuid"): _SKIP,
+    _PLACEHOLDER: _MUTE_FLAG, ac("image"): _IMAGE, "img": _IMAGE, ac("task-status"): _TASK_STATUS,
+    ac("structured-macro"): _MACRO, ac("macro"): _MACRO, "td": _CELL, "th": _CELL,
+    "time": _TIME, "br": _BR, ac("emoticon"): _EMOTICON, "a": _A, _LINK: _AC_LINK,
+}
+_KIND.update(dict.fromkeys((
+    "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
+    "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
+    ac("task"), ac("task-list"), ac("task-body"), ac("layout"), ac("layout-section"),
+    ac("layout-cell"), ac("rich-text-body"), ac("plain-text-body"),
+), _BLOCK))
+
+HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
+
+
+def macro_name(element: etree._Element) -> str | None:
+    """The lower-cased ``ac:name`` of a macro element, or None for anything else."""
+    if _KIND.get(element.tag) != _MACRO:
+        return None
+    return (element.get(_NAME) or "").lower()
+
+
+def macro_parameter(element: etree._Element, name: str) -> str | None:
+    """The stripped text of the macro's own ``ac:parameter`` called ``name`` (case-insensitive)."""
+    wanted = name.lower()
+    for child in element:
+        if child.tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
+            return "".join(child.itertext()).strip()
+    return None
+
+
+def user_id(element: etree._Element) -> str | None:
+    """The most stable identifier of an ``ri:user``: Cloud account id, then DC user key, then name."""
+    for attr in _USER_ATTRS:
+        value = element.get(attr)
+        if value:
+            return value
+    return None
+
+
+def is_instruction_panel(element: etree._Element) -> bool:
+    """An info/note/tip/warning/panel macro titled "Instructions ..." (template guidance by convention)."""
+    if macro_name(element) not in _PANEL_MACROS:
+        return False
+    return (macro_parameter(element, "title") or "").lower().startswith("instruction")
+
+
+def collapse(text: str) -> str:
+    """Collapse all whitespace, non-breaking and zero-width spaces included, to single spaces."""
+    return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
+
+
+class Reading:
+    """The result of reading elements: text pieces, status pieces, flags and facts ``(kind, value)``."""
+
+    __slots__ = ("pieces", "status_pieces", "placeholder", "objects", "facts", "visible", "stopped")
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.status_pieces: list[str] = []
+        self.placeholder = False
+        self.objects = False
+        self.facts: list[tuple[str, str]] = []
+        self.visible = 0
+        self.stopped = False
+
+    def found(self, kind: str) -> list[str]:
+        """Values of the facts of one kind, in document order."""
+        return [value for k, value in self.facts if k == kind]
+
+    @property
+    def text(self) -> str:
+        """The text on one line, whitespace collapsed (cell text, heading text)."""
+        return collapse("".join(self.pieces))
+
+    @property
+    def lines(self) -> str:
+        """The text with one line per block, each collapsed, empty lines dropped (section text)."""
+        return "\n".join(filter(None, (collapse(line) for line in "".join(self.pieces).split("\n"))))
+
+    @property
+    def status_text(self) -> str:
+        """The text that makes a section filled (no header rows, no instruction panels), collapsed."""
+        return collapse("".join(self.status_pieces))
+
+    @property
+    def status_lines(self) -> list[str]:
+        return list(filter(None, (collapse(line) for line in "".join(self.status_pieces).split("\n"))))
+
+
+def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
+         header_rows: HeaderRows | None = None, limit: int | None = None) -> Reading:
+    """Walk ``element`` (its tail excluded) and return its :class:`Reading` (``into``, if given).
+
+    ``summary``: read an item's summary (a task body, a summary cell, a list item) - dates and Jira
+    macros add no text (they are the item's due date and ticket, and must not change its
+    fingerprint), nested lists are other entries and nested tables are details.
+
+    ``header_rows``: status mode - fill ``status_pieces`` too, muting the rows this function returns
+    for each table. ``limit``: in status mode, stop (``stopped``) once an object or more than
+    ``limit`` visible characters were seen.
+    """
+    out = into if into is not None else Reading()
+    status = header_rows is not None
+    pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
+    muted_rows: set[etree._Element] = set()
+    stack: list[tuple[etree._Element | str, bool]] = [(element, False)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, muted = pop()
+        if type(node) is str:
+            value = node
+        else:
+            tag = node.tag
+            kind = _KIND.get(tag)
+            value = ""
+            if kind is None:
+                if tag.startswith(_RI_PREFIX):
+                    _read_resource(node, tag, out)
+                    continue
+            elif kind <= _TASK_STATUS:
+                if kind == _MUTE_FLAG:
+                    out.placeholder = True
+                elif kind == _IMAGE:
+                    out.objects = True
+                elif kind == _TASK_STATUS:
+                    facts.append((TASK, "".join(node.itertext()).strip().lower()))
+                continue
+            elif kind == _BLOCK:
+                if summary and tag in _NESTED_ENTRIES and node is not element:
+                    continue
+                if status and tag == "table":
+                    muted_rows.update(header_rows(node))
+                value = "\n"
+                push((value, muted))
+            elif kind == _CELL:
+                muted = muted or tag == "th" or node.getparent() in muted_rows
+                value = "\t"
+                push((value, muted))
+            elif kind == _MACRO:
+                name = (node.get(_NAME) or "").lower()
+                value = _read_macro(node, name, out, summary)
+                if status and name in _PANEL_MACROS and is_instruction_panel(node):
+                    out.placeholder = muted = True
+                if name not in _INLINE_MACROS:
+                    value = "\n" + value
+                    push(("\n", muted))
+            elif kind == _TIME:
+                value = node.get("datetime") or ""
+                if value:
+                    facts.append((TIME, value))
+                out.objects = True
+                if summary:
+                    value = ""
+            elif kind == _BR:
+                value = "\n"
+            elif kind == _EMOTICON:
+                value = node.get(_EMOJI_FALLBACK) or _EMOTICON_TEXT.get(node.get(_NAME) or "", "")
+            elif kind == _A:
+                href = node.get("href")
+                if href:
+                    facts.append((LINK, href))
+            elif kind == _AC_LINK and not any(child.tag in _LINK_BODIES for child in node):
+                value = _link_target_text(node, summary)
+            if node.text:
+                value += node.text
+            for child in reversed(node):
+                if child.tail:
+                    push((child.tail, muted))
+                push((child, muted))
+        if value:
+            pieces.append(value)
+            if status and not muted:
+                status_pieces.append(value)
+                if limit is not None and not value.isspace():
+                    out.visible += len(value)
+                    if out.visible > limit:
+                        out.stopped = True
+                        return out
+        if limit is not None and out.objects:
+            out.stopped = True
+            return out
+    return out
+
+
+def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) -> str:
+    """The text a macro shows by itself (its body, if any, is walked as its children)."""
+    if name == "status":
+        return macro_parameter(node, "title") or ""
+    if name == "jira":
+        key = macro_parameter(node, "key")
+        if key:
+            out.facts.append((JIRA, key))
+        out.objects = True
+        return "" if summary else (key or "")
+    if name not in _DECORATION_MACROS:
+        out.objects = True
+    return ""
+
+
+def _read_resource(node: etree._Element, tag: str, out: Reading) -> None:
+    if tag == _USER:
+        ident = user_id(node)
+        if ident:
+            out.facts.append((USER, ident))
+        out.objects = True
+    elif tag == _URL:
+        value = node.get(ri("value"))
+        if value:
+            out.facts.append((LINK, value))
+
+
+def _link_target_text(link: etree._Element, summary: bool) -> str:
+    """What Confluence shows for an ``ac:link`` without a body: the target's title, file or URL.
+
+    A mention shows the person's name, which only the REST API knows; ``@<id>`` stands in for it so a
+    Page Property naming a person is not mistaken for an empty one. A summary leaves it out (in a task
+    it is the owner).
+    """
+    for child in link:
+        if child.tag == _USER:
+            ident = user_id(child)
+            return "" if summary or not ident else f"@{ident}"
+        for attr in _LINK_TARGET_ATTRS:
+            value = child.get(attr)
+            if value:
+                return value
+    return ""
+
+
+def reader_text(element: etree._Element) -> str:
+    """Collapsed reader text of one element (a cell, a heading, a list item)."""
+    return read(element).text
