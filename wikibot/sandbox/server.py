@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
 from flask import Flask
@@ -16,6 +17,7 @@ class SandboxServer:
         self.app = app
         if quiet:
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _check_bindable(host, port)
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
         self._thread: threading.Thread | None = None
 
@@ -54,3 +56,13 @@ class SandboxServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Raise OSError if ``host:port`` is taken: werkzeug would print and ``sys.exit`` instead."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))

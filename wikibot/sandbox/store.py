@@ -37,8 +37,12 @@ SEED_USERS = (
 
 
 def iso(moment: datetime) -> str:
-    """Format a timestamp the way both products do: UTC, milliseconds, ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Format a timestamp the way both products do: UTC, milliseconds, ``Z``.
+
+    Always a zero-padded four-digit year (``strftime("%Y")`` is not, for years before 1000), so
+    that stored timestamps compare chronologically as strings in SQL.
+    """
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 class SandboxStore:
