@@ -79,3 +79,88 @@ def confluence(sandbox: RunningSandbox):
 def jira(sandbox: RunningSandbox):
     """The real atlassian-python-api Jira client (cloud mode), built as production builds it."""
     return sandbox.jira()
+
+
+# -- wikibot on top of the sandbox ----------------------------------------------------------------
+
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
+@pytest.fixture
+def make_config(sandbox: RunningSandbox, tmp_path):
+    """Build a validated Config pointing at the running sandbox; keyword sections override."""
+    from wikibot.config import parse_config
+
+    def make(**sections: dict) -> "Config":  # noqa: F821 - imported lazily
+        data: dict = {
+            "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
+                           "space": "INC", "parent_page": "Post-mortems"},
+            "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
+            "webhook": {"secret": WEBHOOK_SECRET},
+            "database": {"url": f"sqlite:///{tmp_path}/wikibot.db"},
+            "http": {"timeout": 10},
+        }
+        for key, value in sections.items():
+            data[key] = {**data.get(key, {}), **value}
+        return parse_config(data, source="test-config", environ={})
+
+    return make
+
+
+@pytest.fixture
+def config(make_config):
+    return make_config()
+
+
+@pytest.fixture
+def services(config):
+    from wikibot.services import Services
+
+    built = Services(config)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(config, services):
+    from wikibot.web import create_app
+
+    return create_app(config, services)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ChatReceiver:
+    """A loopback HTTP endpoint standing in for a Slack incoming webhook."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        from flask import Flask, request
+
+        self.messages: list[dict] = []
+        self.fail_first = fail_first
+        self.attempts = 0
+        app = Flask("chat")
+
+        @app.post("/hook")
+        def hook():
+            self.attempts += 1
+            if self.attempts <= self.fail_first:
+                return "unavailable", 503
+            self.messages.append(request.get_json())
+            return "ok"
+
+        self.server = SandboxServer(app).start()
+        self.url = self.server.url + "/hook"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture
+def chat() -> Iterator[ChatReceiver]:
+    receiver = ChatReceiver()
+    yield receiver
+    receiver.stop()

@@ -52,11 +52,35 @@ class ConfluenceConfig(_Strict):
         return self
 
 
+DEFAULT_PRIORITY_MAP = {
+    "highest": "Highest", "critical": "Highest", "p0": "Highest", "p1": "High", "high": "High",
+    "medium": "Medium", "normal": "Medium", "p2": "Medium", "low": "Low", "p3": "Low", "lowest": "Lowest",
+    "p4": "Lowest",
+}
+
+
 class JiraConfig(_Strict):
     url: str | None = Field(None, description="Jira site URL, e.g. https://acme.atlassian.net; empty: the sandbox")
     username: str | None = None
     token: SecretStr | None = None
     project: str = Field(description="Project key that receives post-mortem action items")
+    issue_type: str = "Task"
+    labels: list[str] = Field(default_factory=list, description="Extra labels on every filed issue")
+    priority_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY_MAP),
+                                         description="Priority written on the page (lower-cased) → Jira priority")
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: list[str]) -> list[str]:
+        for label in value:
+            if not label or any(ch.isspace() for ch in label):
+                raise ValueError(f"label {label!r} must be non-empty without spaces")
+        return value
+
+    @field_validator("priority_map")
+    @classmethod
+    def _lower_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        return {k.strip().lower(): v for k, v in value.items()}
 
     @field_validator("url")
     @classmethod
@@ -80,6 +104,18 @@ class DatabaseConfig(_Strict):
 class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    public_url: str | None = Field(None, description="URL people reach wikibot at (the wiki button links there)")
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _http_url(value)
+
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
 
 class SandboxConfig(_Strict):
@@ -92,8 +128,70 @@ class SandboxConfig(_Strict):
 
 
 class PostmortemConfig(_Strict):
-    label: str = "postmortem"
+    label: str = Field("postmortem", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     debrief_within_days: int = Field(7, ge=1, le=90)
+    template: str = Field("postmortem.xml", description="Template file (relative: page_templates/)")
+    required_sections: list[str] | None = Field(None, description="Default: every template section but Data & Analysis")
+    templates: dict[str, str] = Field(default_factory=dict, description="Severity or type → template file")
+
+
+def _cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"not a cron expression (minute hour day month weekday): {exc}") from None
+    return value
+
+
+class SyncConfig(_Strict):
+    schedule: str = Field("0 * * * *", description="Cron expression for the scheduled sync")
+    page_statuses: list[str] = Field(default_factory=list, description="Only sync pages in these statuses; empty: all")
+    update_issues: bool = Field(True, description="Page edits to summary/due/priority update the Jira issue")
+
+    _schedule = field_validator("schedule")(classmethod(lambda cls, v: _cron(v)))
+
+
+DEFAULT_BLAME_PHRASES = [
+    "'s fault", "fault of", "should have known", "should have noticed", "careless", "carelessness",
+    "human error", "forgot to", "failed to notice", "negligen", "incompetent", "stupid", "sloppy",
+    "didn't bother", "blame",
+]
+
+
+class AuditConfig(_Strict):
+    schedule: str = Field("0 2 * * *", description="Cron expression for the nightly audit")
+    timezone: str = "UTC"
+    stale_after_days: int = Field(3, ge=1)
+    max_action_items: int = Field(10, ge=1)
+    blame_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_PHRASES))
+    report_page: str = "Post-mortem audit"
+    label_incomplete: bool = False
+    comment_findings: bool = False
+
+    _schedule = field_validator("schedule")(classmethod(lambda cls, v: _cron(v)))
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+
+class NotifyConfig(_Strict):
+    slack_webhook_url: str | None = None
+    share_webhook_url: str | None = None
+
+    @field_validator("slack_webhook_url", "share_webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _http_url(value)
 
 
 class HttpConfig(_Strict):
@@ -113,6 +211,9 @@ class Config(_Strict):
     server: ServerConfig = ServerConfig()
     sandbox: SandboxConfig = SandboxConfig()
     postmortem: PostmortemConfig = PostmortemConfig()
+    sync: SyncConfig = SyncConfig()
+    audit: AuditConfig = AuditConfig()
+    notify: NotifyConfig = NotifyConfig()
     http: HttpConfig = HttpConfig()
     logging: LoggingConfig = LoggingConfig()
     source: str = Field("(built-in defaults)", exclude=True, description="Where this config came from")

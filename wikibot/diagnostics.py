@@ -33,7 +33,7 @@ def check_config(config: Config, clients: Clients) -> CheckReport:
 def _failure(service: str, url: str, exc: Exception, sandbox: bool) -> str:
     if sandbox and isinstance(exc, requests.ConnectionError):
         return f"{service}: the sandbox is not running at {url} (start it with `wikibot sandbox --examples`)"
-    return str(service_error(service, url, exc))
+    return str(service_error(service, exc, url))
 
 
 def _who(url: str, user: str, sandbox: bool) -> str:

@@ -34,6 +34,13 @@ class InputError(WikibotError):
 
 
 class ServiceError(WikibotError):
-    """Confluence or Jira could not be reached, refused us, or answered something unusable."""
+    """Confluence or Jira could not be reached, refused us, or answered something unusable.
+
+    ``status`` is the HTTP status the service answered, when it answered at all.
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

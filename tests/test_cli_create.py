@@ -1,0 +1,64 @@
+"""`wikibot new` and `wikibot install-button` against the sandbox."""
+
+from __future__ import annotations
+
+import html
+
+import yaml
+from click.testing import CliRunner
+
+from wikibot.cli import cli
+
+
+def write(tmp_path, config) -> str:
+    path = tmp_path / "cli.yaml"
+    data = config.model_dump(mode="json", exclude={"source"})
+    for section in ("confluence", "jira"):
+        data[section]["token"] = config.confluence_endpoint()[2]
+    data["webhook"]["secret"] = "x"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def test_new_prints_the_page_url_then_reports_an_existing_page(tmp_path, config, sandbox):
+    path = write(tmp_path, config)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--config", path, "new", "--incident-id", "INC-3", "--title", "Disk full"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.strip().startswith(sandbox.wiki_url + "/spaces/INC/pages/")
+    second = runner.invoke(cli, ["--config", path, "new", "--incident-id", "INC-3", "--title", "Disk full"])
+    assert second.stdout == first.stdout
+    assert "already existed" in second.stderr
+
+
+def test_new_with_bad_input_is_one_line_exit_2(tmp_path, config):
+    result = CliRunner().invoke(cli, ["--config", write(tmp_path, config), "new", "--incident-id", "bad id", "--title", "x"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("wikibot: invalid input: incident_id:")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_install_button_creates_the_index_once_and_then_leaves_it(tmp_path, config, confluence):
+    path = write(tmp_path, config)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--config", path, "install-button"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("created: ")
+    second = runner.invoke(cli, ["--config", path, "install-button"])
+    assert second.stdout.startswith("unchanged: ")
+    found = confluence.get_page_by_title("INC", "Post-mortem index", expand="body.storage")["results"]
+    assert len(found) == 1
+    body = found[0]["body"]["storage"]["value"]
+    assert "/postmortems/new" in body
+    assert 'ac:name="children"' in body and 'ac:name="jira"' in body
+    assert 'labels = "post-mortem" AND statusCategory != Done' in html.unescape(body)
+
+
+def test_install_button_updates_the_index_when_the_form_url_changes(tmp_path, make_config, confluence):
+    runner = CliRunner()
+    runner.invoke(cli, ["--config", write(tmp_path, make_config()), "install-button"])
+    moved = make_config(server={"public_url": "https://wikibot.example.com"})
+    result = runner.invoke(cli, ["--config", write(tmp_path, moved), "install-button"])
+    assert result.stdout.startswith("updated: ")
+    body = confluence.get_page_by_title("INC", "Post-mortem index", expand="body.storage")["results"][0]
+    assert "https://wikibot.example.com/postmortems/new" in body["body"]["storage"]["value"]

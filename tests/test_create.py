@@ -1,0 +1,170 @@
+"""Creating a post-mortem page: exactly one page per incident, ever, with labels and metadata."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from wikibot.create import PROPERTY_KEY, page_title
+from wikibot.errors import ServiceError
+from wikibot.incident import parse_incident
+from wikibot.services import Services
+from wikibot.store import Database
+
+
+def incident(**overrides):
+    data = {"incident_id": "INC-42", "title": "Checkout 502s", "severity": "SEV-2",
+            "started_at": "2026-11-20T09:30:00Z", "summary": "Alerts fired at 09:31"}
+    return parse_incident({**data, **overrides})
+
+
+def postmortem_pages(sandbox) -> list[dict]:
+    found = sandbox.confluence().cql('type = page and label = "postmortem"', limit=100)
+    return [r["content"] for r in found["results"]]
+
+
+def labels_of(confluence, page_id: str) -> set[str]:
+    return {label["name"] for label in confluence.get_page_labels(page_id)["results"]}
+
+
+def test_page_is_created_under_the_parent_with_title_labels_and_template_record(services, sandbox, confluence):
+    result = services.creator.create(incident())
+    assert result.created
+    assert result.title == "Post-mortem: 2026-11-20 Checkout 502s (INC-42)"
+    assert result.url.startswith(sandbox.wiki_url + "/spaces/INC/pages/")
+    page = confluence.get_page_by_id(result.page_id, expand="ancestors,body.storage,metadata.properties.wikibot")
+    assert page["ancestors"][-1]["title"] == "Post-mortems"
+    assert labels_of(confluence, result.page_id) == {"postmortem", "sev-2", "incident-inc-42"}
+    record = confluence.get(f"rest/api/content/{result.page_id}/property/{PROPERTY_KEY}")["value"]
+    assert record["template"] == "postmortem" and record["template_version"] == "1"
+    assert record["incident_id"] == "INC-42"
+    assert "Alerts fired at 09:31" in page["body"]["storage"]["value"]
+
+
+def test_the_same_incident_again_returns_the_same_page_and_creates_nothing(services, sandbox):
+    first = services.creator.create(incident())
+    second = services.creator.create(incident(title="Different words"))
+    assert (second.page_id, second.created) == (first.page_id, False)
+    assert len(postmortem_pages(sandbox)) == 1
+
+
+def test_sev1_uses_the_sre_template_as_configured(make_config, sandbox, confluence):
+    services = Services(make_config(postmortem={"templates": {"SEV-1": "sre.xml"}}))
+    result = services.creator.create(incident(severity="1"))
+    body = confluence.get_page_by_id(result.page_id, expand="body.storage")["body"]["storage"]["value"]
+    assert "<h2>Where we got lucky</h2>" in body
+    services.close()
+
+
+def test_a_title_clash_with_another_page_gets_a_suffix_not_an_error(services, confluence):
+    parent = services.creator.parent_id()
+    confluence.create_page("INC", "Post-mortem: 2026-11-20 Checkout 502s (INC-42)", "<p>someone else's</p>", parent_id=parent)
+    result = services.creator.create(incident())
+    assert result.created
+    assert result.title == "Post-mortem: 2026-11-20 Checkout 502s (INC-42) (2)"
+
+
+def test_a_lost_database_does_not_cause_a_second_page(config, services, sandbox, tmp_path):
+    first = services.creator.create(incident())
+    fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/other.db"))
+    again = fresh.creator.create(incident())
+    fresh.close()
+    assert (again.page_id, again.created) == (first.page_id, False)
+    assert len(postmortem_pages(sandbox)) == 1
+
+
+def test_a_lost_response_after_the_page_was_created_is_adopted_on_retry(services, sandbox):
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix="/wiki/rest/api/content", count=1)
+    result = services.creator.create(incident())
+    assert len(postmortem_pages(sandbox)) == 1
+    assert result.page_id == postmortem_pages(sandbox)[0]["id"]
+    assert result.created  # nobody had been told about it yet
+
+
+def test_confluence_down_creates_nothing_and_a_retry_finishes_the_job(services, sandbox):
+    sandbox.fault(status=503, count=None, path_prefix="/wiki/rest/api/content", method="POST")
+    with pytest.raises(ServiceError) as info:
+        services.creator.create(incident())
+    assert info.value.status == 503
+    assert postmortem_pages(sandbox) == []
+    assert services.db.incident("INC-42") is None
+    sandbox.clear_faults()
+    assert services.creator.create(incident()).created
+
+
+def test_transient_errors_are_retried_within_one_call(services, sandbox):
+    sandbox.fault(status=502, count=2, path_prefix="/wiki/rest/api/content", method="POST")
+    assert services.creator.create(incident()).created
+    assert len(postmortem_pages(sandbox)) == 1
+
+
+def test_lead_given_by_name_becomes_a_user_mention(services, confluence):
+    result = services.creator.create(incident(lead="Ana Lima"))
+    body = confluence.get_page_by_id(result.page_id, expand="body.storage")["body"]["storage"]["value"]
+    assert '<ri:user ri:account-id="557058:aa11" />' in body
+
+
+def test_an_unknown_lead_name_stays_as_text(services, confluence):
+    result = services.creator.create(incident(lead="Zed Nobody"))
+    body = confluence.get_page_by_id(result.page_id, expand="body.storage")["body"]["storage"]["value"]
+    assert "Zed Nobody" in body and "ri:user" not in body.split("Lead investigator")[1].split("</tr>")[0]
+
+
+def test_twenty_concurrent_creations_for_one_incident_make_one_page(services, sandbox):
+    results, errors = [], []
+
+    def create() -> None:
+        try:
+            results.append(services.creator.create(incident()))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len({r.page_id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert len(postmortem_pages(sandbox)) == 1
+
+
+def test_chat_hears_about_a_new_page_with_link_lead_and_debrief_date(make_config, chat):
+    services = Services(make_config(notify={"slack_webhook_url": chat.url}))
+    result = services.creator.create(incident(lead="<!channel> Bob", started_at="2026-11-20"))
+    services.notifier.flush()
+    services.close()
+    [message] = chat.messages
+    assert result.url in message["text"]
+    assert "2026-11-27" in message["text"]
+    assert "&lt;!channel&gt; Bob" in message["text"] and "<!channel>" not in message["text"]
+
+
+def test_a_failing_chat_webhook_is_retried_and_never_fails_creation(make_config, sandbox):
+    from tests.conftest import ChatReceiver
+
+    flaky = ChatReceiver(fail_first=2)
+    services = Services(make_config(notify={"slack_webhook_url": flaky.url}))
+    services.notifier.base_delay = 0.01
+    assert services.creator.create(incident()).created
+    services.notifier.flush()
+    services.close()
+    flaky.stop()
+    assert flaky.attempts == 3 and len(flaky.messages) == 1
+
+
+def test_an_unreachable_chat_webhook_never_fails_creation(make_config):
+    services = Services(make_config(notify={"slack_webhook_url": "http://127.0.0.1:9/hook"}))
+    services.notifier.base_delay = 0.01
+    assert services.creator.create(incident()).created
+    services.close()
+
+
+def test_titles_stay_within_confluence_limits():
+    long = incident(incident_id="I" * 64, title="x" * 200)
+    title = page_title(long, date(2026, 11, 20))
+    assert len(title) <= 251 and title.endswith("… (" + "I" * 64 + ")")
+    assert page_title(incident(title="x" * 150), date(2026, 11, 20)).endswith("x (INC-42)")

@@ -1,0 +1,150 @@
+"""POST /hooks/postmortem: authenticated, validated, idempotent, and always answering JSON."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import requests
+
+from tests.conftest import WEBHOOK_SECRET
+from wikibot.web.auth import sign
+
+BODY = {"incident_id": "INC-7", "title": "Search outage", "severity": "SEV-2", "lead": "557058:bb22"}
+
+
+def post(client, body=BODY, headers=None, raw: bytes | None = None, content_type="application/json"):
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers = {"X-Wikibot-Token": WEBHOOK_SECRET} if headers is None else headers
+    return client.post("/hooks/postmortem", data=data, headers=headers, content_type=content_type)
+
+
+def count_pages(sandbox) -> int:
+    return sandbox.confluence().cql('type = page and label = "postmortem"', limit=100)["size"]
+
+
+def test_token_header_creates_the_page_and_answers_201(client, sandbox):
+    response = post(client)
+    assert response.status_code == 201
+    assert response.json["created"] is True
+    assert response.json["url"].startswith(sandbox.wiki_url)
+    assert set(response.json) == {"page_id", "url", "title", "created"}
+
+
+def test_the_same_incident_again_answers_200_with_the_same_page(client):
+    first = post(client).json
+    second = post(client)
+    assert second.status_code == 200
+    assert second.json == {**first, "created": False}
+
+
+def test_a_valid_signature_is_accepted(client):
+    raw = json.dumps(BODY).encode()
+    response = post(client, raw=raw, headers={"X-Wikibot-Signature": sign(WEBHOOK_SECRET, raw)})
+    assert response.status_code == 201
+
+
+def test_a_replayed_signature_older_than_five_minutes_is_refused(client, sandbox):
+    raw = json.dumps(BODY).encode()
+    old = sign(WEBHOOK_SECRET, raw, timestamp=int(time.time()) - 301)
+    response = post(client, raw=raw, headers={"X-Wikibot-Signature": old})
+    assert response.status_code == 401
+    assert count_pages(sandbox) == 0
+
+
+def test_a_signature_over_a_different_body_is_refused(client):
+    signature = sign(WEBHOOK_SECRET, b'{"incident_id": "other"}')
+    assert post(client, headers={"X-Wikibot-Signature": signature}).status_code == 401
+
+
+def test_wrong_or_missing_token_is_401_json_and_creates_nothing(client, sandbox):
+    for headers in ({"X-Wikibot-Token": "wrong"}, {}, {"X-Wikibot-Signature": "garbage"}):
+        response = post(client, headers=headers)
+        assert response.status_code == 401
+        assert "error" in response.json
+    assert count_pages(sandbox) == 0
+
+
+def test_no_configured_secret_refuses_every_webhook(make_config):
+    from wikibot.web import create_app
+
+    app = create_app(make_config(webhook={"secret": None}))
+    assert post(app.test_client()).status_code == 401
+
+
+def test_missing_fields_are_400_naming_each_field(client):
+    response = post(client, body={"severity": "2"})
+    assert response.status_code == 400
+    assert response.json == {"error": "invalid input", "fields": {"incident_id": "required", "title": "required"}}
+
+
+def test_non_json_content_type_is_415(client):
+    assert post(client, raw=b"incident_id=1", content_type="application/x-www-form-urlencoded").status_code == 415
+
+
+def test_malformed_json_is_400(client):
+    response = post(client, raw=b'{"incident_id": ')
+    assert response.status_code == 400 and response.json["error"] == "body is not valid JSON"
+
+
+def test_a_huge_body_is_413_json(client, sandbox):
+    response = post(client, body={**BODY, "summary": "x" * 300_000})
+    assert response.status_code == 413
+    assert response.json == {"error": "request body too large"}
+    assert count_pages(sandbox) == 0
+
+
+def test_a_malicious_title_lands_as_text(client, confluence):
+    title = '</p><ac:structured-macro ac:name="html"><ac:plain-text-body><![CDATA[<script>x</script>]]></ac:plain-text-body></ac:structured-macro>'
+    response = post(client, body={"incident_id": "INC-9", "title": title})
+    assert response.status_code == 201
+    body = confluence.get_page_by_id(response.json["page_id"], expand="body.storage")["body"]["storage"]["value"]
+    assert 'ac:name="html"' not in body
+
+
+def test_a_jira_automation_payload_works_unchanged(client):
+    payload = {"webhookEvent": "jira:issue_updated", "issue": {"key": "OPS-77", "fields": {
+        "summary": "Payments degraded", "priority": {"name": "High"}}}}
+    response = post(client, body=payload)
+    assert response.status_code == 201
+    assert response.json["title"].endswith("Payments degraded (OPS-77)")
+
+
+def test_confluence_down_is_503_json_and_a_retry_finishes(client, sandbox):
+    sandbox.fault(status=503, count=None, path_prefix="/wiki/rest/api")
+    response = post(client)
+    assert response.status_code == 503
+    assert response.json["error"].startswith("Confluence")
+    sandbox.clear_faults()
+    assert count_pages(sandbox) == 0
+    assert post(client).status_code == 201
+
+
+def test_unknown_route_and_wrong_method_answer_json(client):
+    assert client.get("/hooks/postmortem").status_code == 405
+    assert client.get("/hooks/postmortem").json["error"]
+    assert client.post("/hooks/nothing").json["error"]
+
+
+def test_twenty_concurrent_webhooks_over_http_make_one_page(app, sandbox):
+    from wikibot.sandbox import SandboxServer
+
+    server = SandboxServer(app).start()  # any threaded WSGI server will do for this
+    try:
+        statuses: list[int] = []
+
+        def call() -> None:
+            response = requests.post(server.url + "/hooks/postmortem", json=BODY,
+                                     headers={"X-Wikibot-Token": WEBHOOK_SECRET}, timeout=30)
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=call) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    assert sorted(statuses) == [200] * 19 + [201]
+    assert count_pages(sandbox) == 1

@@ -1,0 +1,1 @@
+"""`wikibot audit` commands (being written)."""

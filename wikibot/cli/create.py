@@ -1,0 +1,62 @@
+"""Commands that start post-mortems: serve (webhook + form), new, install-button."""
+
+from __future__ import annotations
+
+import click
+
+from wikibot.cli import _Context, cli
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on (default: server.host).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (default: server.port).")
+@click.pass_obj
+def serve(obj: _Context, host: str | None, port: int | None) -> None:
+    """Run the web service (webhook, form); on the embedded sandbox when no Confluence is configured."""
+    from wikibot.serve import serve as run
+
+    config = obj.config
+    run(config, host=host or config.server.host, port=config.server.port if port is None else port, echo=click.echo)
+
+
+@cli.command()
+@click.option("--incident-id", required=True, help="e.g. INC-42 or the Jira key.")
+@click.option("--title", required=True, help="What happened, in a few words.")
+@click.option("--severity", default=None, help="SEV-1 … SEV-5.")
+@click.option("--lead", default=None, help="Lead investigator: account id or name.")
+@click.option("--started-at", default=None, help="When the incident started (ISO date or date-time).")
+@click.option("--summary", default=None, help="Initial report.")
+@click.option("--channel-url", default=None, help="Incident chat channel URL.")
+@click.pass_obj
+def new(obj: _Context, **fields: str | None) -> None:
+    """Create the post-mortem page for an incident and print its URL."""
+    from wikibot.incident import parse_incident
+    from wikibot.services import Services
+
+    services = Services(obj.config)
+    try:
+        result = services.creator.create(parse_incident(fields))
+    finally:
+        services.close()
+    click.echo(result.url)
+    if not result.created:
+        click.echo(f"(already existed: {result.title})", err=True)
+
+
+@cli.command("install-button")
+@click.pass_obj
+def install_button_cmd(obj: _Context) -> None:
+    """Create or update the wiki's post-mortem index page with the "Create post-mortem" button."""
+    from wikibot.button import install_button
+    from wikibot.services import Services
+
+    config = obj.config
+    services = Services(config)
+    try:
+        result = install_button(services.creator, form_url=config.server.base_url() + "/postmortems/new",
+                                project=config.jira.project,
+                                debrief_within_days=config.postmortem.debrief_within_days)
+    finally:
+        services.close()
+    state = "created" if result.created else ("updated" if result.changed else "unchanged")
+    click.echo(f"{state}: {result.url}")

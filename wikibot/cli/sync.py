@@ -1,0 +1,1 @@
+"""`wikibot sync` commands (being written)."""

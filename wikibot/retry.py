@@ -1,0 +1,62 @@
+"""Bounded retries for calls to Confluence and Jira.
+
+Only what is safe to repeat is retried: reads, and writes that are idempotent by construction
+(PUT with a version, upserts, creates guarded by an identity check the caller re-runs). Retried
+failures are transport errors, 429 (honouring ``Retry-After``) and 5xx gateway answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import requests
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status behind a client-library exception (they don't all subclass HTTPError)."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        reason = getattr(exc, "reason", None)
+        response = getattr(reason, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return True
+    return status_of(exc) in RETRY_STATUSES
+
+
+def retry_after(exc: BaseException, cap: float = 30.0) -> float | None:
+    response = getattr(exc, "response", None) or getattr(getattr(exc, "reason", None), "response", None)
+    value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        return min(cap, max(0.0, float(value)))
+    except ValueError:
+        try:
+            return min(cap, max(0.0, parsedate_to_datetime(value).timestamp() - time.time()))
+        except (TypeError, ValueError):
+            return None
+
+
+def with_retries(call: Callable[[], T], *, attempts: int = 4, base_delay: float = 0.5,
+                 sleep: Callable[[float], None] = time.sleep) -> T:
+    """Run ``call``; on a transient failure wait (Retry-After, else exponential) and try again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            delay = retry_after(exc)
+            sleep(delay if delay is not None else base_delay * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")

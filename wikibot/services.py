@@ -1,0 +1,57 @@
+"""The I/O objects wikibot runs on, built in one place from the configuration.
+
+Commands and the web app ask ``Services`` for what they need; tests build it against the
+sandbox. Nothing here does work at import time.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from wikibot.clients import Clients, build_clients
+from wikibot.config import Config
+from wikibot.create import PostmortemCreator
+from wikibot.notify import Notifier
+from wikibot.store import Database
+from wikibot.templates import TemplateSet, load_template
+
+
+class Services:
+    def __init__(self, config: Config, clients: Clients | None = None, db: Database | None = None) -> None:
+        self.config = config
+        self._clients = clients
+        self._db = db
+
+    @cached_property
+    def clients(self) -> Clients:
+        return self._clients or build_clients(self.config)
+
+    @cached_property
+    def db(self) -> Database:
+        db = self._db or Database(self.config.database.url)
+        db.create_schema()
+        return db
+
+    @cached_property
+    def templates(self) -> TemplateSet:
+        """Every configured template, loaded and validated: a broken one stops startup."""
+        pm = self.config.postmortem
+        return TemplateSet(load_template(pm.template), {k: load_template(v) for k, v in pm.templates.items()})
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        return Notifier(self.config.notify.slack_webhook_url)
+
+    @cached_property
+    def creator(self) -> PostmortemCreator:
+        c = self.config
+        return PostmortemCreator(
+            confluence=self.clients.confluence, jira=self.clients.jira, db=self.db, templates=self.templates,
+            space=c.confluence.space, parent_page=c.confluence.parent_page, label=c.postmortem.label,
+            debrief_within_days=c.postmortem.debrief_within_days, notifier=self.notifier,
+        )
+
+    def close(self) -> None:
+        self.notifier.flush(timeout=5)
+        if "db" in self.__dict__:
+            self.db.dispose()

@@ -1,0 +1,211 @@
+"""wikibot's own state in ``database.url`` (SQLAlchemy): SQLite for one process, PostgreSQL for several.
+
+Everything that makes a write idempotent across retries, restarts and replicas lives here —
+incident → page claims now; the sync ledger, audit history and job leases as they arrive. The
+database's unique constraints, not in-process locks, are what make "exactly once" hold.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+
+from wikibot.errors import ConfigError
+from wikibot.store.schema import aware as _aware
+from wikibot.store.schema import metadata, utcnow
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("incident_id", String(128), primary_key=True),
+    Column("state", String(16), nullable=False),  # "creating" | "created"
+    Column("claim_token", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("page_id", String(32)),
+    Column("url", Text),
+    Column("title", Text),
+    Column("created_at", DateTime(timezone=True)),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    incident_id: str
+    state: str
+    page_id: str | None
+    url: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of asking to create the page for an incident.
+
+    ``owner``: this caller must create the page (and then ``finish`` or ``release``);
+    otherwise ``record`` is the finished page, or ``None`` while another caller is creating it.
+    """
+
+    owner: bool
+    token: str | None = None
+    record: IncidentRecord | None = None
+
+
+class Database:
+    """The one object that touches wikibot's database. Built once from the config."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        self.leases = Leases(self.engine)
+        self.job_runs = JobRuns(self.engine)
+
+    def create_schema(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise ConfigError(f"database.url: cannot open the database: {_short(exc)}") from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- incident → page ----------------------------------------------------------------------
+    def claim_incident(self, incident_id: str, lease: timedelta = timedelta(minutes=2)) -> Claim:
+        """Claim the right to create ``incident_id``'s page; exactly one caller wins at a time.
+
+        A claim older than ``lease`` belongs to a caller that died mid-creation: it is taken over
+        with a compare-and-set on its token, so two rescuers cannot both win.
+        """
+        token = uuid.uuid4().hex
+        now = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(incidents).values(incident_id=incident_id, state="creating",
+                                                      claim_token=token, claimed_at=now))
+            return Claim(owner=True, token=token)
+        except IntegrityError:
+            pass
+        with self.engine.begin() as conn:
+            row = conn.execute(select(incidents).where(incidents.c.incident_id == incident_id)).mappings().first()
+            if row is None:  # released between our insert and this read: try again
+                return self.claim_incident(incident_id, lease)
+            if row["state"] == "created":
+                return Claim(owner=False, record=_record(row))
+            if _aware(row["claimed_at"]) > now - lease:
+                return Claim(owner=False)
+            taken = conn.execute(
+                update(incidents)
+                .where(incidents.c.incident_id == incident_id, incidents.c.claim_token == row["claim_token"])
+                .values(claim_token=token, claimed_at=now)
+            ).rowcount
+        return Claim(owner=True, token=token) if taken else Claim(owner=False)
+
+    def finish_incident(self, incident_id: str, token: str, page_id: str, url: str, title: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.incident_id == incident_id, incidents.c.claim_token == token)
+                .values(state="created", page_id=page_id, url=url, title=title, created_at=utcnow())
+            )
+
+    def release_incident(self, incident_id: str, token: str) -> None:
+        """Give up a claim after a failure, so a retry can start again at once."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(incidents).where(incidents.c.incident_id == incident_id,
+                                                 incidents.c.claim_token == token,
+                                                 incidents.c.state == "creating"))
+
+    def incident(self, incident_id: str) -> IncidentRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(incidents).where(incidents.c.incident_id == incident_id)).mappings().first()
+        return _record(row) if row else None
+
+    # -- settings -----------------------------------------------------------------------------
+    def setting(self, key: str, default_factory: callable | None = None) -> str | None:
+        """A stored value; with ``default_factory``, created once and shared by every replica."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
+        if value is not None or default_factory is None:
+            return value
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(settings).values(key=key, value=default_factory()))
+        except IntegrityError:
+            pass  # another replica stored it first; use theirs
+        return self.setting(key)
+
+    def secret_key(self) -> str:
+        """The key that signs session cookies (CSRF tokens), the same on every replica."""
+        return self.setting("secret_key", lambda: secrets.token_urlsafe(32)) or ""
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+
+def _record(row) -> IncidentRecord:
+    return IncidentRecord(incident_id=row["incident_id"], state=row["state"], page_id=row["page_id"],
+                          url=row["url"], title=row["title"])
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"database.url: not a SQLAlchemy URL: {url!r}") from None
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:
+            raise ConfigError(f"database.url: {_short(exc)}") from None
+    database = parsed.database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
+        cursor = dbapi_conn.cursor()
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+
+
+# Every table module registers on ``metadata``; import them so ``create_schema`` sees them all.
+from wikibot.store import audits, ledger  # noqa: E402,F401
+from wikibot.store.jobs import JobRuns  # noqa: E402
+from wikibot.store.locks import Leases  # noqa: E402
+
+__all__ = ["Claim", "Database", "IncidentRecord", "JobRuns", "Leases", "OperationalError", "utcnow"]

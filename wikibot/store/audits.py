@@ -1,0 +1,1 @@
+"""Audit history (tables on ``wikibot.store.schema.metadata``). Filled in by the audit work."""

@@ -1,0 +1,62 @@
+"""Leases: "only one of us does this now", across threads, processes and replicas.
+
+A lease is a row keyed by name with an owner token and an expiry. Taking it is one atomic
+statement (insert, or update where expired), so two replicas can never both hold it; a holder
+that dies simply lets the lease expire, and another takes over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import Column, DateTime, String, Table, delete, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+
+from wikibot.store.schema import metadata, utcnow
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class Leases:
+    def __init__(self, engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
+        self.engine = engine
+
+    def acquire(self, name: str, ttl: timedelta, owner: str | None = None) -> str | None:
+        """Take the lease ``name`` for ``ttl``; the owner token on success, ``None`` if someone holds it."""
+        owner = owner or uuid.uuid4().hex
+        now = utcnow()
+        values = {"owner": owner, "expires_at": now + ttl, "acquired_at": now}
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(leases)
+                .where(leases.c.name == name, or_(leases.c.expires_at < now, leases.c.owner == owner))
+                .values(**values)
+            ).rowcount
+        if taken:
+            return owner
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(leases).values(name=name, **values))
+        except IntegrityError:
+            return None
+        return owner
+
+    def renew(self, name: str, owner: str, ttl: timedelta) -> bool:
+        """Extend a lease we hold; False if it expired and someone else took it."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(
+                update(leases).where(leases.c.name == name, leases.c.owner == owner)
+                .values(expires_at=utcnow() + ttl)
+            ).rowcount)
+
+    def release(self, name: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(leases).where(leases.c.name == name, leases.c.owner == owner))

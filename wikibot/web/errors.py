@@ -1,0 +1,43 @@
+"""One error policy: JSON for API routes (``/hooks``, ``/api``), an HTML page for everything else."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+API_PREFIXES = ("/hooks/", "/api/")
+
+
+def wants_json() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def json_error(status: int, message: str, **extra: object) -> tuple[Response, int]:
+    return jsonify({"error": message, **extra}), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            message = "request body too large"
+        if wants_json():
+            response, status = json_error(status, message)
+            if status == 405 and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response, status
+        return render_template("error.html", status=status, title=exc.name, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, "internal error; the operator can find details in wikibot's log")
+        return render_template("error.html", status=500, title="Internal error",
+                               message="Something went wrong; the details are in wikibot's log."), 500

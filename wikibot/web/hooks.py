@@ -1,0 +1,56 @@
+"""``POST /hooks/postmortem``: create a post-mortem from an incident tool or a Jira automation rule."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, request
+
+from wikibot.create import CreationInProgress
+from wikibot.errors import ServiceError
+from wikibot.incident import InvalidInput, parse_incident
+from wikibot.web import auth
+from wikibot.web.context import services
+from wikibot.web.errors import json_error
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("hooks", __name__, url_prefix="/hooks")
+
+
+def webhook_secrets() -> list[str]:
+    secret = services().config.webhook.secret
+    return [secret.get_secret_value()] if secret else []
+
+
+@bp.post("/postmortem")
+def postmortem():
+    # Authenticate on the raw bytes before parsing anything: the signature covers them.
+    body = request.get_data(cache=True)
+    if not auth.verify(request.headers, body, webhook_secrets()):
+        return json_error(401, "missing or invalid X-Wikibot-Token / X-Wikibot-Signature")
+    if request.mimetype != "application/json":
+        return json_error(415, "send the body as application/json")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return json_error(400, "body is not valid JSON")
+    try:
+        incident = parse_incident(payload)
+    except InvalidInput as exc:
+        return json_error(400, exc.summary, fields=exc.fields)
+    try:
+        result = services().creator.create(incident)
+    except CreationInProgress as exc:
+        response, status = json_error(503, str(exc))
+        response.headers["Retry-After"] = "2"
+        return response, status
+    except ServiceError as exc:
+        code = 503 if exc.status in (None, 429, 503) else 502
+        log.warning("post-mortem for %s not created: %s", incident.incident_id, exc)
+        response, code = json_error(code, str(exc))
+        response.headers["Retry-After"] = "30"
+        return response, code
+    payload = {"page_id": result.page_id, "url": result.url, "title": result.title, "created": result.created}
+    return payload, 201 if result.created else 200
