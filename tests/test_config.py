@@ -125,3 +125,29 @@ def test_no_file_at_all_means_the_embedded_sandbox(tmp_path, monkeypatch):
     config = load_config(None, environ={})
     assert config.uses_sandbox
     assert (config.confluence.space, config.confluence.parent_page, config.jira.project) == ("INC", "Post-mortems", "OPS")
+
+
+def _keys(model, prefix=""):
+    for name, field in model.model_fields.items():
+        if name == "source":
+            continue
+        annotation = field.annotation
+        if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+            yield from _keys(annotation, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+def test_every_config_key_is_documented_in_the_shipped_config_yaml():
+    from wikibot.config import Config
+
+    text = (Path(__file__).parent.parent / "config.yaml").read_text()
+    sections: dict[str, str] = {}
+    current = ""
+    for line in text.splitlines():
+        if line and not line.startswith((" ", "#")):
+            current = line.split(":")[0]
+        sections[current] = sections.get(current, "") + line + "\n"
+    missing = [key for key in _keys(Config)
+               if f"{key.split('.')[-1]}:" not in sections.get(key.split(".")[0], "")]
+    assert missing == []

@@ -132,6 +132,11 @@ class PostmortemConfig(_Strict):
     debrief_within_days: int = Field(7, ge=1, le=90)
     template: str = Field("postmortem.xml", description="Template file (relative: page_templates/)")
     required_sections: list[str] | None = Field(None, description="Default: every template section but Data & Analysis")
+
+    @field_validator("required_sections")
+    @classmethod
+    def _empty_means_default(cls, value: list[str] | None) -> list[str] | None:
+        return value or None
     templates: dict[str, str] = Field(default_factory=dict, description="Severity or type → template file")
 
 
@@ -166,6 +171,11 @@ class AuditConfig(_Strict):
     stale_after_days: int = Field(3, ge=1)
     max_action_items: int = Field(10, ge=1)
     blame_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_PHRASES))
+
+    @field_validator("blame_phrases")
+    @classmethod
+    def _default_phrases(cls, value: list[str]) -> list[str]:
+        return [p for p in value if p.strip()] or list(DEFAULT_BLAME_PHRASES)
     report_page: str = "Post-mortem audit"
     label_incomplete: bool = False
     comment_findings: bool = False
