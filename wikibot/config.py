@@ -101,10 +101,26 @@ class DatabaseConfig(_Strict):
     url: str = "sqlite:///var/wikibot.db"
 
 
+class AuthConfig(_Strict):
+    """Who may open the dashboard and the form (webhooks have their own secret)."""
+
+    mode: Literal["none", "basic", "header"] = "none"
+    username: str | None = None
+    password: SecretStr | None = None
+    header: str = Field("X-Forwarded-User", description="header mode: set by a trusted reverse proxy")
+
+    @model_validator(mode="after")
+    def _basic_needs_credentials(self) -> AuthConfig:
+        if self.mode == "basic" and not (self.username and self.password and self.password.get_secret_value()):
+            raise ValueError("password: username and password are required when mode is basic")
+        return self
+
+
 class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = Field(None, description="URL people reach wikibot at (the wiki button links there)")
+    auth: AuthConfig = AuthConfig()
 
     @field_validator("public_url")
     @classmethod
@@ -254,7 +270,7 @@ class Config(_Strict):
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
-        values = [self.confluence.token, self.jira.token, self.webhook.secret]
+        values = [self.confluence.token, self.jira.token, self.webhook.secret, self.server.auth.password]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 

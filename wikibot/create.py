@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -61,7 +62,8 @@ def page_title(incident: Incident, day: date) -> str:
 class PostmortemCreator:
     def __init__(self, *, confluence: ConfluenceServer, jira: Jira, db: Database, templates: TemplateSet,
                  space: str, parent_page: str, label: str, debrief_within_days: int,
-                 notifier: Any = None, wait_seconds: float = 20.0) -> None:
+                 notifier: Any = None, wait_seconds: float = 20.0,
+                 on_created: Callable[[], None] | None = None) -> None:
         self.confluence = confluence
         self.jira = jira
         self.db = db
@@ -72,6 +74,7 @@ class PostmortemCreator:
         self.debrief_within_days = debrief_within_days
         self.notifier = notifier
         self.wait_seconds = wait_seconds
+        self.on_created = on_created
         self._parent_id: str | None = None
 
     # -- the one entry point ------------------------------------------------------------------
@@ -93,8 +96,11 @@ class PostmortemCreator:
             self.db.release_incident(incident.incident_id, claim.token)
             raise
         self.db.finish_incident(incident.incident_id, claim.token, result.page_id, result.url, result.title)
-        if result.created and self.notifier is not None:
-            self.notifier.page_created(incident, result, self._debrief_due(incident))
+        if result.created:
+            if self.on_created is not None:
+                self.on_created()
+            if self.notifier is not None:
+                self.notifier.page_created(incident, result, self._debrief_due(incident))
         return result
 
     # -- steps --------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ class JobRunner:
     def __init__(self, services: Any, owner: str | None = None) -> None:
         self.services = services
         self.owner = owner or uuid.uuid4().hex
+        metrics = getattr(services, "metrics", None)
+        self.on_finish: Callable[[str, dict[str, Any] | None, str | None], None] | None = (
+            metrics.record_job if metrics is not None else None)
 
     def run_slot(self, spec: JobSpec, slot: datetime, func: Callable[[Any], dict[str, Any]] | None = None) -> bool:
         runs = self.services.db.job_runs
@@ -80,16 +83,19 @@ class JobRunner:
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(spec.name, slot, stop), daemon=True)
         beat.start()
+        summary, error = None, None
         try:
             summary = (func or resolve(spec.target))(self.services)
         except Exception as exc:
             log.exception("job %s (slot %s) failed", spec.name, slot.isoformat())
-            runs.finish(spec.name, slot, self.owner, error=f"{type(exc).__name__}: {exc}"[:2000])
-        else:
-            runs.finish(spec.name, slot, self.owner, summary=summary)
-            log.info("job %s (slot %s) done: %s", spec.name, slot.isoformat(), summary)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
         finally:
             stop.set()
+        runs.finish(spec.name, slot, self.owner, summary=summary, error=error)
+        if error is None:
+            log.info("job %s (slot %s) done: %s", spec.name, slot.isoformat(), summary)
+        if self.on_finish is not None:
+            self.on_finish(spec.name, summary, error)
         return True
 
     def run_now(self, spec: JobSpec, func: Callable[[Any], dict[str, Any]] | None = None) -> bool:

@@ -1,13 +1,18 @@
-"""``wikibot serve``: the web app under a production WSGI server (waitress).
+"""``wikibot serve`` and ``wikibot scheduler``: the long-running processes.
 
-With no real Confluence configured it first starts the embedded sandbox (with example pages) in
-the same process and points itself at it, so ``wikibot serve`` on a fresh machine shows the
-whole product.
+``serve`` runs the web app under waitress (a production WSGI server, threads, pure Python) and,
+unless told not to, the scheduler. With no real Confluence configured it first starts the
+embedded sandbox (with example pages) in the same process and points itself at it, so
+``wikibot serve`` on a fresh machine shows the whole product. SIGTERM (or Ctrl-C) stops taking
+new work, lets in-flight requests and jobs finish, then exits; a job cut short anyway is safe to
+resume, because every write it makes is idempotent and its lease expires.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 
 import requests
@@ -15,6 +20,8 @@ import waitress
 
 from wikibot.config import Config
 from wikibot.errors import InputError
+from wikibot.logs import configure_logging
+from wikibot.scheduler import Scheduler
 from wikibot.services import Services
 from wikibot.web import create_app
 
@@ -38,16 +45,31 @@ def start_embedded_sandbox(config: Config, echo: Callable[[str], None]):
     store = SandboxStore(config.sandbox.db or ":memory:")
     app = create_sandbox_app(store, examples=config.sandbox.examples)
     try:
-        server = SandboxServer(app, host=config.sandbox.host, port=config.sandbox.port).start()
+        return SandboxServer(app, host=config.sandbox.host, port=config.sandbox.port).start()
     except OSError as exc:
         raise InputError(f"cannot start the sandbox on {config.sandbox.host}:{config.sandbox.port}: "
                          f"{exc.strerror or exc} (sandbox.port)") from None
-    return server
 
 
-def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], threads: int = 8) -> None:
+class _Stop(Exception):
+    """Raised in the main thread by SIGTERM, like KeyboardInterrupt is by Ctrl-C."""
+
+
+def _raise_stop(*_: object) -> None:
+    raise _Stop
+
+
+def _stop_on_sigterm() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_stop)
+
+
+def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], threads: int = 8,
+          scheduler: bool = True) -> None:
+    configure_logging(config.logging.level, config.logging.format, config.secrets())
     sandbox = start_embedded_sandbox(config, echo) if config.uses_sandbox else None
     services = Services(config)
+    jobs: Scheduler | None = None
     try:
         app = create_app(config, services)
         try:
@@ -56,20 +78,48 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         base = config.server.public_url or f"http://{host}:{server.effective_port}"
         echo(f"wikibot serving on {base}")
+        echo(f"  dashboard:            {base}/")
         echo(f"  new post-mortem form: {base}/postmortems/new")
         echo(f"  webhook:              POST {base}/hooks/postmortem")
         if config.uses_sandbox:
             echo(f"  sandbox wiki:         {config.sandbox_url}/wiki/  (embedded; no real Confluence configured)")
         if not config.webhook.secret:
             echo("  note: webhook.secret is not set, so webhooks are refused (the form works)")
+        if scheduler:
+            jobs = Scheduler(services)
+            jobs.start()
+            echo(f"  scheduled: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})")
         echo("Press Ctrl-C to stop.")
+        _stop_on_sigterm()
         try:
             server.run()
-        except KeyboardInterrupt:
-            echo("stopping")
+        except (KeyboardInterrupt, _Stop):
+            pass
         finally:
+            echo("stopping: finishing in-flight work")
             server.close()
     finally:
+        if jobs is not None:
+            jobs.shutdown(wait=True)
         services.close()
         if sandbox is not None:
             sandbox.stop()
+        echo("stopped")
+
+
+def run_scheduler(config: Config, *, echo: Callable[[str], None]) -> None:
+    """The scheduler alone, for deployments that run it as its own process."""
+    configure_logging(config.logging.level, config.logging.format, config.secrets())
+    services = Services(config)
+    jobs = Scheduler(services)
+    _stop_on_sigterm()
+    jobs.start()
+    echo(f"wikibot scheduler: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})")
+    try:
+        threading.Event().wait()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        echo("stopping: finishing running jobs")
+        jobs.shutdown(wait=True)
+        services.close()

@@ -11,6 +11,7 @@ from functools import cached_property
 from wikibot.clients import Clients, build_clients
 from wikibot.config import Config
 from wikibot.create import PostmortemCreator
+from wikibot.metrics import Metrics
 from wikibot.notify import Notifier
 from wikibot.store import Database
 from wikibot.templates import TemplateSet, load_template
@@ -23,8 +24,15 @@ class Services:
         self._db = db
 
     @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics()
+
+    @cached_property
     def clients(self) -> Clients:
-        return self._clients or build_clients(self.config)
+        clients = self._clients or build_clients(self.config)
+        self.metrics.instrument(clients.confluence, "confluence")
+        self.metrics.instrument(clients.jira, "jira")
+        return clients
 
     @cached_property
     def db(self) -> Database:
@@ -49,6 +57,7 @@ class Services:
             confluence=self.clients.confluence, jira=self.clients.jira, db=self.db, templates=self.templates,
             space=c.confluence.space, parent_page=c.confluence.parent_page, label=c.postmortem.label,
             debrief_within_days=c.postmortem.debrief_within_days, notifier=self.notifier,
+            on_created=self.metrics.pages_created.inc,
         )
 
     def close(self) -> None:

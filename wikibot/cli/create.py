@@ -10,13 +10,24 @@ from wikibot.cli import _Context, cli
 @cli.command()
 @click.option("--host", default=None, help="Interface to listen on (default: server.host).")
 @click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (default: server.port).")
+@click.option("--no-scheduler", is_flag=True, help="Serve only; run `wikibot scheduler` elsewhere.")
 @click.pass_obj
-def serve(obj: _Context, host: str | None, port: int | None) -> None:
-    """Run the web service (webhook, form); on the embedded sandbox when no Confluence is configured."""
+def serve(obj: _Context, host: str | None, port: int | None, no_scheduler: bool) -> None:
+    """Run the service (dashboard, form, webhooks, scheduled jobs); on the sandbox when no Confluence is configured."""
     from wikibot.serve import serve as run
 
     config = obj.config
-    run(config, host=host or config.server.host, port=config.server.port if port is None else port, echo=click.echo)
+    run(config, host=host or config.server.host, port=config.server.port if port is None else port,
+        echo=click.echo, scheduler=not no_scheduler)
+
+
+@cli.command()
+@click.pass_obj
+def scheduler(obj: _Context) -> None:
+    """Run the scheduled jobs (sync, audit) alone, without the web service."""
+    from wikibot.serve import run_scheduler
+
+    run_scheduler(obj.config, echo=click.echo)
 
 
 @cli.command()

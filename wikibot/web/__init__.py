@@ -10,7 +10,7 @@ from flask import Flask
 
 from wikibot.config import Config
 from wikibot.services import Services
-from wikibot.web import confluence_hook, csrf, errors, forms, hooks
+from wikibot.web import access, confluence_hook, csrf, errors, forms, hooks, ops
 
 # Webhook bodies are small JSON documents; anything bigger is refused with 413 before parsing.
 MAX_BODY_BYTES = 256 * 1024
@@ -29,8 +29,11 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
     app.extensions["wikibot"] = services
     # Validate templates now, so a broken one stops startup rather than the first webhook.
     services.templates  # noqa: B018
+    ops.init_app(app)
+    access.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(hooks.bp)
     app.register_blueprint(forms.bp)
     app.register_blueprint(confluence_hook.bp)

@@ -1,0 +1,83 @@
+"""`wikibot serve` as an operator runs it: a real process, real ports, graceful SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(args: list[str], cwd) -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIKIBOT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "wikibot", *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    match = re.search(r"serving on (http://\S+)", first)
+    assert match, first + proc.stderr.read() if proc.poll() is not None else first
+    base = match.group(1)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=1).ok:
+                return proc, base
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise AssertionError("wikibot serve did not become healthy")
+
+
+def stop(proc: subprocess.Popen) -> tuple[str, str]:
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    return out, err
+
+
+def test_serve_with_no_confluence_starts_the_embedded_sandbox_and_stops_on_sigterm(tmp_path):
+    sandbox_port, port = free_port(), free_port()
+    (tmp_path / "config.yaml").write_text(
+        f"confluence: {{space: INC, parent_page: Post-mortems}}\njira: {{project: OPS}}\n"
+        f"sandbox: {{port: {sandbox_port}}}\nserver: {{port: {port}}}\n"
+        f"database: {{url: 'sqlite:///{tmp_path}/w.db'}}\n")
+    proc, base = start(["serve"], tmp_path)
+    try:
+        form = requests.get(base + "/postmortems/new", timeout=5)
+        assert form.status_code == 200 and "Start a post-mortem" in form.text
+        wiki = requests.get(f"http://127.0.0.1:{sandbox_port}/wiki/", timeout=5)
+        assert wiki.status_code == 200
+        assert requests.get(base + "/readyz", timeout=10).json()["status"] == "ready"
+    finally:
+        out, err = stop(proc)
+    assert proc.returncode == 0, err
+    assert f"sandbox wiki:         http://127.0.0.1:{sandbox_port}/wiki/" in out
+    assert out.rstrip().endswith("stopped")
+    assert not any(line.startswith("Traceback") for line in err.splitlines())  # no crash
+
+
+def test_serve_against_a_configured_site_does_not_start_a_sandbox(tmp_path, sandbox):
+    port = free_port()
+    (tmp_path / "config.yaml").write_text(f"""
+confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC, parent_page: Post-mortems}}
+jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
+server: {{port: {port}}}
+database: {{url: 'sqlite:///{tmp_path}/w.db'}}
+logging: {{format: json}}
+""")
+    proc, base = start(["serve", "--no-scheduler"], tmp_path)
+    try:
+        assert requests.get(base + "/readyz", timeout=10).json()["status"] == "ready"
+    finally:
+        out, err = stop(proc)
+    assert "sandbox wiki" not in out
+    assert proc.returncode == 0
+    assert sandbox.token not in out + err

@@ -1,0 +1,37 @@
+"""Optional access control for people-facing pages (``server.auth``).
+
+``basic``: HTTP basic auth against one configured account. ``header``: a trusted reverse proxy
+(SSO) authenticates people and passes their name in a header; requests without it are refused.
+Webhooks (their own secret) and the health/metrics endpoints are not behind it.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, Response, g, request
+
+from wikibot.web.context import services
+
+OPEN_PREFIXES = ("/hooks/", "/healthz", "/readyz", "/metrics", "/static/")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _check_access() -> Response | None:
+        if request.path.startswith(OPEN_PREFIXES):
+            return None
+        auth = services().config.server.auth
+        if auth.mode == "basic":
+            given = request.authorization
+            expected = auth.password.get_secret_value() if auth.password else ""
+            if (given is None or given.type != "basic" or given.username != auth.username
+                    or not hmac.compare_digest((given.password or "").encode(), expected.encode())):
+                return Response("Authentication required.", 401, {"WWW-Authenticate": 'Basic realm="wikibot"'})
+            g.user = given.username
+        elif auth.mode == "header":
+            user = request.headers.get(auth.header, "").strip()
+            if not user:
+                return Response(f"Access is through the company proxy only (missing {auth.header}).", 403)
+            g.user = user
+        return None
