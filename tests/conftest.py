@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -81,13 +82,46 @@ def jira(sandbox: RunningSandbox):
     return sandbox.jira()
 
 
+# -- wikibot's own database: SQLite always, PostgreSQL when CI provides one -----------------------
+
+POSTGRES_URL = os.environ.get("WIKIBOT_TEST_POSTGRES_URL")
+# Parametrize a test with ``@pytest.mark.parametrize("database_url", DATABASES, indirect=True)`` to
+# run it against both; without it, tests use a fresh SQLite file.
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="set WIKIBOT_TEST_POSTGRES_URL (scripts/test.sh does) to test PostgreSQL"))]
+
+
+def reset_postgres(url: str) -> None:
+    """Give a test an empty database: drop everything wikibot (or a previous test) created."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def url_for(kind: str, tmp_path) -> str:
+    """A fresh, empty database of ``kind`` ("sqlite" or "postgresql") for one test."""
+    if kind == "postgresql":
+        reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path}/wikibot.db"
+
+
+@pytest.fixture
+def database_url(request, tmp_path) -> str:
+    return url_for(getattr(request, "param", "sqlite"), tmp_path)
+
+
 # -- wikibot on top of the sandbox ----------------------------------------------------------------
 
 WEBHOOK_SECRET = "test-webhook-secret"
 
 
 @pytest.fixture
-def make_config(sandbox: RunningSandbox, tmp_path):
+def make_config(sandbox: RunningSandbox, database_url: str):
     """Build a validated Config pointing at the running sandbox; keyword sections override."""
     from wikibot.config import parse_config
 
@@ -97,7 +131,7 @@ def make_config(sandbox: RunningSandbox, tmp_path):
                            "space": "INC", "parent_page": "Post-mortems"},
             "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
             "webhook": {"secret": WEBHOOK_SECRET},
-            "database": {"url": f"sqlite:///{tmp_path}/wikibot.db"},
+            "database": {"url": database_url},
             "http": {"timeout": 10},
         }
         for key, value in sections.items():

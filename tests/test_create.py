@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from tests.conftest import DATABASES
 from wikibot.create import PROPERTY_KEY, page_title
 from wikibot.errors import ServiceError
 from wikibot.incident import parse_incident
@@ -66,9 +67,10 @@ def test_a_title_clash_with_another_page_gets_a_suffix_not_an_error(services, co
     assert result.title == "Post-mortem: 2026-11-20 Checkout 502s (INC-42) (2)"
 
 
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_a_lost_database_does_not_cause_a_second_page(config, services, sandbox, tmp_path):
     first = services.creator.create(incident())
-    fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/other.db"))
+    fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/other.db"))  # closed by fresh.close()
     again = fresh.creator.create(incident())
     fresh.close()
     assert (again.page_id, again.created) == (first.page_id, False)
@@ -112,6 +114,7 @@ def test_an_unknown_lead_name_stays_as_text(services, confluence):
     assert "Zed Nobody" in body and "ri:user" not in body.split("Lead investigator")[1].split("</tr>")[0]
 
 
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_twenty_concurrent_creations_for_one_incident_make_one_page(services, sandbox):
     results, errors = [], []
 

@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from wikibot.config import parse_config
 from wikibot.scheduler import JobRunner, JobSpec, Scheduler, job_specs, last_slot
+from tests.conftest import DATABASES
 from wikibot.store import Database
 
 
@@ -24,10 +25,11 @@ class FakeServices:
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/w.db")
+def db(database_url):
+    database = Database(database_url)
     database.create_schema()
-    return database
+    yield database
+    database.dispose()
 
 
 NIGHTLY = CronTrigger.from_crontab("0 2 * * *", timezone=ZoneInfo("UTC"))
@@ -67,6 +69,7 @@ def counting_job():
     return job, calls
 
 
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_two_replicas_firing_the_same_slot_run_the_job_once(db):
     job, calls = counting_job()
     spec = JobSpec("audit", NIGHTLY, "unused:unused")

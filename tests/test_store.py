@@ -11,15 +11,21 @@ from wikibot.errors import ConfigError
 from wikibot.store import Database
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path}/state/wikibot.db")
+from tests.conftest import DATABASES, url_for
+
+
+@pytest.fixture(params=DATABASES)
+def db(request, tmp_path):
+    """Each test here runs against SQLite and, when available, PostgreSQL."""
+    database = Database(url_for(request.param, tmp_path))
     database.create_schema()
     yield database
     database.dispose()
 
 
-def test_the_sqlite_file_and_its_folder_are_created(tmp_path, db):
+def test_the_sqlite_file_and_its_folder_are_created(tmp_path):
+    database = Database(f"sqlite:///{tmp_path}/state/wikibot.db")
+    database.create_schema()
     assert (tmp_path / "state" / "wikibot.db").exists()
 
 
@@ -63,9 +69,12 @@ def test_a_stale_claim_is_taken_over_by_exactly_one_rescuer(db):
     assert [r.owner for r in rescuers] == [True, False, False]
 
 
-def test_the_session_secret_is_created_once_and_shared(db, tmp_path):
-    other = Database(f"sqlite:///{tmp_path}/state/wikibot.db")
-    assert db.secret_key() == other.secret_key()
+def test_the_session_secret_is_created_once_and_shared(db):
+    other = Database(db.url)
+    try:
+        assert db.secret_key() == other.secret_key()
+    finally:
+        other.dispose()
     assert len(db.secret_key()) >= 32
 
 

@@ -8,7 +8,9 @@ import time
 
 import requests
 
-from tests.conftest import WEBHOOK_SECRET
+import pytest
+
+from tests.conftest import DATABASES, WEBHOOK_SECRET
 from wikibot.web.auth import sign
 
 BODY = {"incident_id": "INC-7", "title": "Search outage", "severity": "SEV-2", "lead": "557058:bb22"}
@@ -127,6 +129,7 @@ def test_unknown_route_and_wrong_method_answer_json(client):
     assert client.post("/hooks/nothing").json["error"]
 
 
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_twenty_concurrent_webhooks_over_http_make_one_page(app, sandbox):
     from wikibot.sandbox import SandboxServer
 
