@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# Start a throwaway PostgreSQL on loopback for the tests and print its SQLAlchemy URL.
-# Installs the server from Debian's packages when missing (CI runs as root on a clean machine).
+# Start PostgreSQL on loopback for the tests (Debian's cluster tools, as root) and print the
+# SQLAlchemy URL of an empty test database owned by a `wikibot` role.
 set -euo pipefail
-if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-  if [ "$(id -u)" != 0 ]; then echo "postgres.sh: PostgreSQL is not installed and we are not root" >&2; exit 1; fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+  echo "postgres.sh: needs Debian's postgresql package and root" >&2
+  exit 1
 fi
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)
 if ! pg_lsclusters -h | grep -q "^$version main"; then

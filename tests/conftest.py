@@ -198,3 +198,42 @@ def chat() -> Iterator[ChatReceiver]:
     receiver = ChatReceiver()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def live_app(app) -> Iterator[str]:
+    """The wikibot app served over real HTTP on a free loopback port; yields its base URL."""
+    server = SandboxServer(app).start()  # a threaded WSGI server; nothing sandbox-specific
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
+
+
+@pytest.fixture
+def browser_page():
+    """A headless Chromium page (Debian's Chromium, driven by Playwright); skipped without them."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/test.sh installs it as root)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def screenshot(page, name: str) -> str:
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, f"{name}.png")
+    page.screenshot(path=path, full_page=True)
+    return path

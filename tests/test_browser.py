@@ -1,0 +1,32 @@
+"""The people-facing pages in a real headless browser, with screenshots saved as test artifacts."""
+
+from __future__ import annotations
+
+import os
+
+from tests.conftest import screenshot
+
+
+def test_the_form_creates_the_page_and_lands_on_it_in_the_wiki(browser_page, live_app, sandbox):
+    page = browser_page
+    page.goto(f"{live_app}/postmortems/new?incident_id=INC-77")
+    assert page.input_value("#incident_id") == "INC-77"
+    page.fill("#title", "Search latency spike")
+    page.select_option("#severity", "SEV-2")
+    page.fill("#lead", "Ana Lima")
+    screenshot(page, "form-filled")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{sandbox.wiki_url}/spaces/INC/pages/**")
+    assert "Search latency spike (INC-77)" in page.inner_text("h1")
+    assert "@Ana Lima" in page.inner_text("body")
+    assert os.path.exists(screenshot(page, "created-page"))
+
+
+def test_the_form_shows_validation_errors_beside_the_fields(browser_page, live_app):
+    page = browser_page
+    page.goto(f"{live_app}/postmortems/new")
+    page.fill("#incident_id", "bad id!")
+    page.click("button[type=submit]")
+    assert page.get_attribute("#incident_id", "aria-invalid") == "true"
+    assert "required" in page.inner_text("form")
+    screenshot(page, "form-errors")
