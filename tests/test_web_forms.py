@@ -51,3 +51,14 @@ def test_submitting_twice_lands_on_the_same_page(client):
 def test_pages_errors_are_html_not_json(client):
     response = client.get("/nowhere")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_the_redirect_goes_only_to_the_configured_confluence(client, app, monkeypatch):
+    from wikibot.create import CreateResult
+
+    services = app.extensions["wikibot"]
+    monkeypatch.setattr(services.creator, "create",
+                        lambda incident: CreateResult("1", "https://evil.example.net/phish", "t", True))
+    token = csrf_from(client.get("/postmortems/new").text)
+    response = client.post("/postmortems/new", data=form_values(token))
+    assert response.status_code == 502 and "Location" not in response.headers

@@ -151,3 +151,31 @@ def test_twenty_concurrent_webhooks_over_http_make_one_page(app, sandbox):
         server.stop()
     assert sorted(statuses) == [200] * 19 + [201]
     assert count_pages(sandbox) == 1
+
+
+def test_during_a_rotation_both_the_new_and_the_previous_secret_work(make_config):
+    from wikibot.web import create_app
+
+    client = create_app(make_config(webhook={"secret": "new-secret-1", "previous_secret": "old-secret-0"})).test_client()
+    assert post(client, headers={"X-Wikibot-Token": "old-secret-0"}).status_code == 201
+    raw = json.dumps({**BODY, "incident_id": "INC-8"}).encode()
+    assert post(client, raw=raw, headers={"X-Wikibot-Signature": sign("new-secret-1", raw)}).status_code == 201
+    assert post(client, headers={"X-Wikibot-Token": WEBHOOK_SECRET}).status_code == 401
+
+
+def test_a_source_over_the_rate_limit_gets_429_json(make_config, sandbox):
+    from wikibot.web import create_app
+
+    client = create_app(make_config(webhook={"rate_limit_per_minute": 3})).test_client()
+    statuses = [post(client, headers={"X-Wikibot-Token": "wrong"}).status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    limited = post(client)
+    assert limited.status_code == 429 and limited.json["error"] and limited.headers["Retry-After"] == "60"
+
+
+def test_an_untrusted_host_header_is_refused(make_config):
+    from wikibot.web import create_app
+
+    client = create_app(make_config(server={"trusted_hosts": ["wikibot.example.com"]})).test_client()
+    assert client.get("/healthz", headers={"Host": "evil.example.net"}).status_code == 400
+    assert client.get("/healthz", headers={"Host": "wikibot.example.com"}).status_code == 200

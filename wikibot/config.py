@@ -95,6 +95,11 @@ class JiraConfig(_Strict):
 
 class WebhookConfig(_Strict):
     secret: SecretStr | None = None
+    previous_secret: SecretStr | None = Field(None, description="Still accepted while senders move to the new secret")
+    rate_limit_per_minute: int = Field(60, ge=1, description="Per source address, per replica")
+
+    def secrets(self) -> list[str]:
+        return [s.get_secret_value() for s in (self.secret, self.previous_secret) if s and s.get_secret_value()]
 
 
 class DatabaseConfig(_Strict):
@@ -120,6 +125,7 @@ class ServerConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = Field(None, description="URL people reach wikibot at (the wiki button links there)")
+    trusted_hosts: list[str] = Field(default_factory=list, description="Accepted Host headers; empty: any")
     auth: AuthConfig = AuthConfig()
 
     @field_validator("public_url")
@@ -270,7 +276,8 @@ class Config(_Strict):
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
-        values = [self.confluence.token, self.jira.token, self.webhook.secret, self.server.auth.password]
+        values = [self.confluence.token, self.jira.token, self.webhook.secret, self.webhook.previous_secret,
+                  self.server.auth.password]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 

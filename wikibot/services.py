@@ -15,6 +15,7 @@ from wikibot.metrics import Metrics
 from wikibot.notify import Notifier
 from wikibot.store import Database
 from wikibot.templates import TemplateSet, load_template
+from wikibot.ratelimit import RateLimiter
 
 
 class Services:
@@ -22,6 +23,10 @@ class Services:
         self.config = config
         self._clients = clients
         self._db = db
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter()
 
     @cached_property
     def metrics(self) -> Metrics:

@@ -24,6 +24,7 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
         SECRET_KEY=services.db.secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        TRUSTED_HOSTS=config.server.trusted_hosts or None,
     )
     app.json.sort_keys = False
     app.extensions["wikibot"] = services

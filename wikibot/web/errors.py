@@ -20,6 +20,14 @@ def json_error(status: int, message: str, **extra: object) -> tuple[Response, in
     return jsonify({"error": message, **extra}), status
 
 
+def error_page(status: int, title: str, message: str) -> tuple[Response | str, int]:
+    """The HTML error page; plain text when the request cannot even build URLs (an untrusted Host)."""
+    try:
+        return render_template("error.html", status=status, title=title, message=message), status
+    except Exception:
+        return Response(f"{status} {title}: {message}\n", mimetype="text/plain"), status
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -32,12 +40,11 @@ def init_app(app: Flask) -> None:
             if status == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response, status
-        return render_template("error.html", status=status, title=exc.name, message=message), status
+        return error_page(status, exc.name, message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "internal error; the operator can find details in wikibot's log")
-        return render_template("error.html", status=500, title="Internal error",
-                               message="Something went wrong; the details are in wikibot's log."), 500
+        return error_page(500, "Internal error", "Something went wrong; the details are in wikibot's log.")

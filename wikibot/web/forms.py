@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request
 
 from wikibot.create import CreationInProgress
@@ -34,4 +36,15 @@ def create():
     except (CreationInProgress, ServiceError) as exc:
         return render_template("new.html", values=values, errors={},
                                message=f"The page could not be created yet: {exc}"), 503
+    if not is_confluence_url(result.url):
+        # Never an open redirect: only to the wiki this wikibot is configured for.
+        return render_template("new.html", values=values, errors={},
+                               message="The page was created, but its address is not on the configured "
+                                       "Confluence site, so wikibot will not redirect there."), 502
     return redirect(result.url, code=303)
+
+
+def is_confluence_url(url: str) -> bool:
+    site = urlsplit(services().config.confluence_endpoint()[0])
+    target = urlsplit(url)
+    return (target.scheme, target.netloc) == (site.scheme, site.netloc) and target.path.startswith(site.path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from wikibot.create import CreationInProgress
 from wikibot.errors import ServiceError
@@ -20,16 +20,28 @@ bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
 
 def webhook_secrets() -> list[str]:
-    secret = services().config.webhook.secret
-    return [secret.get_secret_value()] if secret else []
+    """Every secret a webhook may currently use (the current one, and the previous during a rotation)."""
+    return services().config.webhook.secrets()
+
+
+def authenticate() -> tuple[Response, int] | None:
+    """Rate-limit the source, then check the token or signature on the raw body (before parsing)."""
+    webhook = services().config.webhook
+    if not services().rate_limiter.allow(request.remote_addr or "?", webhook.rate_limit_per_minute):
+        response, status = json_error(429, "too many webhook calls from this address; slow down")
+        response.headers["Retry-After"] = "60"
+        return response, status
+    if not auth.verify(request.headers, request.get_data(cache=True), webhook_secrets()):
+        return json_error(401, "missing or invalid X-Wikibot-Token / X-Wikibot-Signature")
+    return None
 
 
 @bp.post("/postmortem")
 def postmortem():
-    # Authenticate on the raw bytes before parsing anything: the signature covers them.
+    refused = authenticate()
+    if refused is not None:
+        return refused
     body = request.get_data(cache=True)
-    if not auth.verify(request.headers, body, webhook_secrets()):
-        return json_error(401, "missing or invalid X-Wikibot-Token / X-Wikibot-Signature")
     if request.mimetype != "application/json":
         return json_error(415, "send the body as application/json")
     try:
