@@ -127,7 +127,9 @@ def parse_incident(data: Any) -> Incident:
     """Validate a webhook/form/CLI payload, or a Jira issue webhook, into an ``Incident``."""
     if not isinstance(data, dict):
         raise InvalidInput({"body": "must be a JSON object"})
-    if isinstance(data.get("issue"), dict):
+    if "issue" in data:
+        if not isinstance(data["issue"], dict):
+            raise InvalidInput({"issue": "must be a Jira issue object"})
         data = _from_jira(data["issue"])
     try:
         return Incident.model_validate(data)

@@ -13,7 +13,7 @@ from flask import Flask, Response, g, request
 
 from wikibot.web.context import services
 
-OPEN_PREFIXES = ("/hooks/", "/healthz", "/readyz", "/metrics", "/static/")
+OPEN_PREFIXES = ("/hooks/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/static/")
 
 
 def init_app(app: Flask) -> None:

@@ -32,15 +32,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
-        message = exc.description or exc.name
-        if status == 413:
-            message = "request body too large"
-        if wants_json():
-            response, status = json_error(status, message)
-            if status == 405 and exc.valid_methods:
-                response.headers["Allow"] = ", ".join(exc.valid_methods)
-            return response, status
-        return error_page(status, exc.name, message)
+        message = "request body too large" if status == 413 else (exc.description or exc.name)
+        body, status = json_error(status, message) if wants_json() else error_page(status, exc.name, message)
+        response = app.make_response((body, status))
+        if status == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
