@@ -237,3 +237,41 @@ def screenshot(page, name: str) -> str:
     path = os.path.join(ARTIFACTS, f"{name}.png")
     page.screenshot(path=path, full_page=True)
     return path
+
+
+# -- no secret ever leaks -------------------------------------------------------------------------
+
+# Every secret the suite configures. The sandbox's own token is sent by clients on purpose, so
+# the check covers what *wikibot* emits: its log records and its HTTP responses.
+KNOWN_SECRETS = (WEBHOOK_SECRET, "sandbox-token", "pw-123456", "new-secret-1", "old-secret-0")
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_logs_or_responses():
+    """Fail any test whose wikibot log lines or wikibot responses contain a configured secret."""
+    import logging
+
+    from flask import request_finished
+
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(self.format(record))
+
+    def on_response(sender, response, **_extra) -> None:
+        if sender.import_name.startswith("wikibot.web") and not response.direct_passthrough:
+            seen.append(response.get_data(as_text=True))
+            seen.append(str(response.headers))
+
+    handler = Collect(level=logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    request_finished.connect(on_response)
+    try:
+        yield
+    finally:
+        request_finished.disconnect(on_response)
+        root.removeHandler(handler)
+    leaked = [s for s in KNOWN_SECRETS for text in seen if s in text]
+    assert not leaked, f"secrets leaked into logs or responses: {sorted(set(leaked))}"

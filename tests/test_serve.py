@@ -20,27 +20,29 @@ def free_port() -> int:
 
 
 def start(args: list[str], cwd) -> tuple[subprocess.Popen, str]:
+    """Start wikibot with its output in files (a full, undrained pipe would block it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIKIBOT_")}
-    proc = subprocess.Popen([sys.executable, "-m", "wikibot", *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = proc.stdout.readline()
-    match = re.search(r"serving on (http://\S+)", first)
-    assert match, first + proc.stderr.read() if proc.poll() is not None else first
-    base = match.group(1)
-    deadline = time.monotonic() + 20
+    with open(cwd / "out.log", "w") as out, open(cwd / "err.log", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "wikibot", *args], cwd=cwd, env=env, stdout=out, stderr=err)
+    proc.logs = cwd  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=1).ok:
-                return proc, base
-        except requests.RequestException:
-            time.sleep(0.1)
+        match = re.search(r"serving on (http://\S+)", (cwd / "out.log").read_text())
+        if match:
+            try:
+                if requests.get(match.group(1) + "/healthz", timeout=1).ok:
+                    return proc, match.group(1)
+            except requests.RequestException:
+                pass
+        assert proc.poll() is None, (cwd / "err.log").read_text()
+        time.sleep(0.1)
     raise AssertionError("wikibot serve did not become healthy")
 
 
 def stop(proc: subprocess.Popen) -> tuple[str, str]:
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
-    return out, err
+    proc.wait(timeout=30)
+    return (proc.logs / "out.log").read_text(), (proc.logs / "err.log").read_text()
 
 
 def test_serve_with_no_confluence_starts_the_embedded_sandbox_and_stops_on_sigterm(tmp_path):

@@ -51,8 +51,13 @@ def start_embedded_sandbox(config: Config, echo: Callable[[str], None]):
                          f"{exc.strerror or exc} (sandbox.port)") from None
 
 
-class _Stop(Exception):
-    """Raised in the main thread by SIGTERM, like KeyboardInterrupt is by Ctrl-C."""
+class _Stop(SystemExit):
+    """Raised in the main thread by SIGTERM, like KeyboardInterrupt by Ctrl-C.
+
+    A SystemExit, because waitress's event loop swallows every other exception raised while it
+    dispatches a socket event (and a signal may land exactly there); it re-raises only
+    KeyboardInterrupt and SystemExit.
+    """
 
 
 def _raise_stop(*_: object) -> None:
