@@ -192,7 +192,10 @@ def _engine(url: str) -> Engine:
     def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
         cursor = dbapi_conn.cursor()
         if database and database != ":memory:":
+            # WAL + synchronous=NORMAL: crash-safe (no corruption); a power cut may lose the last
+            # commits, which the Jira/Confluence-side identities recover from anyway.
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
