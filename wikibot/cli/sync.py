@@ -1,1 +1,59 @@
-"""`wikibot sync` commands (being written)."""
+"""``wikibot sync`` and ``wikibot actions``: thin wrappers over ``wikibot.sync``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from wikibot.cli import _Context, cli
+from wikibot.errors import InputError
+
+
+@cli.command()
+@click.option("--page", "page_id", metavar="ID", default=None, help="Sync only this page (its id).")
+@click.option("--dry-run", is_flag=True, help="Show what would be created and updated; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def sync(obj: _Context, page_id: str | None, dry_run: bool, as_json: bool) -> None:
+    """File every post-mortem action item as one Jira issue and keep both in step."""
+    from wikibot.services import Services
+    from wikibot.sync import run_sync
+
+    services = Services(obj.config)
+    try:
+        report = run_sync(services, page_id, dry_run=dry_run)
+    finally:
+        services.close()
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option("--overdue", is_flag=True, help="Only actions past their due date.")
+@click.pass_obj
+def actions(obj: _Context, as_json: bool, as_csv: bool, overdue: bool) -> None:
+    """List open post-mortem actions across all pages (incident, owner, due date, page link)."""
+    if as_json and as_csv:
+        raise InputError("give --json or --csv, not both")
+    from wikibot.services import Services
+    from wikibot.store.schema import utcnow
+    from wikibot.sync.actions import outstanding_actions, to_csv, to_text
+
+    services = Services(obj.config)
+    try:
+        found = outstanding_actions(services, utcnow().date())
+    finally:
+        services.close()
+    if overdue:
+        found = [a for a in found if a.days_overdue]
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in found], ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(to_csv(found), nl=False)
+    else:
+        click.echo(to_text(found))

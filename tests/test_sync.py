@@ -1,0 +1,374 @@
+"""Jira sync end to end: the real clients over real HTTP against the sandbox.
+
+Helpers at the top are shared by ``test_sync_faults``, ``test_actions`` and ``test_confluence_hook``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from wikibot.cli import cli
+from wikibot.errors import InputError
+from wikibot.pages import parse_page
+from wikibot.store.ledger import SyncLedger
+from wikibot.sync import RetryPolicy, SyncOptions, run_sync, scheduled_sync
+
+CORPUS = Path(__file__).parent / "corpus"
+FAST = SyncOptions(retry=RetryPolicy(attempts=4, base_delay=0.01), settle=timedelta(0))
+ANA, BOB = "557058:aa11", "557058:bb22"
+HEADERS = ("<th><p>Action</p></th><th><p>Owner</p></th><th><p>Due date</p></th><th><p>Priority</p></th>"
+           "<th><p>Ticket</p></th>")
+STATUS_HEADERS = "<th><p>Action</p></th><th><p>Owner</p></th><th><p>Status</p></th><th><p>Ticket</p></th>"
+LOZENGE = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour">{c}</ac:parameter>'
+           '<ac:parameter ac:name="title">{t}</ac:parameter></ac:structured-macro>')
+
+
+def mention(account: str) -> str:
+    return f'<ac:link><ri:user ri:account-id="{account}" /></ac:link>'
+
+
+def row(*cells: str) -> str:
+    return "<tr>" + "".join(f"<td><p>{c}</p></td>" for c in cells) + "</tr>"
+
+
+def table(*rows: str, headers: str = HEADERS) -> str:
+    return f"<table><tbody><tr>{headers}</tr>{''.join(rows)}</tbody></table>"
+
+
+def properties(status: str = "Draft", incident: str = "INC-7") -> str:
+    return ('<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+            f"<tr><th><p>Incident</p></th><td><p>{incident}</p></td></tr>"
+            f"<tr><th><p>Status</p></th><td><p>{status}</p></td></tr></tbody></table></ac:rich-text-body>"
+            "</ac:structured-macro>")
+
+
+def action_page(*tables: str, status: str = "Draft", extra: str = "") -> str:
+    return (properties(status) + "<h2>Impact</h2><p>Checkout returned 502s.</p><h2>Action items</h2>"
+            + "".join(tables) + extra)
+
+
+def simple_page(*summaries: str, status: str = "Draft") -> str:
+    return action_page(table(*(row(s, mention(ANA), "", "", "") for s in summaries)), status=status)
+
+
+def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Checkout 502s",
+              labels: tuple[str, ...] = ("postmortem",)) -> str:
+    data = {"type": "page", "title": title, "space": {"key": "INC"},
+            "ancestors": [{"id": services.creator.parent_id()}],
+            "body": {"storage": {"value": body, "representation": "storage"}},
+            "metadata": {"labels": [{"prefix": "global", "name": name} for name in labels]}}
+    return str(confluence.post("rest/api/content", data=data)["id"])
+
+
+def body_of(confluence, page_id: str) -> str:
+    return confluence.get_page_by_id(page_id, expand="body.storage")["body"]["storage"]["value"]
+
+
+def edit_as(sandbox, page_id: str, change, user: str = "ana@example.com") -> None:
+    """Save the page as a person (a different account than wikibot), applying ``change`` to the body."""
+    person = sandbox.confluence(user=user)
+    page = person.get_page_by_id(page_id, expand="body.storage,version")
+    person.update_content(page_id, {"type": "page", "title": page["title"],
+                                    "version": {"number": page["version"]["number"] + 1},
+                                    "body": {"storage": {"value": change(page["body"]["storage"]["value"]),
+                                                         "representation": "storage"}}})
+
+
+def all_issues(jira, jql: str = 'labels = "post-mortem" order by key asc') -> list[dict]:
+    return jira.enhanced_jql(jql, fields="summary,status,labels,duedate,priority,assignee,description",
+                             limit=100)["issues"]
+
+
+def keys_on_page(confluence, page_id: str) -> list[str | None]:
+    return [item.jira_key for item in parse_page(body_of(confluence, page_id)).action_items]
+
+
+def writes(stats: dict) -> dict[str, int]:
+    return {route: n for route, n in stats["by_route"].items() if not route.startswith("GET")}
+
+
+def sync(services, page_id: str | None = None, **options):
+    return run_sync(services, page_id, options=replace(FAST, **options))
+
+
+def config_file(config, tmp_path: Path) -> Path:
+    """``config`` as a YAML file for the CLI (secrets are dumped masked, so they are written back)."""
+    data = config.model_dump(mode="json", exclude={"source"})
+    data["confluence"]["token"] = data["jira"]["token"] = "sandbox-token"
+    data["webhook"]["secret"] = "not-used"
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+# -- creation ------------------------------------------------------------------------------------
+
+
+def every_kind_page() -> str:
+    tickets = table(
+        row("Add a failover alert for the billing DB", mention(ANA), '<time datetime="2026-12-20" />', "P1", ""),
+        row("Canary PgBouncer changes", "Payments SRE", "", "Urgent-ish", "<ac:placeholder>Jira key</ac:placeholder>"),
+        row("Document the pool sizing method", mention(BOB), "", "Low", "TBD"),
+        row("Already filed elsewhere", mention(ANA), "", "", "OPS-999"),
+    )
+    no_ticket_column = ("<table><tbody><tr><th><p>What</p></th><th><p>Who</p></th></tr><tr><td><p>Size budgets "
+                        f"from peak load</p></td><td><p>{mention(BOB)}</p></td></tr></tbody></table>")
+    statuses = table(row("Alert on cl_waiting", mention(ANA), LOZENGE.format(c="Green", t="DONE"), ""),
+                     row("Split the CDN zone", mention(BOB), LOZENGE.format(c="Grey", t="TO DO"), ""),
+                     headers=STATUS_HEADERS)
+    tasks = ("<ac:task-list><ac:task><ac:task-id>7</ac:task-id><ac:task-status>incomplete</ac:task-status>"
+             f"<ac:task-body>Rotate the signing key {mention(ANA)} <time datetime=\"2026-12-24\" /></ac:task-body>"
+             "</ac:task><ac:task><ac:task-id>8</ac:task-id><ac:task-status>complete</ac:task-status>"
+             "<ac:task-body>Page the on-call on cert expiry</ac:task-body></ac:task></ac:task-list>")
+    deferred = "<h2>Things we should do if we have time</h2><ul><li><p>Run a game day</p></li></ul>"
+    return action_page(tickets, no_ticket_column, statuses, tasks, extra=deferred)
+
+
+def test_every_row_kind_becomes_exactly_one_issue_and_its_key_is_written_back(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, every_kind_page())
+    report = sync(services)
+    assert report.errors == []
+    assert (report.pages, report.created, report.already_synced, report.written_back) == (1, 8, 1, 8)
+    assert report.transitioned == 2  # the DONE row and the complete task
+    issues = all_issues(jira)
+    assert len(issues) == 8
+    summaries = {i["fields"]["summary"] for i in issues}
+    assert "Run a game day" not in summaries and "Already filed elsewhere" not in summaries
+    assert None not in keys_on_page(confluence, page_id)
+    body = body_of(confluence, page_id)
+    assert "<p>TBD</p><p><ac:structured-macro" in body and "<strong>Ticket</strong>" in body
+    first = next(i for i in issues if i["fields"]["summary"].startswith("Add a failover"))
+    fields = first["fields"]
+    assert fields["assignee"]["accountId"] == ANA and fields["duedate"] == "2026-12-20"
+    assert fields["priority"]["name"] == "High"
+    assert {"post-mortem", "incident-inc-7", f"pm-{page_id}"} <= set(fields["labels"])
+    [link] = jira.get_issue_remote_links(first["key"])
+    assert page_id in link["object"]["url"] and link["globalId"].startswith(f"wikibot:postmortem:page={page_id}&")
+    done = {i["fields"]["summary"]: i["fields"]["status"]["name"] for i in issues}
+    assert done["Alert on cl_waiting"] == "Done" and done["Page the on-call on cert expiry"] == "Done"
+    assert done["Split the CDN zone"] == "To Do"
+    unknown = [w for w in report.warnings if "priority" in w["reason"]]
+    assert [w["summary"] for w in unknown] == ["Canary PgBouncer changes"]
+
+
+def test_a_rerun_creates_nothing_and_writes_nothing(services, sandbox, confluence, jira):
+    make_page(services, confluence, every_kind_page())
+    sync(services)
+    sandbox.reset_stats()
+    again = sync(services)
+    assert (again.created, again.written_back, again.already_synced, again.errors) == (0, 0, 9, [])
+    assert writes(sandbox.stats()) == {}
+    assert len(all_issues(jira)) == 8
+
+
+@pytest.mark.parametrize("name", ["wikibot_template", "freeform_layouts", "datacenter_bold_headers", "sre_book"])
+def test_corpus_pages_are_filed_or_each_failure_is_named_and_reruns_add_nothing(name, services, confluence, jira):
+    page_id = make_page(services, confluence, (CORPUS / f"{name}.xml").read_text(encoding="utf-8"), title=name)
+    first = sync(services)
+    failed = {e["item"] for e in first.errors}
+    for item in parse_page(body_of(confluence, page_id)).action_items:
+        assert item.jira_key is not None or item.identity in failed or not item.summary
+    count = len(all_issues(jira))
+    assert count == first.created
+    again = sync(services)
+    assert again.created == 0 and len(all_issues(jira)) == count
+
+
+def test_dry_run_changes_nothing_anywhere(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, every_kind_page())
+    before = body_of(confluence, page_id)
+    sandbox.reset_stats()
+    report = sync(services, dry_run=True)
+    assert report.dry_run and report.created == 8 and report.errors == []
+    assert {entry["action"] for entry in report.planned} == {"create"}
+    assert writes(sandbox.stats()) == {}
+    assert all_issues(jira) == [] and body_of(confluence, page_id) == before
+    assert SyncLedger(services.db.engine).load([page_id])[page_id] == []
+
+
+def test_one_page_only(services, confluence, jira):
+    first = make_page(services, confluence, simple_page("Add alert"), title="PM one")
+    second = make_page(services, confluence, simple_page("Fix proxy"), title="PM two")
+    report = sync(services, second)
+    assert (report.pages, report.created) == (1, 1)
+    assert keys_on_page(confluence, first) == [None] and keys_on_page(confluence, second)[0] is not None
+    with pytest.raises(InputError, match="no such Confluence page"):
+        sync(services, "999999")
+    with pytest.raises(InputError, match="digits only"):
+        sync(services, "12a")
+
+
+def test_a_page_without_the_postmortem_label_is_skipped_when_named(services, confluence):
+    page_id = make_page(services, confluence, simple_page("Add alert"), labels=("meeting-notes",))
+    report = sync(services, page_id)
+    assert report.created == 0 and "not a post-mortem page" in report.skipped[0]["reason"]
+
+
+def test_only_pages_in_the_configured_statuses_are_synced(make_config, confluence):
+    from wikibot.services import Services
+
+    services = Services(make_config(sync={"page_statuses": ["Debriefed", "Published"]}))
+    make_page(services, confluence, simple_page("Draft item"), title="PM draft")
+    make_page(services, confluence, simple_page("Published item", status="published"), title="PM published")
+    report = sync(services)
+    services.close()
+    assert report.created == 1
+    assert report.skipped[0]["reason"] == "page status 'Draft' is not in sync.page_statuses"
+
+
+# -- keeping in step -----------------------------------------------------------------------------
+
+
+def status_page() -> str:
+    return action_page(table(row("Alert on cl_waiting", mention(ANA), LOZENGE.format(c="Grey", t="TO DO"), ""),
+                             row("Split the CDN zone", mention(BOB), "open", ""), headers=STATUS_HEADERS))
+
+
+def cells_outside_column(body: str, column: int) -> str:
+    """The body with the content of the given cell of every data row blanked out."""
+    rows = body.split("<tr>")
+    for index, text in enumerate(rows):
+        cells = text.split("<td>")
+        if len(cells) > column + 1:
+            cells[column + 1] = "</td>".join(["?", *cells[column + 1].split("</td>")[1:]])
+        rows[index] = "<td>".join(cells)
+    return "<tr>".join(rows)
+
+
+def test_jiras_status_is_mirrored_into_the_status_cell_only(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, status_page())
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    jira.set_issue_status(key, "In Progress")
+    before = body_of(confluence, page_id)
+    report = sync(services)
+    after = body_of(confluence, page_id)
+    assert report.errors == [] and report.created == 0
+    items = parse_page(after).action_items
+    assert [i.status for i in items] == ["In Progress", "To Do"]
+    assert cells_outside_column(after, 2) == cells_outside_column(before, 2)
+    assert sync(services).written_back == 0 and body_of(confluence, page_id) == after
+
+
+def test_page_edits_update_the_issue_and_jiras_status_is_never_pushed(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    edit_as(sandbox, page_id, lambda body: body.replace("Add alert", "Add an alert on 5xx ratio"))
+    report = sync(services)
+    assert report.updated == 1 and report.created == 0 and report.warnings == []
+    assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add an alert on 5xx ratio"
+
+
+def test_page_edits_stay_on_the_page_when_update_issues_is_off(make_config, sandbox, confluence, jira):
+    from wikibot.services import Services
+
+    services = Services(make_config(sync={"update_issues": False}))
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    edit_as(sandbox, page_id, lambda body: body.replace("Add alert", "Add an alert"))
+    assert sync(services).updated == 0
+    services.close()
+    assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add alert"
+
+
+def test_an_edit_on_both_sides_keeps_jiras_value_and_leaves_one_comment(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    jira.update_issue_field(key, {"summary": "Add alert (Jira wording)"})
+    edit_as(sandbox, page_id, lambda body: body.replace("Add alert", "Add alert (page wording)"))
+    report = sync(services)
+    assert report.updated == 0 and report.errors == []
+    assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add alert (Jira wording)"
+    comments = confluence.get(f"rest/api/content/{page_id}/child/comment", params={"expand": "body.storage"})
+    [comment] = comments["results"]
+    assert key in comment["body"]["storage"]["value"] and "Jira says Add alert (Jira wording)" in \
+        comment["body"]["storage"]["value"]
+    sync(services)
+    again = confluence.get(f"rest/api/content/{page_id}/child/comment")["results"]
+    assert len(again) == 1
+
+
+def test_a_deleted_row_leaves_its_issue_alone_and_is_reported(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sync(services)
+    gone = keys_on_page(confluence, page_id)[1]
+    edit_as(sandbox, page_id, lambda body: body.replace(body[body.index("<tr><td><p>Fix proxy"):
+                                                             body.index("</tr>", body.index("Fix proxy")) + 5], ""))
+    report = sync(services)
+    assert report.created == 0
+    assert [(w["key"], w["reason"]) for w in report.warnings] == \
+        [(gone, "its row is no longer on the page; the issue is left alone")]
+    assert jira.get_issue_status(gone) == "To Do"
+
+
+def test_rows_added_after_publication_are_synced_and_flagged(services, sandbox, confluence):
+    page_id = make_page(services, confluence, simple_page("Add alert", status="Published"))
+    assert sync(services).warnings == []
+    late_row = row("Late idea", "", "", "", "")
+    edit_as(sandbox, page_id, lambda body: body.replace("</tbody>", late_row + "</tbody>"))
+    report = sync(services)
+    assert report.created == 1
+    assert [(w["summary"], w["reason"]) for w in report.warnings] == \
+        [("Late idea", "added after the page was published")]
+
+
+# -- bulk ----------------------------------------------------------------------------------------
+
+
+def test_many_new_items_are_filed_in_bulk_requests_of_fifty(services, sandbox, confluence, jira):
+    for n in range(3):
+        make_page(services, confluence, simple_page(*(f"Item {n}-{i}" for i in range(40))), title=f"PM {n}")
+    sandbox.reset_stats()
+    report = sync(services)
+    assert report.created == 120 and report.written_back == 120 and report.errors == []
+    by_route = sandbox.stats()["by_route"]
+    assert by_route["POST /rest/api/2/issue/bulk"] == 3
+    assert by_route.get("POST /rest/api/2/issue", 0) == 0
+    assert by_route["PUT /wiki/rest/api/content/{id}"] == 3
+    assert by_route["GET /rest/api/3/search/jql"] == 1
+
+
+def test_a_per_item_error_in_a_bulk_create_is_reported_and_the_rest_still_land(services, confluence, jira):
+    page_id = make_page(services, confluence, action_page(table(
+        row("Add alert", mention(ANA), "", "", ""),
+        row("Fix proxy", mention("557058:nobody"), "", "", ""),
+        row("Tune pool", mention(BOB), "", "", ""))))
+    report = sync(services)
+    assert report.created == 2 and report.written_back == 2
+    [error] = report.errors
+    assert error["summary"] == "Fix proxy" and "assignee" in error["error"]
+    assert keys_on_page(confluence, page_id)[1] is None
+    assert len(all_issues(jira)) == 2
+
+
+# -- entry points --------------------------------------------------------------------------------
+
+
+def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(config, services, confluence, tmp_path):
+    make_page(services, confluence, action_page(table(row("Fix proxy", mention("557058:nobody"), "", "", ""))))
+    path = config_file(config, tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", str(path), "sync", "--json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert set(report) >= {"pages", "created", "already_synced", "written_back", "skipped", "errors"}
+    dry = runner.invoke(cli, ["--config", str(path), "sync", "--dry-run"])
+    assert dry.exit_code == 0 and "would create" in dry.output
+    bad = runner.invoke(cli, ["--config", str(path), "sync", "--page", "abc"])
+    assert bad.exit_code == 2 and bad.output.count("\n") == 1
+
+
+def test_the_scheduled_job_returns_the_json_report(services, confluence):
+    make_page(services, confluence, simple_page("Add alert"))
+    summary = scheduled_sync(services)
+    assert summary["created"] == 1 and json.loads(json.dumps(summary)) == summary

@@ -1,0 +1,252 @@
+"""Jira sync under failure: lost answers, outages, crashes, edit conflicts, rate limits, races.
+
+Every test ends by checking the two promises: exactly one issue per item, and no edit lost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from tests.test_sync import (
+    ANA,
+    action_page,
+    all_issues,
+    body_of,
+    edit_as,
+    keys_on_page,
+    make_page,
+    mention,
+    row,
+    simple_page,
+    sync,
+    table,
+)
+from wikibot.pages import Edit, parse_page
+from wikibot.services import Services
+from wikibot.store.ledger import SyncLedger
+from wikibot.sync.writeback import write_back
+from wikibot.wiki import Wiki
+
+BULK = "/rest/api/2/issue/bulk"
+CONTENT = "/wiki/rest/api/content"
+
+
+def one_issue_per_item(jira, confluence, *page_ids: str) -> None:
+    issues = all_issues(jira)
+    by_item = [label for issue in issues for label in issue["fields"]["labels"] if label.startswith("pmi-")]
+    assert len(by_item) == len(set(by_item)), "an item was filed twice"
+    on_pages = [key for page_id in page_ids for key in keys_on_page(confluence, page_id)]
+    assert None not in on_pages
+    assert sorted(on_pages) == sorted(issue["key"] for issue in issues)
+
+
+# -- lost answers and outages --------------------------------------------------------------------
+
+
+def test_a_lost_answer_to_the_page_update_is_not_an_error(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sandbox.fault(drop=True, after=True, method="PUT", path_prefix=CONTENT, count=1)
+    report = sync(services)
+    assert report.errors == [] and report.written_back == 2
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_confluence_outage_after_filing_is_finished_by_the_next_run(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=CONTENT)
+    down = sync(services)
+    assert down.created == 2 and down.written_back == 0
+    assert "keys not written back" in down.errors[0]["error"]
+    assert keys_on_page(confluence, page_id) == [None, None]
+    sandbox.clear_faults()
+    again = sync(services)
+    assert (again.created, again.written_back, again.errors) == (0, 2, [])
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_lost_answer_to_the_bulk_create_is_adopted_in_the_same_run(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy", "Tune pool"))
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix=BULK, count=1)
+    report = sync(services)
+    assert report.errors == [] and report.created == 3 and report.written_back == 3
+    assert sandbox.stats()["by_route"]["POST /rest/api/2/issue/bulk"] == 1
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_5xx_from_bulk_create_is_checked_against_jira_before_sending_again(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sandbox.fault(status=503, count=1, method="POST", path_prefix=BULK)
+    sandbox.reset_stats()
+    report = sync(services)
+    assert report.errors == [] and report.created == 2
+    by_route = sandbox.stats()["by_route"]
+    assert by_route["POST /rest/api/2/issue/bulk"] == 2 and by_route["GET /rest/api/3/search/jql"] == 2
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_lost_answer_then_a_confluence_outage_ends_with_keys_and_no_duplicate(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix=BULK, count=1)
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=CONTENT)
+    assert sync(services).errors
+    sandbox.clear_faults()
+    assert sync(services).errors == []
+    one_issue_per_item(jira, confluence, page_id)
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this point runs, nothing catches it."""
+
+
+def test_a_crash_right_after_filing_is_recovered_from_the_pending_rows(services, confluence, jira, monkeypatch):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    original = SyncLedger.update
+
+    def crash_when_recording_keys(self, entry_id, **changes):
+        if changes.get("state") == "created":
+            raise Crash()
+        return original(self, entry_id, **changes)
+
+    monkeypatch.setattr(SyncLedger, "update", crash_when_recording_keys)
+    with pytest.raises(Crash):
+        sync(services)
+    monkeypatch.setattr(SyncLedger, "update", original)
+    assert len(all_issues(jira)) == 2 and keys_on_page(confluence, page_id) == [None, None]
+    assert {e.state for e in SyncLedger(services.db.engine).load([page_id])[page_id]} == {"pending"}
+    report = sync(services)
+    assert (report.created, report.written_back, report.errors) == (0, 2, [])
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_lost_database_is_covered_by_the_marker_labels(config, services, sandbox, confluence, jira, tmp_path):
+    from wikibot.store import Database
+
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=CONTENT)
+    sync(services)
+    sandbox.clear_faults()
+    fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/empty.db"))
+    report = sync(fresh)
+    fresh.close()
+    assert (report.created, report.already_synced, report.written_back) == (0, 2, 2)
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_jira_outage_files_nothing_and_reports_each_page(services, sandbox, confluence, jira):
+    first = make_page(services, confluence, simple_page("Add alert"), title="PM one")
+    second = make_page(services, confluence, simple_page("Fix proxy"), title="PM two")
+    sandbox.fault(status=503, count=None, path_prefix="/rest/api/")
+    report = sync(services)
+    assert report.created == 0 and {e["page"] for e in report.errors} == {first, second}
+    sandbox.clear_faults()
+    assert sync(services).created == 2
+    one_issue_per_item(jira, confluence, first, second)
+
+
+def test_a_page_that_cannot_be_saved_does_not_stop_the_next_page(services, sandbox, confluence, jira):
+    stuck = make_page(services, confluence, simple_page("Add alert"), title="PM one")
+    fine = make_page(services, confluence, simple_page("Fix proxy"), title="PM two")
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=f"{CONTENT}/{stuck}")
+    report = sync(services)
+    assert [e["page"] for e in report.errors] == [stuck]
+    assert keys_on_page(confluence, fine)[0] is not None and keys_on_page(confluence, stuck) == [None]
+
+
+# -- people editing at the same time -------------------------------------------------------------
+
+
+def test_a_concurrent_edit_during_write_back_survives_with_ours(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    wiki = Wiki(confluence, space="INC", parent_id=services.creator.parent_id(), label="postmortem")
+    stale = wiki.page(page_id)
+    edit_as(sandbox, page_id, lambda body: body.replace("Checkout returned 502s.", "Checkout returned 502s for 47 min.")
+            .replace("</tbody>", row("Added by Ana", "", "", "", "") + "</tbody>"))
+    items = parse_page(stale.body).action_items
+    result = write_back(wiki, stale, [Edit(items[0], "OPS-41"), Edit(items[1], "OPS-42")])
+    assert result.error is None and result.keys == {items[0].identity: "OPS-41", items[1].identity: "OPS-42"}
+    body = body_of(confluence, page_id)
+    assert "for 47 min." in body
+    assert [(i.summary, i.jira_key) for i in parse_page(body).action_items] == \
+        [("Add alert", "OPS-41"), ("Fix proxy", "OPS-42"), ("Added by Ana", None)]
+
+
+def test_a_person_saving_while_sync_runs_keeps_their_edit(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
+    sandbox.fault(stall_ms=800, method="POST", path_prefix=BULK, count=1)
+    result = {}
+    runner = threading.Thread(target=lambda: result.setdefault("report", sync(services)))
+    runner.start()
+    deadline = time.monotonic() + 5
+    while sandbox.stats()["by_route"].get("POST /rest/api/2/issue/bulk", 0) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    edit_as(sandbox, page_id, lambda body: body.replace("Checkout returned 502s.", "Edited by Ana while syncing."))
+    runner.join(timeout=10)
+    assert result["report"].errors == []
+    assert "Edited by Ana while syncing." in body_of(confluence, page_id)
+    one_issue_per_item(jira, confluence, page_id)
+
+
+# -- rate limits ---------------------------------------------------------------------------------
+
+
+def test_a_429_storm_on_both_apis_is_ridden_out(services, sandbox, confluence, jira):
+    pages = [make_page(services, confluence, simple_page(*(f"Item {n}-{i}" for i in range(6))), title=f"PM {n}")
+             for n in range(3)]
+    sandbox.fault(status=429, retry_after=0, probability=0.3, count=None, seed=7)
+    report = sync(services)
+    sandbox.clear_faults()
+    assert report.errors == [] and report.created == 18
+    one_issue_per_item(jira, confluence, *pages)
+
+
+def test_retry_after_is_honoured(services, sandbox, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    sandbox.fault(status=429, retry_after=1, count=2, method="POST", path_prefix=BULK)
+    started = time.monotonic()
+    report = sync(services)
+    assert time.monotonic() - started >= 2 and report.errors == [] and report.created == 1
+    one_issue_per_item(jira, confluence, page_id)
+
+
+# -- concurrent syncs ----------------------------------------------------------------------------
+
+
+def test_two_replicas_syncing_at_once_file_each_item_once(config, sandbox, confluence, jira):
+    replicas = [Services(config), Services(config)]
+    page_id = make_page(replicas[0], confluence, simple_page("Add alert", "Fix proxy", "Tune pool"))
+    sandbox.fault(stall_ms=400, method="POST", path_prefix=BULK, count=1)
+    reports = []
+    threads = [threading.Thread(target=lambda s=s: reports.append(sync(s))) for s in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    for services in replicas:
+        services.close()
+    assert sorted(r.created for r in reports) == [0, 3]
+    assert any("busy" in s["reason"] for r in reports for s in r.skipped)
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_sync_waits_for_a_busy_page_when_asked_to(services, confluence, jira):
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    owner = services.db.leases.acquire(f"sync-page:{page_id}", timedelta(minutes=1))
+    assert "busy" in sync(services).skipped[0]["reason"]
+    threading.Timer(0.3, services.db.leases.release, args=(f"sync-page:{page_id}", owner)).start()
+    report = sync(services, lease_wait=5.0)
+    assert report.created == 1 and report.skipped == []
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_per_item_rejection_in_one_page_does_not_hold_up_another(services, confluence, jira):
+    bad = make_page(services, confluence, action_page(table(row("Fix proxy", mention("557058:nobody"), "", "", ""))),
+                    title="PM bad")
+    good = make_page(services, confluence, action_page(table(row("Add alert", mention(ANA), "", "", ""))),
+                     title="PM good")
+    report = sync(services)
+    assert [e["page"] for e in report.errors] == [bad]
+    assert keys_on_page(confluence, good)[0] is not None

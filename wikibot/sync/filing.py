@@ -1,0 +1,122 @@
+"""Filing new issues for a batch of pages: the one step that could create duplicates, guarded three ways.
+
+1. The page's lease is renewed right before filing: a run that lost it files nothing.
+2. A ``pending`` ledger row per item is written *before* the request, and becomes ``created`` with
+   the key as soon as the answer arrives. A crash in between leaves the pending row; the next run
+   adopts the issue the marker search shows for it (and only re-files after the settle time).
+3. Creates go out in bulk, 50 per request, across all pages of the batch. A failure that may have
+   created issues (5xx, lost answer) is followed by a marker search: what landed is adopted and
+   only the rest is sent again. Per-element errors (Jira rejects one assignee) fail that item
+   alone; the rest of the request still lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from wikibot.errors import ServiceError
+from wikibot.store.ledger import LedgerEntry, SyncLedger
+from wikibot.store.locks import Leases
+from wikibot.sync.issues import page_values
+from wikibot.retry import RetryPolicy
+from wikibot.sync.jira_side import MAX_BULK, CreateUncertain, JiraSide
+from wikibot.sync.plan import NewIssue, Note
+from wikibot.sync.report import SyncReport
+from wikibot.sync.work import PageWork, lease_name
+
+Queued = tuple[PageWork, NewIssue, LedgerEntry]
+
+
+class Filer:
+    def __init__(self, jira: JiraSide, ledger: SyncLedger, leases: Leases, *, retry: RetryPolicy,
+                 lease_ttl: timedelta, priority_map: Mapping[str, str]) -> None:
+        self.jira = jira
+        self.ledger = ledger
+        self.leases = leases
+        self.retry = retry
+        self.lease_ttl = lease_ttl
+        self.priority_map = priority_map
+
+    def file(self, works: Sequence[PageWork], report: SyncReport) -> None:
+        """Create every planned new issue of ``works``; outcomes land on each ``PageWork``."""
+        queue: list[Queued] = []
+        for work in works:
+            plan = work.planned
+            if not plan.new:
+                continue
+            if not self.leases.renew(lease_name(work.page.id), work.lease or "", self.lease_ttl):
+                report.error(work.info, "lost the page's lease (the run took too long); nothing filed")
+                work.failed = True
+                continue
+            self.ledger.delete(new.stale.id for new in plan.new if new.stale and new.stale.id is not None)
+            pending = self.ledger.insert(self._pending(work, new) for new in plan.new)
+            queue.extend((work, new, entry) for new, entry in zip(plan.new, pending, strict=True))
+        for start in range(0, len(queue), MAX_BULK):
+            self._file_chunk(queue[start:start + MAX_BULK], report)
+
+    def _pending(self, work: PageWork, new: NewIssue) -> LedgerEntry:
+        values = page_values(new.item, self.priority_map)
+        return LedgerEntry(page_id=work.page.id, origin_identity=new.item.identity, identity=new.item.identity,
+                           fingerprint=new.item.fingerprint, state="pending", base_page=values, base_jira=values,
+                           want_done=new.want_done)
+
+    def _file_chunk(self, chunk: list[Queued], report: SyncReport) -> None:
+        """One bulk create; after an uncertain failure, adopt what landed and retry only the rest."""
+        remaining = chunk
+        last_error: ServiceError | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                outcomes = self.jira.create_batch([new.draft.fields for _, new, _ in remaining])
+            except CreateUncertain as exc:
+                last_error = exc
+                unresolved = self._adopt_landed(remaining, report)
+                if unresolved is None:  # cannot tell what landed: never re-send blindly
+                    break
+                remaining = unresolved
+                if not remaining:
+                    return
+                if attempt < self.retry.attempts:
+                    self.retry.sleep(self.retry.base_delay * 2 ** (attempt - 1))
+                continue
+            except ServiceError as exc:
+                for work, new, _ in remaining:
+                    report.error(work.info, Note(f"not filed: {exc}", new.item.identity, new.item.summary))
+                self.ledger.delete(entry.id for _, _, entry in remaining if entry.id is not None)
+                return
+            for (work, new, entry), outcome in zip(remaining, outcomes, strict=True):
+                if outcome.key:
+                    self._created(work, new, entry, outcome.key, report)
+                else:
+                    report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
+                    self.ledger.delete([entry.id] if entry.id is not None else [])
+            return
+        for work, new, _ in remaining:
+            report.error(work.info, Note(f"maybe not filed ({last_error}); the next run adopts the issue if it "
+                                         "exists, else files it", new.item.identity, new.item.summary))
+
+    def _adopt_landed(self, chunk: list[Queued], report: SyncReport) -> list[Queued] | None:
+        """After an uncertain create: the marker search tells which of ``chunk`` exist; the rest are
+        returned. None when the search fails too: then nothing is known and nothing may be re-sent."""
+        try:
+            found = self.jira.marker_issues(list(dict.fromkeys(work.page.id for work, _, _ in chunk)))
+        except ServiceError:
+            return None
+        remaining = []
+        for work, new, entry in chunk:
+            known = {linked.key for linked in work.planned.linked} | {key for _, key, _ in work.created}
+            key = next((issue.key for issue in found.get(work.page.id, [])
+                        if issue.origin == new.item.identity and issue.key not in known), None)
+            if key is None:
+                remaining.append((work, new, entry))
+            else:
+                self._created(work, new, entry, key, report)
+        return remaining
+
+    def _created(self, work: PageWork, new: NewIssue, entry: LedgerEntry, key: str, report: SyncReport) -> None:
+        if entry.id is None:
+            raise RuntimeError("pending ledger row without an id")
+        self.ledger.update(entry.id, state="created", issue_key=key)
+        work.created.append((new, key, entry))
+        work.entry_ids[key] = entry.id
+        report.created += 1
