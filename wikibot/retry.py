@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -19,13 +20,20 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def status_of(exc: BaseException) -> int | None:
-    """The HTTP status behind a client-library exception (they don't all subclass HTTPError)."""
+def response_of(exc: BaseException):  # noqa: ANN201 - a requests.Response or None
+    """The HTTP response behind a client-library exception (its Api* errors keep it on ``reason``).
+
+    Compared with None explicitly: a Response with an error status is falsy.
+    """
     response = getattr(exc, "response", None)
     if response is None:
-        reason = getattr(exc, "reason", None)
-        response = getattr(reason, "response", None)
-    return getattr(response, "status_code", None)
+        response = getattr(getattr(exc, "reason", None), "response", None)
+    return response
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status behind a client-library exception (they don't all subclass HTTPError)."""
+    return getattr(response_of(exc), "status_code", None)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -35,8 +43,8 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def retry_after(exc: BaseException, cap: float = 30.0) -> float | None:
-    response = getattr(exc, "response", None) or getattr(getattr(exc, "reason", None), "response", None)
-    value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
+    response = response_of(exc)
+    value = response.headers.get("Retry-After") if response is not None else None
     if not value:
         return None
     try:
@@ -60,3 +68,18 @@ def with_retries(call: Callable[[], T], *, attempts: int = 4, base_delay: float 
             delay = retry_after(exc)
             sleep(delay if delay is not None else base_delay * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry a transient failure (429 honours Retry-After; else exponential backoff).
+
+    Passed to the I/O classes so tests can make retries instant.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        return with_retries(fn, attempts=self.attempts, base_delay=self.base_delay, sleep=self.sleep)

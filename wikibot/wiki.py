@@ -18,7 +18,7 @@ from atlassian import ConfluenceServer
 
 from wikibot.clients import service_error
 from wikibot.errors import ServiceError
-from wikibot.retry import status_of, with_retries
+from wikibot.retry import RetryPolicy, status_of
 
 PAGE_EXPAND = "body.storage,version,history,metadata.labels"
 LIST_LIMIT = 50  # Confluence's cap for searches that expand bodies
@@ -86,8 +86,9 @@ def cql_quote(value: str) -> str:
 
 class Wiki:
     def __init__(self, confluence: ConfluenceServer, *, space: str, parent_id: str, label: str,
-                 page_size: int = LIST_LIMIT) -> None:
+                 page_size: int = LIST_LIMIT, retry: RetryPolicy | None = None) -> None:
         self.confluence = confluence
+        self.retry = retry or RetryPolicy()
         self.space = space
         self.parent_id = parent_id
         self.label = label
@@ -114,7 +115,7 @@ class Wiki:
 
     def page(self, page_id: str, expand: str = PAGE_EXPAND) -> WikiPage:
         try:
-            content = with_retries(lambda: self.confluence.get(f"rest/api/content/{page_id}", params={"expand": expand}))
+            content = self.retry.call(lambda: self.confluence.get(f"rest/api/content/{page_id}", params={"expand": expand}))
         except Exception as exc:
             raise service_error("Confluence", exc) from None
         return WikiPage.from_content(content)
@@ -129,7 +130,7 @@ class Wiki:
                 "version": {"number": page.version + 1, "message": message, "minorEdit": True},
                 "body": {"storage": {"value": body, "representation": "storage"}}}
         try:
-            content = with_retries(lambda: self.confluence.put(f"rest/api/content/{page.id}", data=data))
+            content = self.retry.call(lambda: self.confluence.put(f"rest/api/content/{page.id}", data=data))
         except Exception as exc:
             if status_of(exc) == 409:
                 raise VersionConflict(f"Confluence: page {page.id} changed since it was read", status=409) from None
@@ -138,13 +139,13 @@ class Wiki:
 
     def add_comment(self, page_id: str, storage: str) -> None:
         try:
-            with_retries(lambda: self.confluence.add_comment(page_id, storage))
+            self.retry.call(lambda: self.confluence.add_comment(page_id, storage))
         except Exception as exc:
             raise service_error("Confluence", exc) from None
 
     def _get(self, path: str, params: dict[str, Any] | None = None, absolute: bool = False) -> dict[str, Any]:
         try:
-            return with_retries(lambda: self.confluence.get(path, params=params, absolute=absolute)) or {}
+            return self.retry.call(lambda: self.confluence.get(path, params=params, absolute=absolute)) or {}
         except Exception as exc:
             raise service_error("Confluence", exc) from None
 
