@@ -248,3 +248,20 @@ def test_a_ticket_cell_spanning_two_rows_is_reported_not_written():
                 "<tr><td>Fix proxy</td><td>Bo</td></tr>")
     result = apply_edits(body, [Edit(items(body)[1], "OPS-17")])
     assert result.body == body and "spans several rows" in str(result.skipped[0])
+
+
+def test_a_new_ticket_column_widens_group_label_rows_instead_of_making_them_items():
+    from wikibot.pages import parse_page, set_ticket
+
+    body = ('<h2>Action items</h2><table><tbody><tr><th><p>What</p></th><th><p>Who</p></th></tr>'
+            '<tr><td colspan="2"><p><strong>Short term</strong></p></td></tr>'
+            '<tr><td><p>Cap retries</p></td><td><p>Ana</p></td></tr>'
+            '<tr><td colspan = \'2\' class="x"><p>Long term</p></td></tr>'
+            '<tr><td><p>Rotate certs</p></td><td><p>Bob</p></td></tr></tbody></table>')
+    model = parse_page(body)
+    assert [item.summary for item in model.action_items] == ["Cap retries", "Rotate certs"]
+    edited = set_ticket(body, model.action_items[0], "OPS-1")
+    assert '<td colspan="3"><p><strong>Short term</strong></p></td>' in edited
+    assert "<td colspan = '3' class=\"x\"><p>Long term</p></td>" in edited
+    again = parse_page(edited)
+    assert [(i.summary, i.jira_key) for i in again.action_items] == [("Cap retries", "OPS-1"), ("Rotate certs", None)]

@@ -139,6 +139,21 @@ def _content(body: str, span: Span, content: str) -> Splice:
     return span.open_end, span.close_start, content
 
 
+_COLSPAN = re.compile(r"""\scolspan\s*=\s*(["'])\s*(\d+)\s*\1""")
+
+
+def _widen(body: str, cell: Span, extra: int) -> Splice:
+    """Make a cell span ``extra`` more columns, rewriting only its start tag's colspan."""
+    tag = body[cell.start:cell.open_end]
+    match = _COLSPAN.search(tag)
+    if match:
+        new = f"{tag[:match.start(2)]}{int(match.group(2)) + extra}{tag[match.end(2):]}"
+    else:
+        name_end = len(cell.name) + 1
+        new = f'{tag[:name_end]} colspan="{1 + extra}"{tag[name_end:]}'
+    return cell.start, cell.open_end, new
+
+
 def _append(body: str, span: Span, content: str) -> Splice:
     """Add content at the end of an element."""
     if span.self_closing:
@@ -216,6 +231,9 @@ class _Planner:
             raise EditError("page structure changed while editing; re-read the page")
         label_row = shape.header_rows[-1]
         for index, row in enumerate(table.rows):
+            if index in shape.separators and len(row.cells) == 1:
+                self.splices.append(_widen(self.body, row.cells[0], shape.pads[index] + 1))
+                continue
             if index in shape.header_rows:
                 tag = shape.header_tag
                 label = "<p><strong>Ticket</strong></p>" if index == label_row else "<p />"

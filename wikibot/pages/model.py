@@ -49,6 +49,9 @@ class TableShape:
     pads: tuple[int, ...]
     """Per own row: empty cells to add before the new cell so it lands in the last column."""
     has_ticket_column: bool
+    separators: tuple[int, ...] = ()
+    """Own rows that are one cell spanning the table (group labels such as "Short term"): a new
+    column widens that cell instead of adding one, so the row stays a label, not an item."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,6 +227,7 @@ class _PageReader:
             header_tag="th" if header is None or all(c.tag == "th" for c in header.cells) else "td",
             pads=tuple(row.free_columns_before(table.columns) for row in table.rows),
             has_ticket_column=columns.get("ticket") is not None,
+            separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
         )
         for number, row in enumerate(table.data_rows, start=1):
             item = self._row_item(table, row, columns, shape, row_position(self._action_tables, number))
