@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from wikibot.sandbox import confluence, jira
 from wikibot.sandbox.errors import product_error, product_for
+from wikibot.sandbox.example_issues import seed_example_issues
 from wikibot.sandbox.faults import Faults, FaultSpecError, Stats
 from wikibot.sandbox.store import SandboxStore
 
@@ -92,6 +93,8 @@ def _seed(store: SandboxStore, user: str, examples: bool) -> None:
     store.ensure_schema(jira.SCHEMA)
     confluence.seed(store, examples=examples)
     jira.seed(store)
+    if examples:
+        seed_example_issues(store)
 
 
 def route_template() -> str:
