@@ -247,8 +247,13 @@ KNOWN_SECRETS = (WEBHOOK_SECRET, "sandbox-token", "pw-123456", "new-secret-1", "
 
 
 @pytest.fixture(autouse=True)
-def no_secrets_in_logs_or_responses():
-    """Fail any test whose wikibot log lines or wikibot responses contain a configured secret."""
+def no_secrets_in_logs_or_responses(request):
+    """Fail any test whose log records or wikibot responses contain a configured secret.
+
+    Log records are checked before any redaction: secrets should not even reach the logger.
+    A test that logs one on purpose (to prove the redactor) is marked ``secret_logged_on_purpose``.
+    """
+    on_purpose = request.node.get_closest_marker("secret_logged_on_purpose") is not None
     import logging
 
     from flask import request_finished
@@ -257,7 +262,8 @@ def no_secrets_in_logs_or_responses():
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            seen.append(self.format(record))
+            if not on_purpose:
+                seen.append(self.format(record))
 
     def on_response(sender, response, **_extra) -> None:
         if sender.import_name.startswith("wikibot.web") and not response.direct_passthrough:

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import WEBHOOK_SECRET
@@ -84,6 +85,7 @@ def test_header_auth_trusts_only_requests_that_carry_the_proxy_header(make_confi
     assert client.get("/postmortems/new", headers={"X-Auth-User": "ana"}).status_code == 200
 
 
+@pytest.mark.secret_logged_on_purpose
 def test_json_logs_are_one_object_per_line_with_secrets_redacted(config):
     stream = io.StringIO()
     handler = configure_logging("info", "json", config.secrets(), stream)
