@@ -24,6 +24,7 @@ from wikibot.logs import configure_logging
 from wikibot.scheduler import Scheduler
 from wikibot.services import Services
 from wikibot.web import create_app
+from wikibot.web.confluence_hook import EXTENSION as HOOK_SYNCS
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,9 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
         finally:
             echo("stopping: finishing in-flight work")
             server.close()
+            hook_syncs = app.extensions.get(HOOK_SYNCS)
+            if hook_syncs is not None and not hook_syncs.join(timeout=60):
+                log.warning("page syncs requested by webhooks were still running at shutdown; the next sync resumes them")
     finally:
         if jobs is not None:
             jobs.shutdown(wait=True)
