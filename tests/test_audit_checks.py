@@ -1,0 +1,333 @@
+"""The audit's rules, pure: page facts + metadata + clock + Jira state + config → findings.
+
+No HTTP here: bodies are built as storage format, parsed with the page model, and judged with an
+injected ``now``. ``postmortem_body`` is shared with the end-to-end audit tests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wikibot.audit.blame import BlameMatcher
+from wikibot.audit.checks import (
+    Evidence,
+    JiraState,
+    Rules,
+    audit_page,
+    required_sections,
+    sync_interval,
+)
+from wikibot.audit.facts import (
+    Finding,
+    ItemFacts,
+    PageFacts,
+    TemplateCatalogue,
+    extract_facts,
+    profile_template,
+    timeline_findings,
+)
+from wikibot.audit.report import AuditReport, render
+from wikibot.config import DEFAULT_BLAME_PHRASES
+from wikibot.pages import parse_page
+from wikibot.sandbox.examples import STANDARD_SECTIONS
+from wikibot.templates import load_template
+from wikibot.wiki import WikiPage
+
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+POSTMORTEM = profile_template(load_template("postmortem.xml"))
+SRE = profile_template(load_template("sre.xml"))
+CATALOGUE = TemplateCatalogue([POSTMORTEM, SRE])
+MATCHER = BlameMatcher(DEFAULT_BLAME_PHRASES)
+RULES = Rules()
+REQUIRED = tuple(t for t in STANDARD_SECTIONS if t != "Data & Analysis")
+GUIDANCE = {**SRE.guidance, **POSTMORTEM.guidance}
+ALL_FILLED = {title: f"What we learnt about {title.lower()}." for title in STANDARD_SECTIONS}
+
+
+# -- building pages (also used by tests/test_audit.py) ----------------------------------------------
+def _user(account: str) -> str:
+    return f'<ac:link><ri:user ri:account-id="{escape(account)}" /></ac:link>'
+
+
+def _cells(*cells: str, tag: str = "td") -> str:
+    return "<tr>" + "".join(f"<{tag}><p>{c}</p></{tag}>" for c in cells) + "</tr>"
+
+
+def postmortem_body(*, status: str = "Draft", lead: str | None = "557058:aa11", debrief_due: date | None = None,
+                    filled: dict[str, str] | None = None, items: list[dict] = (), timeline: list[tuple] = (),
+                    drop: tuple[str, ...] = (), sections: tuple[str, ...] = STANDARD_SECTIONS) -> str:
+    """A post-mortem in wikibot's template layout; unfilled sections keep the template's guidance.
+
+    ``items``: dicts with ``summary`` and optional ``owner`` (account id), ``due`` (ISO), ``key``, ``done``.
+    """
+    filled = filled or {}
+    props = [("Incident", "INC-1"), ("Severity", "SEV-2"), ("Lead investigator", _user(lead) if lead else ""),
+             ("Status", escape(status)),
+             ("Debrief due", f'<time datetime="{debrief_due.isoformat()}" />' if debrief_due else "")]
+    parts = ['<ac:structured-macro ac:name="details" ac:schema-version="1"><ac:rich-text-body><table><tbody>',
+             *(_cells(f"<strong>{k}</strong>", v).replace("<td><p><strong>", "<th><p>", 1)
+               .replace("</strong></p></td>", "</p></th>", 1) for k, v in props),
+             "</tbody></table></ac:rich-text-body></ac:structured-macro>"]
+    for title in sections:
+        if title in drop:
+            continue
+        parts.append(f"<h2>{escape(title)}</h2>")
+        if title in filled:
+            parts.append(f"<p>{escape(filled[title])}</p>")
+        elif title in GUIDANCE:
+            parts.append(f"<p><ac:placeholder>{escape(GUIDANCE[title])}</ac:placeholder></p>")
+        if title.startswith("Timeline") and timeline:
+            rows = "".join(_cells(escape(t), escape(e), "log") for t, e in timeline)
+            parts.append(f"<table><tbody>{_cells('Time (UTC)', 'Event', 'Source', tag='th')}{rows}</tbody></table>")
+        if title == "Action items" and items:
+            parts.append(_action_table(items))
+    return "\n".join(parts)
+
+
+def _action_table(items: list[dict]) -> str:
+    with_status = any("done" in item for item in items)
+    header = ["Action", "Owner", "Due date", "Priority", "Ticket"] + (["Status"] if with_status else [])
+    rows = []
+    for item in items:
+        cells = [escape(item["summary"]), _user(item["owner"]) if item.get("owner") else "",
+                 f'<time datetime="{item["due"]}" />' if item.get("due") else "", "High",
+                 (f'<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="key">'
+                  f'{item["key"]}</ac:parameter></ac:structured-macro>') if item.get("key") else ""]
+        if with_status:
+            cells.append("Done" if item.get("done") else "Open")
+        rows.append(_cells(*cells))
+    return f"<table><tbody>{_cells(*header, tag='th')}{''.join(rows)}</tbody></table>"
+
+
+def meta(page_id: str = "1", *, created: timedelta = timedelta(days=1), modified: timedelta = timedelta(hours=1),
+         editor: str = "Bob Chen") -> WikiPage:
+    return WikiPage(id=page_id, title=f"PM {page_id}", version=1, body="", url=f"https://wiki/pages/{page_id}",
+                    created=NOW - created, created_by="Ana Lima", modified=NOW - modified, modified_by=editor)
+
+
+def facts_of(body: str) -> PageFacts:
+    model = parse_page(body, instructions=CATALOGUE.instructions)
+    return extract_facts(model, CATALOGUE.by_headings([s.title for s in model.sections]), MATCHER)
+
+
+def judge(body: str, page: WikiPage | None = None, rules: Rules = RULES, **evidence) -> list[Finding]:
+    return list(audit_page(page or meta(), facts_of(body), CATALOGUE, rules,
+                           Evidence(now=NOW, **evidence)).findings)
+
+
+def kinds(findings: list[Finding]) -> list[str]:
+    return [f.kind for f in findings]
+
+
+# -- sections ----------------------------------------------------------------------------------------
+def test_a_complete_fresh_page_has_no_findings():
+    assert judge(postmortem_body(filled=ALL_FILLED)) == []
+
+
+def test_required_sections_default_to_the_template_without_data_and_analysis():
+    facts = facts_of(postmortem_body())
+    assert facts.template == "postmortem"
+    assert required_sections(facts, CATALOGUE, RULES) == REQUIRED
+    findings = judge(postmortem_body(filled={"Trigger": "A deploy."}))
+    assert kinds(findings) == ["placeholder_section"] * (len(REQUIRED) - 1)
+    assert {f.section for f in findings} == set(REQUIRED) - {"Trigger"}
+
+
+def test_configured_required_sections_replace_the_default():
+    rules = Rules(required_sections=("Root cause", "impact and scope", "Not in the template"))
+    findings = judge(postmortem_body(filled={"Impact and Scope": "Users."}), rules=rules)
+    assert [(f.kind, f.section) for f in findings] == [("placeholder_section", "Root Cause")]
+
+
+def test_empty_section_and_missing_section_of_a_known_template():
+    body = postmortem_body(filled={**ALL_FILLED, "Root Cause": " "}, drop=("Trigger",), sections=SRE.sections)
+    facts = facts_of(body)
+    assert facts.template is None  # headings alone do not identify it once a section is deleted
+    facts = replace(facts, template="sre")  # as read from the page's `wikibot` content property
+    found = audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings
+    assert [(f.kind, f.section) for f in found if f.kind.endswith("section")] == [
+        ("missing_section", "Trigger"), ("empty_section", "Root Cause"),
+        ("placeholder_section", "Detection"), ("placeholder_section", "Where we got lucky")]
+    assert "how long after it started" not in found[0].message and "It should say" in found[1].message
+
+
+def test_a_page_from_an_unknown_template_is_judged_on_the_sections_it_has():
+    body = "<h2>Summary</h2><p>It broke.</p><h2>Lessons</h2><p></p><h2>Supporting information</h2>"
+    findings = judge(body)
+    assert [(f.kind, f.section) for f in findings] == [("empty_section", "Lessons")]
+
+
+def test_guidance_pasted_as_text_is_still_a_placeholder():
+    body = postmortem_body(filled={**ALL_FILLED, "Trigger": POSTMORTEM.guidance["Trigger"].upper()})
+    assert [(f.kind, f.section) for f in judge(body)] == [("placeholder_section", "Trigger")]
+
+
+# -- time ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("idle", "stale"), [(timedelta(days=3), True), (timedelta(days=3) - timedelta(minutes=1), False)])
+def test_stale_after_the_configured_days_while_unfinished(idle, stale):
+    body = postmortem_body(filled={**ALL_FILLED, "Root Cause": ""})
+    findings = judge(body, meta(modified=idle, created=timedelta(days=4)))
+    assert ("stale" in kinds(findings)) is stale
+    if stale:
+        message = next(f.message for f in findings if f.kind == "stale")
+        assert "3 days" in message and "Bob Chen" in message and "Root Cause" in message
+
+
+def test_a_finished_page_is_never_stale():
+    body = postmortem_body(filled=ALL_FILLED, status="Published")
+    assert judge(body, meta(modified=timedelta(days=30), created=timedelta(days=31))) == []
+
+
+@pytest.mark.parametrize(("status", "due", "created", "overdue"), [
+    ("Draft", date(2026, 11, 26), 3, True),
+    ("In review", date(2026, 11, 27), 3, False),        # due today: not yet
+    ("Debriefed", date(2026, 11, 1), 30, False),
+    ("published", date(2026, 11, 1), 30, False),
+    ("Draft", None, 8, True),                            # created + 7 days
+    ("Draft", None, 7, False),
+])
+def test_debrief_overdue(status, due, created, overdue):
+    body = postmortem_body(filled=ALL_FILLED, status=status, debrief_due=due)
+    findings = judge(body, meta(created=timedelta(days=created)))
+    assert kinds(findings) == (["debrief_overdue"] if overdue else [])
+
+
+def test_debrief_deadline_is_counted_in_the_audit_time_zone():
+    body = postmortem_body(filled=ALL_FILLED, debrief_due=date(2026, 11, 26))
+    tokyo = Rules(timezone=ZoneInfo("Asia/Tokyo"))  # 02:00 UTC is 11:00 in Tokyo: same day
+    honolulu = Rules(timezone=ZoneInfo("Pacific/Honolulu"))  # ... and 16:00 the day before in Honolulu
+    assert kinds(judge(body, rules=tokyo)) == ["debrief_overdue"]
+    assert kinds(judge(body, rules=honolulu)) == []
+
+
+# -- action items ---------------------------------------------------------------------------------------
+def test_items_without_owner_or_due_date_unless_done():
+    items = [{"summary": "Alert on queue age", "owner": "557058:bb22", "due": "2026-12-10", "key": "OPS-1"},
+             {"summary": "No owner", "due": "2026-12-10", "key": "OPS-2"},
+             {"summary": "No date", "owner": "557058:bb22", "key": "OPS-3"},
+             {"summary": "Finished long ago", "key": "OPS-4", "done": True}]
+    findings = judge(postmortem_body(filled=ALL_FILLED, items=items))
+    assert [(f.kind, f.item) for f in findings] == [("missing_owner", "No owner"), ("missing_due", "No date")]
+
+
+def test_unsynced_action_only_after_one_sync_interval():
+    items = [{"summary": "Add a canary", "owner": "557058:bb22", "due": "2026-12-10"}]
+    body = postmortem_body(filled=ALL_FILLED, items=items)
+    identity = facts_of(body).items[0].identity
+    young = {("1", identity): NOW - timedelta(minutes=59)}
+    old = {("1", identity): NOW - timedelta(minutes=61)}
+    assert judge(body, first_seen=young) == []
+    assert kinds(judge(body, first_seen=old)) == ["unsynced_action"]
+    assert judge(body, first_seen=old, tickets={("1", identity): "OPS-9"}) == []
+    assert judge(body, first_seen=old, rules=Rules(sync_statuses=("Published",))) == []
+
+
+def test_overdue_action_needs_jira_not_done_and_the_due_date_passed():
+    items = [{"summary": "Overdue", "owner": "a", "due": "2026-11-20", "key": "OPS-1"},
+             {"summary": "Done in Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-2"},
+             {"summary": "Jira moved the date", "owner": "a", "due": "2026-11-20", "key": "OPS-3"},
+             {"summary": "Unknown to Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-4"},
+             {"summary": "Due today", "owner": "a", "due": "2026-11-27", "key": "OPS-5"}]
+    jira = {"OPS-1": JiraState("OPS-1", "In Progress", False, None),
+            "OPS-2": JiraState("OPS-2", "Done", True, "2026-11-20"),
+            "OPS-3": JiraState("OPS-3", "To Do", False, "2026-12-20"),
+            "OPS-5": JiraState("OPS-5", "To Do", False, None)}
+    findings = judge(postmortem_body(filled=ALL_FILLED, items=items), jira=jira)
+    assert [(f.kind, f.item) for f in findings] == [("overdue_action", "Overdue")]
+    assert "OPS-1" in findings[0].message and "In Progress" in findings[0].message
+
+
+def test_too_many_action_items():
+    items = [{"summary": f"Action {n}", "owner": "a", "due": "2026-12-10", "key": f"OPS-{n}"} for n in range(1, 12)]
+    body = postmortem_body(filled=ALL_FILLED, items=items)
+    assert kinds(judge(body)) == ["too_many_actions"]
+    assert judge(body, rules=Rules(max_action_items=11)) == []
+    assert "if we have time" in judge(body)[0].message
+
+
+# -- wording and timeline ----------------------------------------------------------------------------------
+def test_blame_language_quotes_the_sentence():
+    body = postmortem_body(filled={**ALL_FILLED, "Root Cause": "The query was slow. It was Bob's fault."})
+    [finding] = judge(body)
+    assert (finding.kind, finding.section) == ("blame_language", "Root Cause")
+    assert "“It was Bob's fault.”" in finding.message
+
+
+def test_timeline_out_of_order_and_unreadable_rows():
+    rows = [{"Time (UTC)": "14:00", "Event": "a"}, {"Time (UTC)": "14:09", "Event": "b"},
+            {"Time (UTC)": "14:02", "Event": "c"}, {"Time (UTC)": "soon after", "Event": "d"},
+            {"Time (UTC)": "", "Event": "continued"}, {"Time (UTC)": "2:30 PM", "Event": "e"}]
+    found = timeline_findings(rows, "Timeline of events")
+    assert [(f.item, f.message.split(":")[0]) for f in found] == [
+        ("row 3", "Timeline row 3 (“14"), ("row 4", "Timeline row 4")]
+    assert all(f.section == "Timeline of events" for f in found)
+
+
+@pytest.mark.parametrize("times", [
+    ["23:50", "00:10", "00:40"],                              # past midnight
+    ["2026-11-14 23:50", "2026-11-15 00:10", "00:20"],        # dates, then a time on the last date
+    ["14 Nov 2026 09:00", "14:02Z", "~14:30 UTC", "15h05"],
+    ["2026-11-14", "2026-11-14 10:00", "2026-11-15"],
+])
+def test_timelines_in_order(times):
+    assert timeline_findings([{"When": t, "What": "x"} for t in times]) == []
+
+
+def test_timeline_with_separate_date_and_time_columns():
+    rows = [{"Date": "2026-11-15", "Time": "01:00"}, {"Date": "2026-11-14", "Time": "23:00"}]
+    assert [f.item for f in timeline_findings(rows)] == ["row 2"]
+
+
+def test_timeline_findings_come_from_the_page():
+    body = postmortem_body(filled=ALL_FILLED, timeline=[("10:00", "a"), ("09:00", "b")])
+    assert [(f.kind, f.section) for f in judge(body)] == [("timeline_order", "Timeline of events")]
+
+
+# -- facts, sync interval, report ----------------------------------------------------------------------------
+def test_unreadable_page_is_one_finding():
+    facts = PageFacts(error="not well-formed (line 1)")
+    audit = audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW))
+    assert kinds(list(audit.findings)) == ["unreadable"] and not audit.readable
+
+
+@given(st.lists(st.tuples(st.text(max_size=20), st.sampled_from(["filled", "empty", "placeholder"])), max_size=5),
+       st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=4), st.booleans())
+def test_facts_survive_the_json_round_trip(sections, properties, done):
+    facts = PageFacts(sections=tuple(sections), properties=properties, template="postmortem",
+                      items=(ItemFacts("t1r1-abcd1234", "x", None, "2026-01-01", "OPS-1", done),),
+                      blame=(Finding("blame_language", "m", "S", None, "r"),))
+    assert PageFacts.from_json(facts.to_json()) == facts
+
+
+@pytest.mark.parametrize(("schedule", "interval"), [
+    ("0 * * * *", timedelta(hours=1)), ("*/15 * * * *", timedelta(minutes=15)), ("0 2 * * *", timedelta(days=1)),
+])
+def test_sync_interval_from_the_cron_schedule(schedule, interval):
+    assert sync_interval(schedule, UTC, NOW) == interval
+
+
+def test_report_json_contract_and_exit_codes():
+    body = postmortem_body(status="Draft <b>", filled={**ALL_FILLED, "Trigger": ""})
+    page = audit_page(meta(), facts_of(body), CATALOGUE, RULES, Evidence(now=NOW, names={"557058:aa11": "Ana"}))
+    report = AuditReport(generated_at=NOW, pages=[page])
+    data = json.loads(render(report, "json"))
+    assert set(data) == {"generated_at", "pages", "summary"}
+    [entry] = data["pages"]
+    assert set(entry) == {"page_id", "title", "url", "status", "lead", "sections", "findings"}
+    assert entry["lead"] == "Ana" and entry["status"] == "Draft <b>"
+    assert set(entry["findings"][0]) == {"kind", "section", "item", "message"}
+    assert data["summary"]["findings_by_kind"] == {"empty_section": 1}
+    assert report.exit_code == 1
+    assert AuditReport(generated_at=NOW, pages=[]).exit_code == 0
+    assert AuditReport(generated_at=NOW, pages=[], errors=["Jira: down"]).exit_code == 2
+    html = render(report, "html")
+    assert "Draft &lt;b&gt;" in html and "Draft <b>" not in html
+    assert "PM 1" in render(report, "table") and "8/9" in render(report, "table")

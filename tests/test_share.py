@@ -1,0 +1,119 @@
+"""Sharing a published post-mortem with the company channel: once per page, recorded in the database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATABASES
+from tests.test_audit import config_file, create_page, edit_page
+from tests.test_audit_checks import ALL_FILLED, postmortem_body
+from wikibot.audit import run_audit
+from wikibot.audit.share import page_id_of, share_message
+from wikibot.cli import cli
+from wikibot.errors import InputError
+from wikibot.pages import parse_page
+from wikibot.services import Services
+from wikibot.wiki import WikiPage
+
+FILLED = {**ALL_FILLED, "Impact and Scope": "31% of checkouts failed for 47 minutes <b>&</b>.",
+          "Root Cause": "The pool was sized for average load, not peak. @557058:bb22 found it."}
+ITEMS = [{"summary": "Alert on pool saturation", "owner": "557058:bb22", "due": "2026-12-04", "key": "OPS-3"},
+         {"summary": "Size pools from <peak>", "owner": "557058:aa11"}]
+
+
+@pytest.fixture
+def share_services(make_config, chat):
+    services = Services(make_config(notify={"share_webhook_url": chat.url}))
+    yield services
+    services.close()
+
+
+def published_body(status: str = "Published") -> str:
+    return postmortem_body(status=status, filled=FILLED, items=ITEMS)
+
+
+def test_share_message_has_title_impact_root_cause_and_linked_actions():
+    page = WikiPage(id="1", title="Checkout <502s> & more", version=3, body="", url="https://wiki/pages/1")
+    text = share_message(page, parse_page(published_body()), "https://acme.atlassian.net",
+                         {"557058:bb22": "Bob Chen"})
+    lines = text.splitlines()
+    assert lines[0] == ":mega: *Post-mortem published:* <https://wiki/pages/1|Checkout &lt;502s&gt; &amp; more>"
+    assert lines[1] == "*Impact:* 31% of checkouts failed for 47 minutes &lt;b&gt;&amp;&lt;/b&gt;."
+    assert lines[2] == "*Root cause:* The pool was sized for average load, not peak. @Bob Chen found it."
+    assert lines[3] == "*Action items (2):*"
+    assert lines[4] == ("• <https://acme.atlassian.net/browse/OPS-3|OPS-3> Alert on pool saturation "
+                        "(Bob Chen, due 2026-12-04)")
+    assert lines[5] == "• Size pools from &lt;peak&gt; (557058:aa11)"
+
+
+@pytest.mark.parametrize(("given", "page_id"), [
+    ("12345", "12345"), ("https://acme.atlassian.net/wiki/spaces/INC/pages/98765/PM+title", "98765"),
+    ("https://confluence.example.com/pages/viewpage.action?pageId=4242", "4242"),
+])
+def test_page_id_of(given, page_id):
+    assert page_id_of(given) == page_id
+
+
+def test_page_id_of_rejects_anything_else():
+    with pytest.raises(InputError, match="not a page id"):
+        page_id_of("Checkout 502s")
+
+
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
+def test_a_page_becoming_published_is_shared_once(share_services, sandbox, confluence, chat):
+    now = sandbox.store.now()
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body("Debriefed"), created=now)
+    run_audit(share_services, publish=True, now=now)
+    assert chat.messages == []
+    edit_page(sandbox, confluence, page_id, published_body(), at=now + timedelta(hours=1))
+    run_audit(share_services, publish=True, now=now + timedelta(hours=2))
+    run_audit(share_services, publish=True, now=now + timedelta(hours=3))
+    [message] = chat.messages
+    assert message["text"].startswith(":mega: *Post-mortem published:* <") and "PM checkout" in message["text"]
+
+
+def test_a_page_already_published_when_first_seen_is_not_shared(share_services, sandbox, confluence, chat):
+    now = sandbox.store.now()
+    create_page(sandbox, confluence, "PM old", published_body(), created=now - timedelta(days=90))
+    run_audit(share_services, publish=True, now=now)
+    run_audit(share_services, publish=True, now=now)
+    assert chat.messages == []
+
+
+@pytest.mark.parametrize("database_url", DATABASES, indirect=True)
+def test_share_command_shares_once_unless_again(make_config, sandbox, confluence, chat, tmp_path):
+    now = sandbox.store.now()
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=now)
+    path = config_file(make_config(notify={"share_webhook_url": chat.url}), tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--config", path, "share", page_id])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("shared: PM checkout (")
+    second = runner.invoke(cli, ["--config", path, "share", page_id])
+    assert second.exit_code == 1
+    assert second.stderr == f"wikibot: page {page_id} was already shared (use --again to share it once more)\n"
+    again = runner.invoke(cli, ["--config", path, "share", f"{sandbox.wiki_url}/spaces/INC/pages/{page_id}/x", "--again"])
+    assert again.exit_code == 0, again.output
+    assert len(chat.messages) == 2
+
+
+def test_share_without_a_channel_is_a_config_error(config, sandbox, confluence, tmp_path):
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
+    result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "share", page_id])
+    assert result.exit_code == 2
+    assert result.stderr == "wikibot: notify.share_webhook_url is not set: there is no channel to share to\n"
+
+
+def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat):
+    from wikibot.audit.share import share_page
+    from wikibot.errors import ServiceError
+
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
+    sandbox.fault(status=403, count=1, path_prefix=f"/wiki/rest/api/content/{page_id}")
+    with pytest.raises(ServiceError):
+        share_page(share_services, page_id)
+    share_page(share_services, page_id)
+    assert len(chat.messages) == 1

@@ -1,0 +1,12 @@
+"""The nightly post-mortem audit (issue #6): what each post-mortem still needs, told to the right people.
+
+* ``facts``/``checks``/``blame``: pure rules (page facts + metadata + clock + config → findings);
+* ``run``: the I/O of one run (listing, incremental reuse, run records); ``lookups``: Jira in bulk;
+* ``report``: table, JSON and HTML renderings; ``publish``: report page, labels, comments, chat;
+* ``share``: a Published post-mortem's summary to the company channel, once.
+"""
+
+from wikibot.audit.report import AuditReport
+from wikibot.audit.run import run_audit, scheduled_audit
+
+__all__ = ["AuditReport", "run_audit", "scheduled_audit"]

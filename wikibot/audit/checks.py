@@ -1,0 +1,299 @@
+"""The audit's rules: page facts + page metadata + clock + Jira state + configuration → findings.
+
+Pure: no HTTP, no database, no clock of its own (``Evidence.now`` is injected), so every rule is
+tested by constructing values. The rules follow issue #6:
+
+* a required section that is missing, empty or still template guidance;
+* ``stale``: not edited for ``audit.stale_after_days`` while a required section is unfinished;
+* ``debrief_overdue``: past the debrief deadline and not yet Debriefed/Published;
+* action items without owner or due date, without a ticket for longer than one sync interval, or
+  past due while their Jira issue is not Done; more of them than ``audit.max_action_items``;
+* blame language and timeline order come precomputed in :class:`~wikibot.audit.facts.PageFacts`.
+
+Which sections are required: ``postmortem.required_sections`` if set, else every section of the
+page's own template except Data & Analysis; a page whose template wikibot does not know is judged
+on the sections it has (it cannot be "missing" one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from wikibot.audit.facts import (
+    Finding,
+    PageFacts,
+    TemplateCatalogue,
+    TemplateProfile,
+    title_key,
+)
+from wikibot.pages.cells import parse_date
+
+OPTIONAL_SECTIONS = frozenset({"data and analysis", "supporting information"})
+DONE_STATUSES = frozenset({"debriefed", "published"})
+STATUS_KEYS = ("Status",)
+LEAD_KEYS = ("Lead investigator", "Lead", "Incident lead", "Investigator")
+DEBRIEF_KEYS = ("Debrief due", "Debrief date", "Debrief")
+UNFINISHED = frozenset({"missing", "empty", "placeholder"})
+KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
+              "debrief_overdue", "missing_owner", "missing_due", "unsynced_action", "overdue_action",
+              "too_many_actions", "blame_language", "timeline_order")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The configuration the checks read, as plain values."""
+
+    required_sections: tuple[str, ...] | None = None
+    stale_after_days: int = 3
+    debrief_within_days: int = 7
+    max_action_items: int = 10
+    sync_interval: timedelta = timedelta(hours=1)
+    sync_statuses: tuple[str, ...] = ()
+    timezone: tzinfo = UTC
+
+    @classmethod
+    def from_config(cls, config: Any, now: datetime) -> Rules:
+        zone = ZoneInfo(config.audit.timezone)
+        required = config.postmortem.required_sections
+        return cls(required_sections=tuple(required) if required else None,
+                   stale_after_days=config.audit.stale_after_days,
+                   debrief_within_days=config.postmortem.debrief_within_days,
+                   max_action_items=config.audit.max_action_items,
+                   sync_interval=sync_interval(config.sync.schedule, zone, now),
+                   sync_statuses=tuple(config.sync.page_statuses), timezone=zone)
+
+
+def sync_interval(schedule: str, zone: tzinfo, now: datetime) -> timedelta:
+    """How long the sync waits between runs: its next fire time after its next fire time."""
+    trigger = CronTrigger.from_crontab(schedule, timezone=zone)
+    first = trigger.get_next_fire_time(None, now)
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+    return second - first if first and second else timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class JiraState:
+    key: str
+    status: str
+    done: bool
+    due: str | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the run learnt outside the page body, and when."""
+
+    now: datetime
+    jira: Mapping[str, JiraState] = field(default_factory=dict)
+    """issue key → state; a key missing here (unknown to Jira, or Jira unreadable) is not judged."""
+    tickets: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(page id, item identity) → issue key the sync ledger filed but the page does not show yet."""
+    first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
+    """(page id, item identity) → when the audit first saw that item without a ticket."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """account id → display name."""
+
+
+@dataclass(frozen=True)
+class PageAudit:
+    """The audit of one page: what the report shows and the findings."""
+
+    page_id: str
+    title: str
+    url: str
+    status: str | None
+    lead: str | None
+    template: str | None
+    sections: tuple[tuple[str, str], ...]
+    required: tuple[str, ...]
+    filled: int
+    created: datetime | None
+    modified: datetime | None
+    modified_by: str | None
+    findings: tuple[Finding, ...]
+    labels: tuple[str, ...] = ()
+    version: int = 0
+
+    @property
+    def completeness(self) -> str:
+        return f"{self.filled}/{len(self.required)}"
+
+    @property
+    def incomplete(self) -> bool:
+        """A required section is not written yet (what the ``postmortem-incomplete`` label means)."""
+        return self.filled < len(self.required)
+
+    @property
+    def readable(self) -> bool:
+        return not any(f.kind == "unreadable" for f in self.findings)
+
+    def age_days(self, now: datetime) -> int | None:
+        return (now - self.created).days if self.created else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page_id": self.page_id, "title": self.title, "url": self.url, "status": self.status,
+                "lead": self.lead, "sections": [{"title": t, "status": s} for t, s in self.sections],
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
+               evidence: Evidence) -> PageAudit:
+    """Judge one page. ``page`` is its metadata (a ``WikiPage``: id, title, url, dates, editors)."""
+    status = facts.prop(*STATUS_KEYS)
+    lead_id = facts.prop_user(*LEAD_KEYS)
+    lead = evidence.names.get(lead_id, lead_id) if lead_id else facts.prop(*LEAD_KEYS)
+    base = {"page_id": page.id, "title": page.title, "url": page.url, "status": status, "lead": lead,
+            "template": facts.template, "created": page.created, "modified": page.modified,
+            "modified_by": page.modified_by, "labels": tuple(page.labels), "version": page.version}
+    if facts.error is not None:
+        finding = Finding("unreadable", f"wikibot cannot read this page: {facts.error}", ref="unreadable")
+        return PageAudit(**base, sections=(), required=(), filled=0, findings=(finding,))
+    required = required_sections(facts, catalogue, rules)
+    sections = _with_missing(facts.sections, required)
+    statuses: dict[str, str] = {}
+    for title, state in sections:
+        statuses.setdefault(title_key(title), state)
+    unfinished = [title for title in required if statuses[title_key(title)] in UNFINISHED]
+    findings = [*_section_findings(required, statuses, catalogue.get(facts.template))]
+    findings += _time_findings(page, status, facts, unfinished, rules, evidence)
+    findings += _item_findings(page.id, status, facts, rules, evidence)
+    findings += [*facts.blame, *facts.timeline]
+    findings.sort(key=lambda f: kind_rank(f.kind))
+    return PageAudit(**base, sections=sections, required=required, filled=len(required) - len(unfinished),
+                     findings=tuple(findings))
+
+
+def kind_rank(kind: str) -> int:
+    """Where a kind sorts in reports: the page's structure first, then time, items, wording."""
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def required_sections(facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules) -> tuple[str, ...]:
+    """The sections this page must have written, as its own template (or the page itself) names them.
+
+    A configured title that the page's template does not have is not demanded of it: templates
+    differ, and a page must not be asked for a section its template never offered.
+    """
+    profile = catalogue.get(facts.template)
+    candidates = profile.sections if profile else tuple(title for title, _ in facts.sections)
+    candidates = tuple(dict.fromkeys(candidates))
+    if rules.required_sections is not None:
+        wanted = {title_key(t) for t in rules.required_sections}
+        return tuple(t for t in candidates if title_key(t) in wanted)
+    return tuple(t for t in candidates if title_key(t) not in OPTIONAL_SECTIONS)
+
+
+def _with_missing(sections: tuple[tuple[str, str], ...], required: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    present = {title_key(title) for title, _ in sections}
+    return sections + tuple((title, "missing") for title in required if title_key(title) not in present)
+
+
+def _section_findings(required: tuple[str, ...], statuses: Mapping[str, str],
+                      profile: TemplateProfile | None) -> list[Finding]:
+    found = []
+    for title in required:
+        state = statuses[title_key(title)]
+        hint = (profile.guidance.get(title) if profile else None) or ""
+        ask = f" It should say: {hint}" if hint else ""
+        if state == "missing":
+            found.append(Finding("missing_section", f"The required section “{title}” is missing: add it back.{ask}",
+                                 section=title, ref=title_key(title)))
+        elif state == "empty":
+            found.append(Finding("empty_section", f"“{title}” is empty.{ask}", section=title, ref=title_key(title)))
+        elif state == "placeholder":
+            found.append(Finding("placeholder_section", f"“{title}” still holds the template's guidance: replace it "
+                                 "with what happened.", section=title, ref=title_key(title)))
+    return found
+
+
+def _time_findings(page: Any, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
+                   evidence: Evidence) -> list[Finding]:
+    found = []
+    if unfinished and page.modified is not None:
+        idle = evidence.now - page.modified
+        if idle >= timedelta(days=rules.stale_after_days):
+            who = f" by {page.modified_by}" if page.modified_by else ""
+            found.append(Finding(
+                "stale", f"Not edited for {_days(idle.days)} (last edit{who} on {_day(page.modified, rules)}) while "
+                f"{len(unfinished)} required section{'s are' if len(unfinished) != 1 else ' is'} unfinished: "
+                f"{', '.join(unfinished)}.", ref="stale"))
+    deadline = debrief_deadline(facts, page.created, rules)
+    today = evidence.now.astimezone(rules.timezone).date()
+    if deadline is not None and today > deadline and (status or "").strip().casefold() not in DONE_STATUSES:
+        found.append(Finding(
+            "debrief_overdue", f"The debrief was due {deadline.isoformat()} ({_days((today - deadline).days)} ago) and "
+            f"the status is still {status or 'not set'}: hold the debrief, then set Status to Debriefed.",
+            ref="debrief"))
+    return found
+
+
+def debrief_deadline(facts: PageFacts, created: datetime | None, rules: Rules) -> date | None:
+    """The Page Properties "Debrief due" date, else the creation day + ``postmortem.debrief_within_days``."""
+    written = parse_date(facts.prop(*DEBRIEF_KEYS) or "")
+    if written:
+        return date.fromisoformat(written)
+    if created is None:
+        return None
+    return created.astimezone(rules.timezone).date() + timedelta(days=rules.debrief_within_days)
+
+
+def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Rules,
+                   evidence: Evidence) -> list[Finding]:
+    found = []
+    syncs = not rules.sync_statuses or (status or "").strip().casefold() in {s.casefold() for s in rules.sync_statuses}
+    today = evidence.now.astimezone(rules.timezone).date()
+    for item in facts.items:
+        if item.done:
+            continue
+        name = _short(item.summary)
+        if not item.owner:
+            found.append(Finding("missing_owner", f"“{name}” has no owner: name one person who will drive it.",
+                                 item=name, ref=item.identity))
+        if not item.due:
+            found.append(Finding("missing_due", f"“{name}” has no due date: agree one with its owner.",
+                                 item=name, ref=item.identity))
+        key = item.jira_key or evidence.tickets.get((page_id, item.identity))
+        if key is None:
+            seen = evidence.first_seen.get((page_id, item.identity))
+            if syncs and seen is not None and evidence.now - seen > rules.sync_interval:
+                found.append(Finding(
+                    "unsynced_action", f"“{name}” has no Jira ticket {_since(evidence.now - seen)} after it was "
+                    "written: check that the sync runs (wikibot sync) or link a ticket.", item=name, ref=item.identity))
+            continue
+        state = evidence.jira.get(key)
+        due = (state.due if state else None) or item.due
+        if state is not None and not state.done and due and date.fromisoformat(due) < today:
+            found.append(Finding(
+                "overdue_action", f"{key} “{name}” was due {due} and is still {state.status} in Jira: finish it or "
+                "agree a new date.", item=name, ref=f"{item.identity}:{key}"))
+    if len(facts.items) > rules.max_action_items:
+        found.append(Finding(
+            "too_many_actions", f"{len(facts.items)} action items (more than {rules.max_action_items}): a small set "
+            "that gets done beats a long wish list; move the rest to “Things we should do if we have time”.",
+            section=next((t for t, _ in facts.sections if "action item" in t.lower()), None), ref="too_many"))
+    return found
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _since(delta: timedelta) -> str:
+    if delta >= timedelta(days=2):
+        return _days(delta.days)
+    hours = int(delta.total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+def _day(moment: datetime, rules: Rules) -> str:
+    return moment.astimezone(rules.timezone).date().isoformat()

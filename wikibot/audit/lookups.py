@@ -1,0 +1,147 @@
+"""Jira reads of an audit run, done on a small thread pool *while* pages are still being parsed.
+
+The audit needs the status and due date of every linked Jira issue and the display name of every
+lead. Both are only known once pages are read, but waiting for the whole listing before asking
+would add the Jira round trips to the run's wall time; instead, every full chunk of 100 keys is
+searched as soon as it is collected, and each unknown lead is looked up as soon as it is seen.
+
+* Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
+  duedate``. Jira answers 400 when a key does not exist, naming it ("An issue with key 'OPS-9' does
+  not exist ..."; Jira names every bad key, the sandbox only the first): the keys named are dropped
+  and the search repeated, and if none is named the chunk is halved until the bad key is alone. A
+  key that does not exist is simply not judged.
+* Names: ``GET /user?accountId=`` per account the database has not named recently; a 404 leaves
+  the id, any other failure stops further lookups for this run.
+
+A failure is an error of the run, never its end: the keys of a failed search are not judged for
+``overdue_action``, and a lead whose name was not read shows as an account id.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Self
+
+from atlassian import Jira
+
+from wikibot.audit.checks import JiraState
+from wikibot.clients import service_error
+from wikibot.errors import WikibotError
+from wikibot.retry import status_of, with_retries
+
+CHUNK = 100
+WORKERS = 4  # requests in flight at once: hides latency, stays far below any rate limit
+_ISSUE_KEY = re.compile(r"'([A-Z][A-Z0-9_]+-[0-9]+)'")
+
+
+class Lookups:
+    """Collects keys and accounts as pages are read; :meth:`finish` returns what Jira said."""
+
+    def __init__(self, jira: Jira, known_names: dict[str, str]) -> None:
+        self.jira = jira
+        self.known_names = dict(known_names)
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="audit-jira")
+        self._keys: set[str] = set()
+        self._pending: list[str] = []
+        self._searches: list[Future[dict[str, JiraState]]] = []
+        self._lookups: dict[str, Future[str | None]] = {}
+        self._names_failed = threading.Event()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add_keys(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key not in self._keys:
+                self._keys.add(key)
+                self._pending.append(key)
+        while len(self._pending) >= CHUNK:
+            self._submit(self._pending[:CHUNK])
+            del self._pending[:CHUNK]
+
+    def add_account(self, account: str | None) -> None:
+        if account and account not in self.known_names and account not in self._lookups:
+            self._lookups[account] = self._pool.submit(self._name, account)
+
+    def finish(self) -> tuple[dict[str, JiraState], dict[str, str], list[str]]:
+        """(issue states, names looked up now, errors); a failed search leaves its keys unjudged."""
+        if self._pending:
+            self._submit(sorted(self._pending))
+            self._pending = []
+        errors: list[str] = []
+        states: dict[str, JiraState] = {}
+        for search in self._searches:
+            try:
+                states.update(search.result())
+            except WikibotError as exc:
+                if not errors:
+                    errors.append(f"{exc} (overdue actions not checked)")
+        names = {}
+        for account, lookup in self._lookups.items():
+            try:
+                name = lookup.result()
+            except WikibotError as exc:
+                errors.append(f"{exc} (names of leads not read)")
+                break
+            if name:
+                names[account] = name
+        return states, names, errors
+
+    def _submit(self, keys: list[str]) -> None:
+        self._searches.append(self._pool.submit(self.search, keys))
+
+    def search(self, keys: list[str]) -> dict[str, JiraState]:
+        """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
+        pending = list(keys)
+        while pending:
+            jql = "issuekey in ({})".format(", ".join(f'"{k}"' for k in pending))
+            try:
+                response = with_retries(lambda q=jql: self.jira.enhanced_jql(q, fields="status,duedate", limit=CHUNK))
+            except Exception as exc:
+                if status_of(exc) != 400:
+                    raise service_error("Jira", exc) from None
+                named = set(_ISSUE_KEY.findall(" ".join(_error_messages(exc)))) & set(pending)
+                if named:
+                    pending = [k for k in pending if k not in named]
+                    continue
+                if len(pending) == 1:
+                    return {}
+                half = len(pending) // 2
+                return {**self.search(pending[:half]), **self.search(pending[half:])}
+            return {issue["key"]: _state(issue) for issue in (response or {}).get("issues") or []}
+        return {}
+
+    def _name(self, account: str) -> str | None:
+        if self._names_failed.is_set():
+            return None
+        try:
+            user = with_retries(lambda: self.jira.user(account_id=account))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                return None
+            self._names_failed.set()
+            raise service_error("Jira", exc) from None
+        return user.get("displayName") if isinstance(user, dict) else None
+
+
+def _state(issue: dict[str, Any]) -> JiraState:
+    fields = issue.get("fields") or {}
+    status = fields.get("status") or {}
+    return JiraState(key=issue["key"], status=status.get("name") or "?",
+                     done=(status.get("statusCategory") or {}).get("key") == "done", due=fields.get("duedate"))
+
+
+def _error_messages(exc: BaseException) -> list[str]:
+    response = getattr(exc, "response", None)
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        body = {}
+    messages = list(body.get("errorMessages") or []) if isinstance(body, dict) else []
+    return messages or [str(exc)]

@@ -1,0 +1,114 @@
+"""The audit's result and its renderings: a terminal table, the JSON contract, and HTML.
+
+HTML (and the wiki page's storage format in ``publish``) is rendered by jinja2 with autoescape on
+and ``StrictUndefined``, from templates in ``wikibot/audit/templates/``: every page-derived string
+(titles, quoted sentences, names) is escaped, so a title like ``<script>`` or ``]]>`` is text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from wikibot.audit.checks import PageAudit, kind_rank
+
+FORMATS = ("table", "json", "html")
+
+
+@dataclass
+class AuditReport:
+    """One audit run: every page judged, plus what went wrong around it."""
+
+    generated_at: datetime
+    pages: list[PageAudit]
+    errors: list[str] = field(default_factory=list)
+    """Run-level problems (Jira unreadable, a publish step failed); a page that cannot be read is a
+    finding of that page (kind ``unreadable``), not an error of the run."""
+    parsed: int = 0
+    reused: int = 0
+    scope: str | None = None
+    """The page id of a one-page audit (``--page``); None when every post-mortem was audited."""
+    newly_published: list[str] = field(default_factory=list)
+    """Pages whose status became Published since the audit first saw them and that were never shared."""
+
+    def findings_by_kind(self) -> dict[str, int]:
+        counts = Counter(f.kind for page in self.pages for f in page.findings)
+        return {kind: counts[kind] for kind in sorted(counts, key=kind_rank)}
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-able summary the scheduler records and the dashboard charts."""
+        by_kind = self.findings_by_kind()
+        return {"pages": len(self.pages), "pages_with_findings": sum(1 for p in self.pages if p.findings),
+                "findings": sum(by_kind.values()), "findings_by_kind": by_kind, "errors": list(self.errors),
+                "parsed": self.parsed, "reused": self.reused}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"generated_at": self.generated_at.isoformat(), "pages": [p.to_dict() for p in self.pages],
+                "summary": self.summary()}
+
+    @property
+    def exit_code(self) -> int:
+        """0: all good; 1: findings (cron or CI alerts); 2: the audit itself hit errors."""
+        if self.errors:
+            return 2
+        return 1 if any(p.findings for p in self.pages) else 0
+
+
+def render(report: AuditReport, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "html":
+        return render_template("report.html", report=report, now=report.generated_at)
+    if fmt == "table":
+        return render_table(report)
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def render_table(report: AuditReport) -> str:
+    """A fixed-width table of pages, each followed by its findings, then a one-line summary."""
+    header = ("Page", "Status", "Lead", "Done", "Age", "Findings")
+    rows = [(_cut(p.title, 48), _cut(p.status or "-", 12), _cut(p.lead or "-", 18), p.completeness if p.readable
+             else "-", _age(p, report.generated_at), str(len(p.findings))) for p in report.pages]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(header)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for page, row in zip(report.pages, rows, strict=True):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        lines.extend(f"    {f.kind}: {f.message}" for f in page.findings)
+    summary = report.summary()
+    kinds = ", ".join(f"{k} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
+    lines.append("")
+    lines.append(f"{summary['pages']} page{'s' if summary['pages'] != 1 else ''}, "
+                 f"{summary['pages_with_findings']} with findings "
+                 f"({summary['findings']} findings: {kinds})")
+    lines.extend(f"error: {e}" for e in report.errors)
+    return "\n".join(lines) + "\n"
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _age(page: PageAudit, now: datetime) -> str:
+    days = page.age_days(now)
+    return "-" if days is None else f"{days}d"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The jinja environment for the audit's HTML and storage-format templates (always autoescaped)."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("wikibot.audit", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["age"] = _age
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
