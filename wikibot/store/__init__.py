@@ -86,10 +86,31 @@ class Database:
         self.job_runs = JobRuns(self.engine)
 
     def create_schema(self) -> None:
+        """Create or migrate the schema to the latest revision; refuse an unusable database clearly."""
         try:
-            metadata.create_all(self.engine)
+            migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
-            raise ConfigError(f"database.url: cannot open the database: {_short(exc)}") from None
+            raise ConfigError(f"database.url: cannot open or migrate the database: {_short(exc)} "
+                              "(run `wikibot db check`; see README, Backups)") from None
+
+    def check(self) -> list[str]:
+        """Problems with the database, for ``wikibot db check`` (an empty list when healthy)."""
+        problems = []
+        try:
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "sqlite":
+                    result = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+                    if result != ["ok"]:
+                        problems.append("integrity check failed: " + "; ".join(result[:5]))
+                else:
+                    conn.execute(select(1))
+            current, head = migrate.current(self.engine), migrate.head()
+            if current != head:
+                problems.append(f"schema is at revision {current or 'none'}, wikibot expects {head} "
+                                "(it migrates itself at start)")
+        except SQLAlchemyError as exc:
+            problems.append(f"cannot read the database: {_short(exc)}")
+        return problems
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -207,7 +228,7 @@ def _short(exc: Exception) -> str:
 
 
 # Every table module registers on ``metadata``; import them so ``create_schema`` sees them all.
-from wikibot.store import audits, ledger  # noqa: E402,F401
+from wikibot.store import audits, dashboard, ledger, migrate  # noqa: E402,F401
 from wikibot.store.jobs import JobRuns  # noqa: E402
 from wikibot.store.locks import Leases  # noqa: E402
 

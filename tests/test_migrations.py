@@ -1,0 +1,78 @@
+"""Schema migrations: they build exactly the tables the code declares, both ways, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+
+from tests.conftest import DATABASES, url_for
+from wikibot.cli import cli
+from wikibot.store import Database, migrate
+from wikibot.store.schema import metadata
+
+
+@pytest.fixture(params=DATABASES)
+def database(request, tmp_path):
+    db = Database(url_for(request.param, tmp_path))
+    yield db
+    db.dispose()
+
+
+def test_migrations_create_exactly_the_declared_schema(database):
+    database.create_schema()
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert diff == []
+    assert migrate.current(database.engine) == migrate.head()
+
+
+def test_migrating_twice_is_harmless_and_downgrade_empties_the_database(database):
+    database.create_schema()
+    database.create_schema()
+    with database.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "base")
+    with database.engine.connect() as conn:
+        tables = set(conn.dialect.get_table_names(conn)) - {"alembic_version"}
+    assert tables == set()
+
+
+def test_a_corrupt_sqlite_file_is_refused_with_a_clear_message(tmp_path):
+    from wikibot.errors import ConfigError
+
+    path = tmp_path / "wikibot.db"
+    path.write_bytes(b"this is not a database" * 100)
+    broken = Database(f"sqlite:///{path}")
+    with pytest.raises(ConfigError, match="database.url: cannot open or migrate the database: file is not a database"):
+        broken.create_schema()
+    broken.dispose()
+
+
+def test_db_check_reports_a_healthy_database_and_a_broken_one(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(f"confluence: {{space: I, parent_page: P}}\njira: {{project: O}}\n"
+                    f"database: {{url: 'sqlite:///{tmp_path}/good.db'}}\n")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(good), "db", "upgrade"]).exit_code == 0
+    healthy = runner.invoke(cli, ["--config", str(good), "db", "check"])
+    assert healthy.exit_code == 0 and "ok: database is healthy" in healthy.stdout
+    (tmp_path / "bad.db").write_bytes(b"garbage" * 500)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("good.db", "bad.db"))
+    broken = runner.invoke(cli, ["--config", str(bad), "db", "check"])
+    assert broken.exit_code == 3 and "problem: cannot read the database" in broken.stderr
+
+
+def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "w.db").write_bytes(b"garbage" * 500)
+    (tmp_path / "config.yaml").write_text(f"confluence: {{space: I, parent_page: P}}\njira: {{project: O}}\n"
+                                          f"database: {{url: 'sqlite:///{tmp_path}/w.db'}}\nsandbox: {{port: 1}}\n")
+    result = subprocess.run([sys.executable, "-m", "wikibot", "new", "--incident-id", "I-1", "--title", "t"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("wikibot: database.url: cannot open or migrate the database")

@@ -1,0 +1,51 @@
+"""`wikibot db …`: look after wikibot's own database."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from wikibot.cli import _Context, cli
+
+
+@cli.group()
+def db() -> None:
+    """wikibot's own database (database.url)."""
+
+
+@db.command("check")
+@click.pass_obj
+def check(obj: _Context) -> None:
+    """Check the database is readable, intact and at the expected schema revision."""
+    from wikibot.diagnostics import redact_url
+    from wikibot.store import Database
+
+    database = Database(obj.config.database.url)
+    try:
+        problems = database.check()
+    finally:
+        database.dispose()
+    click.echo(f"database: {redact_url(obj.config.database.url)}")
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    if problems:
+        click.echo("To recover: restore the latest backup (README, Backups), or move the file aside and start "
+                   "wikibot with an empty database; Jira and Confluence carry the identities that prevent "
+                   "duplicates.", err=True)
+        sys.exit(3)
+    click.echo("ok: database is healthy and up to date")
+
+
+@db.command("upgrade")
+@click.pass_obj
+def upgrade(obj: _Context) -> None:
+    """Create or migrate the schema now (wikibot also does this at every start)."""
+    from wikibot.store import Database, migrate
+
+    database = Database(obj.config.database.url)
+    try:
+        database.create_schema()
+        click.echo(f"database at revision {migrate.current(database.engine)}")
+    finally:
+        database.dispose()
