@@ -147,6 +147,20 @@ def config(make_config):
 
 
 @pytest.fixture
+def examples_config(sandbox_with_examples: RunningSandbox, database_url: str):
+    """A validated Config pointing at a sandbox seeded with the example post-mortems."""
+    from wikibot.config import parse_config
+
+    sandbox = sandbox_with_examples
+    return parse_config({
+        "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
+                       "space": "INC", "parent_page": "Post-mortems"},
+        "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
+        "webhook": {"secret": WEBHOOK_SECRET}, "database": {"url": database_url},
+    }, source="test-config", environ={})
+
+
+@pytest.fixture
 def services(config):
     from wikibot.services import Services
 

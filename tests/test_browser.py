@@ -30,3 +30,27 @@ def test_the_form_shows_validation_errors_beside_the_fields(browser_page, live_a
     assert page.get_attribute("#incident_id", "aria-invalid") == "true"
     assert "required" in page.inner_text("form")
     screenshot(page, "form-errors")
+
+
+def test_the_dashboard_renders_tables_and_charts_and_sorts(browser_page, examples_config):
+    from wikibot.audit import run_audit
+    from wikibot.sandbox import SandboxServer
+    from wikibot.services import Services
+    from wikibot.web import create_app
+
+    services = Services(examples_config)
+    run_audit(services)
+    server = SandboxServer(create_app(services.config, services)).start()
+    try:
+        page = browser_page
+        page.goto(server.url + "/")
+        assert page.locator("#postmortems tbody tr").count() == 6
+        assert page.locator("svg.chart").count() == 3
+        assert page.locator("#actions tbody tr").count() >= 5
+        screenshot(page, "dashboard")
+        page.click("#postmortems th >> text=Post-mortem")
+        titles = page.locator("#postmortems tbody tr td:first-child").all_inner_texts()
+        assert titles == sorted(titles, key=str.lower, reverse=True) or titles == sorted(titles, key=str.lower)
+    finally:
+        server.stop()
+        services.close()

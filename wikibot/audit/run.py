@@ -60,7 +60,9 @@ from wikibot.create import PROPERTY_KEY
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageParseError, parse_page
 from wikibot.retry import status_of, with_retries
+from wikibot.dashboard import snapshot_rows
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore, CachedFacts
+from wikibot.store.dashboard import DashboardStore
 from wikibot.store.schema import utcnow
 from wikibot.templates import BUILTIN_DIR, load_template
 from wikibot.wiki import Wiki, WikiPage
@@ -163,6 +165,9 @@ class AuditRun:
         evidence = Evidence(now=self.now, jira=jira, tickets=tickets,
                             first_seen=self._first_seen(seen, tickets), names={**lookups.known_names, **names})
         pages = [audit_page(page, facts, self.catalogue, self.rules, evidence) for page, facts in seen]
+        if page_id is None:  # the dashboard lists every post-mortem as of the latest full audit
+            by_id = {page.id: facts for page, facts in seen}
+            DashboardStore(self.services.db.engine).save(snapshot_rows(pages, by_id, self.now), self.now)
         return AuditReport(generated_at=self.now, pages=pages, errors=self.errors, parsed=self.parsed,
                            reused=self.reused, scope=page_id, newly_published=self._newly_published(pages, cached))
 

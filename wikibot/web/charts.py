@@ -30,6 +30,11 @@ def _text(value: object) -> Markup:
 class Series:
     name: str
     values: Sequence[float]
+    colour: str | None = None  # default: the palette, in order
+
+
+def _colour(series: Series, index: int) -> str:
+    return series.colour or PALETTE[index % len(PALETTE)]
 
 
 def _scale_max(values: Sequence[float]) -> float:
@@ -43,7 +48,7 @@ def _scale_max(values: Sequence[float]) -> float:
 def _frame(title: str, description: str, body: str, legend: Sequence[Series] = ()) -> Markup:
     legend_svg = "".join(
         f'<g transform="translate({MARGIN_LEFT + i * 150},{HEIGHT - 12})">'
-        f'<rect width="10" height="10" y="-9" fill="{PALETTE[i % len(PALETTE)]}"/>'
+        f'<rect width="10" height="10" y="-9" fill="{_colour(s, i)}"/>'
         f'<text x="14" font-size="11">{_text(s.name)}</text></g>'
         for i, s in enumerate(legend)
     )
@@ -88,7 +93,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], descr
             h = plot_h * value / top
             x = MARGIN_LEFT + slot * li + slot * 0.1 + bar_w * si
             bars.append(f'<rect x="{x:.1f}" y="{MARGIN_TOP + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                        f'fill="{PALETTE[si % len(PALETTE)]}"><title>{_text(s.name)} · {_text(labels[li])}: '
+                        f'fill="{_colour(s, si)}"><title>{_text(s.name)} · {_text(labels[li])}: '
                         f"{value:g}</title></rect>")
     return _frame(title, description or title, axes + "".join(bars), series)
 
@@ -105,6 +110,6 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], desc
         points = " ".join(f"{MARGIN_LEFT + slot * i + slot / 2:.1f},{MARGIN_TOP + plot_h - plot_h * v / top:.1f}"
                           for i, v in enumerate(s.values))
         dash = ' stroke-dasharray="5 3"' if si % 2 else ""
-        lines.append(f'<polyline points="{points}" fill="none" stroke="{PALETTE[si % len(PALETTE)]}" '
+        lines.append(f'<polyline points="{points}" fill="none" stroke="{_colour(s, si)}" '
                      f'stroke-width="2"{dash}><title>{_text(s.name)}</title></polyline>')
     return _frame(title, description or title, axes + "".join(lines), series)

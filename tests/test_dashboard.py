@@ -1,0 +1,118 @@
+"""The dashboard: post-mortems from the latest audit, sortable and filterable; trends; outstanding actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from wikibot.audit import run_audit
+from wikibot.dashboard import (
+    Row,
+    actions_over_time,
+    completion_by_month,
+    findings_over_time,
+    select_rows,
+)
+
+
+def row(**fields) -> Row:
+    base = dict(page_id="1", title="PM", url="u", incident=None, severity=None, lead=None, status="Draft",
+                created="2026-11-01", modified="2026-11-01", age_days=1, filled=0, required=9, debrief_due=None,
+                debrief_overdue=False, actions_open=0, actions_done=0, actions_overdue=0, findings=0)
+    return Row(**{**base, **fields})
+
+
+def test_rows_sort_by_any_column_with_missing_values_last():
+    rows = [row(page_id="a", title="B", age_days=3), row(page_id="b", title="A", age_days=None),
+            row(page_id="c", title="C", age_days=9)]
+    assert [r.page_id for r in select_rows(rows, sort="age_days", descending=True)] == ["c", "a", "b"]
+    assert [r.page_id for r in select_rows(rows, sort="title")] == ["b", "a", "c"]
+    assert [r.page_id for r in select_rows(rows, sort="nonsense")] == ["a", "c", "b"]
+
+
+def test_rows_filter_by_status_and_text():
+    rows = [row(page_id="a", status="Draft", title="Checkout"), row(page_id="b", status="Published", lead="Ana")]
+    assert [r.page_id for r in select_rows(rows, status="published")] == ["b"]
+    assert [r.page_id for r in select_rows(rows, query="checkout")] == ["a"]
+    assert [r.page_id for r in select_rows(rows, query="ana")] == ["b"]
+
+
+def test_completion_chart_counts_pages_within_and_past_the_target_by_month():
+    rows = [row(page_id="a", created="2026-11-01"), row(page_id="b", created="2026-10-01"), row(page_id="c")]
+    labels, within, late = completion_by_month(rows, {"a": "2026-11-05", "b": "2026-11-20"}, 7, date(2026, 11, 27), 3)
+    assert labels == ["2026-09", "2026-10", "2026-11"]
+    assert (within, late) == ([0, 0, 1], [0, 0, 1])
+
+
+def test_actions_over_time_counts_open_and_closed_at_each_week_end():
+    issues = [(date(2026, 11, 1), None), (date(2026, 11, 2), date(2026, 11, 10)), (date(2026, 11, 25), None)]
+    labels, open_counts, closed = actions_over_time(issues, date(2026, 11, 27), weeks=3)
+    assert labels == ["13 Nov", "20 Nov", "27 Nov"]
+    assert open_counts == [1, 1, 2] and closed == [1, 1, 1]
+
+
+def test_findings_over_time_follow_the_most_common_kinds():
+    class Run:
+        def __init__(self, day: int, by_kind: dict) -> None:
+            self.started_at, self.by_kind = datetime(2026, 11, day, tzinfo=UTC), by_kind
+
+    labels, series = findings_over_time([Run(2, {"stale": 1}), Run(1, {"stale": 2, "blame_language": 1})], kinds_limit=1)
+    assert labels == ["01 Nov", "02 Nov"] and series == {"stale": [2, 1]}
+
+
+@pytest.fixture
+def audited(examples_config):
+    from wikibot.services import Services
+
+    services = Services(examples_config)
+    run_audit(services)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def examples_client(audited):
+    from wikibot.web import create_app
+
+    return create_app(audited.config, audited).test_client()
+
+
+def postmortem_table(html: str) -> str:
+    return html.split('id="postmortems"')[1].split("</table>")[0]
+
+
+def test_the_dashboard_lists_every_post_mortem_with_its_facts(examples_client):
+    html = examples_client.get("/").text
+    assert postmortem_table(html).count('<tr>\n    <td><a href="http') == 6
+    assert "PM-2026-10-14 Checkout API 502s after PgBouncer pool change" in html
+    assert "INC-101" in html and "SEV-2" in html and "Ana Lima" in html and "Published" in html
+    assert 'class="bar"' in html and "<svg" in html
+
+
+def test_the_dashboard_sorts_and_filters_through_links(examples_client):
+    html = examples_client.get("/?status=Draft&sort=title&dir=asc").text
+    titles = re.findall(r'<td><a href="http[^"]+">([^<]+)</a></td>', postmortem_table(html))
+    assert titles == sorted(titles) and len(titles) == 2
+    assert 'aria-sort="ascending"' in html
+
+
+def test_the_dashboard_lists_outstanding_actions_overdue_first(examples_client):
+    html = examples_client.get("/").text
+    section = html.split('id="actions"')[1]
+    keys = re.findall(r'>(OPS-\d+)</a>', section)
+    assert keys and "OPS-12" not in keys  # done in Jira
+    assert section.index('class="overdue"') < section.index("</tbody>")
+
+
+def test_run_buttons_need_the_csrf_token_and_start_the_job(examples_client, audited):
+    assert examples_client.post("/run/audit").status_code == 400
+    token = re.search(r'name="csrf_token" value="([^"]+)"', examples_client.get("/").text).group(1)
+    response = examples_client.post("/run/sync", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/?started=sync")
+
+
+def test_before_any_audit_the_dashboard_says_how_to_get_data(client):
+    html = client.get("/").text
+    assert "No audit has run yet" in html and "No post-mortems match." in html
