@@ -572,3 +572,12 @@ def test_dc_style_webui_link_is_served_too(sandbox):
     assert page["_links"]["base"] == sandbox.url
     response = requests.get(page["_links"]["base"] + page["_links"]["webui"], timeout=5)
     assert response.status_code == 200 and "DC view" in response.text
+
+
+def test_the_id_only_page_link_redirects_to_the_page(sandbox, confluence):
+    import requests
+
+    page = confluence.get_page_by_title("INC", "Post-mortems")["results"][0]
+    response = requests.get(f"{sandbox.wiki_url}/pages/viewpage.action?pageId={page['id']}", timeout=5)
+    assert response.status_code == 200 and "Post-mortems" in response.text
+    assert requests.get(f"{sandbox.wiki_url}/pages/viewpage.action?pageId=nope", timeout=5).status_code == 404

@@ -21,6 +21,15 @@ _SEVERITY = re.compile(r"^(?:sev|p)?[\s_-]*([0-5])$", re.IGNORECASE)
 JIRA_PRIORITY_SEVERITY = {"highest": "SEV-1", "high": "SEV-2", "medium": "SEV-3", "low": "SEV-4", "lowest": "SEV-4"}
 
 
+_NOT_LABEL = re.compile(r"[^a-z0-9-]+")
+
+
+def incident_label(incident_id: str) -> str | None:
+    """``incident-<id>``, the label on an incident's page and its Jira issues (lower case, ``[a-z0-9-]``)."""
+    slug = _NOT_LABEL.sub("-", incident_id.lower()).strip("-")
+    return f"incident-{slug}"[:255] if slug else None
+
+
 class InvalidInput(WikibotError):
     """Input that cannot make a post-mortem; ``fields`` maps each bad field to what is wrong."""
 
@@ -116,7 +125,7 @@ class Incident(BaseModel):
     @property
     def label(self) -> str:
         """The Confluence label that marks this incident's page (CQL-searchable: our idempotency key)."""
-        return "incident-" + re.sub(r"[^a-z0-9-]+", "-", self.incident_id.lower()).strip("-")
+        return incident_label(self.incident_id) or "incident-unnamed"
 
     @property
     def severity_label(self) -> str | None:

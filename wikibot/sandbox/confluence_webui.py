@@ -76,6 +76,17 @@ def tiny_link(code: str) -> Response:
     return redirect(_prefix() + webui_path(row))
 
 
+@web.get("/pages/viewpage.action")
+def view_page_action() -> Response:
+    """``/pages/viewpage.action?pageId=N``, the id-only link both products accept, leads to the page."""
+    try:
+        with current_store().read() as conn:
+            row = db.content(conn, int(request.args.get("pageId", "")))
+    except (ValueError, ConfluenceError):
+        abort(404)
+    return redirect(_prefix() + webui_path(row))
+
+
 @web.get("/spaces/<key>/pages/<id>")
 @web.get("/spaces/<key>/pages/<id>/<path:slug>")
 def page(key: str, id: str, slug: str = "") -> str:

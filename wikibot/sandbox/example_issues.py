@@ -26,15 +26,18 @@ def seed_example_issues(store: SandboxStore) -> None:
     if store.is_seeded("jira-examples"):
         return
     cited: dict[int, object] = {}
+    markers: dict[int, list[str]] = {}
     for page in EXAMPLE_PAGES:
         try:
-            items = parse_page(page.body).action_items
+            model = parse_page(page.body)
         except PageParseError:
             continue
-        for item in items:
+        page_labels = _page_markers(store, page.title, model.properties.get("Incident", ""))
+        for item in model.action_items:
             match = _KEY.match(item.jira_key or "")
             if match:
                 cited.setdefault(int(match.group(1)), item)
+                markers.setdefault(int(match.group(1)), page_labels)
     if not cited:
         return
     users = {row["account_id"] for row in store.users()}
@@ -50,8 +53,19 @@ def seed_example_issues(store: SandboxStore) -> None:
                        "priority_id": catalog.DEFAULT_PRIORITY.id,
                        "assignee": owner if owner in users else None, "reporter": "557058:wb00",
                        "duedate": date.fromisoformat(due).isoformat() if due else None}
-            issue_id, _ = jira_store.insert_issue(conn, store, "10000", columns,
-                                                  ["post-mortem"] if item is not None else [], now)
+            labels = ["post-mortem", *markers.get(number, [])] if item is not None else []
+            issue_id, _ = jira_store.insert_issue(conn, store, "10000", columns, labels, now)
             if getattr(item, "done", None):
                 jira_store.update_issue(conn, issue_id, jira_store.status_columns(done, now), now)
         store.mark_seeded(conn, "jira-examples")
+
+
+def _page_markers(store: SandboxStore, title: str, incident: str) -> list[str]:
+    """The labels wikibot's sync puts on an issue: its page (``pm-<id>``) and its incident."""
+    from wikibot.incident import incident_label
+
+    with store.read() as conn:
+        row = conn.execute("SELECT id FROM cf_content WHERE title = ? AND type = 'page'", (title,)).fetchone()
+    labels = [f"pm-{row['id']}"] if row else []
+    label = incident_label(incident) if incident else None
+    return labels + ([label] if label else [])

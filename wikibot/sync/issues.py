@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wikibot.incident import incident_label
 from wikibot.pages import ActionItem, PageModel
 
 POSTMORTEM_LABEL = "post-mortem"
@@ -36,7 +37,6 @@ FIELDS = ("summary", "duedate", "priority")
 OWNER_LINE = "Owner: "
 
 _SPACE = re.compile(r"\s+")
-_NOT_LABEL = re.compile(r"[^a-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -92,12 +92,6 @@ def page_info(page_id: str, title: str, url: str, labels: Sequence[str], model: 
     name = incident_id or (label.removeprefix("incident-").upper() if label else title)
     return PageInfo(id=page_id, title=title, url=url, status=properties.get("status") or None,
                     incident_label=label, incident=name)
-
-
-def incident_label(incident_id: str) -> str | None:
-    """``incident-<id>`` as wikibot labels incident pages (lower case, ``[a-z0-9-]``)."""
-    slug = _NOT_LABEL.sub("-", incident_id.lower()).strip("-")
-    return f"incident-{slug}"[:MAX_LABEL] if slug else None
 
 
 def page_label(page_id: str) -> str:
