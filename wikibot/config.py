@@ -228,6 +228,8 @@ class NotifyConfig(_Strict):
 
 class HttpConfig(_Strict):
     timeout: float = Field(30, gt=0, le=600)
+    circuit_failures: int = Field(5, ge=1, description="Consecutive failures that suspend calls to a service")
+    circuit_cooldown: float = Field(30, gt=0, le=3600, description="Seconds before a suspended service is tried again")
 
 
 class LoggingConfig(_Strict):

@@ -1,9 +1,8 @@
 """Prometheus metrics, one registry per ``Services`` (tests build many apps in one process).
 
-External calls are counted by a ``requests`` transport adapter mounted on each client's
-session, so every Confluence and Jira request — the library's and ours — is seen, including
-those that never got an answer. The adapter also remembers when each service last answered,
-which ``/readyz`` uses. Labels are route templates and service names, never raw paths.
+External calls are counted by the transport adapter (``wikibot.transport``) through
+``record_call``, including those that never got an answer; it also remembers when each service
+last answered, which ``/readyz`` uses. Labels are route templates and service names, never raw paths.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from requests.adapters import HTTPAdapter
 
 
 class Metrics:
@@ -29,6 +27,8 @@ class Metrics:
         self.external_calls = Counter("wikibot_external_calls_total", "Calls to Confluence and Jira",
                                       ["service", "outcome"], registry=r)
         self.job_runs = Counter("wikibot_job_runs_total", "Scheduled job runs", ["job", "status"], registry=r)
+        self.circuit_open = Gauge("wikibot_circuit_open", "1 while calls to the service are suspended",
+                                  ["service"], registry=r)
         self._last_ok: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -48,12 +48,6 @@ class Metrics:
             last = self._last_ok.get(service)
         return last is not None and time.monotonic() - last <= seconds
 
-    def instrument(self, client: Any, service: str) -> None:
-        """Count every request ``client`` (an atlassian-python-api object) makes."""
-        adapter = _CountingAdapter(self, service)
-        client._session.mount("http://", adapter)
-        client._session.mount("https://", adapter)
-
     # -- jobs ---------------------------------------------------------------------------------
     def record_job(self, job: str, summary: dict[str, Any] | None, error: str | None) -> None:
         self.job_runs.labels(job=job, status="error" if error else "ok").inc()
@@ -65,19 +59,3 @@ class Metrics:
             self.findings.clear()
             for kind, count in summary["findings_by_kind"].items():
                 self.findings.labels(kind=kind).set(count)
-
-
-class _CountingAdapter(HTTPAdapter):
-    def __init__(self, metrics: Metrics, service: str) -> None:
-        super().__init__()
-        self._metrics = metrics
-        self._service = service
-
-    def send(self, request, **kwargs):  # noqa: ANN001, ANN201 - requests' own signature
-        try:
-            response = super().send(request, **kwargs)
-        except Exception:
-            self._metrics.record_call(self._service, None)
-            raise
-        self._metrics.record_call(self._service, response.status_code)
-        return response

@@ -15,6 +15,7 @@ from wikibot.metrics import Metrics
 from wikibot.notify import Notifier
 from wikibot.store import Database
 from wikibot.templates import TemplateSet, load_template
+from wikibot.transport import CircuitBreaker, guard
 from wikibot.ratelimit import RateLimiter
 
 
@@ -33,11 +34,20 @@ class Services:
         return Metrics()
 
     @cached_property
+    def breakers(self) -> dict[str, CircuitBreaker]:
+        http = self.config.http
+        return {name: CircuitBreaker(http.circuit_failures, http.circuit_cooldown) for name in ("confluence", "jira")}
+
+    @cached_property
     def clients(self) -> Clients:
         clients = self._clients or build_clients(self.config)
-        self.metrics.instrument(clients.confluence, "confluence")
-        self.metrics.instrument(clients.jira, "jira")
+        for name, client in (("confluence", clients.confluence), ("jira", clients.jira)):
+            guard(client, name, self.breakers[name], self._on_call)
         return clients
+
+    def _on_call(self, service: str, status: int | None) -> None:
+        self.metrics.record_call(service, status)
+        self.metrics.circuit_open.labels(service=service).set(1 if self.breakers[service].is_open else 0)
 
     @cached_property
     def db(self) -> Database:
