@@ -30,6 +30,7 @@ from wikibot.incident import Incident
 from wikibot.retry import status_of, with_retries
 from wikibot.store import Database, utcnow
 from wikibot.templates import Template, TemplateSet
+from wikibot.wiki import cql_quote
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class PostmortemCreator:
         the label search also finds one renamed since, or given a clash suffix, once the search
         index has caught up (Confluence's CQL index is eventually consistent).
         """
-        cql = f'type = page and space = "{_cql_quote(self.space)}" and label = "{_cql_quote(incident.label)}"'
+        cql = f'type = page and space = "{cql_quote(self.space)}" and label = "{cql_quote(incident.label)}"'
         try:
             by_title = with_retries(lambda: self.confluence.get_page_by_title(
                 self.space, base_title, expand="metadata.labels"))
@@ -232,7 +233,3 @@ def _page_url(page: dict[str, Any]) -> str:
 
 def _is_title_clash(exc: Exception) -> bool:
     return status_of(exc) == 400 and "already exists" in str(exc)
-
-
-def _cql_quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
