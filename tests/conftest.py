@@ -125,7 +125,7 @@ def make_config(sandbox: RunningSandbox, database_url: str):
     """Build a validated Config pointing at the running sandbox; keyword sections override."""
     from wikibot.config import parse_config
 
-    def make(**sections: dict) -> "Config":  # noqa: F821 - imported lazily
+    def make(**sections: dict):
         data: dict = {
             "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
                            "space": "INC", "parent_page": "Post-mortems"},
@@ -144,6 +144,19 @@ def make_config(sandbox: RunningSandbox, database_url: str):
 @pytest.fixture
 def config(make_config):
     return make_config()
+
+
+def write_config_file(config, tmp_path, name: str = "config.yaml") -> str:
+    """Write ``config`` to a YAML file a CLI subprocess can read (secrets included), return its path."""
+    import yaml
+
+    path = tmp_path / name
+    data = config.model_dump(mode="json", exclude={"source"})
+    for section in ("confluence", "jira"):
+        data[section]["token"] = config.confluence_endpoint()[2]
+    data["webhook"]["secret"] = "x"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 
 import pytest
 import requests
-import yaml
 from click.testing import CliRunner
 
-from tests.conftest import DATABASES
+from tests.conftest import write_config_file, DATABASES
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
@@ -71,13 +70,7 @@ def by_title(report) -> dict[str, list[str]]:
 
 
 def config_file(config, tmp_path) -> str:
-    path = tmp_path / "audit.yaml"
-    data = config.model_dump(mode="json", exclude={"source"})
-    for section in ("confluence", "jira"):
-        data[section]["token"] = config.confluence_endpoint()[2]
-    data["webhook"]["secret"] = "x"
-    path.write_text(yaml.safe_dump(data))
-    return str(path)
+    return write_config_file(config, tmp_path, "audit.yaml")
 
 
 @pytest.fixture

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import html
 
-import yaml
 from click.testing import CliRunner
 
+from tests.conftest import write_config_file
 from wikibot.cli import cli
 
 
 def write(tmp_path, config) -> str:
-    path = tmp_path / "cli.yaml"
-    data = config.model_dump(mode="json", exclude={"source"})
-    for section in ("confluence", "jira"):
-        data[section]["token"] = config.confluence_endpoint()[2]
-    data["webhook"]["secret"] = "x"
-    path.write_text(yaml.safe_dump(data))
-    return str(path)
+    return write_config_file(config, tmp_path, "cli.yaml")
 
 
 def test_new_prints_the_page_url_then_reports_an_existing_page(tmp_path, config, sandbox):

@@ -10,14 +10,14 @@ searches the marker labels before trying again (see ``wikibot.sync.runner``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from atlassian import Jira
 
 from wikibot.clients import service_error
 from wikibot.errors import ServiceError
-from wikibot.retry import RetryPolicy, is_transient, status_of, with_retries  # noqa: F401 - RetryPolicy re-exported
+from wikibot.retry import RetryPolicy, is_transient, status_of
 from wikibot.sync.issues import JiraIssue, issue_from_json, jira_fields, page_label
 
 T = TypeVar("T")

@@ -16,14 +16,13 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from wikibot.errors import WikibotError
 from wikibot.sync import SyncOptions, run_sync
-from wikibot.web import auth
 from wikibot.web.context import services
 from wikibot.web.errors import json_error
-from wikibot.web.hooks import webhook_secrets
+from wikibot.web.hooks import read_webhook
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +117,9 @@ def page_id_of(payload: Any) -> str | None:
 
 @bp.post("/confluence")
 def confluence_event():
-    body = request.get_data(cache=True)
-    if not auth.verify(request.headers, body, webhook_secrets()):
-        return json_error(401, "missing or invalid X-Wikibot-Token / X-Wikibot-Signature")
-    if request.mimetype != "application/json":
-        return json_error(415, "send the body as application/json")
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return json_error(400, "body is not valid JSON")
+    payload, refused = read_webhook()
+    if refused is not None:
+        return refused
     page_id = page_id_of(payload)
     if page_id is None:
         return json_error(400, "no page id: send page.id, content.id or id (digits)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from wikibot.create import CreationInProgress
@@ -36,18 +38,27 @@ def authenticate() -> tuple[Response, int] | None:
     return None
 
 
-@bp.post("/postmortem")
-def postmortem():
+def read_webhook() -> tuple[Any, tuple[Response, int] | None]:
+    """Every webhook's front door: rate limit, authenticate the raw bytes, then parse JSON.
+
+    Returns ``(payload, None)``, or ``(None, error response)`` to return as is.
+    """
     refused = authenticate()
     if refused is not None:
-        return refused
-    body = request.get_data(cache=True)
+        return None, refused
     if request.mimetype != "application/json":
-        return json_error(415, "send the body as application/json")
+        return None, json_error(415, "send the body as application/json")
     try:
-        payload = json.loads(body)
+        return json.loads(request.get_data(cache=True)), None
     except (ValueError, UnicodeDecodeError):
-        return json_error(400, "body is not valid JSON")
+        return None, json_error(400, "body is not valid JSON")
+
+
+@bp.post("/postmortem")
+def postmortem():
+    payload, refused = read_webhook()
+    if refused is not None:
+        return refused
     try:
         incident = parse_incident(payload)
     except InvalidInput as exc:
