@@ -273,8 +273,16 @@ def _linked(item: ActionItem, record: _Record, rules: Rules) -> Linked:
     page_now = page_values(item, rules.priority_map)
     update: dict[str, Any] = {}
     conflicts: tuple[Conflict, ...] = ()
-    if entry is None or entry.state != "created" or not entry.base_jira:
-        base_page, base_jira = dict(page_now), issue.values() if issue else {}
+    adopting = entry is None or entry.state != "created" or not entry.base_jira
+    if adopting and issue is not None:
+        # An issue whose filing was cut short (or whose ledger was lost) is adopted against the
+        # values it was filed with — the pending row's, else the issue's own — so a row reworded
+        # since still reaches Jira.
+        filed_with = dict(entry.base_page) if entry is not None and entry.base_page else issue.values()
+        update, conflicts, base_page, base_jira = merge(page_now, filed_with, issue.values(), issue.values(),
+                                                        update_issues=rules.update_issues)
+    elif adopting:
+        base_page, base_jira = dict(page_now), {}
     elif issue is None:
         base_page, base_jira = dict(entry.base_page), dict(entry.base_jira)
     else:
