@@ -39,9 +39,9 @@ from wikibot.audit.facts import extract_facts  # noqa: E402
 from wikibot.audit.run import template_catalogue  # noqa: E402
 from wikibot.config import parse_config  # noqa: E402
 from wikibot.pages import parse_page  # noqa: E402
-from wikibot.sandbox import confluence_store as cf  # noqa: E402
-from wikibot.sandbox import create_sandbox_app  # noqa: E402
-from wikibot.sandbox.store import SandboxStore  # noqa: E402
+from service_sandbox import confluence_store as cf  # noqa: E402
+from service_sandbox import create_sandbox_app  # noqa: E402
+from service_sandbox.store import SandboxStore  # noqa: E402
 from wikibot.services import Services  # noqa: E402
 from wikibot.templates import load_template  # noqa: E402
 from wikibot.wiki import WikiPage  # noqa: E402

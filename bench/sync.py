@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from wikibot.clients import build_confluence, build_jira
 from wikibot.config import parse_config
 from wikibot.pages import parse_page, set_ticket
-from wikibot.sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from wikibot.sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
+from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
 from wikibot.services import Services
 from wikibot.sync import run_sync
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from wikibot.clients import build_confluence, build_jira
-from wikibot.sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from wikibot.sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
+from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
 
 
 class RunningSandbox:

@@ -18,7 +18,7 @@ from tests.conftest import write_config_file, DATABASES
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
-from wikibot.sandbox.confluence_seed import seed
+from service_sandbox.confluence_seed import seed
 from wikibot.scheduler import JobRunner, JobSpec
 from wikibot.store.audits import AuditStore, recent_runs
 

@@ -37,7 +37,7 @@ from wikibot.audit.facts import (
 from wikibot.audit.report import AuditReport, render
 from wikibot.config import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
-from wikibot.sandbox.examples import STANDARD_SECTIONS
+from service_sandbox.examples import STANDARD_SECTIONS
 from wikibot.templates import load_template
 from wikibot.wiki import WikiPage
 

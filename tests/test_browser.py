@@ -34,7 +34,7 @@ def test_the_form_shows_validation_errors_beside_the_fields(browser_page, live_a
 
 def test_the_dashboard_renders_tables_and_charts_and_sorts(browser_page, examples_config):
     from wikibot.audit import run_audit
-    from wikibot.sandbox import SandboxServer
+    from service_sandbox import SandboxServer
     from wikibot.services import Services
     from wikibot.web import create_app
 

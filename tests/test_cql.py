@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wikibot.sandbox.confluence_store import SCHEMA
-from wikibot.sandbox.cql import And, Clause, CQLError, DateRange, Not, Or, RelativeDate, Sort, parse
-from wikibot.sandbox.cql_sql import compile_sql, resolve_date
+from service_sandbox.confluence_store import SCHEMA
+from service_sandbox.cql import And, Clause, CQLError, DateRange, Not, Or, RelativeDate, Sort, parse
+from service_sandbox.cql_sql import compile_sql, resolve_date
 
 WEDNESDAY = datetime(2024, 7, 10, 15, 30, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ from lxml import etree, html
 from wikibot.button import outstanding_actions_jql
 from wikibot.incident import parse_incident
 from wikibot.notify import Notifier
-from wikibot.sandbox.cql import parse as parse_cql
-from wikibot.sandbox.jql import parse as parse_jql
+from service_sandbox.cql import parse as parse_cql
+from service_sandbox.jql import parse as parse_jql
 from wikibot.templates import WRAP_OPEN, load_template, sample_context
 from wikibot.wiki import Wiki
 

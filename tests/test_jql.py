@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wikibot.sandbox import jira_catalog
-from wikibot.sandbox.jql import And, Clause, Empty, Function, JQLError, Not, Or, Query, SortKey, Value, ValueList, parse
-from wikibot.sandbox.jql_eval import IssueRecord, SearchContext, search
+from service_sandbox import jira_catalog
+from service_sandbox.jql import And, Clause, Empty, Function, JQLError, Not, Or, Query, SortKey, Value, ValueList, parse
+from service_sandbox.jql_eval import IssueRecord, SearchContext, search
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 ANA, BOB = "557058:aa11", "557058:bb22"

@@ -14,9 +14,9 @@ import requests
 from atlassian.errors import ApiConflictError, ApiError, ApiNotFoundError, ApiPermissionError, ApiValueError
 
 from wikibot.clients import build_confluence
-from wikibot.sandbox import SandboxStore, create_sandbox_app
-from wikibot.sandbox import confluence_store as db
-from wikibot.sandbox.store import iso
+from service_sandbox import SandboxStore, create_sandbox_app
+from service_sandbox import confluence_store as db
+from service_sandbox.store import iso
 
 
 def raw(sandbox, method: str, path: str, **kwargs) -> requests.Response:
@@ -495,7 +495,7 @@ def test_dates_control_sets_created_and_modified(sandbox, confluence):
 
 
 def test_seeding_is_idempotent_and_examples_can_be_added_later():
-    from wikibot.sandbox.examples import EXAMPLE_PAGES
+    from service_sandbox.examples import EXAMPLE_PAGES
 
     store = SandboxStore()
 
@@ -514,7 +514,7 @@ def test_seeding_is_idempotent_and_examples_can_be_added_later():
 
 
 def test_examples_are_seeded_under_postmortems_with_labels_and_ages(sandbox_with_examples):
-    from wikibot.sandbox.examples import EXAMPLE_PAGES
+    from service_sandbox.examples import EXAMPLE_PAGES
 
     confluence = sandbox_with_examples.confluence()
     children = list(confluence.get_page_child_by_type(postmortems(confluence), expand="metadata.labels,history"))

@@ -11,8 +11,8 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from wikibot.sandbox.examples import EXAMPLE_PAGES, SRE_SECTIONS, STANDARD_SECTIONS, ExamplePage
-from wikibot.sandbox.render import render_storage
+from service_sandbox.examples import EXAMPLE_PAGES, SRE_SECTIONS, STANDARD_SECTIONS, ExamplePage
+from service_sandbox.render import render_storage
 
 AC = "http://atlassian.com/content"
 RI = "http://atlassian.com/resource/identifier"
@@ -66,10 +66,10 @@ def test_there_are_five_or_six_distinct_pages() -> None:
 
 
 def test_every_xml_file_is_an_example() -> None:
-    files = {f.name for f in resources.files("wikibot.sandbox.examples").iterdir() if f.name.endswith(".xml")}
+    files = {f.name for f in resources.files("service_sandbox.examples").iterdir() if f.name.endswith(".xml")}
     assert len(files) == len(EXAMPLE_PAGES)
     assert {p.body for p in EXAMPLE_PAGES} == {
-        resources.files("wikibot.sandbox.examples").joinpath(f).read_text(encoding="utf-8") for f in files}
+        resources.files("service_sandbox.examples").joinpath(f).read_text(encoding="utf-8") for f in files}
 
 
 def test_example_page_is_frozen() -> None:
@@ -149,3 +149,35 @@ def test_code_macro_text_does_not_become_markup() -> None:
     out = str(render_storage(page.body))
     assert "&lt;h2&gt;Marketing&lt;/h2&gt;" in out and "&amp;nbsp;" in out
     assert out.count("<h2>") == len(root.findall(".//h2"))
+
+
+def test_seeded_example_issues_are_the_ones_the_pages_cite() -> None:
+    """``examples/issues.json`` is data the sandbox seeds without wikibot's parser; it must match the pages."""
+    from service_sandbox.example_issues import example_issues
+    from wikibot.pages import parse_page
+
+    cited = {}
+    for page in EXAMPLE_PAGES:
+        for item in parse_page(page.body).action_items:
+            if item.jira_key and item.jira_key.startswith("OPS-"):
+                cited.setdefault(item.jira_key, (item.summary, item.owner, item.due, bool(item.done), page.title))
+    seeded = {row["key"]: (row["summary"], row["owner"], row["due"], row["done"], row["page_title"])
+              for row in example_issues()}
+    assert seeded == cited
+
+
+def test_the_sandbox_package_never_imports_wikibot() -> None:
+    """The emulator is its own package: its contract is readable and changeable without wikibot."""
+    import ast
+    from pathlib import Path
+
+    import service_sandbox
+
+    root = Path(service_sandbox.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.name}: {n}" for n in names if n == "wikibot" or n.startswith("wikibot.")]
+    assert offenders == []

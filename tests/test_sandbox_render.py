@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from wikibot.sandbox.render import render_storage
+from service_sandbox.render import render_storage
 
 # Every element the renderer may emit; anything else in its output is a leak from the input.
 ALLOWED_TAGS = frozenset(
@@ -330,7 +330,7 @@ def ui_app():
 
     from flask import Flask
 
-    import wikibot.sandbox.render as render_module
+    import service_sandbox.render as render_module
 
     return Flask("sandbox_ui_test", root_path=str(Path(render_module.__file__).parent))
 

@@ -131,7 +131,7 @@ def test_unknown_route_and_wrong_method_answer_json(client):
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_twenty_concurrent_webhooks_over_http_make_one_page(app, sandbox):
-    from wikibot.sandbox import SandboxServer
+    from service_sandbox import SandboxServer
 
     server = SandboxServer(app).start()  # any threaded WSGI server will do for this
     try:

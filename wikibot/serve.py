@@ -38,7 +38,7 @@ def sandbox_running(url: str) -> bool:
 
 def start_embedded_sandbox(config: Config, echo: Callable[[str], None]):
     """Start the sandbox in a thread unless one already answers at ``sandbox.host:port``."""
-    from wikibot.sandbox import SandboxServer, SandboxStore, create_sandbox_app
+    from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
 
     if sandbox_running(config.sandbox_url):
         echo(f"using the sandbox already running at {config.sandbox_url}")

@@ -41,9 +41,12 @@ def check_config_cmd(obj: _Context) -> None:
 @click.option("--examples", is_flag=True, help="Seed realistic example post-mortem pages.")
 def sandbox(host: str, port: int, db: str | None, user: str | None, token: str | None, examples: bool) -> None:
     """Run the Confluence + Jira emulator in the foreground."""
-    from wikibot.sandbox.run import run_sandbox
+    from service_sandbox.run import SandboxStartError, run_sandbox
 
-    run_sandbox(host=host, port=port, db=db, user=user, token=token, examples=examples, echo=click.echo)
+    try:
+        run_sandbox(host=host, port=port, db=db, user=user, token=token, examples=examples, echo=click.echo)
+    except SandboxStartError as exc:
+        raise InputError(str(exc)) from exc
 
 
 @cli.command()

@@ -16,9 +16,9 @@ from typing import Any
 
 from markupsafe import escape
 
-from wikibot.sandbox import jira_catalog as catalog
-from wikibot.sandbox import jira_store
-from wikibot.sandbox.jql_eval import IssueRecord
+from service_sandbox import jira_catalog as catalog
+from service_sandbox import jira_store
+from service_sandbox.jql_eval import IssueRecord
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 FIELD_NAMES = {

@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from wikibot.sandbox import jira_catalog as catalog
-from wikibot.sandbox import jira_store
-from wikibot.sandbox.errors import jira_json
-from wikibot.sandbox.jira_http import USER_NOT_FOUND, JiraError, base_url, caller, int_arg, sandbox_store
-from wikibot.sandbox.jira_render import Renderer, jira_time, renderer_for
+from service_sandbox import jira_catalog as catalog
+from service_sandbox import jira_store
+from service_sandbox.errors import jira_json
+from service_sandbox.jira_http import USER_NOT_FOUND, JiraError, base_url, caller, int_arg, sandbox_store
+from service_sandbox.jira_render import Renderer, jira_time, renderer_for
 
 API = "/rest/api/2"
 GDPR_USERNAME = "The query parameter 'username' is not supported in GDPR strict mode."

@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from wikibot.sandbox import confluence_store as db
-from wikibot.sandbox.confluence_json import (
+from service_sandbox import confluence_store as db
+from service_sandbox.confluence_json import (
     Site,
     current_account,
     current_store,
@@ -25,7 +25,7 @@ from wikibot.sandbox.confluence_json import (
     property_json,
     version_field,
 )
-from wikibot.sandbox.confluence_store import ConfluenceError
+from service_sandbox.confluence_store import ConfluenceError
 
 LABEL_LIMIT = 200
 PROPERTY_LIMIT = 10

@@ -14,9 +14,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from wikibot.sandbox import cql
-from wikibot.sandbox.cql_sql import compile_sql
-from wikibot.sandbox.store import SandboxStore, iso
+from service_sandbox import cql
+from service_sandbox.cql_sql import compile_sql
+from service_sandbox.store import SandboxStore, iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cf_spaces (

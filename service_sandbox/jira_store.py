@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from wikibot.sandbox import jira_catalog as catalog
-from wikibot.sandbox.jql_eval import IssueRecord
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox import jira_catalog as catalog
+from service_sandbox.jql_eval import IssueRecord
+from service_sandbox.store import SandboxStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jira_projects (

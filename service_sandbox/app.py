@@ -17,11 +17,11 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from wikibot.sandbox import confluence, jira
-from wikibot.sandbox.errors import product_error, product_for
-from wikibot.sandbox.example_issues import seed_example_issues
-from wikibot.sandbox.faults import Faults, FaultSpecError, Stats
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox import confluence, jira
+from service_sandbox.errors import product_error, product_for
+from service_sandbox.example_issues import seed_example_issues
+from service_sandbox.faults import Faults, FaultSpecError, Stats
+from service_sandbox.store import SandboxStore
 
 DEFAULT_USER = "wikibot@example.com"
 DEFAULT_TOKEN = "sandbox-token"

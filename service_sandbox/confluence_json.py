@@ -20,9 +20,9 @@ from urllib.parse import quote_plus, urlencode
 
 from flask import request
 
-from wikibot.sandbox import confluence_store as db
-from wikibot.sandbox.confluence_store import ConfluenceError
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox import confluence_store as db
+from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.store import SandboxStore
 
 DEFAULT_LIMIT = 25
 _INT32 = 2**31
@@ -55,14 +55,14 @@ class Site:
 
 # -- request context ----------------------------------------------------------------------------
 def current_store() -> SandboxStore:
-    from wikibot.sandbox import app as sandbox_app  # the app imports the Confluence modules: resolve late
+    from service_sandbox import app as sandbox_app  # the app imports the Confluence modules: resolve late
 
     return sandbox_app.state().store
 
 
 def current_account() -> str:
     """The authenticated caller's account id (the app's auth check sets it)."""
-    from wikibot.sandbox import app as sandbox_app
+    from service_sandbox import app as sandbox_app
 
     return sandbox_app.current_account_id()
 

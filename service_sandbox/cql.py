@@ -2,7 +2,7 @@
 
 Values are checked while parsing (ids are numbers, dates are dates, each field gets only the
 operators Confluence allows for it), so a query that parses can always be run; running it is
-:mod:`wikibot.sandbox.cql_sql`'s job.
+:mod:`service_sandbox.cql_sql`'s job.
 
 Every way a query can be wrong — syntax, an unsupported field or operator, a bad date, a runaway
 nesting depth — is one :class:`CQLError` carrying the 0-based character position, so the HTTP layer

@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
-from wikibot.sandbox import jira_browse, jira_meta, jira_search, jira_store, jira_subresources
-from wikibot.sandbox import jira_catalog as catalog
-from wikibot.sandbox.errors import jira_json
-from wikibot.sandbox.jira_fields import IssueInput, parse_create, parse_edit
-from wikibot.sandbox.jira_http import (
+from service_sandbox import jira_browse, jira_meta, jira_search, jira_store, jira_subresources
+from service_sandbox import jira_catalog as catalog
+from service_sandbox.errors import jira_json
+from service_sandbox.jira_fields import IssueInput, parse_create, parse_edit
+from service_sandbox.jira_http import (
     JiraError,
     base_url,
     caller,
@@ -26,8 +26,8 @@ from wikibot.sandbox.jira_http import (
     register_errors,
     sandbox_store,
 )
-from wikibot.sandbox.jira_render import render_issues, renderer_for, select_fields
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox.jira_render import render_issues, renderer_for, select_fields
+from service_sandbox.store import SandboxStore
 
 SCHEMA = jira_store.SCHEMA
 MAX_BULK = 50

@@ -1,14 +1,17 @@
-"""``wikibot sandbox``: serve the emulator in the foreground until interrupted."""
+"""Serve the emulator in the foreground until interrupted (``wikibot sandbox`` calls this)."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
 
-from wikibot.errors import InputError
-from wikibot.sandbox.app import DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
-from wikibot.sandbox.server import SandboxServer
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
+from service_sandbox.server import SandboxServer
+from service_sandbox.store import SandboxStore
+
+
+class SandboxStartError(Exception):
+    """The sandbox could not start (a taken port, an unusable database); the message is one line."""
 
 
 def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token: str | None,
@@ -18,12 +21,12 @@ def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token
     try:
         store = SandboxStore(db or ":memory:")
     except Exception as exc:  # sqlite3 raises several types for an unusable file
-        raise InputError(f"--db {db}: cannot open the sandbox database: {exc}") from None
+        raise SandboxStartError(f"--db {db}: cannot open the sandbox database: {exc}") from None
     app = create_sandbox_app(store, user=user, token=token, examples=examples)
     try:
         server = SandboxServer(app, host=host, port=port, quiet=False)
     except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise SandboxStartError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     if not _is_loopback(host):
         echo(f"warning: the sandbox is listening on {host}, not loopback; it is a test tool with a shared token")
     echo(f"wikibot sandbox on {server.url}")

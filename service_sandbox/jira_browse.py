@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response
 from jinja2 import Environment, StrictUndefined
 
-from wikibot.sandbox import jira_store
-from wikibot.sandbox.jira_http import sandbox_store
+from service_sandbox import jira_store
+from service_sandbox.jira_http import sandbox_store
 
 _ENV = Environment(autoescape=True, undefined=StrictUndefined)
 _PAGE = _ENV.from_string("""<!doctype html>

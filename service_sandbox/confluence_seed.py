@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from wikibot.sandbox import confluence_store as db
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox import confluence_store as db
+from service_sandbox.store import SandboxStore
 
 SPACE_KEY, SPACE_NAME = "INC", "Incidents"
 HOME_TITLE = "Incidents Home"
@@ -41,7 +41,7 @@ def seed(store: SandboxStore, *, examples: bool = False) -> None:
 
 
 def _seed_examples(store: SandboxStore) -> None:
-    from wikibot.sandbox.examples import EXAMPLE_PAGES  # large bodies: load only when asked for
+    from service_sandbox.examples import EXAMPLE_PAGES  # large bodies: load only when asked for
 
     now = store.now()
     with store.tx() as conn:

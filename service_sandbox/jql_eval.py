@@ -1,4 +1,4 @@
-"""Evaluate a parsed JQL :class:`~wikibot.sandbox.jql.Query` against issue records in Python.
+"""Evaluate a parsed JQL :class:`~service_sandbox.jql.Query` against issue records in Python.
 
 Why Python and not SQL: the sandbox holds at most a few thousand issues, and loading them as
 :class:`IssueRecord` tuples and filtering with compiled closures takes a few milliseconds for
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from wikibot.sandbox.jql import And, Clause, Empty, Function, JQLError, Node, Not, Or, Query, Value, ValueList
+from service_sandbox.jql import And, Clause, Empty, Function, JQLError, Node, Not, Or, Query, Value, ValueList
 
 Predicate = Callable[["IssueRecord"], bool]
 _WORD = re.compile(r"\w+")

@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from wikibot.sandbox import jira_store
-from wikibot.sandbox.errors import jira_json
-from wikibot.sandbox.jira_fields import checked_property
-from wikibot.sandbox.jira_http import (
+from service_sandbox import jira_store
+from service_sandbox.errors import jira_json
+from service_sandbox.jira_fields import checked_property
+from service_sandbox.jira_http import (
     JiraError,
     base_url,
     caller,
@@ -28,7 +28,7 @@ from wikibot.sandbox.jira_http import (
     no_content,
     sandbox_store,
 )
-from wikibot.sandbox.jira_render import renderer_for
+from service_sandbox.jira_render import renderer_for
 
 ISSUE = "/rest/api/2/issue/<id_or_key>"
 MAX_GLOBAL_ID = 255

@@ -1,8 +1,8 @@
-"""Compile a parsed CQL :class:`~wikibot.sandbox.cql.Query` into SQL over the sandbox's content rows.
+"""Compile a parsed CQL :class:`~service_sandbox.cql.Query` into SQL over the sandbox's content rows.
 
 Why SQL: search must stay fast over thousands of pages with large bodies, and every supported field
 is metadata. The ``WHERE`` targets ``cf_content`` (alias ``c``) and the label tables defined in
-:mod:`wikibot.sandbox.confluence_store`; bodies are loaded afterwards, only for the returned slice.
+:mod:`service_sandbox.confluence_store`; bodies are loaded afterwards, only for the returned slice.
 Timestamps are stored as zero-padded ISO strings, so string comparison is chronological.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import datetime, timedelta
 
-from wikibot.sandbox.cql import DATE_FIELDS, And, Clause, DateRange, Node, Not, Or, Query, RelativeDate, Value
-from wikibot.sandbox.store import iso
+from service_sandbox.cql import DATE_FIELDS, And, Clause, DateRange, Node, Not, Or, Query, RelativeDate, Value
+from service_sandbox.store import iso
 
 __all__ = ["compile_sql", "resolve_date"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from wikibot.sandbox import jira_catalog as catalog
-from wikibot.sandbox.jira_http import NOT_AN_OBJECT, USER_NOT_FOUND, JiraError
+from service_sandbox import jira_catalog as catalog
+from service_sandbox.jira_http import NOT_AN_OBJECT, USER_NOT_FOUND, JiraError
 
 MAX_SUMMARY = 255
 MAX_LABEL = 255

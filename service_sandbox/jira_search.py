@@ -20,13 +20,13 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from wikibot.sandbox import jira_catalog as catalog
-from wikibot.sandbox import jira_store
-from wikibot.sandbox.errors import jira_json
-from wikibot.sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store
-from wikibot.sandbox.jira_render import render_issues, renderer_for, select_fields
-from wikibot.sandbox.jql import JQLError, Query, parse
-from wikibot.sandbox.jql_eval import IssueRecord, SearchContext, search
+from service_sandbox import jira_catalog as catalog
+from service_sandbox import jira_store
+from service_sandbox.errors import jira_json
+from service_sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store
+from service_sandbox.jira_render import render_issues, renderer_for, select_fields
+from service_sandbox.jql import JQLError, Query, parse
+from service_sandbox.jql_eval import IssueRecord, SearchContext, search
 
 DEFAULT_MAX_RESULTS = 50
 MAX_RESULTS_CAP = 100

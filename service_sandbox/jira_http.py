@@ -12,9 +12,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from wikibot.sandbox import jira_store
-from wikibot.sandbox.errors import jira_error
-from wikibot.sandbox.store import SandboxStore
+from service_sandbox import jira_store
+from service_sandbox.errors import jira_error
+from service_sandbox.store import SandboxStore
 
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 USER_NOT_FOUND = "Specified user does not exist or you do not have required permissions"
@@ -40,14 +40,14 @@ def register_errors(bp: Blueprint) -> None:
 
 
 def sandbox_store() -> SandboxStore:
-    from wikibot.sandbox import app as sandbox_app  # app imports this package: resolve at call time
+    from service_sandbox import app as sandbox_app  # app imports this package: resolve at call time
 
     return sandbox_app.state().store
 
 
 def caller() -> str:
     """The authenticated account id (set by the app's auth check)."""
-    from wikibot.sandbox import app as sandbox_app
+    from service_sandbox import app as sandbox_app
 
     return sandbox_app.current_account_id()
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from wikibot.sandbox import confluence_store as db
-from wikibot.sandbox.confluence_json import current_store, tiny_id, webui_path
-from wikibot.sandbox.confluence_store import ConfluenceError
-from wikibot.sandbox.render import render_storage
+from service_sandbox import confluence_store as db
+from service_sandbox.confluence_json import current_store, tiny_id, webui_path
+from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.render import render_storage
 
 web = Blueprint("confluence_web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/_static")

@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
-from wikibot.sandbox import confluence_meta, confluence_webui, cql
-from wikibot.sandbox import confluence_store as db
-from wikibot.sandbox.confluence_json import (
+from service_sandbox import confluence_meta, confluence_webui, cql
+from service_sandbox import confluence_store as db
+from service_sandbox.confluence_json import (
     DEFAULT_LIMIT,
     ContentWriter,
     Site,
@@ -32,9 +32,9 @@ from wikibot.sandbox.confluence_json import (
     version_field,
     webui_path,
 )
-from wikibot.sandbox.confluence_seed import seed
-from wikibot.sandbox.confluence_store import ConfluenceError
-from wikibot.sandbox.errors import product_error
+from service_sandbox.confluence_seed import seed
+from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.errors import product_error
 
 __all__ = ["SCHEMA", "register", "seed"]
 
