@@ -178,6 +178,12 @@ def _unexpected_error(exc: Exception) -> Response:
 def _register_control_routes(app: Flask) -> None:
     """``/_sandbox/...``: measurement and fault controls. No auth: loopback test tooling only."""
 
+    @app.get("/_edge/tenant_info")
+    def tenant_info() -> Any:
+        # Every Cloud site answers this without authentication: https://<site>/_edge/tenant_info
+        # -> {"cloudId": "..."} (the id the API gateway api.atlassian.com/ex/<product>/{cloudId} takes).
+        return jsonify({"cloudId": state().store.cloud_id()})
+
     @app.get("/_sandbox/stats")
     def stats() -> Any:
         return jsonify(state().stats.snapshot())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -104,6 +105,19 @@ class SandboxStore:
 
     def mark_seeded(self, conn: sqlite3.Connection, what: str) -> None:
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, '1')", (f"seeded:{what}",))
+
+    def cloud_id(self) -> str:
+        """This sandbox's site identity, made once and kept with its data (like a Cloud site's cloudId).
+
+        A client that remembers it can tell a restarted sandbox with the same data from a new one.
+        """
+        with self.tx() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'cloud_id'").fetchone()
+            if row is not None:
+                return str(row["value"])
+            value = str(uuid.uuid4())
+            conn.execute("INSERT INTO meta(key, value) VALUES('cloud_id', ?)", (value,))
+            return value
 
     def seed_users(self) -> None:
         with self.tx() as conn:

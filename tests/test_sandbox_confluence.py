@@ -581,3 +581,14 @@ def test_the_id_only_page_link_redirects_to_the_page(sandbox, confluence):
     response = requests.get(f"{sandbox.wiki_url}/pages/viewpage.action?pageId={page['id']}", timeout=5)
     assert response.status_code == 200 and "Post-mortems" in response.text
     assert requests.get(f"{sandbox.wiki_url}/pages/viewpage.action?pageId=nope", timeout=5).status_code == 404
+
+
+def test_tenant_info_gives_one_cloud_id_that_survives_a_restart(tmp_path) -> None:
+    """Like ``https://<site>/_edge/tenant_info``: no auth, and the id is kept with the sandbox's data."""
+    from service_sandbox import SandboxStore, create_sandbox_app
+
+    path = str(tmp_path / "sandbox.db")
+    first = create_sandbox_app(SandboxStore(path)).test_client().get("/_edge/tenant_info").get_json()["cloudId"]
+    again = create_sandbox_app(SandboxStore(path)).test_client().get("/_edge/tenant_info").get_json()["cloudId"]
+    other = create_sandbox_app(SandboxStore()).test_client().get("/_edge/tenant_info").get_json()["cloudId"]
+    assert first == again != other
