@@ -68,6 +68,25 @@ def test_check_config_prints_space_parent_project_and_issue_types_without_secret
     assert "hook-secret-value" not in result.output
 
 
+def test_check_config_reports_a_template_file_that_does_not_exist(tmp_path, sandbox):
+    path = tmp_path / "config.yaml"
+    path.write_text(write_config(tmp_path, sandbox).read_text() + "postmortem: {template: no-such-template.xml}\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "check-config"])
+    assert result.exit_code == 3, result.output
+    assert "problem: postmortem.template: " in result.output and "no-such-template.xml" in result.output
+    assert "ok: configuration works" not in result.output
+
+
+def test_config_problems_are_printed_one_line_each_without_a_traceback(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("confluence: {space: INC, parent_pag: P}\njira: {projectt: OPS}\n")
+    result = run_wikibot("--config", str(config), "check-config")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"wikibot: {config}: confluence.parent_pag: unknown key (did you mean parent_page?)",
+        f"wikibot: {config}: jira.projectt: unknown key (did you mean project?)"]
+
+
 def test_check_config_with_a_wrong_token_reports_401_and_exits_3(tmp_path, sandbox):
     result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox, token="tok-3f9a")), "check-config"])
     assert result.exit_code == 3

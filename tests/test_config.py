@@ -54,7 +54,23 @@ def test_missing_required_key_names_the_key():
 
 
 def test_unknown_key_in_a_nested_section_is_reported_as_unknown_not_missing():
-    assert error_of(MINIMAL + "server: {prot: 80}") == "config.yaml: server.prot: unknown key"
+    assert error_of(MINIMAL + "server: {prot: 80}") == "config.yaml: server.prot: unknown key (did you mean port?)"
+
+
+def test_a_misspelt_key_is_reported_as_unknown_with_the_key_it_probably_meant_not_as_missing():
+    text = "confluence: {space: INC, parent_page: P}\njira: {projectt: OPS}"
+    assert error_of(text) == "config.yaml: jira.projectt: unknown key (did you mean project?)"
+
+
+def test_every_problem_of_the_file_is_reported_in_one_run_one_line_each():
+    text = ("confluence: {space: INC, parent_page: P, urll: x}\njira: {project: OPS}\n"
+            "postmortem: {debrief_within_days: 0}\nsync: {schedule: never}\nbogus: 1")
+    lines = error_of(text).splitlines()
+    assert lines[:3] == ["config.yaml: confluence.urll: unknown key (did you mean url?)",
+                         "config.yaml: bogus: unknown key"] + lines[2:3]
+    assert any(line.startswith("config.yaml: postmortem.debrief_within_days: ") for line in lines)
+    assert any(line.startswith("config.yaml: sync.schedule: not a cron expression") for line in lines)
+    assert len(lines) == 4
 
 
 def test_wrong_type_names_the_key_and_the_problem():

@@ -8,6 +8,7 @@ values are expanded from the environment, so secrets stay out of the file.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -351,7 +352,7 @@ def parse_config(data: Mapping[str, Any], source: str, environ: Mapping[str, str
     try:
         return Config.model_validate({**expanded, "source": source})
     except ValidationError as exc:
-        raise ConfigError(_first_error(exc, source)) from None
+        raise ConfigError("\n".join(_problems(exc, source))) from None
 
 
 def _expand(value: Any, path: tuple[str, ...], source: str, environ: Mapping[str, str]) -> Any:
@@ -376,18 +377,55 @@ def _expand(value: Any, path: tuple[str, ...], source: str, environ: Mapping[str
     return _ENV_REF.sub(substitute, value)
 
 
-def _first_error(exc: ValidationError, source: str) -> str:
-    """One line naming the key and the problem, e.g. ``config.yaml: jira.project: field required``."""
-    error = exc.errors()[0]
-    loc = ".".join(str(part) for part in error["loc"])
+def _problems(exc: ValidationError, source: str) -> list[str]:
+    """Every problem of the file, one line each, e.g. ``config.yaml: jira.projectt: unknown key (did you mean project?)``.
+
+    A misspelt key also makes the key it meant "required"; that second line says nothing the
+    first does not, so it is left out.
+    """
+    errors = exc.errors()
+    typos: set[tuple[str, ...]] = set()
+    lines: list[str] = []
+    for error in errors:
+        if error["type"] != "extra_forbidden":
+            continue
+        loc = tuple(str(part) for part in error["loc"])
+        known = _keys_at(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        if close:
+            typos.add((*loc[:-1], close[0]))
+        lines.append(f"{source}: {'.'.join(loc)}: unknown key{hint}")
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            continue
+        loc = tuple(str(part) for part in error["loc"])
+        if error["type"] == "missing" and loc in typos:
+            continue
+        lines.append(_line(error, loc, source))
+    return lines
+
+
+def _line(error: Any, loc: tuple[str, ...], source: str) -> str:
+    where = ".".join(loc)
     message = error["msg"]
     if error["type"] == "value_error":
         message = message.removeprefix("Value error, ")
         # Credential checks name the sibling key themselves ("token: required when url is set").
         if ":" in message.split(" ")[0]:
             key, _, message = message.partition(": ")
-            loc = f"{loc}.{key}" if loc else key
-    elif error["type"] == "extra_forbidden":
-        message = "unknown key"
+            where = f"{where}.{key}" if where else key
     message = message[:1].lower() + message[1:]
-    return f"{source}: {loc}: {message}" if loc else f"{source}: {message}"
+    return f"{source}: {where}: {message}" if where else f"{source}: {message}"
+
+
+def _keys_at(loc: tuple[str, ...]) -> list[str]:
+    """The keys the settings section at ``loc`` accepts (empty where it is not a section)."""
+    model: type[BaseModel] = Config
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [name for name in model.model_fields if name != "source"]

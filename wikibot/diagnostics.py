@@ -25,6 +25,7 @@ def check_config(config: Config, clients: Clients) -> CheckReport:
     report.lines.append(f"config: {config.source}")
     _check_confluence(config, clients, report)
     _check_jira(config, clients, report)
+    _check_templates(config, report)
     report.lines.append(f"database: {redact_url(config.database.url)}")
     report.lines.append(f"webhook secret: {'set' if config.webhook.secret else 'not set (webhooks will be refused)'}")
     return report
@@ -88,3 +89,19 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "(unparseable URL)"
+
+
+def _check_templates(config: Config, report: CheckReport) -> None:
+    """Every configured template loads and renders well-formed, as ``new`` and ``serve`` require."""
+    from wikibot.errors import ConfigError
+    from wikibot.templates import load_template
+
+    pm = config.postmortem
+    for key, path in [("postmortem.template", pm.template),
+                      *((f"postmortem.templates.{name}", file) for name, file in pm.templates.items())]:
+        try:
+            template = load_template(path)
+        except ConfigError as exc:
+            report.problems.append(f"{key}: {exc}")
+        else:
+            report.lines.append(f"template: {template.name} {template.version} ({key})")

@@ -32,8 +32,9 @@ class _Context:
 
 
 def fail(error: WikibotError) -> NoReturn:
-    """Print a one-line error and exit with its status; never a traceback for a user's mistake."""
-    click.echo(f"wikibot: {error}", err=True)
+    """Print the error (one line per problem) and exit with its status; never a traceback for a user's mistake."""
+    for line in str(error).splitlines():
+        click.echo(f"wikibot: {line}", err=True)
     sys.exit(error.exit_code)
 
 
