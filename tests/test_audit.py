@@ -117,9 +117,9 @@ def stages(sandbox, confluence, jira, now) -> dict[str, str]:
 
 
 EXPECTED = {
-    "PM fresh": ["placeholder_section"] * 9,
-    "PM half done": ["placeholder_section"] * 3 + ["stale", "missing_owner", "missing_due"],
-    "PM stale": ["placeholder_section"] * 5 + ["stale", "debrief_overdue", "blame_language"],
+    "PM fresh": ["placeholder_section"] * 8,
+    "PM half done": ["placeholder_section"] * 2 + ["stale", "missing_owner", "missing_due"],
+    "PM stale": ["placeholder_section"] * 4 + ["stale", "debrief_overdue", "blame_language"],
     "PM debriefed": ["overdue_action", "timeline_order"],
     "PM published": ["too_many_actions"],
 }
@@ -133,7 +133,7 @@ def test_each_finding_kind_appears_exactly_when_it_should(services, stages, now)
     debriefed = next(p for p in report.pages if p.title == "PM debriefed")
     assert "Alert on pool saturation" in debriefed.findings[0].message
     half = next(p for p in report.pages if p.title == "PM half done")
-    assert (half.lead, half.completeness, half.status) == ("Ana Lima", "6/9", "Draft")
+    assert (half.lead, half.completeness, half.status) == ("Ana Lima", "6/8", "Draft")
     assert "last edit by" in next(f.message for f in half.findings if f.kind == "stale")
     assert report.exit_code == 1
 
@@ -145,7 +145,7 @@ def test_an_unchanged_page_is_not_parsed_again_but_time_is_re_evaluated(services
     later = run_audit(services, now=now + timedelta(days=4))
     assert (later.parsed, later.reused) == (0, 5)
     assert sandbox.stats()["by_route"]["GET /wiki/rest/api/search"] == 1  # the listing, without bodies
-    assert by_title(later)["PM fresh"] == ["placeholder_section"] * 9 + ["stale"]
+    assert by_title(later)["PM fresh"] == ["placeholder_section"] * 8 + ["stale"]
     assert "debrief_overdue" in by_title(later)["PM half done"]
 
 
@@ -234,7 +234,7 @@ def test_pages_judged_against_their_own_template(services, sandbox, confluence, 
                         "PM sre no property": [("placeholder_section", "Detection")],
                         "PM other team": [("empty_section", "Lessons")]}
     sre = next(p for p in report.pages if p.title == "PM sre")
-    assert (sre.template, sre.completeness) == ("sre", "10/11")
+    assert (sre.template, sre.completeness) == ("sre", "9/10")
 
 
 def test_the_example_pages_are_audited(sandbox, services):
@@ -268,7 +268,7 @@ def test_the_scheduled_job_runs_once_per_slot(services, stages):
     [job] = services.db.job_runs.recent("audit")
     assert job.status == "ok" and job.summary["pages"] == 5 and job.summary["findings_by_kind"]["stale"] == 2
     [run] = recent_runs(services.db)
-    assert (run.trigger, run.pages, run.by_kind["placeholder_section"]) == ("scheduled", 5, 17)
+    assert (run.trigger, run.pages, run.by_kind["placeholder_section"]) == ("scheduled", 5, 14)
 
 
 def test_every_run_is_recorded_with_findings_by_kind(services, stages, now):
@@ -287,7 +287,7 @@ def test_cli_json_and_exit_status(config, services, stages, tmp_path):
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert {p["title"] for p in data["pages"]} == set(EXPECTED)
-    assert data["summary"]["findings_by_kind"]["placeholder_section"] == 17
+    assert data["summary"]["findings_by_kind"]["placeholder_section"] == 14
     out = tmp_path / "audit.html"
     html = CliRunner().invoke(cli, ["--config", path, "audit", "--format", "html", "--output", str(out)])
     assert html.exit_code == 1 and html.stdout == ""

@@ -59,7 +59,7 @@ def test_report_page_is_created_once_then_written_only_when_it_changes(services,
     body = page["body"]["storage"]["value"]
     check_well_formed(body, "report page")
     assert "Disk &lt;full&gt; &amp; &#34;]]&gt;" in body and "<ac:placeholder>x" not in body
-    assert "0/9" in body and "Ana Lima" in body
+    assert "0/8" in body and "Ana Lima" in body
 
     sandbox.reset_stats()
     run_audit(services, publish=True, now=now)
@@ -70,7 +70,7 @@ def test_report_page_is_created_once_then_written_only_when_it_changes(services,
     run_audit(services, publish=True, now=now)
     assert writes(sandbox) == {"PUT /wiki/rest/api/content/{id}": 1}
     assert report_page(confluence)["version"]["number"] == page["version"]["number"] + 1
-    assert "9/9" in report_page(confluence)["body"]["storage"]["value"]
+    assert "8/8" in report_page(confluence)["body"]["storage"]["value"]
 
 
 def test_a_person_editing_the_report_page_gets_it_rewritten(services, sandbox, confluence):
@@ -130,9 +130,9 @@ def test_chat_summary_links_pages_and_escapes_their_text(make_services, sandbox,
     services.notifier.flush()
     [message] = chat.messages
     text = message["text"]
-    assert text.startswith(":clipboard: Post-mortem audit: 2 post-mortems, 1 need attention (9 findings).")
+    assert text.startswith(":clipboard: Post-mortem audit: 2 post-mortems, 1 need attention (8 findings).")
     assert "&lt;!channel&gt; &amp; friends>" in text and "<!channel>" not in text
-    assert "template guidance left ×9" in text and "lead Ana Lima" in text
+    assert "template guidance left ×8" in text and "lead Ana Lima" in text
     assert "|Post-mortem audit>" in text and "PM done" not in text
 
 

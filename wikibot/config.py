@@ -154,7 +154,7 @@ class PostmortemConfig(_Strict):
     label: str = Field("postmortem", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     debrief_within_days: int = Field(7, ge=1, le=90)
     template: str = Field("postmortem.xml", description="Template file (relative: page_templates/)")
-    required_sections: list[str] | None = Field(None, description="Default: every template section but Data & Analysis")
+    required_sections: list[str] | None = Field(None, description="Default: every template section but Data & Analysis and Things we should do if we have time")
 
     @field_validator("required_sections")
     @classmethod

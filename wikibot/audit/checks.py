@@ -11,7 +11,7 @@ tested by constructing values. The rules follow issue #6:
 * blame language and timeline order come precomputed in :class:`~wikibot.audit.facts.PageFacts`.
 
 Which sections are required: ``postmortem.required_sections`` if set, else every section of the
-page's own template except Data & Analysis; a page whose template wikibot does not know is judged
+page's own template except the optional ones (Data & Analysis, Things we should do if we have time); a page whose template wikibot does not know is judged
 on the sections it has (it cannot be "missing" one).
 """
 
@@ -34,7 +34,9 @@ from wikibot.audit.facts import (
 )
 from wikibot.pages.cells import parse_date
 
-OPTIONAL_SECTIONS = frozenset({"data and analysis", "supporting information"})
+# Sections a page may leave empty unless ``postmortem.required_sections`` asks for them: supporting
+# material, and the wish list ("if we have time" is by definition what a team may not get to).
+OPTIONAL_SECTIONS = frozenset({"data and analysis", "supporting information", "things we should do if we have time"})
 DONE_STATUSES = frozenset({"debriefed", "published"})
 STATUS_KEYS = ("Status",)
 LEAD_KEYS = ("Lead investigator", "Lead", "Incident lead", "Investigator")
