@@ -27,7 +27,7 @@ from wikibot.audit.checks import PageAudit
 from wikibot.audit.facts import Finding
 from wikibot.audit.report import AuditReport, render_template
 from wikibot.audit.run import postmortem_wiki
-from wikibot.audit.share import AlreadyShared, share_page
+from wikibot.audit.share import AlreadyShared, NotPublished, share_page
 from wikibot.clients import service_error
 from wikibot.errors import WikibotError
 from wikibot.notify import slack_escape, slack_link
@@ -191,7 +191,7 @@ def share_published(services: Any, store: AuditStore, page_ids: list[str]) -> li
     for page_id in page_ids:
         try:
             share_page(services, page_id, store=store)
-        except AlreadyShared:
+        except (AlreadyShared, NotPublished):  # shared before, or un-published since the audit read it
             continue
         except WikibotError as exc:
             errors.append(f"share: page {page_id}: {exc}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wikibot.audit.checks import STATUS_KEYS
 from wikibot.audit.facts import title_key
 from wikibot.audit.run import postmortem_wiki
 from wikibot.errors import ConfigError, InputError, WikibotError
@@ -31,6 +32,13 @@ class AlreadyShared(WikibotError):
     """The page's summary was already shared (``--again`` shares it anyway)."""
 
 
+class NotPublished(WikibotError):
+    """The page is not Published yet (``--force`` shares it anyway, saying its real status)."""
+
+
+PUBLISHED = "published"
+
+
 def page_id_of(text: str) -> str:
     """A page id from an id or a page URL (``.../pages/123/...`` or ``...?pageId=123``)."""
     text = text.strip()
@@ -42,8 +50,14 @@ def page_id_of(text: str) -> str:
     return match.group(1)
 
 
-def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, again: bool = False) -> WikiPage:
-    """Post the page's summary to the company channel unless it was already shared; returns the page."""
+def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, again: bool = False,
+               force: bool = False) -> WikiPage:
+    """Post the page's summary to the company channel unless it was already shared; returns the page.
+
+    Only a Published page is shared: a Draft announced company-wide as "published" would spread
+    a story the team has not finished (or debriefed). ``force`` shares it anyway and the message
+    says its real status. Every way of sharing (CLI, share on publish) comes through here.
+    """
     webhook = services.config.notify.share_webhook_url
     if not webhook:
         raise ConfigError("notify.share_webhook_url is not set: there is no channel to share to")
@@ -57,6 +71,10 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
             model = parse_page(page.body)
         except PageParseError as exc:
             raise InputError(f"page {page_id} cannot be read: {exc}") from None
+        status = page_status(model)
+        if status.casefold() != PUBLISHED and not force:
+            raise NotPublished(f"page {page_id} is {status}, not Published: publish it first "
+                               "(set its Status to Published), or share it anyway with --force")
         jira_url = services.config.jira_endpoint()[0]
         text = share_message(page, model, jira_url, store.names(NAMES_MAX_AGE))
         notifier = Notifier(webhook)
@@ -72,7 +90,10 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
 def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[str, str] | None = None) -> str:
     """The shared summary (Slack mrkdwn; every page-derived text escaped)."""
     names = names or {}
-    lines = [f":mega: *Post-mortem published:* {slack_link(page.url, page.title)}"]
+    status = page_status(model)
+    heading = ("Post-mortem published" if status.casefold() == PUBLISHED
+               else f"Post-mortem shared before it was published (status: {slack_escape(status)})")
+    lines = [f":mega: *{heading}:* {slack_link(page.url, page.title)}"]
     for label, words in (("Impact", ("impact",)), ("Root cause", ("root cause",))):
         text = _section_text(model, words)
         if text:
@@ -89,6 +110,12 @@ def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[s
         if len(items) > MAX_ITEMS:
             lines.append(f"… and {len(items) - MAX_ITEMS} more on the page.")
     return "\n".join(lines)
+
+
+def page_status(model: PageModel) -> str:
+    """The post-mortem's own stage from its Page Properties ("Draft" when it names none)."""
+    keys = {title_key(k): v for k, v in model.properties.items()}
+    return next((keys[title_key(k)].strip() for k in STATUS_KEYS if keys.get(title_key(k), "").strip()), "Draft")
 
 
 def _section_text(model: PageModel, words: tuple[str, ...]) -> str:
