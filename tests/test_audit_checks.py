@@ -269,6 +269,18 @@ def test_blame_language_quotes_the_sentence():
     assert "“It was Bob's fault.”" in finding.message
 
 
+def test_blame_needs_a_person_as_subject_known_from_the_directory_or_the_page():
+    root = ("We forgot to check the expiry date. The careless-mode flag was on. "
+            "Dana didn't renew the certificate. The lead should have paged sooner.")
+    body = postmortem_body(filled={**ALL_FILLED, "Root Cause": root})
+    assert judge(body) == []  # nobody here is known to be a person: "Dana" could be a system
+    [finding] = judge(body, names={"557058:dd44": "Dana Kowalski"})
+    assert "“Dana didn't renew the certificate.”" in finding.message and "(“didn't”)" in finding.message
+    named_on_the_page = replace(facts_of(body), people=("Dana Kowalski",))  # e.g. a plain-text owner
+    found = audit_page(meta(), named_on_the_page, CATALOGUE, RULES, Evidence(now=NOW)).findings
+    assert [f.kind for f in found] == ["blame_language"]
+
+
 def test_timeline_out_of_order_and_unreadable_rows():
     rows = [{"Time (UTC)": "14:00", "Event": "a"}, {"Time (UTC)": "14:09", "Event": "b"},
             {"Time (UTC)": "14:02", "Event": "c"}, {"Time (UTC)": "soon after", "Event": "d"},
@@ -311,7 +323,7 @@ def test_unreadable_page_is_one_finding():
 def test_facts_survive_the_json_round_trip(sections, properties, done):
     facts = PageFacts(sections=tuple(sections), properties=properties, template="postmortem",
                       items=(ItemFacts("t1r1-abcd1234", "x", None, "2026-01-01", "OPS-1", done),),
-                      blame=(Finding("blame_language", "m", "S", None, "r"),))
+                      blame_candidates=(("S", "Bob forgot to."),), people=("Ana Lima",))
     assert PageFacts.from_json(facts.to_json()) == facts
 
 

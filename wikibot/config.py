@@ -154,7 +154,8 @@ class PostmortemConfig(_Strict):
     label: str = Field("postmortem", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     debrief_within_days: int = Field(7, ge=1, le=90)
     template: str = Field("postmortem.xml", description="Template file (relative: page_templates/)")
-    required_sections: list[str] | None = Field(None, description="Default: every template section but Data & Analysis and Things we should do if we have time")
+    required_sections: list[str] | None = Field(
+        None, description="Default: every template section but Data & Analysis and Things we should do if we have time")
 
     @field_validator("required_sections")
     @classmethod
@@ -181,11 +182,14 @@ class SyncConfig(_Strict):
     _schedule = field_validator("schedule")(classmethod(lambda cls, v: _cron(v)))
 
 
+# Blame only when a person is the subject or the owner ("Bob forgot to", "his mistake"): "we forgot
+# to" and "the replica failed to" are how a blameless post-mortem talks.
 DEFAULT_BLAME_PHRASES = [
-    "'s fault", "fault of", "should have known", "should have noticed", "careless", "carelessness",
-    "human error", "forgot to", "failed to notice", "negligen", "incompetent", "stupid", "sloppy",
-    "didn't bother", "blame",
+    "'s fault", "fault", "mistake", "should have", "careless", "forgot to", "forgot", "didn't", "did not",
+    "failed to", "neglected to", "sloppy", "blame",
 ]
+# Blame whoever the subject is.
+DEFAULT_BLAME_ALWAYS = ["human error", "negligen", "incompetent", "stupid"]
 
 
 class AuditConfig(_Strict):
@@ -193,12 +197,20 @@ class AuditConfig(_Strict):
     timezone: str = "UTC"
     stale_after_days: int = Field(3, ge=1)
     max_action_items: int = Field(10, ge=1)
-    blame_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_PHRASES))
+    blame_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_PHRASES),
+                                     description="Blame when a person (mention, name, he/she) is their subject")
+    blame_always: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_ALWAYS),
+                                    description="Blame whatever the subject")
 
     @field_validator("blame_phrases")
     @classmethod
     def _default_phrases(cls, value: list[str]) -> list[str]:
         return [p for p in value if p.strip()] or list(DEFAULT_BLAME_PHRASES)
+
+    @field_validator("blame_always")
+    @classmethod
+    def _default_always(cls, value: list[str]) -> list[str]:
+        return [p for p in value if p.strip()] or list(DEFAULT_BLAME_ALWAYS)
     report_page: str = "Post-mortem audit"
     label_incomplete: bool = False
     comment_findings: bool = False
@@ -378,7 +390,9 @@ def _expand(value: Any, path: tuple[str, ...], source: str, environ: Mapping[str
 
 
 def _problems(exc: ValidationError, source: str) -> list[str]:
-    """Every problem of the file, one line each, e.g. ``config.yaml: jira.projectt: unknown key (did you mean project?)``.
+    """Every problem of the file, one line each.
+
+    For example ``config.yaml: jira.projectt: unknown key (did you mean project?)``.
 
     A misspelt key also makes the key it meant "required"; that second line says nothing the
     first does not, so it is left out.

@@ -8,11 +8,13 @@ tested by constructing values. The rules follow issue #6:
 * ``debrief_overdue``: past the debrief deadline and not yet Debriefed/Published;
 * action items without owner or due date, without a ticket for longer than one sync interval, or
   past due while their Jira issue is not Done; more of them than ``audit.max_action_items``;
-* blame language and timeline order come precomputed in :class:`~wikibot.audit.facts.PageFacts`.
+* blame language: the page's candidate sentences judged with the directory's names (who is a person);
+  the timeline order comes precomputed in :class:`~wikibot.audit.facts.PageFacts`.
 
 Which sections are required: ``postmortem.required_sections`` if set, else every section of the
-page's own template except the optional ones (Data & Analysis, Things we should do if we have time); a page whose template wikibot does not know is judged
-on the sections it has (it cannot be "missing" one).
+page's own template except the optional ones (Data & Analysis, Things we should do if we have
+time); a page whose template wikibot does not know is judged on the sections it has (it cannot be
+"missing" one).
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from wikibot.audit.blame import BlameMatcher
 from wikibot.audit.facts import (
+    LEAD_KEYS,
     Finding,
     PageFacts,
     TemplateCatalogue,
     TemplateProfile,
+    blame_findings,
     title_key,
 )
+from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
 
 # Sections a page may leave empty unless ``postmortem.required_sections`` asks for them: supporting
@@ -39,7 +45,6 @@ from wikibot.pages.cells import parse_date
 OPTIONAL_SECTIONS = frozenset({"data and analysis", "supporting information", "things we should do if we have time"})
 DONE_STATUSES = frozenset({"debriefed", "published"})
 STATUS_KEYS = ("Status",)
-LEAD_KEYS = ("Lead investigator", "Lead", "Incident lead", "Investigator")
 DEBRIEF_KEYS = ("Debrief due", "Debrief date", "Debrief")
 UNFINISHED = frozenset({"missing", "empty", "placeholder"})
 KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
@@ -58,6 +63,7 @@ class Rules:
     sync_interval: timedelta = timedelta(hours=1)
     sync_statuses: tuple[str, ...] = ()
     timezone: tzinfo = UTC
+    blame: BlameMatcher = field(default_factory=lambda: BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS))
 
     @classmethod
     def from_config(cls, config: Any, now: datetime) -> Rules:
@@ -68,7 +74,8 @@ class Rules:
                    debrief_within_days=config.postmortem.debrief_within_days,
                    max_action_items=config.audit.max_action_items,
                    sync_interval=sync_interval(config.sync.schedule, zone, now),
-                   sync_statuses=tuple(config.sync.page_statuses), timezone=zone)
+                   sync_statuses=tuple(config.sync.page_statuses), timezone=zone,
+                   blame=BlameMatcher(config.audit.blame_phrases, config.audit.blame_always))
 
 
 def sync_interval(schedule: str, zone: tzinfo, now: datetime) -> timedelta:
@@ -165,7 +172,7 @@ def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules:
     findings = [*_section_findings(required, statuses, catalogue.get(facts.template))]
     findings += _time_findings(page, status, facts, unfinished, rules, evidence)
     findings += _item_findings(page.id, status, facts, rules, evidence)
-    findings += [*facts.blame, *facts.timeline]
+    findings += [*blame_findings(facts, rules.blame, evidence.names.values()), *facts.timeline]
     findings.sort(key=lambda f: kind_rank(f.kind))
     return PageAudit(**base, sections=sections, required=required, filled=len(required) - len(unfinished),
                      findings=tuple(findings))

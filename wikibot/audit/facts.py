@@ -27,7 +27,7 @@ from wikibot.pages import PageModel, Section, parse_page
 from wikibot.pages.cells import parse_date
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
@@ -37,6 +37,7 @@ _CLOCK = re.compile(r"(?<![\d:])(\d{1,2})[:h](\d{2})(?::\d{2}(?:\.\d+)?)?\s*(?:(
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})")
 _ROLLOVER_MINUTES = 12 * 60
 _SENTENCE_QUOTE = 200
+LEAD_KEYS = ("Lead investigator", "Lead", "Incident lead", "Investigator")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,11 @@ class PageFacts:
     properties: Mapping[str, str] = field(default_factory=dict)
     property_users: Mapping[str, str] = field(default_factory=dict)
     template: str | None = None
-    blame: tuple[Finding, ...] = ()
+    blame_candidates: tuple[tuple[str, str], ...] = ()
+    """(section, sentence) for each sentence that uses a blame phrase; judged at audit time, when the
+    directory's names are known (the body alone cannot say whether "Dana" is a person)."""
+    people: tuple[str, ...] = ()
+    """Names the page gives to people (lead, plain-text owners)."""
     timeline: tuple[Finding, ...] = ()
     error: str | None = None
 
@@ -93,7 +98,8 @@ class PageFacts:
     def to_json(self) -> str:
         data = {"sections": self.sections, "items": [vars(i) for i in self.items],
                 "properties": self.properties, "property_users": self.property_users, "template": self.template,
-                "blame": [vars(f) for f in self.blame], "timeline": [vars(f) for f in self.timeline],
+                "blame_candidates": [list(c) for c in self.blame_candidates], "people": list(self.people),
+                "timeline": [vars(f) for f in self.timeline],
                 "error": self.error}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -104,7 +110,8 @@ class PageFacts:
             sections=tuple((t, s) for t, s in data["sections"]),
             items=tuple(ItemFacts(**item) for item in data["items"]),
             properties=data["properties"], property_users=data["property_users"], template=data["template"],
-            blame=tuple(Finding(**f) for f in data["blame"]), timeline=tuple(Finding(**f) for f in data["timeline"]),
+            blame_candidates=tuple((section, sentence) for section, sentence in data["blame_candidates"]),
+            people=tuple(data["people"]), timeline=tuple(Finding(**f) for f in data["timeline"]),
             error=data["error"],
         )
 
@@ -177,7 +184,7 @@ class TemplateCatalogue:
 
 def facts_key(catalogue: TemplateCatalogue, matcher: BlameMatcher) -> str:
     """What cached facts depend on besides the body: if it changes, every page is parsed again."""
-    source = json.dumps([FACTS_VERSION, catalogue.signature(), list(matcher.phrases)])
+    source = json.dumps([FACTS_VERSION, catalogue.signature(), matcher.signature()])
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -189,20 +196,32 @@ def extract_facts(model: PageModel, template: str | None, matcher: BlameMatcher)
     return PageFacts(
         sections=tuple((s.title, s.status) for s in model.sections), items=items,
         properties=dict(model.properties), property_users=dict(model.property_users), template=template,
-        blame=tuple(blame_findings(model.sections, matcher)),
+        blame_candidates=tuple((s.title, sentence) for s in model.sections for sentence in matcher.candidates(s.text)),
+        people=tuple(page_people(model)),
         timeline=tuple(timeline_findings(model.timeline, _timeline_title(model.sections))),
     )
 
 
-def blame_findings(sections: Sequence[Section], matcher: BlameMatcher) -> list[Finding]:
-    """One finding per sentence that blames a person, quoting it."""
+def page_people(model: PageModel) -> list[str]:
+    """Names the page itself gives to people: its lead, and owners written as plain names."""
+    keys = {title_key(k) for k in LEAD_KEYS}
+    lead = [value for key, value in model.properties.items() if title_key(key) in keys]
+    return lead + [i.owner for i in model.action_items if i.owner and not i.owner_is_user]
+
+
+def blame_findings(facts: PageFacts, matcher: BlameMatcher, names: Iterable[str] = ()) -> list[Finding]:
+    """One finding per sentence that blames a person, quoting it. ``names``: people the directory knows."""
+    if not facts.blame_candidates:
+        return []
+    matcher = matcher.with_people([*names, *facts.people])
     found = []
-    for section in sections:
-        for sentence, phrase in matcher.sentences(section.text):
+    for title, sentence in facts.blame_candidates:
+        phrase = matcher.find(sentence)
+        if phrase is not None:
             quoted = sentence if len(sentence) <= _SENTENCE_QUOTE else sentence[:_SENTENCE_QUOTE - 1] + "…"
             found.append(Finding(
                 "blame_language", f"“{quoted}” blames a person (“{phrase}”): describe what in the system or "
-                "process let this happen, not who slipped.", section=section.title,
+                "process let this happen, not who slipped.", section=title,
                 ref=hashlib.sha256(normalise(sentence).encode()).hexdigest()[:12]))
     return found
 

@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from wikibot.audit.blame import BlameMatcher
 from wikibot.audit.checks import (
     LEAD_KEYS,
     STATUS_KEYS,
@@ -133,9 +132,9 @@ class AuditRun:
         self.store = store
         self.now = now
         self.catalogue = template_catalogue(services)
-        self.matcher = BlameMatcher(config.audit.blame_phrases)
-        self.key = facts_key(self.catalogue, self.matcher)
         self.rules = Rules.from_config(config, now)
+        self.matcher = self.rules.blame
+        self.key = facts_key(self.catalogue, self.matcher)
         self.wiki = postmortem_wiki(services)
         self.errors: list[str] = []
         self.parsed = self.reused = 0
