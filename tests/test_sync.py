@@ -372,3 +372,20 @@ def test_the_scheduled_job_returns_the_json_report(services, confluence):
     make_page(services, confluence, simple_page("Add alert"))
     summary = scheduled_sync(services)
     assert summary["created"] == 1 and json.loads(json.dumps(summary)) == summary
+
+
+EMPTY_TEMPLATE_ROW = "<tr>" + "<td><p></p></td>" * 6 + "</tr>"
+
+
+def test_the_default_templates_status_column_follows_jira(services, sandbox, confluence, jira):
+    from wikibot.incident import parse_incident
+
+    created = services.creator.create(parse_incident({"incident_id": "INC-77", "title": "Queue backlog"}))
+    row = f"<tr><td><p>Alert on queue depth</p></td><td><p>{mention(ANA)}</p></td>" + "<td><p></p></td>" * 4 + "</tr>"
+    edit_as(sandbox, created.page_id, lambda body: body.replace(EMPTY_TEMPLATE_ROW, row, 1))
+    sync(services)
+    [key] = keys_on_page(confluence, created.page_id)
+    jira.set_issue_status(key, "In Progress")
+    assert sync(services).errors == []
+    [item] = parse_page(body_of(confluence, created.page_id)).action_items
+    assert (item.jira_key, item.status) == (key, "In Progress")
