@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from wikibot.audit.checks import PageAudit, kind_rank
+from wikibot.audit.kinds import kind_label
 
 FORMATS = ("table", "json", "html")
 
@@ -80,9 +81,9 @@ def render_table(report: AuditReport) -> str:
              "  ".join("-" * w for w in widths)]
     for page, row in zip(report.pages, rows, strict=True):
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        lines.extend(f"    {f.kind}: {f.message}" for f in page.findings)
+        lines.extend(f"    {kind_label(f.kind)}: {f.message}" for f in page.findings)
     summary = report.summary()
-    kinds = ", ".join(f"{k} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
+    kinds = ", ".join(f"{kind_label(k, capital=False)} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
     lines.append("")
     lines.append(f"{summary['pages']} page{'s' if summary['pages'] != 1 else ''}, "
                  f"{summary['pages_with_findings']} with findings "
@@ -107,6 +108,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("wikibot.audit", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["age"] = _age
+    env.filters["kind_label"] = kind_label
     return env
 
 
