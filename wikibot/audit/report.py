@@ -37,6 +37,8 @@ class AuditReport:
     """The page id of a one-page audit (``--page``); None when every post-mortem was audited."""
     newly_published: list[str] = field(default_factory=list)
     """Pages whose status became Published since the audit first saw them and that were never shared."""
+    figures: list[dict[str, Any]] | None = None
+    """The headline figures (``wikibot.figures``) as of this run, when computed."""
 
     def findings_by_kind(self) -> dict[str, int]:
         counts = Counter(f.kind for page in self.pages for f in page.findings)
@@ -50,8 +52,11 @@ class AuditReport:
                 "parsed": self.parsed, "reused": self.reused}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"generated_at": self.generated_at.isoformat(), "pages": [p.to_dict() for p in self.pages],
+        data = {"generated_at": self.generated_at.isoformat(), "pages": [p.to_dict() for p in self.pages],
                 "summary": self.summary()}
+        if self.figures is not None:
+            data["figures"] = self.figures
+        return data
 
     @property
     def exit_code(self) -> int:
@@ -82,6 +87,8 @@ def render_table(report: AuditReport) -> str:
     for page, row in zip(report.pages, rows, strict=True):
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         lines.extend(f"    {kind_label(f.kind)}: {f.message}" for f in page.findings)
+        if page.debrief_note:
+            lines.append(f"    note: {page.debrief_note}")
     summary = report.summary()
     kinds = ", ".join(f"{kind_label(k, capital=False)} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
     lines.append("")
