@@ -47,7 +47,7 @@ def test_debriefs_per_month_count_within_and_past_the_target_by_the_month_of_the
             row(page_id="b", incident_date="2026-10-01", debrief_held="2026-11-20"),
             row(page_id="c", incident_date="2026-11-01")]
     labels, within, late = debriefs_by_month(rows, 7, date(2026, 11, 27), 3)
-    assert labels == ["Sep 2026", "Oct 2026", "Nov 2026"]
+    assert labels == ["Sep", "Oct", "Nov"]
     assert (within, late) == ([0, 0, 1], [0, 0, 1])
 
 
@@ -87,7 +87,7 @@ def test_open_actions_by_age_split_past_due_not_yet_due_and_undated():
     actions = (ActionRow("a", "2026-11-20", False, "2026-11-25"), ActionRow("b", "2026-12-20", False, "2026-10-01"),
                ActionRow("c", None, False, "2026-06-01"), ActionRow("d", "2026-11-01", True, "2026-11-01"))
     labels, series = open_actions_by_age([row(actions=actions)], date(2026, 11, 27))
-    assert labels == ["under 1 week", "1–4 weeks", "1–3 months", "over 3 months"]
+    assert labels == ["under\n1 week", "1–4\nweeks", "1–3\nmonths", "over 3\nmonths"]
     assert series == {"past due": [1, 0, 0, 0], "not yet due": [0, 0, 1, 0], "no due date": [0, 0, 0, 1]}
 
 

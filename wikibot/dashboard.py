@@ -178,8 +178,8 @@ def months_back(today: date, count: int) -> list[str]:
 
 
 def month_label(month: str) -> str:
-    """"2026-11" → "Nov 2026"."""
-    return date.fromisoformat(month + "-01").strftime("%b %Y")
+    """"2026-11" → "Nov" (the chart's caption names the year)."""
+    return date.fromisoformat(month + "-01").strftime("%b")
 
 
 def debriefs_by_month(rows: Sequence[Row], debrief_within_days: int, today: date,
@@ -199,7 +199,8 @@ def debriefs_by_month(rows: Sequence[Row], debrief_within_days: int, today: date
     return [month_label(k) for k in keys], within, late
 
 
-AGE_BUCKETS = (("under 1 week", 7), ("1–4 weeks", 28), ("1–3 months", 91), ("over 3 months", None))
+AGE_BUCKETS = (("under\n1 week", 7), ("1–4\nweeks", 28), ("1–3\nmonths", 91), ("over 3\nmonths", None))
+"""(label, days below which an age falls in the bucket); a newline is where a narrow chart breaks the label."""
 
 
 def open_actions_by_age(rows: Sequence[Row], today: date) -> tuple[list[str], dict[str, list[int]]]:

@@ -23,10 +23,11 @@ from markupsafe import Markup, escape
 
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c8c8c")
 HEIGHT = 220
-TOP, BOTTOM = 22, 30  # px above the plot (room for totals) and below it (tick labels)
+TOP, BOTTOM = 22, 40  # px above the plot (room for totals) and below it (tick labels, up to two lines)
 LEFT, RIGHT = 9.0, 2.0  # % of the width: the y-axis labels' gutter, and the right edge
-MAX_TICKS = 16  # beyond this many periods, ticks are thinned even on wide screens
-NARROW_TICKS = 6  # beyond this many, every other tick is hidden on narrow screens (CSS)
+# Tick labels must not collide: a chart card is at least WIDE_PX wide on a wide screen and about
+# NARROW_PX on a phone (the stylesheet hides ``minor`` ticks in cards narrower than 30rem).
+CHAR_PX, TICK_GAP_PX, WIDE_PX, NARROW_PX = 7, 12, 420, 250
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -86,16 +87,31 @@ def _axes(labels: Sequence[str], top: float) -> str:
         parts.append(f'<line x1="{LEFT:.2f}%" x2="{100 - RIGHT:.2f}%" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="{"#8993a4" if i == 0 else "#dfe1e6"}"/>'
                      f'<text class="tick" x="{LEFT - 1.5:.2f}%" y="{y + 4:.1f}" text-anchor="end">{value:g}</text>')
-    every = -(-len(labels) // MAX_TICKS)  # ceil
+    every, alternate = tick_plan(labels)
     shown = 0
     for i, label in enumerate(labels):
         if i % every:
             continue
-        minor = ' class="tick minor"' if len(labels) / every > NARROW_TICKS and shown % 2 else ' class="tick"'
+        minor = ' class="tick minor"' if alternate and shown % 2 else ' class="tick"'
         shown += 1
-        parts.append(f'<text{minor} x="{_x((i + 0.5) / len(labels))}" y="{HEIGHT - BOTTOM + 18}" '
-                     f'text-anchor="middle">{_text(label)}</text>')
+        x = _x((i + 0.5) / len(labels))
+        lines = "".join(f'<tspan x="{x}" dy="{0 if n == 0 else 14}">{_text(line)}</tspan>'
+                        for n, line in enumerate(str(label).split("\n")))
+        parts.append(f'<text{minor} x="{x}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{lines}</text>')
     return "".join(parts)
+
+
+def tick_plan(labels: Sequence[str]) -> tuple[int, bool]:
+    """(label every n-th period, hide every other shown label on narrow screens): one tick per period
+    when they fit, never two labels on top of each other."""
+    if not labels:
+        return 1, False
+    widest = max(len(line) for label in labels for line in str(label).split("\n")) * CHAR_PX + TICK_GAP_PX
+    usable = 1 - (LEFT + RIGHT) / 100
+    every = 1
+    while len(labels) / every * widest > WIDE_PX * usable:
+        every += 1
+    return every, -(-len(labels) // every) * widest > NARROW_PX * usable
 
 
 def _figure(chart: Chart, svg_body: str, legend: str, description: str) -> Markup:

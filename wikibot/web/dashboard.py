@@ -91,8 +91,8 @@ def charts(rows: list[Row], history: list[tuple[date, date | None]], runs: list[
     weeks, open_counts, closed_counts = actions_over_time(history, today)
     return [
         bar_chart(Chart("debriefs", "Debriefs per month",
-                        f"Post-mortems by the month of their debrief: held within {within_days} days of the "
-                        "incident, or later."), months,
+                        f"Post-mortems by the month of their debrief ({_month_range(today, len(months))}): "
+                        f"held within {within_days} days of the incident, or later."), months,
                   [Series(f"within {within_days} days", within, GREEN), Series("later", late, LATE)]),
         bar_chart(Chart("findings", "Audit findings per day",
                         "What the last full audit of each day found, by kind, over every post-mortem."), days,
@@ -105,6 +105,11 @@ def charts(rows: list[Row], history: list[tuple[date, date | None]], runs: list[
                          "Jira issues labelled post-mortem, open and closed at the end of each week."), weeks,
                    [Series("open", open_counts, LATE), Series("closed", closed_counts, GREEN)]),
     ]
+
+
+def _month_range(today: date, months: int) -> str:
+    first = date(today.year - (1 if today.month <= months - 1 else 0), (today.month - months) % 12 + 1, 1)
+    return f"{first:%b %Y} – {today:%b %Y}"
 
 
 @bp.get("/")
