@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from wikibot.audit.checks import DONE_STATUSES
-
 INCIDENT_DATE_KEYS = ("Incident date", "Incident started", "Incident start", "Started", "Date")
 SORT_KEYS = ("title", "incident", "severity", "lead", "status", "age_days", "completeness", "debrief_due",
              "actions_open", "actions_overdue", "findings")
@@ -66,10 +64,6 @@ class Row:
     @property
     def completeness(self) -> float:
         return self.filled / self.required if self.required else 1.0
-
-    @property
-    def complete(self) -> bool:
-        return (self.status or "").strip().casefold() in DONE_STATUSES
 
 
 def first_date(text: str | None) -> str | None:
