@@ -158,3 +158,49 @@ def test_run_buttons_need_the_csrf_token_and_start_the_job(examples_client, audi
 def test_before_any_audit_the_dashboard_says_how_to_get_data(client):
     html = client.get("/").text
     assert "No audit has run yet" in html and "No post-mortems match." in html
+
+
+# -- the headline figures, everywhere they are shown ---------------------------------------------------
+FIGURE_KEYS = ["debriefed_within_target", "median_days_to_debrief", "actions_past_due",
+               "median_open_action_age_days", "postmortems_shared"]
+
+
+def test_the_dashboard_shows_the_headline_figures_with_their_definitions(examples_client):
+    html = examples_client.get("/").text
+    for key in FIGURE_KEYS:
+        assert f'id="figure-{key}"' in html
+    assert html.index('id="figure-debriefed_within_target"') < html.index('class="chart-card"')
+    assert "Of this quarter&#39;s post-mortems whose debrief is due" in html
+
+
+def test_the_dashboard_draws_four_titled_charts_with_human_labels(examples_client):
+    html = examples_client.get("/").text
+    assert re.findall(r'<figure class="chart-card" id="chart-([\w-]+)"><h3', html) == [
+        "debriefs", "findings", "action-age", "actions"]
+    assert "Missing due date" in html and "missing_due" not in html.split('id="chart-findings"')[1].split("</figure>")[0]
+
+
+def test_metrics_export_the_headline_figures_from_the_database(examples_client):
+    text = examples_client.get("/metrics").text
+    assert re.search(r"^wikibot_postmortem_actions_past_due \d+(\.\d+)?$", text, re.M)
+    assert re.search(r"^wikibot_postmortems_debriefed_within_target_ratio [\d.]+$", text, re.M)
+    assert re.search(r"^wikibot_postmortem_open_action_median_age_days [\d.]+$", text, re.M)
+    assert "wikibot_postmortems_shared 0.0" in text
+
+
+def test_audit_json_includes_the_headline_figures(examples_config, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from tests.conftest import write_config_file
+    from wikibot.cli import cli
+
+    result = CliRunner().invoke(cli, ["--config", write_config_file(examples_config, tmp_path), "audit",
+                                      "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [f["key"] for f in data["figures"]] == FIGURE_KEYS
+    past_due = next(f for f in data["figures"] if f["key"] == "actions_past_due")
+    assert past_due["value"] >= 1 and past_due["definition"].startswith("Open action items")
+    debriefed = next(p for p in data["pages"] if "EU search" in p["title"])
+    assert debriefed["debrief"]["from"] == "status" and "Debrief held" in debriefed["debrief"]["note"]

@@ -75,3 +75,16 @@ def test_shared_counts_this_quarters_post_mortems_whose_summary_was_posted():
 def test_every_figure_has_a_label_and_a_definition():
     assert [f.key for f in headline_figures([], set(), TODAY, 7)] == list(DEFINITIONS)
     assert all(len(definition) > 60 for _, definition in DEFINITIONS.values())
+
+
+def test_the_readme_lists_every_figure_with_its_definition_and_every_finding_label():
+    from pathlib import Path
+
+    from wikibot.audit.kinds import KIND_LABELS
+    from wikibot.metrics import FIGURE_METRICS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for key, (label, definition) in DEFINITIONS.items():
+        assert f"| {label} | `{FIGURE_METRICS[key][0]}` | {definition} |" in readme
+    for kind, (label, meaning) in KIND_LABELS.items():
+        assert f"| `{kind}` | {label} | {meaning} |" in readme
