@@ -53,6 +53,7 @@ class Row:
     actions_open: int
     actions_done: int
     actions_overdue: int
+    """Open action items past their due date (Jira's, else the page's) on the day of the audit."""
     findings: int
     finding_kinds: tuple[str, ...] = ()
     incident_date: str | None = None
@@ -76,6 +77,7 @@ def snapshot_rows(pages: Iterable[Any], facts: Mapping[str, Any], now: datetime,
     """Rows (as JSON-able dicts) from an audit's ``PageAudit`` objects, their ``PageFacts`` and the
     Jira state the audit read (issue key → ``JiraState``); dates are days in ``zone``."""
     jira = jira or {}
+    today = _day(now, zone) or ""
     rows = []
     for page in pages:
         fact = facts.get(page.page_id)
@@ -97,7 +99,8 @@ def snapshot_rows(pages: Iterable[Any], facts: Mapping[str, Any], now: datetime,
             required=len(page.required), debrief_due=first_date(prop("Debrief due", "Debrief date")),
             debrief_overdue="debrief_overdue" in kinds,
             actions_open=sum(1 for a in actions if not a.done), actions_done=sum(1 for a in actions if a.done),
-            actions_overdue=kinds.count("overdue_action"), findings=len(kinds), finding_kinds=kinds,
+            actions_overdue=sum(1 for a in actions if not a.done and a.due and a.due < today),
+            findings=len(kinds), finding_kinds=kinds,
             incident_date=first_date(prop(*INCIDENT_DATE_KEYS)) or created,
             debrief_held=held.isoformat() if held else None, debrief_from=getattr(page, "debrief_held_from", None),
             actions=tuple(actions),
