@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
 from wikibot.audit.kinds import kind_label
@@ -24,7 +25,9 @@ from wikibot.dashboard import (
     select_rows,
 )
 from wikibot.errors import WikibotError
+from wikibot.figures import Figure
 from wikibot.scheduler import JobRunner, job_specs
+from wikibot.services import Services
 from wikibot.store.dashboard import DashboardStore
 from wikibot.web import csrf
 from wikibot.web.charts import Chart, Series, bar_chart, line_chart
@@ -34,20 +37,25 @@ log = logging.getLogger(__name__)
 bp = Blueprint("dashboard", __name__)
 bp.add_app_template_filter(kind_label, "kind_label")
 
-
-@bp.record_once
-def _export_figures(state: Any) -> None:
-    """Let ``/metrics`` export the headline figures, read from the database at each scrape."""
-    svc = state.app.extensions["wikibot"]
-
-    def load() -> list[Any]:
-        today = datetime.now(ZoneInfo(svc.config.audit.timezone)).date()
-        return DashboardStore(svc.db.engine).figures(today, svc.config.postmortem.debrief_within_days)
-
-    svc.metrics.export_figures(load)
-
 JIRA_CACHE_SECONDS = 60
 RUNNABLE = ("audit", "sync")
+GREEN, LATE, BLUE, GREY = "#009e73", "#d55e00", "#0072b2", "#8c8c8c"
+
+
+def _today(svc: Services) -> date:
+    """Today where the audit counts days (``audit.timezone``), so the dashboard and the audit agree."""
+    return datetime.now(ZoneInfo(svc.config.audit.timezone)).date()
+
+
+def _figures(svc: Services) -> list[Figure]:
+    return DashboardStore(svc.db.engine).figures(_today(svc), svc.config.postmortem.debrief_within_days)
+
+
+@bp.record_once
+def _export_figures(state: BlueprintSetupState) -> None:
+    """Let ``/metrics`` export the headline figures, read from the database at each scrape."""
+    svc = state.app.extensions["wikibot"]
+    svc.metrics.export_figures(lambda: _figures(svc))
 
 
 def _cached(name: str, load: Any) -> tuple[Any, str | None]:
@@ -77,9 +85,6 @@ def _action_history() -> list[tuple[date, date | None]]:
         if created:
             history.append((date.fromisoformat(created), date.fromisoformat(resolved) if resolved else None))
     return history
-
-
-GREEN, LATE, BLUE, GREY = "#009e73", "#d55e00", "#0072b2", "#8c8c8c"
 
 
 def charts(rows: list[Row], history: list[tuple[date, date | None]], runs: list[Any], today: date,
@@ -119,7 +124,7 @@ def index():
 
     svc = services()
     zone = ZoneInfo(svc.config.audit.timezone)
-    today = datetime.now(zone).date()
+    today = _today(svc)
     within_days = svc.config.postmortem.debrief_within_days
     store = DashboardStore(svc.db.engine)
     taken_at, snapshot = store.latest()
@@ -136,7 +141,7 @@ def index():
         statuses=statuses, status=request.args.get("status", ""), q=request.args.get("q", ""),
         actions=actions or [], notices=[n for n in (actions_notice, history_notice) if n],
         charts=charts(all_rows, history or [], recent_runs(svc.db, 60), today, within_days, zone),
-        figures=store.figures(today, within_days) if taken_at else [],
+        figures=_figures(svc) if taken_at else [],
         started=request.args.get("started"), today=today, within_days=within_days,
     )
 
@@ -154,7 +159,7 @@ def mark_debriefed(page_id: str):
     row = next((r for r in snapshot if r["page_id"] == page_id), None)
     if row is None:  # only post-mortems the audit listed, never an arbitrary page id
         abort(404, description="No such post-mortem in the latest audit.")
-    today = datetime.now(ZoneInfo(svc.config.audit.timezone)).date()
+    today = _today(svc)
     try:
         held = date.fromisoformat(request.form.get("held") or today.isoformat())
     except ValueError:
