@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import screenshot
+from tests.conftest import ARTIFACTS, screenshot
 
 
 def test_the_form_creates_the_page_and_lands_on_it_in_the_wiki(browser_page, live_app, sandbox):
@@ -129,3 +129,4 @@ def test_mark_debriefed_records_the_day_on_the_page_and_the_dashboard_shows_it(b
     assert "debrief held 2026-11-30" in page.inner_text("main")
     assert "held 2026-11-30" in page.locator("#postmortems tbody tr", has_text="Delayed webhook deliveries").inner_text()
     screenshot(page, "dashboard-marked-375")
+    page.screenshot(path=os.path.join(ARTIFACTS, "dashboard-marked-375-top.png"))  # the viewport: the notice
