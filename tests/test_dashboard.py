@@ -204,3 +204,15 @@ def test_audit_json_includes_the_headline_figures(examples_config, tmp_path):
     assert past_due["value"] >= 1 and past_due["definition"].startswith("Open action items")
     debriefed = next(p for p in data["pages"] if "EU search" in p["title"])
     assert debriefed["debrief"]["from"] == "status" and "Debrief held" in debriefed["debrief"]["note"]
+
+
+def test_a_metrics_scrape_survives_the_figures_failing_to_load():
+    from wikibot.metrics import Metrics
+
+    def broken():
+        raise RuntimeError("database gone")
+
+    metrics = Metrics()
+    metrics.export_figures(broken)
+    text = metrics.render().decode()
+    assert "wikibot_http_requests_total" in text and "wikibot_postmortem_actions_past_due" not in text

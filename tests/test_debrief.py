@@ -183,3 +183,24 @@ def test_mark_debriefed_refuses_without_the_token_for_unknown_pages_and_future_d
     client.post(f"/postmortems/{page.id}/debriefed", data={"csrf_token": token, "held": "<b>soon</b>"})
     assert "&lt;b&gt;soon&lt;/b&gt;” is not a date" in client.get("/").text
     assert wiki.page(page.id).version == page.version  # nothing was written
+
+
+def test_a_lost_response_to_the_write_is_retried_safely_and_lands_once(wiki_and_page, sandbox_with_examples):
+    _, wiki, page = wiki_and_page
+    sandbox_with_examples.fault(drop=True, after=True, method="PUT", path_prefix="/wiki/rest/api/content/", count=1)
+    mark_debriefed(wiki, page.id, date(2026, 11, 30))
+    after = wiki.page(page.id)
+    assert after.version == page.version + 1
+    assert parse_page(after.body).properties["Debrief held"] == "2026-11-30"
+
+
+def test_confluence_down_is_one_clear_line_on_the_dashboard_and_nothing_is_written(dashboard, sandbox_with_examples):
+    client, token, _, wiki, page = dashboard
+    sandbox_with_examples.fault(status=503, count=None, method="PUT", path_prefix="/wiki/rest/api/content/")
+    response = client.post(f"/postmortems/{page.id}/debriefed", data={"csrf_token": token})
+    assert response.status_code == 303
+    html = client.get("/").text
+    assert 'class="alert"' in html and "Confluence" in html and "Recorded on" not in html
+    sandbox_with_examples.clear_faults()
+    assert wiki.page(page.id).version == page.version
+
