@@ -133,8 +133,8 @@ class PageAudit:
         if self.debrief_held_from != "status" or self.debrief_held is None:
             return None
         return (f"Status is {self.status} but “Debrief held” is empty: counted as held on "
-                f"{self.debrief_held.isoformat()}, when the audit first saw that status. Write the real date "
-                "in “Debrief held”.")
+                f"{self.debrief_held.isoformat()}, the page's last edit when the audit first saw that status. "
+                "Write the real date in “Debrief held”.")
 
     @property
     def completeness(self) -> str:
