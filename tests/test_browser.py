@@ -34,22 +34,40 @@ def test_the_form_shows_validation_errors_beside_the_fields(browser_page, live_a
     screenshot(page, "form-errors")
 
 
-@pytest.fixture
-def dashboard_url(examples_config):
-    """The dashboard over real HTTP on the example post-mortems, after one audit."""
+def serve_dashboard(config, audit_days: int):
+    """The dashboard over real HTTP on the example post-mortems, after audits on ``audit_days`` days
+    (two a day, as when someone presses "Run audit now" after the nightly run)."""
+    from datetime import UTC, datetime, timedelta
+
     from service_sandbox import SandboxServer
     from wikibot.audit import run_audit
     from wikibot.services import Services
     from wikibot.web import create_app
 
-    services = Services(examples_config)
-    run_audit(services)
+    services = Services(config)
+    now = datetime.now(UTC)
+    for days_ago in range(audit_days - 1, -1, -1):
+        run_audit(services, now=now - timedelta(days=days_ago, hours=1))
+        if audit_days > 1:
+            run_audit(services, now=now - timedelta(days=days_ago))
     server = SandboxServer(create_app(services.config, services)).start()
     try:
         yield server.url + "/"
     finally:
         server.stop()
         services.close()
+
+
+@pytest.fixture
+def dashboard_url(examples_config):
+    """After one audit: the embedded default's first day."""
+    yield from serve_dashboard(examples_config, 1)
+
+
+@pytest.fixture
+def dashboard_url_after_weeks(examples_config):
+    """After three weeks of audits, two a day."""
+    yield from serve_dashboard(examples_config, 21)
 
 
 OVERFLOWS = """() => {
@@ -109,6 +127,33 @@ def test_the_dashboard_fits_its_viewport_with_titled_readable_charts(browser_pag
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # folded forms fit too
     assert page.evaluate(OVERFLOWS) == []
     assert page.evaluate(TICKS_COLLIDE) == []
+
+
+TOTALS_COLLIDE = """() => {
+    const out = [];
+    for (const svg of document.querySelectorAll('svg.chart')) {
+        const totals = [...svg.querySelectorAll('text.total')]
+            .filter(t => getComputedStyle(t).display !== 'none').map(t => t.getBoundingClientRect());
+        for (let i = 1; i < totals.length; i++) if (totals[i].left < totals[i - 1].right) out.push(svg.closest('figure').id);
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 375])
+def test_after_weeks_of_audits_the_findings_chart_has_one_bar_per_day_and_stays_readable(
+        browser_page, dashboard_url_after_weeks, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(dashboard_url_after_weeks)
+    findings = page.locator("#chart-findings")
+    days = findings.locator("svg text.tick[text-anchor=middle]").all_text_contents()
+    assert len(days) == len(set(days)) >= 4  # thinned, never repeated
+    assert findings.locator("rect").count() >= 14  # a stack per day for 14 days
+    screenshot(page, f"dashboard-three-weeks-{width}")
+    assert page.evaluate(OVERFLOWS) == []
+    assert page.evaluate(TICKS_COLLIDE) == []
+    assert page.evaluate(TOTALS_COLLIDE) == []
 
 
 def test_the_dashboard_sorts_through_its_column_links(browser_page, dashboard_url):

@@ -38,6 +38,11 @@ def test_stacked_bars_draw_one_segment_per_non_zero_value_and_the_total_on_top()
     assert [t.text for t in figure.iter(f"{SVG}text") if t.get("class") == "total"] == ["3", "3"]
 
 
+def test_totals_over_many_bars_are_marked_dense_so_phones_hide_them():
+    figure = parse(bar_chart(CHART, [f"{d} Nov" for d in range(1, 15)], [Series("s", [33] * 14)]))
+    assert {t.get("class") for t in figure.iter(f"{SVG}text") if "total" in t.get("class", "")} == {"total dense"}
+
+
 def test_a_single_period_is_one_visible_bar():
     figure = parse(bar_chart(CHART, ["1 Dec"], [Series("Missing due date", [8]), Series("Stale page", [2])]))
     assert len(figure.findall(f".//{SVG}rect")) == 2

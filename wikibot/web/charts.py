@@ -149,6 +149,8 @@ def bar_chart(chart: Chart, labels: Sequence[str], series: Sequence[Series]) -> 
     slot = 1 / len(labels)
     width = (100 - LEFT - RIGHT) * slot * (0.6 if len(labels) > 1 else 0.3)
     parts = [_axes(labels, top)]
+    # Totals over narrow bars would touch: on a phone they are left to the tooltips.
+    total_class = "total dense" if len(labels) * (len(f"{max(totals):g}") * CHAR_PX + 4) > NARROW_PX else "total"
     for li, label in enumerate(labels):
         base = 0.0
         left = f"{LEFT + (100 - LEFT - RIGHT) * (li + 0.5) * slot - width / 2:.2f}%"
@@ -162,7 +164,7 @@ def bar_chart(chart: Chart, labels: Sequence[str], series: Sequence[Series]) -> 
                          f"<title>{_text(label)} · {_text(s.name)}: {value:g}</title></rect>")
             base += value
         if totals[li] > 0:
-            parts.append(f'<text class="total" x="{_x((li + 0.5) * slot)}" y="{_y(totals[li], top) - 5:.1f}" '
+            parts.append(f'<text class="{total_class}" x="{_x((li + 0.5) * slot)}" y="{_y(totals[li], top) - 5:.1f}" '
                          f'text-anchor="middle">{totals[li]:g}</text>')
     description = "; ".join(f"{label}: " + ", ".join(f"{s.name} {s.values[i]:g}" for s in series)
                             for i, label in enumerate(labels))
