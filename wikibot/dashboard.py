@@ -12,7 +12,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wikibot.audit.checks import JiraState, PageAudit
+    from wikibot.audit.facts import PageFacts
 
 INCIDENT_DATE_KEYS = ("Incident date", "Incident started", "Incident start", "Started", "Date")
 SORT_KEYS = ("title", "incident", "severity", "lead", "status", "age_days", "completeness", "debrief_due",
@@ -72,8 +76,8 @@ def first_date(text: str | None) -> str | None:
     return match.group(0) if match else None
 
 
-def snapshot_rows(pages: Iterable[Any], facts: Mapping[str, Any], now: datetime,
-                  jira: Mapping[str, Any] | None = None, zone: tzinfo | None = None) -> list[dict[str, Any]]:
+def snapshot_rows(pages: Iterable[PageAudit], facts: Mapping[str, PageFacts], now: datetime,
+                  jira: Mapping[str, JiraState] | None = None, zone: tzinfo | None = None) -> list[dict[str, Any]]:
     """Rows (as JSON-able dicts) from an audit's ``PageAudit`` objects, their ``PageFacts`` and the
     Jira state the audit read (issue key → ``JiraState``); dates are days in ``zone``."""
     jira = jira or {}
@@ -82,7 +86,7 @@ def snapshot_rows(pages: Iterable[Any], facts: Mapping[str, Any], now: datetime,
     for page in pages:
         fact = facts.get(page.page_id)
         kinds = tuple(f.kind for f in page.findings)
-        items = getattr(fact, "items", ()) or ()
+        items = fact.items if fact is not None else ()
         prop = fact.prop if fact is not None else (lambda *names: None)
         created = _day(page.created, zone)
         actions = []
@@ -90,7 +94,7 @@ def snapshot_rows(pages: Iterable[Any], facts: Mapping[str, Any], now: datetime,
             state = jira.get(item.jira_key) if item.jira_key else None
             actions.append(ActionRow(identity=item.identity, due=(state.due if state else None) or item.due,
                                      done=bool(item.done or (state is not None and state.done))))
-        held = getattr(page, "debrief_held", None)
+        held = page.debrief_held
         rows.append(asdict(Row(
             page_id=page.page_id, title=page.title, url=page.url, incident=prop("Incident", "Incident id"),
             severity=prop("Severity"), lead=page.lead, status=page.status, created=created,
@@ -102,7 +106,7 @@ def snapshot_rows(pages: Iterable[Any], facts: Mapping[str, Any], now: datetime,
             actions_overdue=sum(1 for a in actions if not a.done and a.due and a.due < today),
             findings=len(kinds), finding_kinds=kinds,
             incident_date=first_date(prop(*INCIDENT_DATE_KEYS)) or created,
-            debrief_held=held.isoformat() if held else None, debrief_from=getattr(page, "debrief_held_from", None),
+            debrief_held=held.isoformat() if held else None, debrief_from=page.debrief_held_from,
             actions=tuple(actions),
         )))
     return rows
