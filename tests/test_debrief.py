@@ -56,6 +56,17 @@ def test_debriefed_without_a_date_counts_from_the_day_first_seen_and_says_so():
     assert page.findings == ()  # a note, not a finding: nothing to nag about in comments or labels
 
 
+def test_the_reports_say_so_when_the_debrief_day_is_the_one_first_seen():
+    from wikibot.audit.report import AuditReport, render
+
+    page = audit_page(meta(), facts_of(postmortem_body(filled=ALL_FILLED, status="Debriefed")), CATALOGUE, RULES,
+                      Evidence(now=NOW, debriefed_seen={"1": date(2026, 11, 20)}))
+    report = AuditReport(generated_at=NOW, pages=[page])
+    assert "    note: Status is Debriefed but “Debrief held” is empty: counted as held on 2026-11-20" in render(
+        report, "table")
+    assert '<p class="note">Status is Debriefed' in render(report, "html")
+
+
 def test_a_draft_has_no_debrief_even_if_it_was_once_seen_debriefed():
     page = audit_page(meta(), facts_of(postmortem_body(filled=ALL_FILLED)), CATALOGUE, RULES,
                       Evidence(now=NOW, debriefed_seen={"1": date(2026, 11, 20)}))
