@@ -215,3 +215,10 @@ def test_confluence_down_is_one_clear_line_on_the_dashboard_and_nothing_is_writt
     sandbox_with_examples.clear_faults()
     assert wiki.page(page.id).version == page.version
 
+
+
+def test_the_page_history_says_who_recorded_the_debrief(wiki_and_page):
+    _, wiki, page = wiki_and_page
+    mark_debriefed(wiki, page.id, date(2026, 11, 30), by="Ana Lima")
+    version = wiki.confluence.get(f"rest/api/content/{page.id}", params={"expand": "version"})["version"]
+    assert version["message"] == "wikibot: debrief held 2026-11-30 (recorded by Ana Lima)"

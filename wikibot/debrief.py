@@ -32,8 +32,13 @@ class AlreadyRecorded(InputError):
     """The page already holds a different debrief date, written by a person."""
 
 
-def mark_debriefed(wiki: Wiki, page_id: str, held: date) -> Marked:
-    """Set "Debrief held" to ``held`` on the page; raises ``InputError`` when the page cannot take it."""
+def mark_debriefed(wiki: Wiki, page_id: str, held: date, by: str | None = None) -> Marked:
+    """Set "Debrief held" to ``held`` on the page; raises ``InputError`` when the page cannot take it.
+
+    ``by`` (the signed-in person, when the dashboard knows one) goes into the version comment, so the
+    page history says who recorded it, not only that the bot account saved.
+    """
+    message = f"wikibot: debrief held {held.isoformat()}" + (f" (recorded by {by})" if by else "")
     value = f'<time datetime="{held.isoformat()}" />'
     for _ in range(ATTEMPTS):
         page = wiki.page(page_id)
@@ -46,7 +51,7 @@ def mark_debriefed(wiki: Wiki, page_id: str, held: date) -> Marked:
         if body == page.body:
             return Marked(page_id, held, changed=False)
         try:
-            wiki.update_body(page, body, message=f"wikibot: debrief held {held.isoformat()}")
+            wiki.update_body(page, body, message=message)
         except VersionConflict:
             continue  # someone saved meanwhile: read their version and apply only this edit to it
         return Marked(page_id, held, changed=True)

@@ -10,7 +10,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
@@ -169,7 +169,7 @@ def mark_debriefed(page_id: str):
         flash("The debrief cannot be recorded for a day that has not come yet.", "alert")
         return redirect(url_for("dashboard.index"), code=303)
     try:
-        marked = mark(postmortem_wiki(svc), page_id, held)
+        marked = mark(postmortem_wiki(svc), page_id, held, by=g.get("user"))
     except WikibotError as exc:
         flash(str(exc), "alert")
         return redirect(url_for("dashboard.index"), code=303)
