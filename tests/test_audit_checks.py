@@ -341,7 +341,8 @@ def test_report_json_contract_and_exit_codes():
     data = json.loads(render(report, "json"))
     assert set(data) == {"generated_at", "pages", "summary"}
     [entry] = data["pages"]
-    assert set(entry) == {"page_id", "title", "url", "status", "lead", "sections", "findings"}
+    assert set(entry) == {"page_id", "title", "url", "status", "lead", "sections", "findings", "debrief"}
+    assert entry["debrief"] == {"held": None, "from": None, "note": None}
     assert entry["lead"] == "Ana" and entry["status"] == "Draft <b>"
     assert set(entry["findings"][0]) == {"kind", "section", "item", "message"}
     assert data["summary"]["findings_by_kind"] == {"empty_section": 1}

@@ -5,7 +5,7 @@ tested by constructing values. The rules follow issue #6:
 
 * a required section that is missing, empty or still template guidance;
 * ``stale``: not edited for ``audit.stale_after_days`` while a required section is unfinished;
-* ``debrief_overdue``: past the debrief deadline and not yet Debriefed/Published;
+* ``debrief_overdue``: past the debrief deadline, no "Debrief held" date, not yet Debriefed/Published;
 * action items without owner or due date, without a ticket for longer than one sync interval, or
   past due while their Jira issue is not Done; more of them than ``audit.max_action_items``;
 * blame language: the page's candidate sentences judged with the directory's names (who is a person);
@@ -46,6 +46,7 @@ OPTIONAL_SECTIONS = frozenset({"data and analysis", "supporting information", "t
 DONE_STATUSES = frozenset({"debriefed", "published"})
 STATUS_KEYS = ("Status",)
 DEBRIEF_KEYS = ("Debrief due", "Debrief date", "Debrief")
+DEBRIEF_HELD_KEYS = ("Debrief held", "Debriefed on", "Debrief held on")
 UNFINISHED = frozenset({"missing", "empty", "placeholder"})
 KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
               "debrief_overdue", "missing_owner", "missing_due", "unsynced_action", "overdue_action",
@@ -107,6 +108,9 @@ class Evidence:
     """(page id, item identity) → when the audit first saw that item without a ticket."""
     names: Mapping[str, str] = field(default_factory=dict)
     """account id → display name."""
+    debriefed_seen: Mapping[str, date] = field(default_factory=dict)
+    """page id → the day the audit first saw its Status Debriefed or Published (for pages without
+    a "Debrief held" date, that day stands in for it)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,18 @@ class PageAudit:
     findings: tuple[Finding, ...]
     labels: tuple[str, ...] = ()
     version: int = 0
+    debrief_held: date | None = None
+    debrief_held_from: str | None = None
+    """"page" (its "Debrief held" property) or "status" (the day the audit first saw it Debriefed)."""
+
+    @property
+    def debrief_note(self) -> str | None:
+        """Says so when the debrief date is wikibot's stand-in rather than the page's own."""
+        if self.debrief_held_from != "status" or self.debrief_held is None:
+            return None
+        return (f"Status is {self.status} but “Debrief held” is empty: counted as held on "
+                f"{self.debrief_held.isoformat()}, the page's last edit when the audit first saw that status. "
+                "Write the real date in “Debrief held”.")
 
     @property
     def completeness(self) -> str:
@@ -148,7 +164,9 @@ class PageAudit:
     def to_dict(self) -> dict[str, Any]:
         return {"page_id": self.page_id, "title": self.title, "url": self.url, "status": self.status,
                 "lead": self.lead, "sections": [{"title": t, "status": s} for t, s in self.sections],
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings],
+                "debrief": {"held": self.debrief_held.isoformat() if self.debrief_held else None,
+                            "from": self.debrief_held_from, "note": self.debrief_note}}
 
 
 def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
@@ -157,9 +175,11 @@ def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules:
     status = facts.prop(*STATUS_KEYS)
     lead_id = facts.prop_user(*LEAD_KEYS)
     lead = evidence.names.get(lead_id, lead_id) if lead_id else facts.prop(*LEAD_KEYS)
+    held, held_from = debrief_held(page.id, status, facts, evidence)
     base = {"page_id": page.id, "title": page.title, "url": page.url, "status": status, "lead": lead,
             "template": facts.template, "created": page.created, "modified": page.modified,
-            "modified_by": page.modified_by, "labels": tuple(page.labels), "version": page.version}
+            "modified_by": page.modified_by, "labels": tuple(page.labels), "version": page.version,
+            "debrief_held": held, "debrief_held_from": held_from}
     if facts.error is not None:
         finding = Finding("unreadable", f"wikibot cannot read this page: {facts.error}", ref="unreadable")
         return PageAudit(**base, sections=(), required=(), filled=0, findings=(finding,))
@@ -170,7 +190,7 @@ def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules:
         statuses.setdefault(title_key(title), state)
     unfinished = [title for title in required if statuses[title_key(title)] in UNFINISHED]
     findings = [*_section_findings(required, statuses, catalogue.get(facts.template))]
-    findings += _time_findings(page, status, facts, unfinished, rules, evidence)
+    findings += _time_findings(page, status, facts, unfinished, rules, evidence, held)
     findings += _item_findings(page.id, status, facts, rules, evidence)
     findings += [*blame_findings(facts, rules.blame, evidence.names.values()), *facts.timeline]
     findings.sort(key=lambda f: kind_rank(f.kind))
@@ -221,8 +241,21 @@ def _section_findings(required: tuple[str, ...], statuses: Mapping[str, str],
     return found
 
 
+def debrief_held(page_id: str, status: str | None, facts: PageFacts,
+                 evidence: Evidence) -> tuple[date | None, str | None]:
+    """When the debrief was held: the page's "Debrief held" date, else (Debriefed or Published
+    without one) the day the audit first saw that status; (None, None) when not held yet."""
+    written = parse_date(facts.prop(*DEBRIEF_HELD_KEYS) or "")
+    if written:
+        return date.fromisoformat(written), "page"
+    seen = evidence.debriefed_seen.get(page_id)
+    if seen is not None and (status or "").strip().casefold() in DONE_STATUSES:
+        return seen, "status"
+    return None, None
+
+
 def _time_findings(page: Any, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
-                   evidence: Evidence) -> list[Finding]:
+                   evidence: Evidence, held: date | None = None) -> list[Finding]:
     found = []
     if unfinished and page.modified is not None:
         idle = evidence.now - page.modified
@@ -234,7 +267,8 @@ def _time_findings(page: Any, status: str | None, facts: PageFacts, unfinished: 
                 f"{', '.join(unfinished)}.", ref="stale"))
     deadline = debrief_deadline(facts, page.created, rules)
     today = evidence.now.astimezone(rules.timezone).date()
-    if deadline is not None and today > deadline and (status or "").strip().casefold() not in DONE_STATUSES:
+    if (deadline is not None and today > deadline and held is None
+            and (status or "").strip().casefold() not in DONE_STATUSES):
         found.append(Finding(
             "debrief_overdue", f"The debrief was due {deadline.isoformat()} ({_days((today - deadline).days)} ago) and "
             f"the status is still {status or 'not set'}: hold the debrief, then set Status to Debriefed.",

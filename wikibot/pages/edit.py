@@ -259,3 +259,72 @@ class _Planner:
             cursor = end
         parts.append(self.body[cursor:])
         return "".join(parts)
+
+
+# -- Page Properties ---------------------------------------------------------------------------------
+class PropertyConflict(EditError):
+    """The property already holds a value a person wrote; it is not overwritten."""
+
+    def __init__(self, key: str, current: str) -> None:
+        super().__init__(f"“{key}” already says “{current}”")
+        self.key, self.current = key, current
+
+
+def set_property(body: str, key: str, value: str, *, after: str | None = None) -> str:
+    """Write ``value`` (storage format) as the Page Properties (details macro) value of ``key``.
+
+    A splice like every edit here: only that value cell changes, or, when no details table has a
+    ``key`` row, one row is added after the ``after`` row (else after the last row of the first
+    details table). An empty cell (editor placeholders count as empty) is filled; a cell already
+    holding exactly ``value`` is left as is; any other content is a person's and raises
+    :class:`PropertyConflict`. Raises :class:`EditError` when the page has no Page Properties table.
+    """
+    import html as _html
+
+    from wikibot.pages.tree import ac, parse_fragment
+
+    def plain(markup: str) -> str:
+        markup = re.sub(r"<ac:placeholder\b.*?</ac:placeholder>|<ac:placeholder\b[^>]*/>", "", markup, flags=re.S)
+        dates = " ".join(re.findall(r"""<time\b[^>]*\bdatetime=["']([^"']*)["']""", markup))
+        text = " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", markup)).replace("\xa0", " ").split())
+        return " ".join(filter(None, (text, dates))) or ("(a mention or link)" if "<ri:" in markup else "")
+
+    def same_key(markup: str, name: str) -> bool:
+        def norm(text: str) -> str:
+            return " ".join(re.sub(r"[^\w\s]", "", text.casefold()).split())
+        return norm(plain(markup)) == norm(name)
+
+    root = parse_fragment(body)
+    details = [i for i, table in enumerate(root.iter("table"))
+               if any(a.tag == ac("structured-macro") and (a.get(ac("name")) or "").lower() == "details"
+                      for a in table.iterancestors())]
+    if not details:
+        raise EditError(f"the page has no Page Properties table to hold “{key}”: add the row by hand")
+    index = scan(body)
+    tables = [index.tables[i] for i in details]
+
+    def inner(span: Span) -> str:
+        return "" if span.self_closing else body[span.open_end:span.close_start]
+
+    for table in tables:
+        for row in table.rows:
+            if len(row.cells) >= 2 and same_key(inner(row.cells[0]), key):
+                cell = row.cells[1]
+                if inner(cell) == f"<p>{value}</p>" or inner(cell) == value:
+                    return body
+                current = plain(inner(cell))
+                if current:
+                    raise PropertyConflict(key, current)
+                start, end, text = _content(body, cell, f"<p>{value}</p>")
+                return body[:start] + text + body[end:]
+    anchor = next((row for table in tables for row in table.rows
+                   if after and len(row.cells) >= 2 and same_key(inner(row.cells[0]), after)), None)
+    if anchor is None:
+        anchor = next((table.rows[-1] for table in tables if table.rows), None)
+    if anchor is None:
+        raise EditError(f"the Page Properties table has no rows to add “{key}” after")
+    tag = anchor.cells[0].name if anchor.cells else "th"
+    row = f"<tr><{tag}><p>{escape(key)}</p></{tag}><td><p>{value}</p></td></tr>"
+    new_body = body[:anchor.span.end] + row + body[anchor.span.end:]
+    parse_fragment(new_body, max_bytes=max(DEFAULT_MAX_BYTES, len(new_body.encode("utf-8"))))
+    return new_body
