@@ -308,3 +308,49 @@ def no_secrets_in_logs_or_responses(request):
         root.removeHandler(handler)
     leaked = [s for s in KNOWN_SECRETS for text in seen if s in text]
     assert not leaked, f"secrets leaked into logs or responses: {sorted(set(leaked))}"
+
+
+# -- Slack (the sandbox's emulated workspace) -----------------------------------------------------
+
+SLACK_BOT_TOKEN = "xoxb-sandbox-token"
+SLACK_SIGNING_SECRET = "test-slack-signing-secret"
+
+
+class SandboxSlack:
+    """Test controls of the sandbox's Slack (``/_sandbox/slack/*``)."""
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.url = sandbox.url
+        self.api_url = sandbox.url + "/slack/api/"
+
+    def client(self, token: str = SLACK_BOT_TOKEN):
+        from slack_sdk import WebClient
+
+        return WebClient(token=token, base_url=self.api_url, timeout=10)
+
+    def channel(self, name: str, topic: str = "", **extra: object) -> str:
+        response = requests.post(self.url + "/_sandbox/slack/channels", json={"name": name, "topic": topic, **extra},
+                                 timeout=5)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def post(self, channel: str, user: str, text: str, **extra: object) -> dict:
+        response = requests.post(self.url + "/_sandbox/slack/messages",
+                                 json={"channel": channel, "user": user, "text": text, **extra}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def messages(self, channel: str | None = None, user: str | None = None) -> list[dict]:
+        params = {"user": user} if user else {"channel": channel}
+        response = requests.get(self.url + "/_sandbox/slack/messages", params=params, timeout=5)
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def users(self) -> dict[str, dict]:
+        """The seeded people by email."""
+        return {u["email"]: u for u in requests.get(self.url + "/_sandbox/slack/users", timeout=5).json()}
+
+
+@pytest.fixture
+def slack(sandbox: RunningSandbox) -> SandboxSlack:
+    return SandboxSlack(sandbox)
