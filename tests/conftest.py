@@ -354,3 +354,40 @@ class SandboxSlack:
 @pytest.fixture
 def slack(sandbox: RunningSandbox) -> SandboxSlack:
     return SandboxSlack(sandbox)
+
+
+def slack_signed(body: bytes | str, secret: str = SLACK_SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with a request: ``v0=`` HMAC-SHA256 of ``v0:<timestamp>:<body>``."""
+    import hashlib
+    import hmac
+    import time
+
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    raw = body.encode() if isinstance(body, str) else body
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def slack_config(make_config, sandbox: RunningSandbox):
+    """A Config whose Slack app is the sandbox's workspace."""
+    return make_config(slack={"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGNING_SECRET,
+                              "api_url": sandbox.url + "/slack/api/"})
+
+
+@pytest.fixture
+def slack_services(slack_config):
+    from wikibot.services import Services
+
+    built = Services(slack_config)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def slack_client(slack_config, slack_services):
+    """wikibot's web app (test client) with the Slack app on."""
+    from wikibot.web import create_app
+
+    return create_app(slack_config, slack_services).test_client()

@@ -72,6 +72,10 @@ class SlackApi:
     def bot_user_id(self) -> str:
         return str(self._call("auth.test", lambda: self.client.auth_test())["user_id"])
 
+    def workspace_url(self) -> str:
+        """``https://<workspace>.slack.com`` (no trailing slash), which permalinks start with."""
+        return str(self._call("auth.test", lambda: self.client.auth_test()).get("url") or "").rstrip("/")
+
     def channel(self, channel_id: str) -> Channel:
         data = self._call("conversations.info", lambda: self.client.conversations_info(channel=channel_id))["channel"]
         return Channel(id=data["id"], name=data.get("name", ""), topic=(data.get("topic") or {}).get("value", ""))

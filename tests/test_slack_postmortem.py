@@ -1,0 +1,94 @@
+"""/postmortem in an incident channel: signed, answered at once, one page per incident, link posted."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from tests.conftest import slack_signed
+
+
+def command(client, channel_id: str, channel_name: str, user: str, text: str = "", headers: dict | None = None):
+    body = urlencode({"command": "/postmortem", "text": text, "channel_id": channel_id, "channel_name": channel_name,
+                      "user_id": user, "team_id": "T0SANDBOX", "response_url": "https://hooks.example/x"})
+    return client.post("/hooks/slack/commands", data=body, headers=headers or slack_signed(body))
+
+
+def test_postmortem_in_an_incident_channel_answers_at_once_then_posts_the_page_link(
+        slack, slack_client, slack_services, confluence):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("inc-7301-checkout-errors", "Checkout errors after the payments deploy")
+    started = time.monotonic()
+    response = command(slack_client, channel, "inc-7301-checkout-errors", ana)
+    assert time.monotonic() - started < 3
+    assert response.status_code == 200
+    assert response.json["response_type"] == "ephemeral" and "INC-7301" in response.json["text"]
+    slack_services.slack.wait()
+    posted = [m for m in slack.messages(channel) if m.get("bot_id")]
+    assert len(posted) == 1 and "started" in posted[0]["text"]
+    pages = confluence.cql('label = "incident-inc-7301"')["results"]
+    assert len(pages) == 1
+    assert "Checkout errors after the payments deploy" in pages[0]["content"]["title"]
+    assert any(e.get("action_id") == "wikibot_refresh_timeline"
+               for b in posted[0]["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+
+def test_a_second_postmortem_finds_the_same_page(slack, slack_client, slack_services, confluence):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("inc-7302-db", "Database failover")
+    for _ in range(2):
+        command(slack_client, channel, "inc-7302-db", ana)
+        slack_services.slack.wait()
+    texts = [m["text"] for m in slack.messages(channel) if m.get("bot_id")]
+    assert len(texts) == 2 and "already exists" in texts[1]
+    assert len(confluence.cql('label = "incident-inc-7302"')["results"]) == 1
+
+
+def test_the_incident_and_title_can_be_given_in_the_text(slack, slack_client, slack_services, confluence):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("war-room")
+    command(slack_client, channel, "war-room", ana, text="ops-55 Login outage")
+    slack_services.slack.wait()
+    page = confluence.cql('label = "incident-ops-55"')["results"][0]["content"]
+    assert "Login outage" in page["title"] and "(OPS-55)" in page["title"]
+
+
+def test_without_an_incident_id_the_user_gets_the_usage_privately(slack, slack_client, slack_services):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("general")
+    response = command(slack_client, channel, "general", ana)
+    assert response.status_code == 200 and "inc-123" in response.json["text"]
+    slack_services.slack.wait()
+    assert slack.messages(channel) == []
+
+
+def test_a_bad_old_or_missing_signature_is_401_and_nothing_happens(slack, slack_client, slack_services):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("inc-7303-x")
+    body = urlencode({"text": "", "channel_id": channel, "channel_name": "inc-7303-x", "user_id": ana})
+    bad = [slack_signed(body, secret="wrong"), slack_signed(body, timestamp=int(time.time()) - 6 * 60),
+           {**slack_signed(body), "X-Slack-Request-Timestamp": "soon"},
+           {"Content-Type": "application/x-www-form-urlencoded"}]
+    for headers in bad:
+        response = slack_client.post("/hooks/slack/commands", data=body, headers=headers)
+        assert response.status_code == 401 and "error" in response.json
+    tampered = slack_signed(body)
+    response = slack_client.post("/hooks/slack/commands", data=body + "&x=1", headers=tampered)
+    assert response.status_code == 401
+    slack_services.slack.wait()
+    assert slack.messages(channel) == []
+
+
+def test_without_a_slack_app_the_hooks_are_404(client):
+    assert client.post("/hooks/slack/commands", data="x=1").status_code == 404
+
+
+def test_a_confluence_outage_is_told_to_the_user_privately(sandbox, slack, slack_client, slack_services):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("inc-7304-outage", "Outage")
+    sandbox.fault(status=500, count=None, path_prefix="/wiki/rest/api/content", method="POST")
+    command(slack_client, channel, "inc-7304-outage", ana)
+    slack_services.slack.wait()
+    messages = slack.messages(channel)
+    assert len(messages) == 1 and messages[0]["ephemeral_to"] == ana
+    assert "Could not create the post-mortem for INC-7304" in messages[0]["text"]
