@@ -2,21 +2,68 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
+from wikibot.create import CreateResult
+from wikibot.errors import WikibotError
 from wikibot.slack.app import SlackApp
+from wikibot.slack.asks import customer_request
 from wikibot.slack.client import SlackApi
+from wikibot.slack.draft import ChannelDrafter, DraftResult, People, account_finder
+from wikibot.wiki import Wiki
 
 if TYPE_CHECKING:
     from wikibot.services import Services
 
+log = logging.getLogger(__name__)
 
-def build_slack_app(services: Services) -> SlackApp | None:
-    config = services.config
-    endpoint = config.slack_endpoint()
+
+def build_slack_api(services: Services) -> SlackApi | None:
+    endpoint = services.config.slack_endpoint()
     if endpoint is None:
         return None
-    api_url, token, secret = endpoint
-    api = SlackApi(api_url, token, timeout=config.http.timeout)
-    return SlackApp(api=api, creator=services.creator, store=services.db.slack, config=config.slack,
-                    signing_secret=secret)
+    api_url, token, _secret = endpoint
+    return SlackApi(api_url, token, timeout=services.config.http.timeout)
+
+
+def build_drafter(services: Services, api: SlackApi) -> ChannelDrafter:
+    config = services.config
+
+    def wiki() -> Wiki:
+        return Wiki(services.clients.confluence, space=config.confluence.space,
+                    parent_id=services.creator.parent_id(), label=config.postmortem.label)
+
+    return ChannelDrafter(api=api, confluence=services.clients.confluence, wiki=wiki,
+                          people=People(api, account_finder(services.clients.jira)),
+                          reactions=config.slack.timeline_reactions)
+
+
+def build_slack_app(services: Services) -> SlackApp | None:
+    endpoint = services.config.slack_endpoint()
+    api = build_slack_api(services)
+    if endpoint is None or api is None:
+        return None
+    slack = services.config.slack
+    store = services.db.slack
+    drafter = build_drafter(services, api)
+
+    def after_create(incident_id: str, channel_id: str, result: CreateResult) -> str:
+        try:
+            drafted = drafter.draft(result.page_id, channel_id)
+            note = drafted.summary()
+        except WikibotError as exc:
+            log.warning("drafting page %s from Slack failed: %s", result.page_id, exc)
+            drafted, note = DraftResult(rows=0, files=0), f"The timeline could not be drafted: {exc}"
+        for channel in slack.customer_channels:
+            try:
+                api.post(channel, customer_request(incident_id, result, drafted.events, drafted.people or {}))
+            except WikibotError as exc:
+                log.warning("could not ask %s for customer input: %s", channel, exc)
+        return note
+
+    def refresh(page_id: str, channel_id: str) -> str:
+        return drafter.draft(page_id, store.channel_of_page(page_id) or channel_id).summary()
+
+    return SlackApp(api=api, creator=services.creator, store=store, config=slack, signing_secret=endpoint[2],
+                    after_create=after_create, refresh=refresh)
