@@ -367,6 +367,8 @@ class Config(_Strict):
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "confluence": {"space": "INC", "parent_page": "Post-mortems"},
     "jira": {"project": "OPS"},
+    # The sandbox's example channels (service_sandbox/slack/examples.py).
+    "slack": {"customer_channels": ["customer-support"], "company_channel": "incidents"},
 }
 
 
