@@ -32,3 +32,32 @@ def timeline(obj: _Context, page_id: str, channel_id: str | None) -> None:
     finally:
         services.close()
     click.echo(result.summary())
+
+
+@cli.command()
+@click.option("--at", "at", metavar="ISO-TIME", default=None,
+              help="Judge working hours and 'once a day' at this moment instead of now (e.g. 2026-12-01T10:00Z).")
+@click.pass_obj
+def remind(obj: _Context, at: str | None) -> None:
+    """Direct-message people their overdue actions and empty sections (in their working hours)."""
+    from datetime import UTC, datetime
+
+    from wikibot.services import Services
+    from wikibot.slack.remind import run_remind
+    from wikibot.store.schema import utcnow
+
+    now = utcnow()
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"--at: {at!r} is not an ISO time such as 2026-12-01T10:00:00Z") from None
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    services = Services(obj.config)
+    try:
+        report = run_remind(services, now)
+    finally:
+        services.close()
+    click.echo(report.summary())
+    if report.errors:
+        raise SystemExit(1)

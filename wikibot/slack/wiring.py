@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from wikibot.create import CreateResult
 from wikibot.errors import WikibotError
+from wikibot.slack.answers import ReminderAnswers
 from wikibot.slack.app import SlackApp
 from wikibot.slack.asks import customer_request
 from wikibot.slack.client import SlackApi
@@ -65,5 +66,7 @@ def build_slack_app(services: Services) -> SlackApp | None:
     def refresh(page_id: str, channel_id: str) -> str:
         return drafter.draft(page_id, store.channel_of_page(page_id) or channel_id).summary()
 
+    answers = ReminderAnswers(api=api, store=store, jira=services.clients.jira,
+                              snooze_days=services.config.remind.snooze_days)
     return SlackApp(api=api, creator=services.creator, store=store, config=slack, signing_secret=endpoint[2],
-                    after_create=after_create, refresh=refresh)
+                    after_create=after_create, refresh=refresh, on_action=answers.handle)

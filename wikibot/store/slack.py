@@ -112,6 +112,15 @@ class SlackStore:
                 channel_id=channel_id, message_ts=message_ts, escalated=0))
             return int(result.inserted_primary_key[0])
 
+    def forget_reminder(self, reminder_id: int) -> None:
+        """A reminder that could not be posted is not a reminder."""
+        with self.engine.begin() as conn:
+            conn.execute(reminders.delete().where(reminders.c.id == reminder_id))
+
+    def set_message(self, reminder_id: int, message_ts: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(reminders).where(reminders.c.id == reminder_id).values(message_ts=message_ts))
+
     def reminder(self, reminder_id: int) -> Reminder | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(reminders).where(reminders.c.id == reminder_id)).first()
