@@ -71,7 +71,8 @@ def local_now(now: datetime, tz: str) -> datetime:
 
 
 def digest(items: Iterable[Item]) -> str:
-    text = json.dumps(sorted((i.key, i.text) for i in items), ensure_ascii=False)
+    """What the reminder was about: the set of items (not their wording, which counts days overdue)."""
+    text = json.dumps(sorted(i.key for i in items), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
