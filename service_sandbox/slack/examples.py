@@ -64,7 +64,7 @@ def seed_examples(store: SandboxStore) -> None:
                 ts=at(6), thread_ts=alert)
         db.post(store, conn, inc, BOB, "Latency by region, the spike starts at the deploy:", ts=at(9), pinned=True,
                 files=[db.NewFile("checkout-p99.png", "image/png", bar_chart_png([3, 3, 4, 3, 9, 12, 11, 4, 3]),
-                                  "Checkout p99 latency (s), 14:00-15:30 UTC")])
+                                  "Checkout p99 latency (s), 10-minute buckets")])
         db.post(store, conn, inc, EVE, "Customer report from support: \"card payments spin for 30 s then fail\" "
                 "(3 tickets so far, all EU). Details in <https://support.example.com/t/4821|ticket 4821>.",
                 ts=at(14))

@@ -1,0 +1,38 @@
+"""The sandbox's Slack view in a real headless browser: what a newcomer sees wikibot post."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from tests.conftest import SandboxSlack, screenshot, slack_signed
+from tests.test_slack_examples import example_services  # noqa: F401 - the fixture
+
+
+def test_the_slack_view_shows_the_example_channel_with_wikibots_message(
+        browser_page, sandbox_with_examples, example_services):  # noqa: F811
+    from wikibot.web import create_app
+
+    config, services = example_services
+    slack = SandboxSlack(sandbox_with_examples)
+    channel = "inc-140-checkout-latency"
+    channel_id = [m for m in slack.messages(channel)][0]["permalink"].split("/archives/")[1].split("/")[0]
+    body = urlencode({"command": "/postmortem", "channel_id": channel_id, "channel_name": channel,
+                      "user_id": slack.users()["dana@example.com"]["id"], "text": ""})
+    create_app(config, services).test_client().post("/hooks/slack/commands", data=body, headers=slack_signed(body))
+    services.slack.wait()
+
+    page = browser_page
+    page.goto(sandbox_with_examples.url + "/slack/")
+    page.click(f"text=#{channel}")
+    page.wait_for_url("**/slack/archives/*")
+    text = page.inner_text("main")
+    assert "Rolling back payments" in text and "Rollback done" in text  # a thread reply is shown
+    assert "Post-mortem for INC-140 started" in text and "Refresh timeline" in text
+    assert page.locator(".slack-pin").count() == 2
+    image = page.locator(".slack-file img").first
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    screenshot(page, "slack-channel")
+    permalink = [m for m in slack.messages(channel) if m.get("bot_id")][0]["permalink"]
+    page.goto(permalink)
+    assert page.evaluate("location.hash").startswith("#p")
+    assert "Post-mortem for INC-140" in page.inner_text(":target")
