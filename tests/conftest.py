@@ -314,6 +314,7 @@ def no_secrets_in_logs_or_responses(request):
 
 SLACK_BOT_TOKEN = "xoxb-sandbox-token"
 SLACK_SIGNING_SECRET = "test-slack-signing-secret"
+KNOWN_SECRETS += (SLACK_SIGNING_SECRET,)
 
 
 class SandboxSlack:

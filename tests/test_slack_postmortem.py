@@ -92,3 +92,20 @@ def test_a_confluence_outage_is_told_to_the_user_privately(sandbox, slack, slack
     messages = slack.messages(channel)
     assert len(messages) == 1 and messages[0]["ephemeral_to"] == ana
     assert "Could not create the post-mortem for INC-7304" in messages[0]["text"]
+
+
+def test_a_rate_limited_post_is_retried_after_retry_after(sandbox, slack, slack_client, slack_services):
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("inc-7305-limits", "Limits")
+    sandbox.fault(status=429, retry_after=1, count=1, path_prefix="/slack/api/chat.postMessage")
+    command(slack_client, channel, "inc-7305-limits", ana)
+    slack_services.slack.wait()
+    assert len([m for m in slack.messages(channel) if m.get("bot_id")]) == 1
+
+
+def test_interactions_need_a_valid_signature_too(slack_client):
+    body = urlencode({"payload": "{}"})
+    response = slack_client.post("/hooks/slack/interactions", data=body, headers=slack_signed(body, secret="wrong"))
+    assert response.status_code == 401
+    response = slack_client.post("/hooks/slack/interactions", data="payload=nope", headers=slack_signed("payload=nope"))
+    assert response.status_code == 400

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from wikibot.slack.mrkdwn import Person
@@ -85,3 +87,21 @@ def test_a_table_with_an_author_column_gets_the_author_there():
             "</tbody></table>")
     merged, _ = merge(body, [event(1_700_000_000, "x", "U1")], {"U1": Person("Bob")})
     assert "<tr><td><p>2023-11-14 22:13</p></td><td><p>Bob</p></td><td><p>x</p></td><td><p><a " in merged
+
+
+@given(existing=st.lists(st.integers(0, 50), max_size=6, unique=True),
+       first=st.sets(st.integers(0, 50), max_size=6), second=st.sets(st.integers(0, 50), max_size=6))
+def test_merging_is_idempotent_adds_each_message_once_and_keeps_every_existing_row(existing, first, second):
+    rows = "".join(f"<tr><td><p>2023-11-14 {10 + n // 10:02d}:{n % 60:02d}</p></td><td><p>hand {n} &amp; co</p></td>"
+                   f"<td><p /></td></tr>" for n in sorted(existing))
+    body = TEMPLATE_TABLE.replace("<tr><td><p></p></td><td><p></p></td><td><p></p></td></tr>", rows)
+    start = 1_699_956_000  # 2023-11-14 10:00 UTC
+    once, _ = merge(body, [event(start + 60 * n, f"m{n}") for n in sorted(first)], {})
+    twice, _ = merge(once, [event(start + 60 * n, f"m{n}") for n in sorted(first | second)], {})
+    again, added = merge(twice, [event(start + 60 * n, f"m{n}") for n in sorted(first | second)], {})
+    assert (again, added) == (twice, 0)
+    for n in first | second:
+        assert twice.count(f'p{start + 60 * n}000000"') == 1
+    for n in existing:
+        assert f"hand {n} &amp; co" in twice
+    well_formed(twice)
