@@ -135,28 +135,27 @@ def test_customer_channels_are_asked_on_creation_with_the_link_and_what_is_known
 
 
 def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
-        slack, slack_client, slack_services, slack_config, confluence, incident_channel):
+        slack, slack_client, slack_services, slack_config, confluence, incident_channel, tmp_path):
+    from pathlib import Path
+
+    import yaml
     from click.testing import CliRunner
 
-    from tests.conftest import write_config_file
+    from tests.conftest import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, write_config_file
     from wikibot.cli import cli
 
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
     page, _ = the_page(confluence)
     slack.post(incident_channel["id"], incident_channel["ana"], "Customer impact over", pinned=True)
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_config_file(slack_config, Path(tmp))
-        text = Path(path).read_text().replace("bot_token: '**********'", "bot_token: xoxb-sandbox-token")
-        text = text.replace("signing_secret: '**********'", "signing_secret: s")
-        Path(path).write_text(text)
-        runner = CliRunner()
-        result = runner.invoke(cli, ["--config", path, "timeline", page["id"]])
-        assert result.exit_code == 0, result.output
-        assert result.output.startswith("Timeline: 1 new row;")
-        unknown = runner.invoke(cli, ["--config", path, "timeline", "424242"])
-        assert unknown.exit_code == 2 and "no Slack channel is linked to page 424242" in unknown.output
-        bad = runner.invoke(cli, ["--config", path, "timeline", "abc"])
-        assert bad.exit_code == 2 and "PAGE must be a page id" in bad.output
+    path = write_config_file(slack_config, tmp_path)
+    data = yaml.safe_load(Path(path).read_text())
+    data["slack"].update(bot_token=SLACK_BOT_TOKEN, signing_secret=SLACK_SIGNING_SECRET)
+    Path(path).write_text(yaml.safe_dump(data))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--config", path, "timeline", page["id"]])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Timeline: 1 new row;")
+    unknown = runner.invoke(cli, ["--config", path, "timeline", "424242"])
+    assert unknown.exit_code == 2 and "no Slack channel is linked to page 424242" in unknown.output
+    bad = runner.invoke(cli, ["--config", path, "timeline", "abc"])
+    assert bad.exit_code == 2 and "PAGE must be a page id" in bad.output
