@@ -36,3 +36,33 @@ def test_the_slack_view_shows_the_example_channel_with_wikibots_message(
     page.goto(permalink)
     assert page.evaluate("location.hash").startswith("#p")
     assert "Post-mortem for INC-140" in page.inner_text(":target")
+
+
+def test_in_the_slack_view_postmortem_and_the_refresh_button_reach_wikibot(
+        browser_page, sandbox_with_examples, example_services):  # noqa: F811
+    from service_sandbox import SandboxServer
+    from wikibot.slack.wiring import connect_sandbox_slack
+    from wikibot.web import create_app
+
+    config, services = example_services
+    server = SandboxServer(create_app(config, services)).start()
+    try:
+        sandbox_config = config.model_copy(update={"sandbox": config.sandbox.model_copy(
+            update={"port": sandbox_with_examples.server.port})})
+        assert connect_sandbox_slack(sandbox_config, server.url)  # what `wikibot serve` does on the sandbox
+        page = browser_page
+        page.goto(sandbox_with_examples.url + "/slack/")
+        page.click("text=#inc-140-checkout-latency")
+        page.fill(".slack-composer input[name=text]", "/postmortem")
+        page.click(".slack-composer button")
+        assert "Creating the post-mortem for INC-140" in page.inner_text(".slack-ephemeral")
+        services.slack.wait()
+        page.reload()
+        assert "Post-mortem for INC-140 started" in page.inner_text("main")
+        page.click("text=Refresh timeline")
+        services.slack.wait()
+        page.reload()
+        assert "Timeline: 0 new rows" in page.locator(".slack-ephemeral").last.inner_text()
+        screenshot(page, "slack-postmortem-flow")
+    finally:
+        server.stop()

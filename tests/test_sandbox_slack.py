@@ -163,3 +163,24 @@ def test_examples_seed_an_incident_channel_with_a_pinned_graph(tmp_path):
         image = next(m for m in messages if m.get("files"))["files"][0]
         data = requests.get(image["url_private"], headers={"Authorization": "Bearer xoxb-sandbox-token"}, timeout=5)
         assert data.content.startswith(b"\x89PNG")
+
+
+def test_the_app_settings_control_needs_all_three_strings(slack):
+    bad = requests.post(slack.url + "/_sandbox/slack/app", json={"commands_url": "http://x"}, timeout=5)
+    assert bad.status_code == 400
+    good = requests.post(slack.url + "/_sandbox/slack/app", json={
+        "commands_url": "http://127.0.0.1:9/c", "interactions_url": "http://127.0.0.1:9/i", "signing_secret": "s"},
+        timeout=5)
+    assert good.json() == {"commands_url": "http://127.0.0.1:9/c", "interactions_url": "http://127.0.0.1:9/i"}
+
+
+def test_a_command_sent_from_the_view_to_an_app_that_is_down_says_so_privately(slack):
+    requests.post(slack.url + "/_sandbox/slack/app", json={
+        "commands_url": "http://127.0.0.1:9/c", "interactions_url": "http://127.0.0.1:9/i", "signing_secret": "s"},
+        timeout=5).raise_for_status()
+    ana = slack.users()["ana@example.com"]["id"]
+    channel = slack.channel("inc-8-down")
+    requests.post(f"{slack.url}/slack/archives/{channel}/command", data={"user": ana, "text": "/postmortem"},
+                  timeout=10)
+    [answer] = slack.messages(channel)
+    assert answer["ephemeral_to"] == ana and "did not answer" in answer["text"]

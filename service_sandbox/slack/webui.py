@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from markupsafe import Markup
 
 from service_sandbox.slack import store as db
@@ -85,7 +85,13 @@ def channel(channel_id: str) -> str:
     for root in roots:
         root["replies"] = [m for m in messages if m["reply"] and m["thread_ts"] == root["ts"]]
     title = f"@{users.get(row['im_user'], row['im_user'])}" if row["is_im"] else f"#{row['name']}"
-    return render_template("sandbox/slack_channel.html", title=title, topic=row["topic"], messages=roots)
+    default = row["im_user"] if row["is_im"] else db.SLACK_PEOPLE["dana@example.com"][0]
+    acting = request.args.get("as") if request.args.get("as") in users else default
+    people = [{"id": uid, "name": name} for uid, name in users.items() if uid != db.BOT_USER_ID]
+    app = current_app.extensions["sandbox_slack"].app
+    return render_template("sandbox/slack_channel.html", title=title, topic=row["topic"], messages=roots,
+                           channel_id=row["id"], people=people, acting=acting, is_im=bool(row["is_im"]),
+                           app_connected=bool(app.commands_url))
 
 
 def _view(conn: Any, row: Any, users: dict[str, str]) -> dict[str, Any]:
@@ -97,12 +103,18 @@ def _view(conn: Any, row: Any, users: dict[str, str]) -> dict[str, Any]:
         "thread_ts": row["thread_ts"], "reply": bool(row["thread_ts"]) and row["thread_ts"] != row["ts"],
         "ephemeral_to": users.get(row["ephemeral_to"], row["ephemeral_to"]) if row["ephemeral_to"] else None,
         "reactions": json.loads(row["reactions"]),
-        "buttons": [e.get("text", {}).get("text", "") for b in json.loads(row["blocks"] or "[]")
-                    if isinstance(b, dict) and b.get("type") == "actions" for e in b.get("elements", [])
+        "buttons": [{"text": (e.get("text") or {}).get("text", ""), "pick": f"{e.get('action_id')}\x1f{e.get('value', '')}"}
+                    for b in _blocks(row) if b.get("type") == "actions" for e in b.get("elements", [])
                     if isinstance(e, dict)],
+        "inputs": [{"block_id": b["block_id"], "label": (b.get("label") or {}).get("text", "")}
+                   for b in _blocks(row) if b.get("type") == "input" and b.get("block_id")],
         "files": [{"name": f["name"], "title": f["title"], "image": f["mimetype"].startswith("image/"),
                    "url": f"/slack/files/{f['user']}/{f['id']}/{f['name']}"} for f in files],
     }
+
+
+def _blocks(row: Any) -> list[dict[str, Any]]:
+    return [b for b in json.loads(row["blocks"] or "[]") if isinstance(b, dict)]
 
 
 @web.get("/archives/<channel_id>/p<digits>")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import requests
+
+from wikibot.config import Config
 from wikibot.create import CreateResult
 from wikibot.errors import WikibotError
 from wikibot.slack.answers import ReminderAnswers
@@ -70,3 +73,21 @@ def build_slack_app(services: Services) -> SlackApp | None:
                               snooze_days=services.config.remind.snooze_days)
     return SlackApp(api=api, creator=services.creator, store=store, config=slack, signing_secret=endpoint[2],
                     after_create=after_create, refresh=refresh, on_action=answers.handle)
+
+
+def connect_sandbox_slack(config: Config, base_url: str) -> bool:
+    """On the embedded sandbox, tell its Slack where this app's hooks are (a Slack app's request URLs).
+
+    Only a convenience for trying wikibot: a failure is logged and ``serve`` carries on.
+    """
+    endpoint = config.slack_endpoint()
+    if endpoint is None or not endpoint[0].startswith(config.sandbox_url):
+        return False
+    settings = {"commands_url": f"{base_url}/hooks/slack/commands",
+                "interactions_url": f"{base_url}/hooks/slack/interactions", "signing_secret": endpoint[2]}
+    try:
+        requests.post(config.sandbox_url + "/_sandbox/slack/app", json=settings, timeout=5).raise_for_status()
+    except requests.RequestException as exc:
+        log.warning("could not connect the sandbox's Slack to wikibot: %s", type(exc).__name__)
+        return False
+    return True
