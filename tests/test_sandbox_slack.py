@@ -184,3 +184,13 @@ def test_a_command_sent_from_the_view_to_an_app_that_is_down_says_so_privately(s
                   timeout=10)
     [answer] = slack.messages(channel)
     assert answer["ephemeral_to"] == ana and "did not answer" in answer["text"]
+
+
+def test_only_chat_methods_accept_a_channel_name(slack):
+    slack.channel("named")
+    assert slack.client().chat_postMessage(channel="#named", text="hi")["ok"]
+    for call in (lambda c: c.conversations_info(channel="named"), lambda c: c.conversations_history(channel="named"),
+                 lambda c: c.pins_list(channel="named")):
+        with pytest.raises(SlackApiError) as refused:
+            call(slack.client())
+        assert refused.value.response["error"] == "channel_not_found"

@@ -175,8 +175,13 @@ def _page(rows: Sequence[Any], args: dict[str, Any], default: int, maximum: int)
     return page, cursor
 
 
-def _member_channel(conn: Any, args: dict[str, Any]) -> Any:
-    row = db.channel(conn, _required(args, "channel", "channel_not_found"))
+def _member_channel(conn: Any, args: dict[str, Any], *, by_name: bool = False) -> Any:
+    """The channel the bot is in. Only chat.post* accept a channel *name* ("an encoded ID or channel
+    name"); the conversations.* and pins.* methods take IDs only and answer channel_not_found."""
+    ref = _required(args, "channel", "channel_not_found")
+    if not by_name and ref[:1] not in ("C", "D", "G"):
+        raise SlackError("channel_not_found")
+    row = db.channel(conn, ref)
     if not row["is_im"] and not row["bot_member"]:
         raise SlackError("not_in_channel")
     return row
@@ -198,8 +203,11 @@ def auth_test(args: dict[str, Any]) -> dict[str, Any]:
 
 @method("conversations.info")
 def conversations_info(args: dict[str, Any]) -> dict[str, Any]:
+    ref = _required(args, "channel", "channel_not_found")
+    if ref[:1] not in ("C", "D", "G"):
+        raise SlackError("channel_not_found")
     with _state().store.read() as conn:
-        return {"channel": shapes.channel(db.channel(conn, _required(args, "channel", "channel_not_found")))}
+        return {"channel": shapes.channel(db.channel(conn, ref))}
 
 
 @method("conversations.history")
@@ -289,7 +297,7 @@ def chat_post_message(args: dict[str, Any]) -> dict[str, Any]:
     st = _state()
     text, blocks = _text(args)
     with st.store.tx() as conn:
-        row = _member_channel(conn, args)
+        row = _member_channel(conn, args, by_name=True)
         ts = db.post(st.store, conn, row["id"], db.BOT_USER_ID, text, blocks=blocks,
                      thread_ts=args.get("thread_ts") or None)
         return {"channel": row["id"], "ts": ts, "message": shapes.message(conn, db.message(conn, row["id"], ts),
@@ -301,7 +309,7 @@ def chat_post_ephemeral(args: dict[str, Any]) -> dict[str, Any]:
     st = _state()
     text, blocks = _text(args)
     with st.store.tx() as conn:
-        row = _member_channel(conn, args)
+        row = _member_channel(conn, args, by_name=True)
         user = db.user(conn, _required(args, "user", "user_not_found"))
         ts = db.post(st.store, conn, row["id"], db.BOT_USER_ID, text, blocks=blocks, ephemeral_to=user["id"])
     return {"message_ts": ts}
