@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import slack_signed
-from wikibot.wiki import Wiki
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n-graph-").decode()
 CSV = base64.b64encode(b"region,p99\neu,4.2\n").decode()

@@ -98,7 +98,8 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
         if scheduler:
             jobs = Scheduler(services)
             jobs.start()
-            echo(f"  scheduled: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})")
+            echo(f"  scheduled: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})"
+                 + (f", remind '{config.remind.schedule}' (UTC)" if config.slack_endpoint() else ""))
         echo("Press Ctrl-C to stop.")
         _stop_on_sigterm()
         try:
