@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.conftest import slack_signed
 
 
@@ -109,3 +112,18 @@ def test_interactions_need_a_valid_signature_too(slack_client):
     assert response.status_code == 401
     response = slack_client.post("/hooks/slack/interactions", data="payload=nope", headers=slack_signed("payload=nope"))
     assert response.status_code == 400
+
+
+def test_refresh_only_drafts_pages_linked_to_a_channel(slack_services):
+    assert "not linked to a Slack channel" in slack_services.slack.refresh("424242", "C0000001")
+    assert "not linked to a Slack channel" in slack_services.slack.refresh("../x", "C0000001")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300), channel_name=st.text(max_size=90))
+def test_any_signed_command_gets_a_private_answer_never_an_error(slack_client, slack_services, text, channel_name):
+    body = urlencode({"command": "/postmortem", "text": text, "channel_id": "C0000404", "channel_name": channel_name,
+                      "user_id": "U0ANALIMA"})
+    response = slack_client.post("/hooks/slack/commands", data=body, headers=slack_signed(body))
+    assert response.status_code == 200 and response.json["response_type"] == "ephemeral"
+    slack_services.slack.wait()

@@ -66,8 +66,12 @@ def build_slack_app(services: Services) -> SlackApp | None:
                 log.warning("could not ask %s for customer input: %s", channel, exc)
         return note
 
-    def refresh(page_id: str, channel_id: str) -> str:
-        return drafter.draft(page_id, store.channel_of_page(page_id) or channel_id).summary()
+    def refresh(page_id: str, _clicked_in: str) -> str:
+        """Only a page /postmortem linked to a channel, and only from that channel's messages."""
+        linked = store.channel_of_page(page_id) if page_id.isdigit() else None
+        if linked is None:
+            return f"Page {page_id} is not linked to a Slack channel (run /postmortem in the incident's channel)."
+        return drafter.draft(page_id, linked).summary()
 
     answers = ReminderAnswers(api=api, store=store, jira=services.clients.jira,
                               snooze_days=services.config.remind.snooze_days)
