@@ -127,3 +127,15 @@ def test_any_signed_command_gets_a_private_answer_never_an_error(slack_client, s
     response = slack_client.post("/hooks/slack/commands", data=body, headers=slack_signed(body))
     assert response.status_code == 200 and response.json["response_type"] == "ephemeral"
     slack_services.slack.wait()
+
+
+def test_check_config_reports_the_slack_workspace(slack_config):
+    from wikibot.clients import build_clients
+    from wikibot.diagnostics import check_config
+
+    report = check_config(slack_config, build_clients(slack_config))
+    assert any(line.startswith("  workspace: ") and line.endswith("as U0WIKIBOT") for line in report.lines)
+    assert report.problems == []
+    wrong = slack_config.model_copy(update={"slack": slack_config.slack.model_copy(update={
+        "bot_token": type(slack_config.slack.bot_token)("xoxb-wrong")})})
+    assert check_config(wrong, build_clients(wrong)).problems == ["slack.bot_token: Slack: auth.test: invalid_auth"]
