@@ -194,3 +194,15 @@ def test_only_chat_methods_accept_a_channel_name(slack):
         with pytest.raises(SlackApiError) as refused:
             call(slack.client())
         assert refused.value.response["error"] == "channel_not_found"
+
+
+def test_blocks_beyond_slacks_limits_are_invalid_blocks(slack):
+    channel = slack.channel("inc-9-blocks")
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    for blocks in ([section] * 51, [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+                   [{"type": "actions", "elements": [{"type": "button", "value": "v" * 2001, "action_id": "a"}]}],
+                   ["not a block"]):
+        response = requests.post(slack.api_url + "chat.postMessage", json={"channel": channel, "text": "t",
+                                 "blocks": blocks}, headers={"Authorization": "Bearer xoxb-sandbox-token"}, timeout=5)
+        assert response.json() == {"ok": False, "error": "invalid_blocks"}
+    assert slack.client().chat_postMessage(channel=channel, text="t", blocks=[section] * 50)["ok"]

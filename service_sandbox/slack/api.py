@@ -282,7 +282,7 @@ def _text(args: dict[str, Any]) -> tuple[str, list[Any] | None]:
             blocks = json.loads(blocks)
         except ValueError:
             raise SlackError("invalid_blocks") from None
-    if blocks is not None and not isinstance(blocks, list):
+    if blocks is not None and not _valid_blocks(blocks):
         raise SlackError("invalid_blocks")
     if not (isinstance(text, str) and text.strip()) and not blocks:
         raise SlackError("no_text")
@@ -290,6 +290,30 @@ def _text(args: dict[str, Any]) -> tuple[str, list[Any] | None]:
     if len(text) > MAX_TEXT:
         raise SlackError("msg_too_long")
     return text, blocks
+
+
+MAX_BLOCKS = 50  # per message (https://docs.slack.dev/reference/block-kit/blocks)
+MAX_SECTION_TEXT = 3000
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+
+
+def _valid_blocks(blocks: object) -> bool:
+    """The Block Kit limits Slack enforces with invalid_blocks (the ones wikibot could break)."""
+    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+        return False
+    for block in blocks:
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            return False
+        text = block.get("text")
+        if block["type"] == "section" and (not isinstance(text, dict) or not isinstance(text.get("text"), str)
+                                           or len(text["text"]) > MAX_SECTION_TEXT):
+            return False
+        for element in block.get("elements") or [] if block["type"] == "actions" else []:
+            if not isinstance(element, dict) or len(str(element.get("value", ""))) > MAX_BUTTON_VALUE \
+                    or len(str(element.get("action_id", ""))) > MAX_ACTION_ID:
+                return False
+    return True
 
 
 @method("chat.postMessage")
