@@ -109,11 +109,13 @@ def test_the_lead_hears_after_ignored_reminders(make_config, sandbox, slack, jir
         jira.create_issue({"project": {"key": "OPS"}, "summary": "Third", "issuetype": {"name": "Task"},
                            "labels": ["post-mortem", f"pm-{postmortem['page'].page_id}"],
                            "assignee": {"accountId": BOB}})
-        report = run_remind(services, datetime(2026, 12, 4, 20, 0, tzinfo=UTC))
-        report_again = run_remind(services, datetime(2026, 12, 7, 20, 0, tzinfo=UTC))
+        evening_for_dana = run_remind(services, datetime(2026, 12, 4, 20, 0, tzinfo=UTC))
+        monday_morning_for_dana = run_remind(services, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+        later = run_remind(services, datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
     finally:
         services.close()
-    assert report.escalated == 1 and report_again.escalated == 0
+    assert evening_for_dana.escalated == 0  # the lead hears about it in her own working hours
+    assert monday_morning_for_dana.escalated == 1 and later.escalated == 0
     told = [m for m in dms(slack, "dana@example.com") if "has not answered" in m["text"]]
     assert len(told) == 1 and "Bob Chen" in told[0]["text"]
 

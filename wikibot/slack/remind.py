@@ -129,7 +129,7 @@ class ReminderRun:
             report.skipped["not on Slack"] += 1
             return
         history = self.store.reminders_of(user.id)
-        self._escalate(user, items, history, report)
+        self._escalate(user, items, history, now, hours, report)
         last = plan.LastReminder(history[0].local_day, history[0].digest) if history else None
         decision = plan.decide(tz=user.tz, items=items, holds=self.store.holds(user.id, now), last=last, now=now,
                                hours=hours)
@@ -148,13 +148,16 @@ class ReminderRun:
         self.store.set_message(reminder_id, ts)
         report.sent += 1
 
-    def _escalate(self, user: SlackUser, items: list[plan.Item], history: list[Any], report: RemindReport) -> None:
+    def _escalate(self, user: SlackUser, items: list[plan.Item], history: list[Any], now: datetime, hours: Any,
+                  report: RemindReport) -> None:
         after = self.config.remind.escalate_after
         answered = [None if r.escalated else r.answer is not None for r in history]
         if not plan.should_escalate(answered, after):
             return
-        leads = {i.lead for i in items if i.lead and i.lead != user.id}
-        for lead in sorted(leads):
+        leads = sorted({i.lead for i in items if i.lead and i.lead != user.id})
+        if any(plan.not_at_work(now, self.api.user(lead).tz, hours) for lead in leads):
+            return  # the leads hear about it in their own working hours, on a later run
+        for lead in leads:
             mine = [i for i in items if i.lead == lead]
             self.api.post(self.api.open_dm(lead), plan.escalation_text(user.name, after, mine))
             report.escalated += 1

@@ -9,7 +9,8 @@ post-mortems they lead, in one direct message, only:
 * never for items they snoozed (until the snooze ends) or declined ("not doing").
 
 After ``remind.escalate_after`` reminders in a row that got no answer, the leads of the
-post-mortems concerned are told once (the reminders are then marked escalated).
+post-mortems concerned are told once, within *their* working hours (the reminders are then
+marked escalated).
 """
 
 from __future__ import annotations
@@ -70,6 +71,16 @@ def local_now(now: datetime, tz: str) -> datetime:
         return now.astimezone(ZoneInfo("UTC"))
 
 
+def not_at_work(now: datetime, tz: str, hours: tuple[time, time]) -> str | None:
+    """Why ``now`` is not a time to message someone in ``tz`` ("weekend", ...), or None if it is."""
+    local = local_now(now, tz)
+    if local.weekday() >= 5:
+        return "weekend"
+    if not hours[0] <= local.time().replace(tzinfo=None) < hours[1]:
+        return "outside working hours"
+    return None
+
+
 def digest(items: Iterable[Item]) -> str:
     """What the reminder was about: the set of items (not their wording, which counts days overdue)."""
     text = json.dumps(sorted(i.key for i in items), ensure_ascii=False)
@@ -84,10 +95,9 @@ def decide(*, tz: str, items: Sequence[Item], holds: set[str], last: LastReminde
         return Decision(False, "nothing to remind")
     local = local_now(now, tz)
     day = local.date().isoformat()
-    if local.weekday() >= 5:
-        return Decision(False, "weekend")
-    if not hours[0] <= local.time().replace(tzinfo=None) < hours[1]:
-        return Decision(False, "outside working hours")
+    away = not_at_work(now, tz, hours)
+    if away:
+        return Decision(False, away)
     if last is not None and last.local_day == day:
         return Decision(False, "already reminded today")
     fingerprint = digest(pending)
