@@ -32,6 +32,10 @@ def test_postmortem_in_an_incident_channel_answers_at_once_then_posts_the_page_l
     pages = confluence.cql('label = "incident-inc-7301"')["results"]
     assert len(pages) == 1
     assert "Checkout errors after the payments deploy" in pages[0]["content"]["title"]
+    body = confluence.get_page_by_id(pages[0]["content"]["id"], expand="body.storage")["body"]["storage"]["value"]
+    lead_row = body[body.index("Lead investigator"):body.index("Status")]
+    assert '<ri:user ri:account-id="557058:aa11" />' in lead_row  # Ana ran /postmortem: she leads it
+    assert f"/slack/archives/{channel}" in body  # the incident channel is linked from the page
     assert any(e.get("action_id") == "wikibot_refresh_timeline"
                for b in posted[0]["blocks"] if b["type"] == "actions" for e in b["elements"])
 

@@ -123,7 +123,7 @@ class SlackApp:
         try:
             channel = self.api.channel(request.channel_id)
             incident = Incident(incident_id=incident_id, title=title or channel.topic or channel.name or incident_id,
-                                channel_url=self.channel_url(channel.id))
+                                channel_url=self.channel_url(channel.id), lead=self._lead(request.user_id))
             result = self.creator.create(incident)
         except (WikibotError, ValueError) as exc:
             self._tell(request, f"Could not create the post-mortem for {incident_id}: {exc}")
@@ -138,6 +138,15 @@ class SlackApp:
                 log.warning("drafting %s from Slack failed: %s", result.page_id, exc)
         self.post_link(request.channel_id, incident_id, result, note)
         return result
+
+    def _lead(self, user_id: str) -> str | None:
+        """Whoever runs /postmortem leads it (by email, which the creator resolves to their account)."""
+        try:
+            user = self.api.user(user_id)
+        except WikibotError as exc:
+            log.warning("could not read Slack user %s: %s", user_id, exc)
+            return None
+        return user.email or user.name or None
 
     def post_link(self, channel_id: str, incident_id: str, result: CreateResult, note: str = "") -> None:
         verb = "started" if result.created else "already exists"
