@@ -66,12 +66,13 @@ class People:
 
 
 class ChannelDrafter:
-    def __init__(self, *, api: SlackApi, confluence: ConfluenceServer, wiki: Callable[[], Wiki], people: People,
-                 reactions: Iterable[str], retry: RetryPolicy | None = None) -> None:
+    def __init__(self, *, api: SlackApi, confluence: ConfluenceServer, wiki: Callable[[], Wiki],
+                 account_by_email: Callable[[str], str | None], reactions: Iterable[str],
+                 retry: RetryPolicy | None = None) -> None:
         self.api = api
         self.confluence = confluence
         self.wiki = wiki
-        self.people = people
+        self.account_by_email = account_by_email
         self.reactions = set(reactions)
         self.retry = retry or RetryPolicy()
 
@@ -85,7 +86,7 @@ class ChannelDrafter:
                                         reactions=self.reactions, bot_user=bot, workspace_url=workspace,
                                         channel_id=channel_id)
         file_messages = history + replies + pins
-        people = self.people.resolve(self._users(events, file_messages))
+        people = People(self.api, self.account_by_email).resolve(self._users(events, file_messages))  # fresh per run
         files = shared.shared_files(file_messages, workspace_url=workspace, channel_id=channel_id, bot_user=bot,
                                     people=people)
         attached, failed = self._attach(page_id, files)

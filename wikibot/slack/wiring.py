@@ -14,7 +14,7 @@ from wikibot.slack.answers import ReminderAnswers
 from wikibot.slack.app import SlackApp
 from wikibot.slack.asks import customer_request
 from wikibot.slack.client import SlackApi
-from wikibot.slack.draft import ChannelDrafter, DraftResult, People, account_finder
+from wikibot.slack.draft import ChannelDrafter, DraftResult, account_finder
 from wikibot.wiki import Wiki
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def build_drafter(services: Services, api: SlackApi) -> ChannelDrafter:
                     parent_id=services.creator.parent_id(), label=config.postmortem.label)
 
     return ChannelDrafter(api=api, confluence=services.clients.confluence, wiki=wiki,
-                          people=People(api, account_finder(services.clients.jira)),
+                          account_by_email=account_finder(services.clients.jira),
                           reactions=config.slack.timeline_reactions)
 
 
