@@ -158,3 +158,25 @@ def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
     assert unknown.exit_code == 2 and "no Slack channel is linked to page 424242" in unknown.output
     bad = runner.invoke(cli, ["--config", path, "timeline", "abc"])
     assert bad.exit_code == 2 and "PAGE must be a page id" in bad.output
+
+
+def test_a_wiki_outage_while_drafting_still_posts_the_link_and_says_what_failed(
+        sandbox, slack, slack_client, slack_services, confluence, incident_channel):
+    sandbox.fault(status=500, count=None, path_prefix="/wiki/rest/api/content/", method="PUT")
+    run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
+    [link] = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")]
+    assert "started" in link["text"] and "The timeline could not be drafted" in link["text"]
+    sandbox.clear_faults()
+    page, _ = the_page(confluence)
+    assert slack_services.slack.refresh(page["id"], incident_channel["id"]).startswith("Timeline: 3 new rows")
+
+
+def test_a_file_that_cannot_be_downloaded_is_counted_and_the_rest_is_drafted(
+        sandbox, slack, slack_client, slack_services, confluence, incident_channel):
+    sandbox.fault(status=503, count=None, path_prefix="/slack/files-pri/")
+    run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
+    [link] = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")]
+    assert "Timeline: 3 new rows; Data &amp; Analysis: 0 new files (2 could not be copied)" in link["text"]
+    sandbox.clear_faults()
+    page, _ = the_page(confluence)
+    assert "2 new files" in slack_services.slack.refresh(page["id"], incident_channel["id"])
