@@ -127,3 +127,14 @@ def test_remind_at_rejects_a_bad_time(slack_config, tmp_path):
 
     result = CliRunner().invoke(cli, ["remind", "--at", "tomorrow"])
     assert result.exit_code == 2 and "--at: 'tomorrow' is not an ISO time" in result.output
+
+
+def test_not_doing_without_a_reason_asks_for_one_and_records_nothing(slack, slack_client, slack_services, postmortem):
+    run_remind(slack_services, NOON_LA)
+    [dm] = dms(slack, "bob@example.com")
+    bob = slack.users()["bob@example.com"]["id"]
+    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == "wikibot_remind_not_doing")
+    click(slack_client, slack_services, bob, no, state={"wikibot_remind_why": {"why": {"value": None}}})
+    assert "Please say why" in dms(slack, "bob@example.com")[-1]["text"]
+    assert slack_services.db.slack.reminders_of(bob)[0].answer is None

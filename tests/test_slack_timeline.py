@@ -105,3 +105,12 @@ def test_merging_is_idempotent_adds_each_message_once_and_keeps_every_existing_r
     for n in existing:
         assert f"hand {n} &amp; co" in twice
     well_formed(twice)
+
+
+def test_drafted_rows_are_read_back_by_wikibots_own_page_model():
+    from wikibot.pages import parse_page
+
+    body, _ = merge(TEMPLATE_TABLE, [event(1_700_000_000, "*Rollback* started")], {"U1": Person("Dana")})
+    [row] = parse_page(body).timeline
+    assert row["Time (UTC)"] == "2023-11-14 22:13" and "Rollback started" in row["Event"]
+    assert row["Source"] == "Slack message"

@@ -50,13 +50,17 @@ class ReminderAnswers:
             self._confirm(reminder.channel_id, f"Snoozed {item} for {self.snooze_days} days.")
             return None
         reason = _reason(payload)
+        if not reason:
+            self._confirm(reminder.channel_id, f"Please say why you are not doing {item} in the box under the "
+                                               "list, then press \"Not doing\" again.")
+            return None
         self.store.hold(user, item, "not_doing", None, reason, now)
         self.store.answer(reminder.id, "not_doing", now)
         note = f"Noted: you are not doing {item}."
         if is_jira_key(item):
             try:
                 self._comment(item, user, reason)
-                note += " I added your reason to the issue." if reason else " I noted it on the issue."
+                note += " I added your reason to the issue."
             except WikibotError as exc:
                 log.warning("could not comment on %s: %s", item, exc)
                 note += " (The Jira comment failed; please add it yourself.)"
@@ -65,8 +69,7 @@ class ReminderAnswers:
 
     def _comment(self, key: str, user: str, reason: str) -> None:
         name = self.api.user(user).name
-        text = f"{name} answered a wikibot reminder in Slack: not doing this."
-        text += f"\nWhy: {reason}" if reason else ""
+        text = f"{name} answered a wikibot reminder in Slack: not doing this.\nWhy: {reason}"
         try:
             with_retries(lambda: self.jira.issue_add_comment(key, text))
         except Exception as exc:
