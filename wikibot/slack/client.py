@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from wikibot.errors import ServiceError
@@ -82,14 +83,14 @@ class SlackApi:
 
     def history(self, channel_id: str) -> Iterator[Message]:
         """Every top-level message of the channel (thread roots included), following the cursor."""
-        def pages() -> Iterator[Any]:
+        def pages() -> Iterator[SlackResponse]:
             yield from self.client.conversations_history(channel=channel_id, limit=200)
         for page in self._call("conversations.history", lambda: list(pages())):
             yield from page.get("messages") or []
 
     def replies(self, channel_id: str, ts: str) -> list[Message]:
         """A thread, parent first."""
-        def pages() -> list[Any]:
+        def pages() -> list[SlackResponse]:
             return list(self.client.conversations_replies(channel=channel_id, ts=ts, limit=200))
         return [m for page in self._call("conversations.replies", pages) for m in page.get("messages") or []]
 

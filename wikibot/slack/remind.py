@@ -12,8 +12,8 @@ import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, OPTIONAL_SECTIONS, STATUS_KEYS, UNFINISHED
 from wikibot.audit.facts import title_key
@@ -21,9 +21,13 @@ from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageModel, PageParseError, parse_page
 from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi, SlackUser
+from wikibot.store.slack import Reminder
 from wikibot.sync.actions import FIELDS, OUTSTANDING_JQL, parse_action
 from wikibot.sync.jira_side import JiraSide
 from wikibot.wiki import Wiki
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,7 @@ class RemindReport:
 
 
 class ReminderRun:
-    def __init__(self, services: Any, api: SlackApi, wiki: Wiki) -> None:
+    def __init__(self, services: Services, api: SlackApi, wiki: Wiki) -> None:
         self.services = services
         self.api = api
         self.wiki = wiki
@@ -73,7 +77,7 @@ class ReminderRun:
             self._slack[key] = self.api.user_by_email(email)
         return self._slack[key]
 
-    def items_by_email(self, today: Any) -> dict[str, list[plan.Item]]:
+    def items_by_email(self, today: date) -> dict[str, list[plan.Item]]:
         found: dict[str, list[plan.Item]] = defaultdict(list)
         leads: dict[str, str] = {}
         required = self.config.postmortem.required_sections
@@ -123,7 +127,8 @@ class ReminderRun:
                 report.errors.append(f"{email}: {exc}")
         return report
 
-    def _one(self, email: str, items: list[plan.Item], now: datetime, hours: Any, report: RemindReport) -> None:
+    def _one(self, email: str, items: list[plan.Item], now: datetime, hours: tuple[time, time],
+             report: RemindReport) -> None:
         user = self.slack_user(email)
         if user is None:
             report.skipped["not on Slack"] += 1
@@ -148,8 +153,8 @@ class ReminderRun:
         self.store.set_message(reminder_id, ts)
         report.sent += 1
 
-    def _escalate(self, user: SlackUser, items: list[plan.Item], history: list[Any], now: datetime, hours: Any,
-                  report: RemindReport) -> None:
+    def _escalate(self, user: SlackUser, items: list[plan.Item], history: list[Reminder], now: datetime,
+                  hours: tuple[time, time], report: RemindReport) -> None:
         after = self.config.remind.escalate_after
         answered = [None if r.escalated else r.answer is not None for r in history]
         if not plan.should_escalate(answered, after):
@@ -169,7 +174,7 @@ def _prop(properties: dict[str, str], names: tuple[str, ...]) -> str:
     return next((keys[title_key(n)].strip() for n in names if title_key(n) in keys), "")
 
 
-def run_remind(services: Any, now: datetime) -> RemindReport:
+def run_remind(services: Services, now: datetime) -> RemindReport:
     from wikibot.slack.wiring import build_slack_api
 
     api = build_slack_api(services)
@@ -180,7 +185,7 @@ def run_remind(services: Any, now: datetime) -> RemindReport:
     return ReminderRun(services, api, wiki).run(now)
 
 
-def scheduled_remind(services: Any) -> dict[str, Any]:
+def scheduled_remind(services: Services) -> dict[str, Any]:
     """The scheduler's job (``remind.schedule``)."""
     from wikibot.store.schema import utcnow
 
