@@ -54,12 +54,14 @@ def test_in_the_slack_view_postmortem_and_the_refresh_button_reach_wikibot(
         page.goto(sandbox_with_examples.url + "/slack/")
         page.click("text=#inc-140-checkout-latency")
         page.fill(".slack-composer input[name=text]", "/postmortem")
-        page.click(".slack-composer button")
+        with page.expect_navigation():  # the sandbox calls wikibot, then redirects back
+            page.click(".slack-composer button")
         assert "Creating the post-mortem for INC-140" in page.inner_text(".slack-ephemeral")
         services.slack.wait()
         page.reload()
         assert "Post-mortem for INC-140 started" in page.inner_text("main")
-        page.click("text=Refresh timeline")
+        with page.expect_navigation():
+            page.click("text=Refresh timeline")
         services.slack.wait()
         page.reload()
         assert "Timeline: 0 new rows" in page.locator(".slack-ephemeral").last.inner_text()
