@@ -239,6 +239,68 @@ class NotifyConfig(_Strict):
         return _http_url(value)
 
 
+SLACK_API_URL = "https://slack.com/api/"
+SANDBOX_SLACK_TOKEN = "xoxb-sandbox-token"
+SANDBOX_SLACK_SIGNING_SECRET = "sandbox-signing-secret"
+
+
+class SlackConfig(_Strict):
+    """The Slack app (bot token, signed requests). Without ``bot_token`` nothing Slack happens,
+    except on the embedded sandbox, whose own workspace is used."""
+
+    bot_token: SecretStr | None = Field(None, description="xoxb-... bot token; empty: no Slack app")
+    signing_secret: SecretStr | None = Field(None, description="Verifies /hooks/slack/* requests")
+    api_url: str | None = Field(None, description="Web API base; empty: Slack's (the sandbox sets its own)")
+    incident_channel_pattern: str = Field(r"^(?P<id>inc-\d+)", description="Channel name → incident id")
+    timeline_reactions: list[str] = Field(default_factory=lambda: ["pushpin"])
+    customer_channels: list[str] = Field(default_factory=list)
+    company_channel: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        url = _http_url(value)
+        return url + "/" if url else None
+
+    @field_validator("incident_channel_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if "id" not in compiled.groupindex:
+            raise ValueError("needs a named group (?P<id>...) for the incident id")
+        return value
+
+    @field_validator("timeline_reactions")
+    @classmethod
+    def _reactions(cls, value: list[str]) -> list[str]:
+        return [name.strip().strip(":") for name in value if name.strip().strip(":")]
+
+    @field_validator("company_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        return value.strip() or None if value else None
+
+
+def _working_hours(value: str) -> str:
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)", value.strip())
+    if not match or match.group(1, 2) >= match.group(3, 4):
+        raise ValueError("use HH:MM-HH:MM with the start before the end, e.g. 09:30-17:00")
+    return value.strip()
+
+
+class RemindConfig(_Strict):
+    schedule: str = Field("*/30 * * * *", description="Cron expression for `wikibot remind` (UTC)")
+    working_hours: str = Field("09:30-17:00", description="Local to each person (their Slack time zone)")
+    escalate_after: int = Field(3, ge=1, description="Ignored reminders before the lead hears about it")
+    snooze_days: int = Field(7, ge=1, le=60)
+
+    _schedule = field_validator("schedule")(classmethod(lambda cls, v: _cron(v)))
+    _hours = field_validator("working_hours")(classmethod(lambda cls, v: _working_hours(v)))
+
+
 class HttpConfig(_Strict):
     timeout: float = Field(30, gt=0, le=600)
     circuit_failures: int = Field(5, ge=1, description="Consecutive failures that suspend calls to a service")
@@ -261,6 +323,8 @@ class Config(_Strict):
     sync: SyncConfig = SyncConfig()
     audit: AuditConfig = AuditConfig()
     notify: NotifyConfig = NotifyConfig()
+    slack: SlackConfig = SlackConfig()
+    remind: RemindConfig = RemindConfig()
     http: HttpConfig = HttpConfig()
     logging: LoggingConfig = LoggingConfig()
     source: str = Field("(built-in defaults)", exclude=True, description="Where this config came from")
@@ -289,10 +353,26 @@ class Config(_Strict):
             return self.sandbox_url, SANDBOX_USER, SANDBOX_TOKEN
         return j.url, j.username or "", j.token.get_secret_value() if j.token else ""
 
+    def slack_endpoint(self) -> tuple[str, str, str] | None:
+        """``(api_url, bot_token, signing_secret)`` of the Slack app, or None when there is none.
+
+        With a bot token: the configured API (Slack's by default). Without one: the embedded
+        sandbox's workspace when wikibot runs on the sandbox, else no Slack at all.
+        """
+        s = self.slack
+        if s.bot_token is not None and s.bot_token.get_secret_value():
+            secret = s.signing_secret.get_secret_value() if s.signing_secret else ""
+            api = s.api_url or (self.sandbox_url + "/slack/api/" if self.uses_sandbox else SLACK_API_URL)
+            return api, s.bot_token.get_secret_value(), secret
+        if self.uses_sandbox:
+            secret = s.signing_secret.get_secret_value() if s.signing_secret else SANDBOX_SLACK_SIGNING_SECRET
+            return self.sandbox_url + "/slack/api/", SANDBOX_SLACK_TOKEN, secret
+        return None
+
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
         values = [self.confluence.token, self.jira.token, self.webhook.secret, self.webhook.previous_secret,
-                  self.server.auth.password]
+                  self.server.auth.password, self.slack.bot_token, self.slack.signing_secret]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 
@@ -300,6 +380,8 @@ class Config(_Strict):
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "confluence": {"space": "INC", "parent_page": "Post-mortems"},
     "jira": {"project": "OPS"},
+    # The sandbox's example channels (service_sandbox/slack/examples.py).
+    "slack": {"customer_channels": ["customer-support"], "company_channel": "incidents"},
 }
 
 

@@ -7,6 +7,7 @@ sandbox. Nothing here does work at import time.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from wikibot.clients import Clients, build_clients
 from wikibot.config import Config
@@ -17,6 +18,9 @@ from wikibot.store import Database
 from wikibot.templates import TemplateSet, load_template
 from wikibot.transport import CircuitBreaker, guard
 from wikibot.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from wikibot.slack.app import SlackApp
 
 
 class Services:
@@ -75,7 +79,16 @@ class Services:
             on_created=self.metrics.pages_created.inc,
         )
 
+    @cached_property
+    def slack(self) -> SlackApp | None:
+        """The Slack app, or None without one (no ``slack.bot_token``, not on the sandbox)."""
+        from wikibot.slack.wiring import build_slack_app
+
+        return build_slack_app(self)
+
     def close(self) -> None:
+        if self.__dict__.get("slack") is not None:
+            self.slack.close()
         self.notifier.flush(timeout=5)
         if "db" in self.__dict__:
             self.db.dispose()

@@ -59,7 +59,7 @@ def publish_report(services: Any, store: AuditStore, report: AuditReport) -> lis
             errors += _step(errors, "labels", lambda: update_labels(services, report)) or []
         if config.audit.comment_findings:
             errors += _step(errors, "comments", lambda: post_comments(services, store, report)) or []
-        if report.newly_published and config.notify.share_webhook_url:
+        if report.newly_published and (config.notify.share_webhook_url or config.slack.company_channel):
             errors += share_published(services, store, report.newly_published)
         if report.scope is None and config.notify.slack_webhook_url:
             services.notifier.send(chat_summary(report, report_url, config.audit.report_page))

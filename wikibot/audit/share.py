@@ -2,7 +2,8 @@
 
 When a page's status becomes Published (seen by the nightly audit) or someone runs ``wikibot share
 PAGE``, its summary — title, impact, root cause, action items with Jira links — goes to
-``notify.share_webhook_url``. The database records each share (``audit_shares``): the row is
+``slack.company_channel`` through the Slack Web API, or else to ``notify.share_webhook_url`` (for
+teams with only an incoming webhook). The database records each share (``audit_shares``): the row is
 claimed before the message is sent, so two runs cannot both send it, and released if building the
 message fails, so a later run tries again. Delivery itself is the notifier's (a few retries in the
 background); a message the chat service never accepts is logged, not re-sent.
@@ -59,7 +60,8 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
     says its real status. Every way of sharing (CLI, share on publish) comes through here.
     """
     webhook = services.config.notify.share_webhook_url
-    if not webhook:
+    channel = services.config.slack.company_channel
+    if not webhook and not channel:
         raise ConfigError("notify.share_webhook_url is not set: there is no channel to share to")
     store = store or AuditStore(services.db.engine)
     previous = store.claim_share(page_id, again=again)
@@ -77,14 +79,27 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
                                "(set its Status to Published), or share it anyway with --force")
         jira_url = services.config.jira_endpoint()[0]
         text = share_message(page, model, jira_url, store.names(NAMES_MAX_AGE))
-        notifier = Notifier(webhook)
-        notifier.send(text)
-        notifier.flush(timeout=15)
+        if channel:
+            _post_to_channel(services, channel, text)
+        else:
+            notifier = Notifier(webhook)
+            notifier.send(text)
+            notifier.flush(timeout=15)
     except BaseException:
         store.release_share(page_id, previous)
         raise
     store.finish_share(page_id, page.title, page.url)
     return page
+
+
+def _post_to_channel(services: Any, channel: str, text: str) -> None:
+    """Through the Web API, synchronously: a failure releases the claim so a later run retries."""
+    from wikibot.slack.wiring import build_slack_api
+
+    api = build_slack_api(services)
+    if api is None:
+        raise ConfigError("slack.company_channel is set but there is no Slack app (set slack.bot_token)")
+    api.post(channel, text)
 
 
 def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[str, str] | None = None) -> str:
