@@ -42,6 +42,7 @@ _LINK_TARGET_ATTRS = (ri("content-title"), ri("filename"), ri("value"), ri("spac
 _EMOJI_FALLBACK = ac("emoji-fallback")
 _EMOTICON_TEXT = {"tick": "\u2714", "cross": "\u2718", "warning": "\u26a0"}
 _NESTED_ENTRIES = frozenset({ac("task-list"), "ul", "ol", "table"})
+_NESTED_TASKS_AND_TABLES = frozenset({ac("task-list"), "table"})
 _INLINE_MACROS = frozenset({"status", "jira", "anchor"})
 _PANEL_MACROS = frozenset({"info", "note", "tip", "warning", "panel"})
 # Macros that are structure or decoration: a section holding only these (and no text) is not filled.
@@ -145,12 +146,13 @@ class Reading:
 
 
 def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
-         header_rows: HeaderRows | None = None, limit: int | None = None) -> Reading:
+         header_rows: HeaderRows | None = None, limit: int | None = None, lists: bool = False) -> Reading:
     """Walk ``element`` (its tail excluded) and return its :class:`Reading` (``into``, if given).
 
     ``summary``: read an item's summary (a task body, a summary cell, a list item) - dates and Jira
     macros add no text (they are the item's due date and ticket, and must not change its
-    fingerprint), nested lists are other entries and nested tables are details.
+    fingerprint), nested lists are other entries (unless ``lists``: a task whose body is a list) and
+    nested tables are details.
 
     ``header_rows``: status mode - fill ``status_pieces`` too, muting the rows this function returns
     for each table. ``limit``: in status mode, stop (``stopped``) once an object or more than
@@ -159,6 +161,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     out = into if into is not None else Reading()
     status = header_rows is not None
     pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
+    nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
     stack: list[tuple[etree._Element | str, bool]] = [(element, False)]
     pop, push = stack.pop, stack.append
@@ -183,7 +186,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                     facts.append((TASK, "".join(node.itertext()).strip().lower()))
                 continue
             elif kind == _BLOCK:
-                if summary and tag in _NESTED_ENTRIES and node is not element:
+                if summary and tag in nested and node is not element:
                     continue
                 if status and tag == "table":
                     muted_rows.update(header_rows(node))
