@@ -46,7 +46,8 @@ KIND_LABELS = {
     "placeholder_section": "template guidance left", "stale": "stale", "debrief_overdue": "debrief overdue",
     "missing_owner": "action without owner", "missing_due": "action without due date",
     "unsynced_action": "action without ticket", "overdue_action": "overdue action",
-    "too_many_actions": "too many actions", "blame_language": "blame language",
+    "too_many_actions": "too many actions", "actions_not_recognised": "action not recognised",
+    "blame_language": "blame language",
     "timeline_order": "timeline out of order",
 }
 

@@ -122,7 +122,8 @@ def template_catalogue(services: Any) -> TemplateCatalogue:
             templates.append(load_template(Path(path)))
         except ConfigError as exc:
             log.warning("audit: skipping template %s: %s", path.name, exc)
-    profiles: list[TemplateProfile] = [profile_template(t) for t in templates]
+    aliases = services.config.postmortem.section_aliases
+    profiles: list[TemplateProfile] = [profile_template(t, aliases) for t in templates]
     return TemplateCatalogue(p for p in profiles if p.sections)
 
 
@@ -134,7 +135,7 @@ class AuditRun:
         self.now = now
         self.catalogue = template_catalogue(services)
         self.matcher = BlameMatcher(config.audit.blame_phrases)
-        self.key = facts_key(self.catalogue, self.matcher)
+        self.key = facts_key(self.catalogue, self.matcher, config.postmortem.section_aliases)
         self.rules = Rules.from_config(config, now)
         self.wiki = postmortem_wiki(services)
         self.errors: list[str] = []
@@ -200,10 +201,11 @@ class AuditRun:
             return PageFacts.from_json(entry.facts), False
         self.parsed += 1
         try:
-            model = parse_page(page.body, instructions=self.catalogue.instructions)
+            model = parse_page(page.body, instructions=self.catalogue.instructions,
+                               aliases=self.services.config.postmortem.section_aliases)
         except PageParseError as exc:
             return unreadable(str(exc)), True
-        template = self.catalogue.by_headings([s.title for s in model.sections])
+        template = self.catalogue.by_headings([s.name for s in model.sections])
         cacheable = True
         if template is None:
             try:

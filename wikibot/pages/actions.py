@@ -12,7 +12,8 @@ bulleted or numbered lists. Each block under an Action items heading is walked o
 * each list item is an item (owner from a mention or a trailing "— Name"/"(Name)", due date from
   ``<time>`` or a date in the text), also in expand/panel-like macros; not inside other macros;
 * anything else with visible text is recorded as :class:`~wikibot.pages.model.Unrecognised`, so
-  the audit can say that it was not read, instead of staying silent.
+  the audit can say that it was not read, instead of staying silent; except prose followed by items
+  of the same section ("We agreed on these actions:"), which introduces them.
 
 Pure: lxml elements in, model values out.
 """
@@ -58,14 +59,29 @@ class ActionReader:
         self.names = names
         self.instructions = instructions
         self.items: list[ActionItem] = []
-        self.unrecognised: list[Unrecognised] = []
+        self._notes: list[tuple[Unrecognised, int]] = []  # with the number of items read before it
+        self._item_sections: list[str] = []
         self._tables = self._lists = self._tasks = 0
         self._ordinals: dict[str, dict[etree._Element, int]] = {}
 
     # -- entry points ---------------------------------------------------------------------------
 
+    @property
+    def unrecognised(self) -> list[Unrecognised]:
+        """The notes, without prose that introduces items below it in the same section."""
+        kept = []
+        for note, before in self._notes:
+            if note.kind == "text" and note.section in self._item_sections[before:]:
+                continue
+            kept.append(note)
+        return kept
+
     def block(self, block: etree._Element, section: str) -> None:
         """One block (an element without a heading inside) under an Action items heading."""
+        self._read_block(block, section)
+        self._item_sections += [section] * (len(self.items) - len(self._item_sections))
+
+    def _read_block(self, block: etree._Element, section: str) -> None:
         bearing = list(block.iter(*_ITEM_TAGS))
         if not bearing:
             self._prose(block, section)
@@ -138,7 +154,7 @@ class ActionReader:
         if not text or text.casefold() in self.instructions:
             return
         quoted = text if len(text) <= _QUOTE else text[:_QUOTE - 1].rstrip() + "\u2026"
-        self.unrecognised.append(Unrecognised(section, kind, quoted))
+        self._notes.append((Unrecognised(section, kind, quoted), len(self.items)))
 
     def _ordinal(self, element: etree._Element) -> int:
         """Index of a table, task or list item among all of its tag in the body, as the editor counts."""
