@@ -24,8 +24,9 @@ def test_json_output_is_exactly_the_documented_model():
     result = parse(str(CORPUS / "wikibot_template.xml"), "--json")
     assert result.returncode == 0, result.stderr
     model = json.loads(result.stdout)
-    assert set(model) == {"sections", "action_items", "deferred"}
+    assert set(model) == {"sections", "action_items", "deferred", "properties", "unrecognised"}
     assert model == json.loads((CORPUS / "wikibot_template.expected.json").read_text())
+    assert model["properties"]["Severity"] == "SEV-1"
 
 
 def test_stdin_is_read_with_a_dash():

@@ -41,11 +41,12 @@ def test_corpus_page_parses_to_its_expected_json(page: Path):
 
 def test_to_dict_has_exactly_the_cli_contract_keys():
     data = parse_page((CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")).to_dict()
-    assert set(data) == {"sections", "action_items", "deferred"}
-    assert all(set(s) == {"title", "status"} for s in data["sections"])
+    assert set(data) == {"sections", "action_items", "deferred", "properties", "unrecognised"}
+    assert all(set(s) == {"title", "name", "status"} for s in data["sections"])
     assert all(set(i) == {"summary", "owner", "due", "priority", "jira_key", "done"}
                for i in data["action_items"])
     assert all(set(d) == {"summary"} for d in data["deferred"])
+    assert data["properties"]["Severity"] == "SEV-1"
     json.dumps(data)
 
 

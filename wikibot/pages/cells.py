@@ -184,20 +184,33 @@ def done_of(reading: Reading) -> bool | None:
 
 _DATE_TEXT = (r"\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"
               r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}")
-_LOOSE_NAME = r"@[\w.-]+|[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}"
-_PERSON = r"@[\w.-]+|(?:[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)*|[A-Z]\.)(?:\s+(?:[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)*|[A-Z]\.)){0,2}"
+_NAME = r"@[\w.-]+|[^\W\d_][\w.'\u2019-]*(?:\s+[^\W\d_][\w.'\u2019-]*){0,3}"
 _TRAILING = (
     ("due", re.compile(rf"(?:\s*[,;:(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:due|by|until|before|target|eta|deadline)"
                        rf"(?:\s+date)?\s*:?\s*)?(?:on\s+)?(?:{_DATE_TEXT})\s*[)\]]?\s*$", re.I)),
-    ("owner", re.compile(rf"\s*(?:[\u2014\u2013]|\s-)\s*(?:owner\s*:?\s*)?(?P<name>{_LOOSE_NAME})\s*$")),
-    ("owner", re.compile(rf"\s*\(\s*(?:owner\s*:?\s*)?(?P<name>{_PERSON})\s*\)\s*$")),
-    ("owner", re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_LOOSE_NAME})\s*\)?\s*$", re.I)),
-    ("owner", re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
+    ("name", re.compile(rf"\s*(?:[\u2014\u2013]|\s-)\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*$")),
+    ("person", re.compile(rf"\s*\(\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*\)\s*$")),
+    ("name", re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
+    ("name", re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
     ("ticket", re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
     ("junk", re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[,;:\u2014\u2013-]))+\s*$")),
 )
+_PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
 _NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
 _CHECKBOX = re.compile(r"^\s*(?:\[(?P<box>[ xX\u2713\u2714]?)\]|(?P<mark>[\u2705\u2714\u2611\u2612\u2610]))\s*")
+
+
+def _is_name(text: str, *, person: bool) -> bool:
+    """Capitalised words ("Priya Raman", "Payments SRE"); with ``person``, also each word lower-case after
+    its first letter, so "(RabbitMQ)" or "(SQL)" after an action is not taken for its owner."""
+    if text.startswith("@"):
+        return True
+    words = text.split()
+    if not words or not all(word[0].isupper() for word in words):
+        return False
+    if not person:
+        return True
+    return len(words) <= 3 and all(_PERSON_WORD.fullmatch(word) for word in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +245,9 @@ def line_action(text: str) -> LineAction:
             match = pattern.search(summary)
             if match is None or match.start() == 0:
                 continue
-            if kind == "owner":
+            if kind in ("name", "person"):
                 name = match.group("name").strip()
-                if name.lower() in _NO_OWNER:
+                if name.lower() in _NO_OWNER or not _is_name(name, person=kind == "person"):
                     continue
                 owner = owner or name.lstrip("@")
             summary = summary[:match.start()]
