@@ -50,6 +50,21 @@ def test_a_lone_h1_above_a_single_h2_with_an_unknown_name_is_still_the_section()
     assert sections("<h1>Impact</h1><p>a</p><h2>Details</h2><p>b</p>") == [("Impact", "filled")]
 
 
+def test_a_lone_h1_that_names_a_section_better_than_its_h2_groups_is_the_section():
+    body = ("<h1>Action items</h1><h2>Short term</h2><ul><li>Add alert</li></ul>"
+            "<h2>Long term</h2><ul><li>Replace the queue</li></ul>")
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Action items"]
+    assert [i.summary for i in model.action_items] == ["Add alert", "Replace the queue"]
+
+
+def test_the_pages_title_sets_no_scope_even_when_it_reads_like_one():
+    body = "<h1>Timeline and action items of INC-7</h1><h2>Impact</h2><ul><li>Slow</li></ul><h2>Root cause</h2><p>x</p>"
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Impact", "Root cause"]
+    assert model.action_items == [] and model.timeline == []
+
+
 # -- cleaned titles (point 1) ---------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ and the blocks around it land in the right section; everything else is read as a
 
 Sections are cut at one heading level: the level whose headings are most often post-mortem section
 names (:mod:`wikibot.pages.names`), the highest level on a tie or when none is; a lone first heading
-above all others is the page's title (``<h1>Postmortem</h1>`` over ``<h2>`` sections), not a section.
+above all others is the page's title (``<h1>Postmortem</h1>`` over ``<h2>`` sections), neither a
+section nor a scope, unless it is a better section name than the headings below it.
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
@@ -98,10 +99,10 @@ def section_level(headings: list[tuple[int, str]], names: SectionNames) -> int:
         count[level] += 1
         known[level] += names.known(title)
     candidates = levels
-    if len(levels) > 1 and count[levels[0]] == 1 and headings[0][0] == levels[0]:
-        below = levels[1]
-        if count[below] > 1 or known[below]:
-            candidates = levels[1:]
+    top, below = levels[0], levels[1] if len(levels) > 1 else 0
+    if below and count[top] == 1 and headings[0][0] == top and known[below] >= known[top] \
+            and (count[below] > 1 or known[below]):
+        candidates = levels[1:]
     return max(candidates, key=lambda level: (known[level], -level))
 
 
@@ -184,10 +185,14 @@ class _PageReader:
         top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
+        started = False
         scopes: list[tuple[int, str | None, str]] = []
         for kind, value in units:
             if kind == "heading":
                 level, title = int(value.tag[1]), titles[value]
+                started = started or level == top
+                if not started:
+                    continue  # the page's title: neither a section nor a scope
                 while scopes and scopes[-1][0] >= level:
                     scopes.pop()
                 scopes.append((level, self.names.scope_of(title), title))
