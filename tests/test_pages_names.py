@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from wikibot.pages import parse_page
@@ -124,6 +126,16 @@ def test_every_synonym_maps_back_to_its_section():
         assert names.name_of(section) == section
         for synonym in synonyms:
             assert names.name_of(synonym) == section, synonym
+
+
+def test_the_readme_documents_every_synonym():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## The page model"):readme.index("## The sandbox")]
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in table.splitlines() if line.startswith("| ")}
+    for section, synonyms in SYNONYMS.items():
+        assert section in rows, section
+        documented = {name_key(s) for s in rows[section].split(",")} | {name_key(section)}
+        assert {name_key(s) for s in synonyms} <= documented, section
 
 
 def test_no_synonym_is_listed_for_two_sections():
