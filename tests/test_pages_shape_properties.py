@@ -119,7 +119,7 @@ def render(draft: Draft, *, level: int = 2, sub: int = 3, title: str | None = No
 
 def shape(body: str) -> tuple:
     model = parse_page(body)
-    return ([(s.name, s.status) for s in model.sections],
+    return ([(s.name.casefold(), s.status) for s in model.sections],
             [(i.summary, i.owner, i.due) for i in model.action_items])
 
 

@@ -69,6 +69,13 @@ _KIND.update(dict.fromkeys((
 
 HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
 
+# Inline markup that adds nothing but its text: an element holding only these is read by lxml's
+# itertext() in C, which is most cells, headings and paragraphs of a page (see ``_plain_text``).
+_INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
+                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
+_FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
+           if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
+
 
 def macro_name(element: etree._Element) -> str | None:
     """The lower-cased ``ac:name`` of a macro element, or None for anything else."""
@@ -161,6 +168,15 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     out = into if into is not None else Reading()
     status = header_rows is not None
     pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
+    plain = _plain_text(element)
+    if plain is not None:
+        pieces.append(plain)
+        if status and element.tag != "th":
+            status_pieces.append(plain)
+            if limit is not None and not plain.isspace():
+                out.visible += len(plain)
+                out.stopped = out.visible > limit
+        return out
     nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
     stack: list[tuple[etree._Element | str, bool]] = [(element, False)]
@@ -240,6 +256,25 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
             out.stopped = True
             return out
     return out
+
+
+def _plain_text(element: etree._Element) -> str | None:
+    """The walk's text for an element of inline markup only, or holding just one such block (a cell
+    ``<td><p>text</p></td>``); None when the element needs the full walk."""
+    frame = _FRAMES.get(element.tag)
+    if frame is None:
+        return None
+    inner = None
+    if len(element) == 1 and not (element.text or "").strip() and not (element[0].tail or "").strip():
+        inner = _FRAMES.get(element[0].tag)
+    body = element[0] if inner is not None else element
+    for node in body.iterdescendants():
+        if node.tag not in _INLINE:
+            return None
+    text = "".join(body.itertext())
+    if inner is not None:
+        text = f"{inner}{text}{inner}"
+    return f"{frame}{text}{frame}"
 
 
 def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) -> str:
