@@ -77,6 +77,7 @@ def _is_decoration(char: str) -> bool:
     return unicodedata.category(char)[0] in "SPZC" or char in "\ufe0f\u200d\u20e3"
 
 
+@lru_cache(maxsize=4096)
 def clean_title(text: str) -> str:
     """A heading as a person names it: no leading emoji, bullets or numbering, no trailing colon."""
     title = " ".join(text.split())

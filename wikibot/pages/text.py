@@ -324,4 +324,5 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
 
 def reader_text(element: etree._Element) -> str:
     """Collapsed reader text of one element (a cell, a heading, a list item)."""
-    return read(element).text
+    plain = _plain_text(element)
+    return collapse(plain) if plain is not None else read(element).text
