@@ -88,7 +88,8 @@ def test_a_list_inside_an_expand_is_read_and_one_inside_an_unknown_macro_is_repo
 
 
 def test_a_task_list_in_the_task_column_yields_its_tasks_with_the_rows_owner_and_date():
-    cell = f"<ac:task-list>{task(1, 'Rebuild on a replica')}{task(2, f'Alert on build time {ANA}', 'complete')}</ac:task-list>"
+    tasks = task(1, "Rebuild on a replica") + task(2, f"Alert on build time {ANA}", "complete")
+    cell = f"<ac:task-list>{tasks}</ac:task-list>"
     body = ("<h2>Action items</h2><table><tbody><tr><th>Area</th><th>Tasks</th><th>Owner</th><th>Due</th></tr>"
             f"<tr><td>Index</td><td>{cell}</td><td>Bo</td><td>2026-10-30</td></tr></tbody></table>")
     assert items(body) == [("Rebuild on a replica", "Bo", "2026-10-30", None, False, "task"),
@@ -115,7 +116,8 @@ def test_tasks_in_a_table_without_an_action_column_are_still_tasks():
 
 
 def test_a_task_whose_body_is_a_list_reads_the_lists_text():
-    body = f"<h2>Action items</h2><ac:task-list>{task(3, '<ol><li><ul><li>Document the rebuild</li></ul></li></ol>')}</ac:task-list>"
+    nested = task(3, "<ol><li><ul><li>Document the rebuild</li></ul></li></ol>")
+    body = f"<h2>Action items</h2><ac:task-list>{nested}</ac:task-list>"
     assert items(body) == [("Document the rebuild", None, None, None, False, "task")]
 
 

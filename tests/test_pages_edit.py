@@ -172,7 +172,8 @@ def test_status_is_never_written_into_tasks():
 
 
 LIST = ("<h2>Follow-ups</h2><ul><li><p>Add alert &mdash; Ana</p><ul><li>Tune it (Bo Li)</li></ul></li>"
-        "<li>Rotate keys<br /> by 2026-12-03</li><li><p>First</p><p>Second &amp; last</p></li></ul><p>Keep&nbsp;me.</p>")
+        "<li>Rotate keys<br /> by 2026-12-03</li><li><p>First</p><p>Second &amp; last</p></li></ul>"
+        "<p>Keep&nbsp;me.</p>")
 
 
 @pytest.mark.parametrize(("index", "inserted_after"), [

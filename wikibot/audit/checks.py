@@ -225,8 +225,8 @@ def _section_findings(required: tuple[str, ...], statuses: Mapping[str, str], sh
             found.append(Finding("empty_section", f"“{title}” is empty.{ask}", section=title,
                                  ref=title_key(required_title)))
         elif state == "placeholder":
-            found.append(Finding("placeholder_section", f"“{title}” still holds the template's guidance: replace it "
-                                 "with what happened.", section=title, ref=title_key(required_title)))
+            found.append(Finding("placeholder_section", f"“{title}” still holds the template's guidance: replace "
+                                 "it with what happened.", section=title, ref=title_key(required_title)))
     return found
 
 
