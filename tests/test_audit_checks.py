@@ -24,6 +24,7 @@ from wikibot.audit.checks import (
     audit_page,
     required_sections,
     sync_interval,
+    unrecognised_findings,
 )
 from wikibot.audit.facts import (
     Finding,
@@ -176,6 +177,59 @@ def test_a_page_from_an_unknown_template_is_judged_on_the_sections_it_has():
 def test_guidance_pasted_as_text_is_still_a_placeholder():
     body = postmortem_body(filled={**ALL_FILLED, "Trigger": POSTMORTEM.guidance["Trigger"].upper()})
     assert [(f.kind, f.section) for f in judge(body)] == [("placeholder_section", "Trigger")]
+
+
+def renamed(body: str) -> str:
+    """The page as people edit it: an h1 title, numbered headings with colons, synonyms."""
+    return ("<h1>Postmortem: INC-1</h1>" + body.replace("<h2>Root Cause</h2>", "<h2>5. Root causes:</h2>")
+            .replace("<h2>Action items</h2>", "<h2>\U0001F4CB Follow-ups</h2>")
+            .replace("<h2>What went well</h2>", "<h2>6) What went well</h2>"))
+
+
+def test_renamed_numbered_headings_under_an_h1_title_are_the_templates_sections():
+    model = parse_page(renamed(postmortem_body(filled=ALL_FILLED)), instructions=CATALOGUE.instructions)
+    assert CATALOGUE.by_headings([s.name for s in model.sections]) == "postmortem"
+    facts = extract_facts(model, "postmortem", MATCHER)
+    assert audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings == ()
+
+
+def test_findings_about_a_renamed_section_quote_the_pages_heading():
+    body = renamed(postmortem_body(filled={**ALL_FILLED, "Root Cause": " "}))
+    facts = extract_facts(parse_page(body, instructions=CATALOGUE.instructions), "postmortem", MATCHER)
+    (finding,) = audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings
+    assert (finding.kind, finding.section, finding.ref) == ("empty_section", "Root causes", "root cause")
+    assert finding.message.startswith("“Root causes” is empty.")
+
+
+def test_configured_aliases_reach_the_audit_through_the_page_model():
+    body = postmortem_body(filled=ALL_FILLED).replace("<h2>Root Cause</h2>", "<h2>Why it broke</h2>")
+    plain = extract_facts(parse_page(body), "postmortem", MATCHER)
+    assert kinds(audit_page(meta(), plain, CATALOGUE, RULES, Evidence(now=NOW)).findings) == ["missing_section"]
+    aliased = extract_facts(parse_page(body, aliases={"Why it broke": "Root Cause"}), "postmortem", MATCHER)
+    assert audit_page(meta(), aliased, CATALOGUE, RULES, Evidence(now=NOW)).findings == ()
+
+
+def test_two_sections_with_one_name_count_as_written_when_either_is():
+    body = "<h2>Impact</h2><p>Users.</p><h2>Customer impact</h2><p /><h2>Trigger</h2><p>x</p>"
+    assert judge(body, rules=Rules(required_sections=("Impact and Scope", "Trigger"))) == []
+
+
+def test_action_items_content_not_read_as_items_becomes_a_finding_with_a_hint():
+    body = ("<h2>Follow-ups</h2><ul><li>Add alert \u2014 Ana</li></ul><p>Also rotate keys.</p>"
+            "<table><tbody><tr><th>Metric</th><th>Value</th></tr><tr><td>Errors</td><td>41 %</td></tr></tbody></table>")
+    facts = PageFacts.from_json(facts_of(body).to_json())
+    assert facts.unrecognised == (("Follow-ups", "text", "Also rotate keys."), ("Follow-ups", "table", "Metric | Value"))
+    found = unrecognised_findings(facts)
+    assert [(f.kind, f.section) for f in found] == [("actions_not_recognised", "Follow-ups")] * 2
+    assert "one action per table row, task or list item" in found[0].message
+    assert "no column that names the action" in found[1].message
+    assert len({f.ref for f in found}) == 2
+
+
+def test_facts_keep_section_names_through_the_cache():
+    facts = facts_of(renamed(postmortem_body(filled=ALL_FILLED)))
+    again = PageFacts.from_json(facts.to_json())
+    assert again.names == facts.names and ("Root causes", "Root Cause", "filled") in again.named_sections
 
 
 # -- time ---------------------------------------------------------------------------------------------

@@ -162,6 +162,16 @@ class PostmortemConfig(_Strict):
     def _empty_means_default(cls, value: list[str] | None) -> list[str] | None:
         return value or None
     templates: dict[str, str] = Field(default_factory=dict, description="Severity or type → template file")
+    section_aliases: dict[str, str] = Field(
+        default_factory=dict, description="Heading → section name, added to the page model's synonym table")
+
+    @field_validator("section_aliases")
+    @classmethod
+    def _aliases_name_sections(cls, value: dict[str, str]) -> dict[str, str]:
+        blank = [heading for heading, section in value.items() if not heading.strip() or not section.strip()]
+        if blank:
+            raise ValueError(f"heading and section name must both be non-empty (got {blank[0]!r})")
+        return value
 
 
 def _cron(value: str) -> str:

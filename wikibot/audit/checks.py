@@ -11,6 +11,10 @@ tested by constructing values. The rules follow issue #6:
 * blame language: the page's candidate sentences judged with the directory's names (who is a person);
   the timeline order comes precomputed in :class:`~wikibot.audit.facts.PageFacts`.
 
+Sections are compared by *name* (the page model's synonym table and ``postmortem.section_aliases``
+applied once, while parsing), so "1. Root causes:" is the template's "Root Cause"; findings quote
+the heading as the page writes it.
+
 Which sections are required: ``postmortem.required_sections`` if set, else every section of the
 page's own template except the optional ones (Data & Analysis, Things we should do if we have
 time); a page whose template wikibot does not know is judged on the sections it has (it cannot be
@@ -19,6 +23,7 @@ time); a page whose template wikibot does not know is judged on the sections it 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -27,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from wikibot.audit.blame import BlameMatcher
+from wikibot.audit.blame import BlameMatcher, normalise
 from wikibot.audit.facts import (
     LEAD_KEYS,
     Finding,
@@ -39,6 +44,7 @@ from wikibot.audit.facts import (
 )
 from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
+from wikibot.pages.names import ACTION_ITEMS
 
 # Sections a page may leave empty unless ``postmortem.required_sections`` asks for them: supporting
 # material, and the wish list ("if we have time" is by definition what a team may not get to).
@@ -50,7 +56,7 @@ DEBRIEF_HELD_KEYS = ("Debrief held", "Debriefed on", "Debrief held on")
 UNFINISHED = frozenset({"missing", "empty", "placeholder"})
 KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
               "debrief_overdue", "missing_owner", "missing_due", "unsynced_action", "overdue_action",
-              "too_many_actions", "blame_language", "timeline_order")
+              "too_many_actions", "actions_not_recognised", "blame_language", "timeline_order")
 
 
 @dataclass(frozen=True)
@@ -184,12 +190,11 @@ def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules:
         finding = Finding("unreadable", f"wikibot cannot read this page: {facts.error}", ref="unreadable")
         return PageAudit(**base, sections=(), required=(), filled=0, findings=(finding,))
     required = required_sections(facts, catalogue, rules)
-    sections = _with_missing(facts.sections, required)
-    statuses: dict[str, str] = {}
-    for title, state in sections:
-        statuses.setdefault(title_key(title), state)
+    statuses, shown = _statuses(facts, required)
+    sections = facts.sections + tuple((title, "missing") for title in required
+                                      if statuses[title_key(title)] == "missing")
     unfinished = [title for title in required if statuses[title_key(title)] in UNFINISHED]
-    findings = [*_section_findings(required, statuses, catalogue.get(facts.template))]
+    findings = [*_section_findings(required, statuses, shown, catalogue.get(facts.template))]
     findings += _time_findings(page, status, facts, unfinished, rules, evidence, held)
     findings += _item_findings(page.id, status, facts, rules, evidence)
     findings += [*blame_findings(facts, rules.blame, evidence.names.values()), *facts.timeline]
@@ -210,7 +215,7 @@ def required_sections(facts: PageFacts, catalogue: TemplateCatalogue, rules: Rul
     differ, and a page must not be asked for a section its template never offered.
     """
     profile = catalogue.get(facts.template)
-    candidates = profile.sections if profile else tuple(title for title, _ in facts.sections)
+    candidates = profile.sections if profile else tuple(name for _, name, _ in facts.named_sections)
     candidates = tuple(dict.fromkeys(candidates))
     if rules.required_sections is not None:
         wanted = {title_key(t) for t in rules.required_sections}
@@ -218,26 +223,62 @@ def required_sections(facts: PageFacts, catalogue: TemplateCatalogue, rules: Rul
     return tuple(t for t in candidates if title_key(t) not in OPTIONAL_SECTIONS)
 
 
-def _with_missing(sections: tuple[tuple[str, str], ...], required: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    present = {title_key(title) for title, _ in sections}
-    return sections + tuple((title, "missing") for title in required if title_key(title) not in present)
+def _statuses(facts: PageFacts, required: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """Status per section name (filled if any section of that name is, else the first one's; "missing"
+    for a required name the page lacks) and the heading the page writes for it."""
+    statuses: dict[str, str] = {}
+    shown: dict[str, str] = {}
+    for title, name, state in facts.named_sections:
+        key = title_key(name)
+        shown.setdefault(key, title)
+        if key not in statuses or state == "filled":
+            statuses[key] = state
+    for title in required:
+        statuses.setdefault(title_key(title), "missing")
+    return statuses, shown
 
 
-def _section_findings(required: tuple[str, ...], statuses: Mapping[str, str],
+def _section_findings(required: tuple[str, ...], statuses: Mapping[str, str], shown: Mapping[str, str],
                       profile: TemplateProfile | None) -> list[Finding]:
     found = []
-    for title in required:
-        state = statuses[title_key(title)]
-        hint = (profile.guidance.get(title) if profile else None) or ""
+    for required_title in required:
+        state = statuses[title_key(required_title)]
+        title = shown.get(title_key(required_title), required_title)
+        hint = (profile.guidance.get(required_title) if profile else None) or ""
         ask = f" It should say: {hint}" if hint else ""
         if state == "missing":
             found.append(Finding("missing_section", f"The required section “{title}” is missing: add it back.{ask}",
-                                 section=title, ref=title_key(title)))
+                                 section=title, ref=title_key(required_title)))
         elif state == "empty":
-            found.append(Finding("empty_section", f"“{title}” is empty.{ask}", section=title, ref=title_key(title)))
+            found.append(Finding("empty_section", f"“{title}” is empty.{ask}", section=title,
+                                 ref=title_key(required_title)))
         elif state == "placeholder":
-            found.append(Finding("placeholder_section", f"“{title}” still holds the template's guidance: replace it "
-                                 "with what happened.", section=title, ref=title_key(title)))
+            found.append(Finding("placeholder_section", f"“{title}” still holds the template's guidance: replace "
+                                 "it with what happened.", section=title, ref=title_key(required_title)))
+    return found
+
+
+_NOT_RECOGNISED_HINTS = {
+    "table": "this table has no column that names the action (Action, Task, What…), so its rows are not "
+             "action items: add such a column, or move the table out of the section",
+    "text": "write one action per table row, task or list item",
+    "macro": "lists inside this macro are not read: move them out of it, one action per row, task or list item",
+}
+
+
+def unrecognised_findings(facts: PageFacts) -> list[Finding]:
+    """One finding per piece of Action-items content the page model could not read as items.
+
+    Not yet part of :func:`audit_page`: the test pages of the audit suite hold prose under Action
+    items, and turning this on (issue #15, item 3) updates them in the same change.
+    """
+    found = []
+    for section, kind, text in facts.unrecognised:
+        hint = _NOT_RECOGNISED_HINTS.get(kind, _NOT_RECOGNISED_HINTS["text"])
+        found.append(Finding(
+            "actions_not_recognised", f"“{text}” under “{section}” is not read as an action item, so it is "
+            f"neither filed in Jira nor checked: {hint}.", section=section,
+            ref=f"{kind}:{hashlib.sha256(normalise(text).encode()).hexdigest()[:12]}"))
     return found
 
 
@@ -319,7 +360,7 @@ def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Ru
         found.append(Finding(
             "too_many_actions", f"{len(facts.items)} action items (more than {rules.max_action_items}): a small set "
             "that gets done beats a long wish list; move the rest to “Things we should do if we have time”.",
-            section=next((t for t, _ in facts.sections if "action item" in t.lower()), None), ref="too_many"))
+            section=next((t for t, name, _ in facts.named_sections if name == ACTION_ITEMS), None), ref="too_many"))
     return found
 
 

@@ -25,9 +25,10 @@ from functools import lru_cache
 from wikibot.audit.blame import BlameMatcher, normalise
 from wikibot.pages import PageModel, Section, parse_page
 from wikibot.pages.cells import parse_date
+from wikibot.pages.names import clean_title, section_names
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
@@ -70,6 +71,9 @@ class PageFacts:
     """Everything the audit needs from one page body. ``error`` is set when the body cannot be read."""
 
     sections: tuple[tuple[str, str], ...] = ()
+    """(title as written, status) per section, in page order."""
+    names: tuple[str, ...] = ()
+    """The section each of ``sections`` stands for (the page model's synonym table applied)."""
     items: tuple[ItemFacts, ...] = ()
     properties: Mapping[str, str] = field(default_factory=dict)
     property_users: Mapping[str, str] = field(default_factory=dict)
@@ -81,6 +85,14 @@ class PageFacts:
     """Names the page gives to people (lead, plain-text owners)."""
     timeline: tuple[Finding, ...] = ()
     error: str | None = None
+    unrecognised: tuple[tuple[str, str, str], ...] = ()
+    """(heading, kind, text) of Action-items content not read as items (``PageModel.unrecognised``)."""
+
+    @property
+    def named_sections(self) -> tuple[tuple[str, str, str], ...]:
+        """(title, name, status) per section; the name is what the audit compares with templates."""
+        names = self.names if len(self.names) == len(self.sections) else tuple(t for t, _ in self.sections)
+        return tuple((title, name, status) for (title, status), name in zip(self.sections, names, strict=True))
 
     def prop(self, *names: str) -> str | None:
         """The first Page Property whose key is one of ``names`` (case and punctuation ignored)."""
@@ -96,23 +108,23 @@ class PageFacts:
         return next((self.property_users[keys[title_key(n)]] for n in names if title_key(n) in keys), None)
 
     def to_json(self) -> str:
-        data = {"sections": self.sections, "items": [vars(i) for i in self.items],
+        data = {"sections": self.sections, "names": self.names, "items": [vars(i) for i in self.items],
                 "properties": self.properties, "property_users": self.property_users, "template": self.template,
                 "blame_candidates": [list(c) for c in self.blame_candidates], "people": list(self.people),
                 "timeline": [vars(f) for f in self.timeline],
-                "error": self.error}
+                "error": self.error, "unrecognised": self.unrecognised}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> PageFacts:
         data = json.loads(text)
         return cls(
-            sections=tuple((t, s) for t, s in data["sections"]),
+            sections=tuple((t, s) for t, s in data["sections"]), names=tuple(data.get("names", ())),
             items=tuple(ItemFacts(**item) for item in data["items"]),
             properties=data["properties"], property_users=data["property_users"], template=data["template"],
             blame_candidates=tuple((section, sentence) for section, sentence in data["blame_candidates"]),
             people=tuple(data["people"]), timeline=tuple(Finding(**f) for f in data["timeline"]),
-            error=data["error"],
+            error=data["error"], unrecognised=tuple(tuple(u) for u in data.get("unrecognised", ())),
         )
 
 
@@ -134,17 +146,19 @@ class TemplateProfile:
     guidance: Mapping[str, str]
 
 
-def profile_template(template: Template) -> TemplateProfile:
-    """Render ``template`` with sample values and read back its sections and placeholder texts."""
+def profile_template(template: Template, aliases: Mapping[str, str] | None = None) -> TemplateProfile:
+    """Render ``template`` with sample values and read back its sections (by name, as pages are
+    compared) and placeholder texts."""
     body = template.render(**sample_context())
-    sections = tuple(s.title for s in parse_page(body).sections)
+    names = section_names(aliases)
+    sections = tuple(s.name for s in parse_page(body, aliases=aliases).sections)
     top = min((int(m.group(1)) for m in _HEADING.finditer(body)), default=2)
     guidance: dict[str, list[str]] = {}
     current: str | None = None
     for match in re.finditer(f"{_HEADING.pattern}|{_PLACEHOLDER.pattern}", body, re.DOTALL):
         if match.group(1) is not None:
             if int(match.group(1)) == top:
-                current = _plain(match.group(2))
+                current = names.name_of(clean_title(_plain(match.group(2))))
         elif current is not None:
             guidance.setdefault(current, []).append(_plain(match.group(3)))
     return TemplateProfile(template.name, template.version, sections,
@@ -168,7 +182,7 @@ class TemplateCatalogue:
         return self.profiles.get(name) if name else None
 
     def by_headings(self, titles: Sequence[str]) -> str | None:
-        """The template whose sections are exactly these headings (order and case aside), if any."""
+        """The template whose sections are exactly these section names (order and case aside), if any."""
         return self._by_headings.get(frozenset(map(title_key, titles)))
 
     @property
@@ -182,9 +196,11 @@ class TemplateCatalogue:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def facts_key(catalogue: TemplateCatalogue, matcher: BlameMatcher) -> str:
+def facts_key(catalogue: TemplateCatalogue, matcher: BlameMatcher,
+              aliases: Mapping[str, str] | None = None) -> str:
     """What cached facts depend on besides the body: if it changes, every page is parsed again."""
-    source = json.dumps([FACTS_VERSION, catalogue.signature(), matcher.signature()])
+    source = json.dumps([FACTS_VERSION, catalogue.signature(), matcher.signature(),
+                         sorted((aliases or {}).items())])
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -194,7 +210,8 @@ def extract_facts(model: PageModel, template: str | None, matcher: BlameMatcher)
     items = tuple(ItemFacts(identity=i.identity, summary=i.summary, owner=i.owner, due=i.due,
                             jira_key=i.jira_key, done=i.done) for i in model.action_items)
     return PageFacts(
-        sections=tuple((s.title, s.status) for s in model.sections), items=items,
+        sections=tuple((s.title, s.status) for s in model.sections), names=tuple(s.name for s in model.sections),
+        items=items, unrecognised=tuple((u.section, u.kind, u.text) for u in model.unrecognised),
         properties=dict(model.properties), property_users=dict(model.property_users), template=template,
         blame_candidates=tuple((s.title, sentence) for s in model.sections for sentence in matcher.candidates(s.text)),
         people=tuple(page_people(model)),
@@ -227,7 +244,7 @@ def blame_findings(facts: PageFacts, matcher: BlameMatcher, names: Iterable[str]
 
 
 def _timeline_title(sections: Sequence[Section]) -> str | None:
-    return next((s.title for s in sections if "timeline" in s.title.lower()), None)
+    return next((s.title for s in sections if "timeline" in s.name.lower()), None)
 
 
 def timeline_findings(rows: Sequence[Mapping[str, str]], section: str | None = None) -> list[Finding]:

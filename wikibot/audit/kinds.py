@@ -18,6 +18,8 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "unsynced_action": ("No Jira ticket", "an action item still has no Jira issue one sync interval after it was written"),
     "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is not Done"),
     "too_many_actions": ("Too many actions", "more action items than audit.max_action_items"),
+    "actions_not_recognised": ("Action not recognised", "content under Action items that is not one action per "
+                               "table row, list item or task"),
     "blame_language": ("Blame language", "a sentence that blames a person (audit.blame_phrases)"),
     "timeline_order": ("Timeline out of order", "a timeline row that cannot be read or comes before the row above it"),
 }

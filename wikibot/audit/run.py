@@ -126,7 +126,8 @@ def template_catalogue(services: Any) -> TemplateCatalogue:
             templates.append(load_template(Path(path)))
         except ConfigError as exc:
             log.warning("audit: skipping template %s: %s", path.name, exc)
-    profiles: list[TemplateProfile] = [profile_template(t) for t in templates]
+    aliases = services.config.postmortem.section_aliases
+    profiles: list[TemplateProfile] = [profile_template(t, aliases) for t in templates]
     return TemplateCatalogue(p for p in profiles if p.sections)
 
 
@@ -139,7 +140,7 @@ class AuditRun:
         self.catalogue = template_catalogue(services)
         self.rules = Rules.from_config(config, now)
         self.matcher = self.rules.blame
-        self.key = facts_key(self.catalogue, self.matcher)
+        self.key = facts_key(self.catalogue, self.matcher, config.postmortem.section_aliases)
         self.wiki = postmortem_wiki(services)
         self.errors: list[str] = []
         self.parsed = self.reused = 0
@@ -206,10 +207,11 @@ class AuditRun:
             return PageFacts.from_json(entry.facts), False
         self.parsed += 1
         try:
-            model = parse_page(page.body, instructions=self.catalogue.instructions)
+            model = parse_page(page.body, instructions=self.catalogue.instructions,
+                               aliases=self.services.config.postmortem.section_aliases)
         except PageParseError as exc:
             return unreadable(str(exc)), True
-        template = self.catalogue.by_headings([s.title for s in model.sections])
+        template = self.catalogue.by_headings([s.name for s in model.sections])
         cacheable = True
         if template is None:
             try:

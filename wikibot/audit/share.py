@@ -70,7 +70,7 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
     try:
         page = postmortem_wiki(services).page(page_id)
         try:
-            model = parse_page(page.body)
+            model = parse_page(page.body, aliases=services.config.postmortem.section_aliases)
         except PageParseError as exc:
             raise InputError(f"page {page_id} cannot be read: {exc}") from None
         status = page_status(model)
@@ -134,8 +134,9 @@ def page_status(model: PageModel) -> str:
 
 
 def _section_text(model: PageModel, words: tuple[str, ...]) -> str:
-    """The first section whose title starts with one of ``words``, cut to a readable excerpt."""
-    section = next((s for s in model.sections if title_key(s.title).startswith(words)), None)
+    """The first section whose title (or name) starts with one of ``words``, cut to a readable excerpt."""
+    section = next((s for s in model.sections
+                    if title_key(s.title).startswith(words) or title_key(s.name).startswith(words)), None)
     if section is None or section.status != "filled":
         return ""
     text = " ".join(section.text.split())

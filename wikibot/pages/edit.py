@@ -12,8 +12,10 @@ so Confluence shows a one-cell diff in the page history. Rules:
 * A ticket cell with other text ("TBD") keeps it; the macro is added after it. An empty cell is
   replaced (which also drops template placeholders).
 * A table without a Ticket column gets one: a "Ticket" header and a new last cell in every row.
-* Statuses are mirrored only into a "Status"-like column; a yes/no "Done" column and tasks are left to
-  people (no-op).
+* A task gets the macro at the end of its body (also a task in a table cell); a list item at the end
+  of its own text, before any nested list.
+* Statuses are mirrored only into a "Status"-like column; a yes/no "Done" column, tasks and list items
+  are left to people (no-op).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from xml.sax.saxutils import escape
 from wikibot.pages.cells import is_jira_key
 from wikibot.pages.errors import EditError, PageParseError, TicketConflict
 from wikibot.pages.identity import locate
-from wikibot.pages.model import ActionItem, TableShape, TableSpot, TaskSpot
+from wikibot.pages.model import ActionItem, ListSpot, TableShape, TableSpot, TaskSpot
 from wikibot.pages.offsets import Index, Span, scan
-from wikibot.pages.read import parse_page
+from wikibot.pages.read import read_page
 from wikibot.pages.tree import DEFAULT_MAX_BYTES
 
 _EMPTY_CELL = "<td><p /></td>"
@@ -55,6 +57,8 @@ class EditResult:
     body: str
     changed: bool
     skipped: list[EditError] = field(default_factory=list)
+    jira_keys: frozenset[str] = frozenset()
+    """The Jira keys the action items of ``body`` carry (read with the items' own section names)."""
 
 
 def jira_macro(key: str, *, server: str | None = None, server_id: str | None = None) -> str:
@@ -115,7 +119,9 @@ def apply_edits(body: str, edits: Iterable[Edit | tuple[ActionItem, str | None, 
     wanted = [e for e in merged.values() if e.jira_key or e.status]
     if not wanted:
         return EditResult(body, False)
-    current = locate([e.item for e in wanted], parse_page(body, max_bytes=max_bytes).action_items)
+    names = wanted[0].item.read_with
+    items = read_page(body, names=names, max_bytes=max_bytes).action_items
+    current = locate([e.item for e in wanted], items)
     planner = _Planner(body, server, server_id)
     for edit, item in zip(wanted, current, strict=True):
         if edit.jira_key:
@@ -125,10 +131,12 @@ def apply_edits(body: str, edits: Iterable[Edit | tuple[ActionItem, str | None, 
     new_body = planner.result()
     if new_body != body:
         try:
-            parse_page(new_body, max_bytes=max(max_bytes, len(new_body.encode("utf-8"))))
+            items = read_page(new_body, names=names,
+                              max_bytes=max(max_bytes, len(new_body.encode("utf-8")))).action_items
         except PageParseError as exc:  # a bug here must never reach Confluence
             raise EditError(f"edit would produce an unreadable page: {exc}") from None
-    return EditResult(new_body, new_body != body, planner.skipped)
+    keys = frozenset(item.jira_key for item in items if item.jira_key)
+    return EditResult(new_body, new_body != body, planner.skipped, keys)
 
 
 def _content(body: str, span: Span, content: str) -> Splice:
@@ -195,6 +203,8 @@ class _Planner:
                                             f"<ac:task-body>{self._macro(key)}</ac:task-body>"))
             else:
                 self.splices.append(_append(self.body, task.body, " " + self._macro(key)))
+        elif isinstance(spot, ListSpot):
+            self.splices.append(self._after_list_item(spot, key))
         elif not spot.table.has_ticket_column:
             if not spot.table.header_rows:
                 self.skipped.append(EditError(f"action item {item.identity}: its table has no header "
@@ -209,6 +219,15 @@ class _Planner:
             macro = f"<p>{self._macro(key)}</p>"
             self.splices.append(_content(self.body, cell, macro) if spot.ticket_cell_empty
                                 else _append(self.body, cell, macro))
+
+    def _after_list_item(self, spot: ListSpot, key: str) -> Splice:
+        """The macro at the end of the item's own text: inside its last paragraph if that ends it."""
+        entry = self.index.items[spot.ordinal]
+        end = entry.content_end
+        paragraph = entry.last_paragraph
+        if paragraph is not None and not paragraph.self_closing and not self.body[paragraph.end:end].strip():
+            end = paragraph.close_start
+        return end, end, " " + self._macro(key)
 
     def status(self, item: ActionItem, status: str) -> None:
         spot = item.spot
