@@ -182,7 +182,8 @@ class PostmortemCreator:
         lead_id, lead_name = self._resolve_lead(incident.lead)
         return template.render(
             incident={"id": incident.incident_id, "title": incident.title, "severity": incident.severity,
-                      "date": incident.incident_date(utcnow().date()), "summary": incident.summary,
+                      "date": incident.incident_date(utcnow().date()), "started": incident.started_text(),
+                      "summary": incident.summary,
                       "channel_url": incident.channel_url},
             lead={"account_id": lead_id, "name": lead_name},
             debrief_due=self._debrief_due(incident),
