@@ -97,6 +97,8 @@ class WebhookConfig(_Strict):
     secret: SecretStr | None = None
     previous_secret: SecretStr | None = Field(None, description="Still accepted while senders move to the new secret")
     rate_limit_per_minute: int = Field(60, ge=1, description="Per source address, per replica")
+    failed_auth_per_minute: int = Field(10, ge=1, description="Calls with a wrong secret, per source address, "
+                                        "per replica; counted apart from rate_limit_per_minute")
 
     def secrets(self) -> list[str]:
         return [s.get_secret_value() for s in (self.secret, self.previous_secret) if s and s.get_secret_value()]
