@@ -76,3 +76,27 @@ def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("wikibot: database.url: cannot open or migrate the database")
+
+
+def test_0005_labels_existing_claims_and_drops_those_that_were_given_another_incidents_page(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from wikibot.store import incidents
+
+    db = Database(f"sqlite:///{tmp_path}/old.db")
+    with db.engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), "0004")
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        for minute, (incident_id, page_id) in enumerate([("INC-1", "10"), ("INC_1", "10"), ("inc.2", "20"),
+                                                         ("INC-2", "21"), ("OPS-3", None)]):
+            conn.exec_driver_sql(
+                "INSERT INTO incidents (incident_id, state, claim_token, claimed_at, page_id) VALUES (?, ?, ?, ?, ?)",
+                (incident_id, "created" if page_id else "creating", f"t{minute}", start + timedelta(minutes=minute),
+                 page_id))
+    db.create_schema()
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(select(incidents.c.incident_id, incidents.c.label)).all())
+    db.dispose()
+    assert rows == {"INC-1": "incident-inc-1", "inc.2": "incident-inc-2", "INC-2": None, "OPS-3": "incident-ops-3"}

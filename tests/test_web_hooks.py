@@ -201,3 +201,12 @@ def test_an_untrusted_host_header_is_refused(make_config):
     client = create_app(make_config(server={"trusted_hosts": ["wikibot.example.com"]})).test_client()
     assert client.get("/healthz", headers={"Host": "evil.example.net"}).status_code == 400
     assert client.get("/healthz", headers={"Host": "wikibot.example.com"}).status_code == 200
+
+
+@pytest.mark.parametrize("other_id", ["INC_7", "INC:7", "inc.7"])
+def test_an_id_that_folds_to_another_incidents_label_is_409_naming_it(client, sandbox, other_id):
+    first = post(client)
+    response = post(client, body={**BODY, "incident_id": other_id})
+    assert response.status_code == 409
+    assert "'INC-7'" in response.json["error"] and "incident_id" in response.json["fields"]
+    assert first.json["page_id"] not in response.text and count_pages(sandbox) == 1

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 from wikibot.create import CreationInProgress
 from wikibot.errors import ServiceError
 from wikibot.incident import InvalidInput, parse_incident
+from wikibot.store import IncidentIdCollision
 from wikibot.web import auth
 from wikibot.web.context import services
 from wikibot.web.errors import json_error
@@ -108,6 +109,8 @@ def postmortem():
         return json_error(400, exc.summary, fields=exc.fields)
     try:
         result = services().creator.create(incident)
+    except IncidentIdCollision as exc:
+        return json_error(409, str(exc), fields={"incident_id": f"collides with incident {exc.other_id!r}"})
     except CreationInProgress as exc:
         response, status = json_error(503, str(exc))
         response.headers["Retry-After"] = "2"

@@ -63,7 +63,7 @@ SPEC: dict[str, Any] = {
             "responses": {
                 "201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
                 "200": {"description": "the incident already had its page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
-                **_errors(400, 401, 405, 413, 415, 429, 502, 503),
+                **_errors(400, 401, 405, 409, 413, 415, 429, 502, 503),
             },
         }},
         "/hooks/confluence": {"post": {
@@ -72,7 +72,7 @@ SPEC: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {
                 "202": {"description": "accepted", "content": {"application/json": {"schema": {"type": "object"}}}},
-                **_errors(400, 401, 405, 413, 415, 429, 503),
+                **_errors(400, 401, 405, 409, 413, 415, 429, 503),
             },
         }},
         "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "up"}}}},
