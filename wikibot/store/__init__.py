@@ -106,12 +106,29 @@ class Database:
         self.replays = Replays(self.engine)
 
     def create_schema(self) -> None:
-        """Create or migrate the schema to the latest revision; refuse an unusable database clearly."""
+        """Create or migrate the schema to the latest revision; refuse an unusable database clearly.
+
+        A SQLite file damaged in the middle still opens and may answer most queries, so its
+        structure is checked first (``PRAGMA quick_check``, proportional to the file's size):
+        wikibot does no work on a database it cannot trust.
+        """
         try:
-            migrate.upgrade(self.engine)
+            damage = self._quick_check()
+            if not damage:
+                migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
-            raise ConfigError(f"database.url: cannot open or migrate the database: {_short(exc)} "
-                              "(run `wikibot db check`; see README, Backups)") from None
+            damage = _short(exc)
+        if damage:
+            raise ConfigError(f"database.url: cannot open or migrate the database: {damage} "
+                              "(run `wikibot db check`; see README, Backups)")
+
+    def _quick_check(self) -> str | None:
+        """What SQLite's ``quick_check`` finds wrong (first finding), or ``None``."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        with self.engine.connect() as conn:
+            result = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+        return None if result == ["ok"] else "integrity check failed: " + " ".join(result[0].split())[:200]
 
     def check(self) -> list[str]:
         """Problems with the database, for ``wikibot db check`` (an empty list when healthy)."""
