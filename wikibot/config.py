@@ -129,6 +129,10 @@ class ServerConfig(_Strict):
     public_url: str | None = Field(None, description="URL people reach wikibot at (the wiki button links there)")
     trusted_hosts: list[str] = Field(default_factory=list, description="Accepted Host headers; empty: any")
     auth: AuthConfig = AuthConfig()
+    connection_limit: int = Field(500, ge=10, le=10_000, description="Open connections waitress accepts at once")
+    channel_timeout: int = Field(30, ge=1, description="Seconds an idle connection stays open")
+    header_timeout: int = Field(10, ge=1, description="Seconds a client has to send a request's headers")
+    request_timeout: int = Field(60, ge=1, description="Seconds a client has to send a whole request")
 
     @field_validator("public_url")
     @classmethod
