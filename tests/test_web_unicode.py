@@ -104,3 +104,21 @@ def test_a_date_alone_shows_no_invented_time(client, sandbox):
 def test_a_start_time_that_would_overflow_is_400_naming_started_at(client, sandbox, value):
     response = post(client, {"incident_id": "INC-7", "title": "t", "started_at": value})
     assert response.status_code == 400 and "started_at" in response.json["fields"]
+
+
+def test_a_short_fuzz_run_of_the_webhook_and_form_gives_no_5xx_and_only_well_formed_pages(make_config, sandbox):
+    # The same generator bench/fuzz.py runs for thousands of inputs (its --web count).
+    from tests.unicode_fuzz import run
+    from wikibot.services import Services
+    from wikibot.web import create_app
+
+    config = make_config(webhook={"rate_limit_per_minute": 100_000})
+    services = Services(config)
+    try:
+        outcome = run(create_app(config, services).test_client(), sandbox.confluence(), WEBHOOK_SECRET,
+                      seed=2026, count=150)
+    finally:
+        services.close()
+    assert outcome.server_errors == 0, outcome.by_status
+    assert outcome.malformed == []
+    assert outcome.pages_checked > 20 and sum(n for s, n in outcome.by_status.items() if 400 <= s < 500) > 20
