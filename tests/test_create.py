@@ -229,7 +229,7 @@ def test_a_claim_whose_holder_is_gone_is_taken_over_at_once_and_the_page_adopted
                      .values(state="creating", page_id=None, url=None, title=None, holder=dead_process_holder()))
     services.creator.wait_seconds = 0.5
     again = services.creator.create(incident())
-    assert again.page_id == result.page_id
+    assert again.page_id == result.page_id and again.created  # the dead process never told anyone
     assert len(postmortem_pages(sandbox)) == 1
     assert services.db.incident("INC-42").state == "created"
 

@@ -93,6 +93,10 @@ class PostmortemCreator:
         assert claim.token is not None
         try:
             result = self._create_or_adopt(incident)
+            if claim.rescued:
+                # The caller that died held the claim until it finished and told the chat, so a page
+                # it left behind has been announced to nobody: adopted now, it counts as created.
+                result = replace(result, created=True)
         except BaseException:
             self.db.release_incident(incident.incident_id, claim.token)
             raise

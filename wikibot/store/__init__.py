@@ -81,6 +81,7 @@ class Claim:
     owner: bool
     token: str | None = None
     record: IncidentRecord | None = None
+    rescued: bool = False  # taken over from a caller that died before it finished (and told anyone)
 
 
 class IncidentIdCollision(WikibotError):
@@ -189,7 +190,7 @@ class Database:
                 .where(incidents.c.incident_id == incident_id, incidents.c.claim_token == row["claim_token"])
                 .values(claim_token=token, claimed_at=now, holder=holder)
             ).rowcount
-        return Claim(owner=True, token=token) if taken else Claim(owner=False)
+        return Claim(owner=True, token=token, rescued=True) if taken else Claim(owner=False)
 
     def finish_incident(self, incident_id: str, token: str, page_id: str, url: str, title: str) -> None:
         with self.engine.begin() as conn:
