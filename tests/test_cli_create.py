@@ -35,7 +35,8 @@ def test_new_with_bad_input_is_one_line_exit_2(tmp_path, config):
 def test_new_with_an_id_colliding_with_another_incident_is_one_line_exit_2(tmp_path, config, sandbox):
     path = write(tmp_path, config)
     runner = CliRunner()
-    assert runner.invoke(cli, ["--config", path, "new", "--incident-id", "INC-3", "--title", "Disk full"]).exit_code == 0
+    first = runner.invoke(cli, ["--config", path, "new", "--incident-id", "INC-3", "--title", "Disk full"])
+    assert first.exit_code == 0
     result = runner.invoke(cli, ["--config", path, "new", "--incident-id", "inc_3", "--title", "Disk full",
                                  "--summary", "a\x00b"])
     assert result.exit_code == 2 and result.stdout == ""

@@ -219,7 +219,8 @@ def _parse_moment(text: str) -> Any:
     try:
         return moment.replace(tzinfo=ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {zone!r} (use an offset like +01:00 or a name like Europe/Paris)") from None
+        raise ValueError(f"unknown time zone {zone!r} (use an offset like +01:00 or a name like "
+                         "Europe/Paris)") from None
 
 
 def parse_incident(data: Any) -> Incident:

@@ -4,8 +4,9 @@ Every value is autoescaped whatever the file's suffix (``select_autoescape`` wou
 ``*.j2``), undefined variables fail loudly, and text placed inside CDATA goes through the
 ``cdata`` filter, which splits ``]]>`` instead of entity-escaping (Confluence shows entities
 inside CDATA literally). Every printed value also loses the characters XML 1.0 forbids
-(``xmlchars.finalize``), so no input can make a page that is not well-formed. A template is rendered once at startup with sample values and refused
-if the result is not well-formed storage format.
+(``xmlchars.finalize``), so no input can make a page that is not well-formed. A template is
+rendered once at startup with sample values and refused if the result is not well-formed
+storage format.
 """
 
 from __future__ import annotations
