@@ -98,6 +98,8 @@ class WebhookConfig(_Strict):
     secret: SecretStr | None = None
     previous_secret: SecretStr | None = Field(None, description="Still accepted while senders move to the new secret")
     rate_limit_per_minute: int = Field(60, ge=1, description="Per source address, per replica")
+    failed_auth_per_minute: int = Field(10, ge=1, description="Calls with a wrong secret, per source address, "
+                                        "per replica; counted apart from rate_limit_per_minute")
 
     def secrets(self) -> list[str]:
         return [s.get_secret_value() for s in (self.secret, self.previous_secret) if s and s.get_secret_value()]
@@ -128,6 +130,10 @@ class ServerConfig(_Strict):
     public_url: str | None = Field(None, description="URL people reach wikibot at (the wiki button links there)")
     trusted_hosts: list[str] = Field(default_factory=list, description="Accepted Host headers; empty: any")
     auth: AuthConfig = AuthConfig()
+    connection_limit: int = Field(500, ge=10, le=10_000, description="Open connections waitress accepts at once")
+    channel_timeout: int = Field(30, ge=1, description="Seconds an idle connection stays open")
+    header_timeout: int = Field(10, ge=1, description="Seconds a client has to send a request's headers")
+    request_timeout: int = Field(60, ge=1, description="Seconds a client has to send a whole request")
 
     @field_validator("public_url")
     @classmethod

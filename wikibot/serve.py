@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable
 
 import requests
-import waitress
 
 from wikibot.config import Config
 from wikibot.errors import InputError
+from wikibot.http_server import create_server
 from wikibot.logs import configure_logging
 from wikibot.scheduler import Scheduler
 from wikibot.services import Services
@@ -79,7 +79,7 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
     try:
         app = create_app(config, services)
         try:
-            server = waitress.create_server(app, host=host, port=port, threads=threads, ident="wikibot")
+            server = create_server(app, config.server, host=host, port=port, threads=threads)
         except OSError as exc:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         base = config.server.public_url or f"http://{host}:{server.effective_port}"
