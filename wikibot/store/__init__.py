@@ -202,6 +202,10 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            # The driver is an optional extra (pyproject.toml), imported only when configured.
+            hint = "pip install 'wikibot[postgres]'" if parsed.get_backend_name() == "postgresql" else "install it"
+            raise ConfigError(f"database.url: its driver {exc.name or ''} is not installed ({hint})") from None
         except (ArgumentError, ImportError) as exc:
             raise ConfigError(f"database.url: {_short(exc)}") from None
     database = parsed.database
