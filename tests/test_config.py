@@ -151,3 +151,19 @@ def test_every_config_key_is_documented_in_the_shipped_config_yaml():
     missing = [key for key in _keys(Config)
                if f"{key.split('.')[-1]}:" not in sections.get(key.split(".")[0], "")]
     assert missing == []
+
+
+@pytest.mark.parametrize(("database", "sandbox_db", "expected"), [
+    ("sqlite:///var/wikibot.db", None, "var/sandbox.db"),
+    ("sqlite:////srv/wikibot/state.db", None, "/srv/wikibot/sandbox.db"),
+    ("sqlite://", None, ":memory:"),
+    ("sqlite:///:memory:", None, ":memory:"),
+    ("postgresql+psycopg://u:p@db/wikibot", None, "var/sandbox.db"),
+    ("sqlite:///var/wikibot.db", "/data/sb.db", "/data/sb.db"),
+])
+def test_the_embedded_sandbox_keeps_its_data_beside_wikibots_database(database, sandbox_db, expected):
+    from wikibot.config import parse_config
+
+    config = parse_config({"confluence": {"space": "INC", "parent_page": "P"}, "jira": {"project": "OPS"},
+                           "database": {"url": database}, "sandbox": {"db": sandbox_db}}, source="t", environ={})
+    assert config.sandbox_db() == expected

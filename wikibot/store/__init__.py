@@ -180,6 +180,12 @@ class Database:
             pass  # another replica stored it first; use theirs
         return self.setting(key)
 
+    def remembers_pages(self) -> bool:
+        """Does the database hold any page id (an incident's page, a synced action item)?"""
+        with self.engine.connect() as conn:
+            return any(conn.execute(select(table.c.page_id).limit(1)).first() is not None
+                       for table in (incidents, ledger.sync_ledger))
+
     def secret_key(self) -> str:
         """The key that signs session cookies (CSRF tokens), the same on every replica."""
         return self.setting("secret_key", lambda: secrets.token_urlsafe(32)) or ""
