@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 import requests
+from atlassian.rest_client import AtlassianRestAPI
 
 from wikibot.clients import Clients
 from wikibot.errors import ConfigError
@@ -52,7 +53,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
-def _one(client, base_url: str) -> str | None:  # noqa: ANN001 - either atlassian client
+def _one(client: AtlassianRestAPI, base_url: str) -> str | None:
     """The identity of the site behind ``client``; None when it cannot be asked right now."""
     try:
         response = client.get(_origin(base_url) + "/_edge/tenant_info", absolute=True, advanced_mode=True)
