@@ -112,3 +112,23 @@ def test_a_site_that_cannot_be_asked_now_is_not_checked_and_nothing_is_recorded(
     down = f"http://127.0.0.1:{free_port()}"
     check_site(db, clients_for(down + "/wiki", down), down + "/wiki", down)
     assert db.setting(SETTING) is None
+
+
+def test_a_site_moved_to_a_new_url_is_adopted_after_forget_site(db, data_center_site, tmp_path):
+    from click.testing import CliRunner
+
+    from wikibot.cli import cli
+    from wikibot.site import forget_site
+
+    old = data_center_site.replace("127.0.0.1", "localhost")
+    check_site(db, clients_for(old + "/wiki", old), old + "/wiki", old)
+    new = data_center_site
+    with pytest.raises(ConfigError, match=r"the same site at a new URL\? `wikibot db forget-site`"):
+        check_site(db, clients_for(new + "/wiki", new), new + "/wiki", new)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\n"
+                      f"database: {{url: '{db.url}'}}\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "db", "forget-site"])
+    assert result.exit_code == 0 and result.output.startswith("forgot the recorded site"), result.output
+    check_site(db, clients_for(new + "/wiki", new), new + "/wiki", new)  # recorded afresh
+    assert forget_site(db) is True and forget_site(db) is False  # recorded, then forgotten once

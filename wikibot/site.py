@@ -22,10 +22,11 @@ from urllib.parse import urlsplit
 
 import requests
 from atlassian.rest_client import AtlassianRestAPI
+from sqlalchemy import delete
 
 from wikibot.clients import Clients
 from wikibot.errors import ConfigError
-from wikibot.store import Database
+from wikibot.store import Database, settings
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,10 @@ def compare(recorded: SiteIdentity, current: SiteIdentity, *, sandbox: str | Non
             return (f"database.url: this database belongs to the sandbox with {_describe(before)}, but the sandbox "
                     f"at {sandbox} is {_describe(now)}, whose pages are not the ones the database remembers: "
                     "set sandbox.db to that sandbox's file, or use a new database.url")
+        moved = " (the same site at a new URL? `wikibot db forget-site`)" if now.startswith("url:") else ""
         return (f"database.url: this database belongs to the {product} site {_describe(before)}, but "
                 f"{product.lower()}.url is {_describe(now)}: use the database made for that site, "
-                "or a new database.url")
+                f"or a new database.url{moved}")
     return None
 
 
@@ -126,3 +128,9 @@ def check_site(db: Database, clients: Clients, confluence_url: str, jira_url: st
     problem = compare(SiteIdentity.from_json(recorded or current.to_json()), current, sandbox=sandbox)
     if problem:
         raise ConfigError(problem)
+
+
+def forget_site(db: Database) -> bool:
+    """Forget the recorded site, so the next start records the configured one; False if none was."""
+    with db.engine.begin() as conn:
+        return conn.execute(delete(settings).where(settings.c.key == SETTING)).rowcount > 0
