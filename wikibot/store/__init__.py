@@ -227,6 +227,12 @@ class Database:
             pass  # another replica stored it first; use theirs
         return self.setting(key)
 
+    def remembers_pages(self) -> bool:
+        """Does the database hold any page id (an incident's page, a synced action item)?"""
+        with self.engine.connect() as conn:
+            return any(conn.execute(select(table.c.page_id).limit(1)).first() is not None
+                       for table in (incidents, ledger.sync_ledger))
+
     def secret_key(self) -> str:
         """The key that signs session cookies (CSRF tokens), the same on every replica."""
         return self.setting("secret_key", lambda: secrets.token_urlsafe(32)) or ""
@@ -249,6 +255,10 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            # The driver is an optional extra (pyproject.toml), imported only when configured.
+            hint = "pip install 'wikibot[postgres]'" if parsed.get_backend_name() == "postgresql" else "install it"
+            raise ConfigError(f"database.url: its driver {exc.name or ''} is not installed ({hint})") from None
         except (ArgumentError, ImportError) as exc:
             raise ConfigError(f"database.url: {_short(exc)}") from None
     database = parsed.database
