@@ -44,7 +44,7 @@ from service_sandbox import create_sandbox_app  # noqa: E402
 from service_sandbox.store import SandboxStore  # noqa: E402
 from wikibot.services import Services  # noqa: E402
 from wikibot.templates import load_template  # noqa: E402
-from wikibot.wiki import WikiPage  # noqa: E402
+from wikibot.atlassian.content import WikiPage  # noqa: E402
 
 USER, TOKEN = "wikibot@example.com", "sandbox-token"
 LEADS = ("557058:aa11", "557058:bb22", "557058:cc33", "557058:dd44", "557058:ee55")

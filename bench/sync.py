@@ -37,7 +37,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wikibot.clients import build_confluence, build_jira
+from wikibot.atlassian.clients import build_confluence, build_jira
 from wikibot.config import parse_config
 from wikibot.pages import parse_page, set_ticket
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app

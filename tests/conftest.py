@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from wikibot.clients import build_confluence, build_jira
+from wikibot.atlassian.clients import build_confluence, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
 from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
 

@@ -208,7 +208,7 @@ def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services
     keys = [create_issue(jira, f"Issue {n}", "2026-01-01", done=n == 2) for n in range(4)]
     sandbox.fault(status=400, count=1, path_prefix="/rest/api/3/search")
     sandbox.reset_stats()
-    with Lookups(services.clients.jira, {}) as lookups:
+    with Lookups(services.jira, {}) as lookups:
         lookups.add_keys([*keys, "OPS-999"])
         states, names, errors = lookups.finish()
     assert sorted(states) == sorted(keys) and errors == [] and names == {}

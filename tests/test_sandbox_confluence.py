@@ -13,7 +13,7 @@ import pytest
 import requests
 from atlassian.errors import ApiConflictError, ApiError, ApiNotFoundError, ApiPermissionError, ApiValueError
 
-from wikibot.clients import build_confluence
+from wikibot.atlassian.clients import build_confluence
 from service_sandbox import SandboxStore, create_sandbox_app
 from service_sandbox import confluence_store as db
 from service_sandbox.store import iso

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from wikibot.clients import build_confluence
+from wikibot.atlassian.clients import build_confluence
 
 CONTENT = "/wiki/rest/api/content"
 

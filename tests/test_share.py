@@ -16,7 +16,7 @@ from wikibot.cli import cli
 from wikibot.errors import InputError
 from wikibot.pages import parse_page
 from wikibot.services import Services
-from wikibot.wiki import WikiPage
+from wikibot.atlassian.content import WikiPage
 
 FILLED = {**ALL_FILLED, "Impact and Scope": "31% of checkouts failed for 47 minutes <b>&</b>.",
           "Root Cause": "The pool was sized for average load, not peak. @557058:bb22 found it."}

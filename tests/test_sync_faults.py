@@ -29,7 +29,6 @@ from wikibot.pages import Edit, parse_page
 from wikibot.services import Services
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync.writeback import write_back
-from wikibot.wiki import Wiki
 
 BULK = "/rest/api/2/issue/bulk"
 CONTENT = "/wiki/rest/api/content"
@@ -161,7 +160,7 @@ def test_a_page_that_cannot_be_saved_does_not_stop_the_next_page(services, sandb
 
 def test_a_concurrent_edit_during_write_back_survives_with_ours(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    wiki = Wiki(confluence, space="INC", parent_id=services.creator.parent_id(), label="postmortem")
+    wiki = services.confluence
     stale = wiki.page(page_id)
     edit_as(sandbox, page_id, lambda body: body.replace("Checkout returned 502s.", "Checkout returned 502s for 47 min.")
             .replace("</tbody>", row("Added by Ana", "", "", "", "") + "</tbody>"))

@@ -22,15 +22,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from atlassian import ConfluenceServer, Jira
-
-from wikibot.clients import service_error
+from wikibot.atlassian.confluence import ConfluenceGateway, TitleTaken
+from wikibot.atlassian.content import WikiPage
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import ServiceError, WikibotError
 from wikibot.incident import Incident
-from wikibot.retry import status_of, with_retries
 from wikibot.store import Database, utcnow
 from wikibot.templates import Template, TemplateSet
-from wikibot.wiki import cql_quote
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ def page_title(incident: Incident, day: date) -> str:
 
 
 class PostmortemCreator:
-    def __init__(self, *, confluence: ConfluenceServer, jira: Jira, db: Database, templates: TemplateSet,
+    def __init__(self, *, confluence: ConfluenceGateway, jira: JiraGateway, db: Database, templates: TemplateSet,
                  space: str, parent_page: str, label: str, debrief_within_days: int,
                  notifier: Any = None, wait_seconds: float = 20.0,
                  on_created: Callable[[], None] | None = None) -> None:
@@ -117,20 +115,20 @@ class PostmortemCreator:
         for attempt in range(1, 20):
             title = base_title if attempt == 1 else f"{base_title} ({attempt})"
             try:
-                page = with_retries(lambda: self._post_page(title, body, parent_id, labels, template, incident))
-            except Exception as exc:
-                if _is_title_clash(exc):
-                    # Ours, if an earlier attempt's response was lost after the page was made.
-                    existing = self._find_existing(incident, title, quiet=True)
-                    if existing is not None:
-                        return replace(existing, created=True)
-                    continue
+                page = self._post_page(title, body, parent_id, labels, template, incident)
+            except TitleTaken:
+                # Ours, if an earlier attempt's response was lost after the page was made.
+                existing = self._find_existing(incident, title, quiet=True)
+                if existing is not None:
+                    return replace(existing, created=True)
+                continue
+            except ServiceError:
                 # The POST may have landed before the failure: adopt it if so, else report.
                 existing = self._find_existing(incident, title, quiet=True)
                 if existing is not None:
                     return replace(existing, created=True)
-                raise service_error("Confluence", exc) from None
-            return CreateResult(str(page["id"]), _page_url(page), page["title"], True)
+                raise
+            return CreateResult(page.id, page.url, page.title, True)
         raise ServiceError(f"Confluence: too many pages already titled {base_title!r}")
 
     def _find_existing(self, incident: Incident, base_title: str, quiet: bool = False) -> CreateResult | None:
@@ -140,43 +138,22 @@ class PostmortemCreator:
         the label search also finds one renamed since, or given a clash suffix, once the search
         index has caught up (Confluence's CQL index is eventually consistent).
         """
-        cql = f'type = page and space = "{cql_quote(self.space)}" and label = "{cql_quote(incident.label)}"'
         try:
-            by_title = with_retries(lambda: self.confluence.get_page_by_title(
-                self.space, base_title, expand="metadata.labels"))
-            for page in (by_title or {}).get("results") or []:
-                names = {label.get("name") for label in page.get("metadata", {}).get("labels", {}).get("results", [])}
-                if incident.label in names:
-                    return CreateResult(str(page["id"]), _page_url(page), page["title"], False)
-            found = with_retries(lambda: self.confluence.cql(cql, limit=1))
-        except Exception as exc:
+            for page in self.confluence.pages_titled(base_title):
+                if incident.label in page.labels:
+                    return _result(page)
+            found = self.confluence.first_page_labelled(incident.label)
+        except ServiceError:
             if quiet:
                 return None
-            raise service_error("Confluence", exc) from None
-        results = found.get("results") or []
-        if not results:
-            return None
-        content = results[0].get("content") or {}
-        webui = content.get("_links", {}).get("webui") or results[0].get("url", "")
-        return CreateResult(str(content.get("id")), found.get("_links", {}).get("base", "") + webui,
-                            content.get("title", ""), False)
+            raise
+        return _result(found) if found is not None else None
 
     def _post_page(self, title: str, body: str, parent_id: str, labels: list[str], template: Template,
-                   incident: Incident) -> dict[str, Any]:
-        data = {
-            "type": "page",
-            "title": title,
-            "space": {"key": self.space},
-            "ancestors": [{"id": parent_id}],
-            "body": {"storage": {"value": body, "representation": "storage"}},
-            "metadata": {
-                "labels": [{"prefix": "global", "name": name} for name in labels],
-                "properties": {PROPERTY_KEY: {"value": {
-                    "template": template.name, "template_version": template.version,
-                    "incident_id": incident.incident_id, "created_by": "wikibot"}}},
-            },
-        }
-        return self.confluence.post("rest/api/content", data=data)
+                   incident: Incident) -> WikiPage:
+        properties = {PROPERTY_KEY: {"template": template.name, "template_version": template.version,
+                                     "incident_id": incident.incident_id, "created_by": "wikibot"}}
+        return self.confluence.create_page(title, body, parent_id, labels=labels, properties=properties, retry=True)
 
     def _render(self, template: Template, incident: Incident) -> str:
         lead_id, lead_name = self._resolve_lead(incident.lead)
@@ -200,8 +177,8 @@ class PostmortemCreator:
         if _ACCOUNT_ID.match(lead):
             return lead, None
         try:
-            users = self.jira.user_find_by_user_string(query=lead) or []
-        except Exception as exc:  # a lookup failure must not block the page: fall back to text
+            users = self.jira.find_users(lead)
+        except ServiceError as exc:  # a lookup failure must not block the page: fall back to text
             log.warning("lead lookup failed for %r: %s", lead, type(exc).__name__)
             return None, lead
         if len(users) == 1 and users[0].get("accountId"):
@@ -214,22 +191,13 @@ class PostmortemCreator:
             if self.parent_page.isdigit():
                 self._parent_id = self.parent_page
             else:
-                try:
-                    found = with_retries(lambda: self.confluence.get_page_by_title(self.space, self.parent_page))
-                except Exception as exc:
-                    raise service_error("Confluence", exc) from None
-                results = (found or {}).get("results") or []
-                if not results:
+                found = self.confluence.pages_titled(self.parent_page, expand="version")
+                if not found:
                     raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
                                        "(confluence.parent_page)")
-                self._parent_id = str(results[0]["id"])
+                self._parent_id = found[0].id
         return self._parent_id
 
 
-def _page_url(page: dict[str, Any]) -> str:
-    links = page.get("_links") or {}
-    return links.get("base", "") + links.get("webui", "")
-
-
-def _is_title_clash(exc: Exception) -> bool:
-    return status_of(exc) == 400 and "already exists" in str(exc)
+def _result(page: WikiPage) -> CreateResult:
+    return CreateResult(page.id, page.url, page.title, False)

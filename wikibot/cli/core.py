@@ -18,11 +18,12 @@ _PARSE_READ_LIMIT = 64 * 1024 * 1024
 @click.pass_obj
 def check_config_cmd(obj: _Context) -> None:
     """Validate the configuration, connect to Confluence and Jira, and show what was found."""
-    from wikibot.clients import build_clients
     from wikibot.diagnostics import check_config
+    from wikibot.services import Services
 
     config = obj.config
-    report = check_config(config, build_clients(config))
+    services = Services(config)
+    report = check_config(config, services.confluence, services.jira)
     for line in report.lines:
         click.echo(line)
     for problem in report.problems:

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from wikibot.atlassian.jira import MAX_BULK, CreateUncertain, JiraGateway
 from wikibot.errors import ServiceError
 from wikibot.store.ledger import LedgerEntry, SyncLedger
 from wikibot.store.locks import Leases
 from wikibot.sync.issues import page_values
+from wikibot.sync.markers import marker_issues
 from wikibot.retry import RetryPolicy
-from wikibot.sync.jira_side import MAX_BULK, CreateUncertain, JiraSide
 from wikibot.sync.plan import NewIssue, Note
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork, lease_name
@@ -29,7 +30,7 @@ Queued = tuple[PageWork, NewIssue, LedgerEntry]
 
 
 class Filer:
-    def __init__(self, jira: JiraSide, ledger: SyncLedger, leases: Leases, *, retry: RetryPolicy,
+    def __init__(self, jira: JiraGateway, ledger: SyncLedger, leases: Leases, *, retry: RetryPolicy,
                  lease_ttl: timedelta, priority_map: Mapping[str, str]) -> None:
         self.jira = jira
         self.ledger = ledger
@@ -99,7 +100,7 @@ class Filer:
         """After an uncertain create: the marker search tells which of ``chunk`` exist; the rest are
         returned. None when the search fails too: then nothing is known and nothing may be re-sent."""
         try:
-            found = self.jira.marker_issues(list(dict.fromkeys(work.page.id for work, _, _ in chunk)))
+            found = marker_issues(self.jira, list(dict.fromkeys(work.page.id for work, _, _ in chunk)))
         except ServiceError:
             return None
         remaining = []

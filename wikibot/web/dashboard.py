@@ -46,11 +46,9 @@ def _cached(name: str, load: Any) -> tuple[Any, str | None]:
 
 
 def _action_history() -> list[tuple[date, date | None]]:
-    from wikibot.sync.jira_side import JiraSide
-
     jql = 'labels = "post-mortem" ORDER BY created ASC'
     history = []
-    for issue in JiraSide(services().clients.jira).search(jql, ("created", "resolutiondate")):
+    for issue in services().jira.search(jql, ("created", "resolutiondate")):
         fields = issue.get("fields") or {}
         created = (fields.get("created") or "")[:10]
         resolved = (fields.get("resolutiondate") or "")[:10]

@@ -31,8 +31,8 @@ def readyz():
     except Exception as exc:  # any failure means "not ready"; the reason is reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"
     probes = {
-        "confluence": lambda: svc.clients.confluence.get_space(svc.config.confluence.space),
-        "jira": lambda: svc.clients.jira.myself(),
+        "confluence": lambda: svc.confluence.space_info(),
+        "jira": lambda: svc.jira.myself(),
     }
     for service, probe in probes.items():
         if svc.metrics.answered_within(service, RECENT_SECONDS):

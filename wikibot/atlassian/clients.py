@@ -11,11 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import requests
 from atlassian import ConfluenceServer, Jira
-
-from wikibot.errors import ServiceError
-from wikibot.retry import status_of
 
 if TYPE_CHECKING:
     from wikibot.config import Config
@@ -45,24 +41,3 @@ def build_clients(config: Config) -> Clients:
     url, user, token = config.jira_endpoint()
     jira = build_jira(url, user, token, timeout=config.http.timeout)
     return Clients(confluence=confluence, jira=jira)
-
-
-def service_error(service: str, exc: Exception, url: str | None = None) -> ServiceError:
-    """Turn a client-library or transport exception into one line an operator can act on.
-
-    The HTTP status (if any) is kept on ``error.status`` so HTTP handlers can answer 502 or 503.
-    """
-    where = url or service
-    status = status_of(exc)
-    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
-    if isinstance(exc, requests.ConnectionError):
-        message = f"{service}: cannot connect to {where} (is it running? check {service.lower()}.url)"
-    elif isinstance(exc, requests.Timeout):
-        message = f"{service}: {where} did not answer in time (http.timeout)"
-    elif status == 401 or "Unauthorized (401)" in detail:
-        message = f"{service}: {where} rejected the credentials (401): check {service.lower()}.username and .token"
-    elif status == 403:
-        message = f"{service}: permission denied (403): {detail}"
-    else:
-        message = f"{service}: {f'HTTP {status}: ' if status else ''}{detail}"
-    return ServiceError(message, status=status)

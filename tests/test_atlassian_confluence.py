@@ -1,15 +1,24 @@
-"""Listing and writing post-mortem pages: few requests, optimistic writes."""
+"""The Confluence gateway: listing in few requests, optimistic writes."""
 
 from __future__ import annotations
 
 import pytest
 
-from wikibot.wiki import VersionConflict, Wiki, next_url
+from wikibot.atlassian.confluence import VersionConflict, next_url, postmortems_cql
 
 
 @pytest.fixture
 def wiki(services):
-    return Wiki(services.clients.confluence, space="INC", parent_id=services.creator.parent_id(), label="postmortem")
+    return services.confluence
+
+
+@pytest.fixture
+def parent_id(services):
+    return services.creator.parent_id()
+
+
+def postmortems(services):
+    return services.confluence.search_pages(postmortems_cql("INC", "postmortem", services.creator.parent_id()))
 
 
 def make_pages(confluence, parent_id: str, count: int) -> None:
@@ -18,11 +27,11 @@ def make_pages(confluence, parent_id: str, count: int) -> None:
         confluence.set_page_label(page["id"], "postmortem")
 
 
-def test_listing_reads_every_page_with_its_body_in_one_request_per_fifty(wiki, confluence, sandbox):
-    make_pages(confluence, wiki.parent_id, 120)
-    confluence.create_page("INC", "Not a post-mortem", "<p/>", parent_id=wiki.parent_id)
+def test_listing_reads_every_page_with_its_body_in_one_request_per_fifty(services, parent_id, confluence, sandbox):
+    make_pages(confluence, parent_id, 120)
+    confluence.create_page("INC", "Not a post-mortem", "<p/>", parent_id=parent_id)
     sandbox.reset_stats()
-    pages = list(wiki.postmortem_pages())
+    pages = list(postmortems(services))
     assert len(pages) == 120
     assert sandbox.stats()["by_route"] == {"GET /wiki/rest/api/search": 3}
     page = next(p for p in pages if p.title == "PM 7")
@@ -32,9 +41,9 @@ def test_listing_reads_every_page_with_its_body_in_one_request_per_fifty(wiki, c
     assert page.url.startswith(sandbox.wiki_url + "/spaces/INC/pages/")
 
 
-def test_an_update_carries_the_next_version_and_a_stale_one_conflicts(wiki, confluence):
-    make_pages(confluence, wiki.parent_id, 1)
-    [page] = wiki.postmortem_pages()
+def test_an_update_carries_the_next_version_and_a_stale_one_conflicts(services, wiki, parent_id, confluence):
+    make_pages(confluence, parent_id, 1)
+    [page] = postmortems(services)
     updated = wiki.update_body(page, page.body + "<p>more</p>")
     assert updated.version == 2
     with pytest.raises(VersionConflict):
