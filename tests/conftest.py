@@ -47,7 +47,7 @@ class RunningSandbox:
 
 
 def _start(examples: bool = False) -> SandboxServer:
-    return SandboxServer(create_sandbox_app(SandboxStore(), examples=examples)).start()
+    return SandboxServer(create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=True)).start()
 
 
 @pytest.fixture
