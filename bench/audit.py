@@ -83,7 +83,7 @@ def body_for(n: int, keys: list[str], today: date) -> str:
 def seed(db_path: str, pages: int) -> int:
     """Pages straight into the sandbox's database, Jira issues through its REST API in-process."""
     store = SandboxStore(db_path)
-    app = create_sandbox_app(store, user=USER, token=TOKEN)
+    app = create_sandbox_app(store, user=USER, token=TOKEN, v1_content_routes=True)
     client = app.test_client()
     auth = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()}
     today = store.now().date()

@@ -62,7 +62,7 @@ def page_body(page: int, items: int) -> str:
 
 
 def start_sandbox(pages: int, items: int) -> tuple[SandboxServer, str]:
-    server = SandboxServer(create_sandbox_app(SandboxStore())).start()
+    server = SandboxServer(create_sandbox_app(SandboxStore(), v1_content_routes=True)).start()
     confluence = build_confluence(server.url + "/wiki", DEFAULT_USER, DEFAULT_TOKEN)
     parent = confluence.get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
     for n in range(pages):

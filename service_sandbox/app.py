@@ -17,10 +17,12 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service_sandbox import confluence, jira
+from service_sandbox import confluence, confluence_v2, gone, jira
 from service_sandbox.errors import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
 from service_sandbox.faults import Faults, FaultSpecError, Stats
+from service_sandbox.gateway import GATEWAY_KEY, Gateway
+from service_sandbox.profiles import DEFAULT_PROFILE, Profile, profile_named
 from service_sandbox.store import SandboxStore
 
 DEFAULT_USER = "wikibot@example.com"
@@ -39,6 +41,8 @@ class SandboxState:
     store: SandboxStore
     token: str
     user: str
+    profile: Profile
+    v1_content_routes: bool = False
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
 
@@ -58,27 +62,42 @@ def create_sandbox_app(
     user: str = DEFAULT_USER,
     token: str = DEFAULT_TOKEN,
     examples: bool = False,
+    profile: str = DEFAULT_PROFILE,
+    v1_content_routes: bool = False,
 ) -> Flask:
     """Build the sandbox app over ``store`` (in memory by default), seeding it on first use.
 
     Any seeded account's email works with ``token`` (so tests can edit pages as different
     people); ``user`` is the account wikibot itself uses and is created when unknown.
+
+    ``profile`` picks the deployment played (``service_sandbox.profiles``; only "cloud" today).
+    ``v1_content_routes=True`` keeps serving, on the site URL, the Confluence v1 content routes
+    Cloud has removed (and the Data Center-style root ``/rest/api``): a transition switch for
+    clients not yet on v2. The default, False, is Cloud as it is: those routes answer 410.
+    Through the gateway (``/ex/confluence/{cloudId}``) they are gone either way, as on Cloud.
     """
+    chosen = profile_named(profile)
     store = store or SandboxStore()
     _seed(store, user, examples)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False
-    app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user)
+    app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
+                                             v1_content_routes=v1_content_routes)
 
     app.before_request(_before_product_request)
+    app.before_request(_retired_route)
     app.after_request(_after_product_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
-    confluence.register(app)
+    confluence.register(app, dc_root=v1_content_routes)
+    if chosen.confluence_v2:
+        confluence_v2.register(app)
     jira.register(app)
     _register_control_routes(app)
+    if chosen.gateway:
+        app.wsgi_app = Gateway(app.wsgi_app, store)  # type: ignore[method-assign]
     return app
 
 
@@ -98,9 +117,26 @@ def _seed(store: SandboxStore, user: str, examples: bool) -> None:
 
 
 def route_template() -> str:
-    """``METHOD /path/{param}`` for the matched rule, so stats group by route, not raw path."""
+    """``METHOD /path/{param}`` for the matched rule, so stats group by route, not raw path.
+
+    A request through the gateway is counted as ``/ex/confluence/{cloudId}/wiki/...``.
+    """
     rule = _RULE_PARAM.sub(r"{\1}", request.url_rule.rule) if request.url_rule else "<unmatched>"
-    return f"{request.method} {rule}"
+    via = request.environ.get(GATEWAY_KEY)
+    return f"{request.method} {'/ex/' + via + '/{cloudId}' if via else ''}{rule}"
+
+
+def _retired_route() -> Response | None:
+    """410 for what the profile's real service has switched off (see ``gone``)."""
+    st = state()
+    if product_for(request.path) is None:
+        return None
+    if st.profile.jira_legacy_search_removed and gone.is_jira_legacy_search():
+        return gone.jira_search_gone()
+    via_gateway = request.environ.get(GATEWAY_KEY) is not None
+    if st.profile.v1_content_removed and (via_gateway or not st.v1_content_routes) and gone.removed_v1_route():
+        return gone.confluence_gone()
+    return None
 
 
 def _before_product_request() -> Response | None:

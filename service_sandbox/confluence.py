@@ -48,18 +48,20 @@ api = Blueprint("confluence_api", __name__)
 confluence_meta.add_routes(api)
 
 
-def register(app: Flask) -> None:
-    """Mount the REST API at both roots (labels and properties come from ``confluence_meta``), the web
-    UI, and the test-only date control."""
+def register(app: Flask, *, dc_root: bool = True) -> None:
+    """Mount the REST API under ``/wiki/rest/api`` and, with ``dc_root``, Data Center-style under
+    ``/rest/api`` (labels and properties come from ``confluence_meta``), the web UI, and the
+    test-only date control. Which v1 routes Cloud still serves is decided by ``gone``."""
     app.register_blueprint(api, url_prefix="/wiki/rest/api", name="confluence_cloud")
-    app.register_blueprint(api, url_prefix="/rest/api", name="confluence_dc")
+    if dc_root:
+        app.register_blueprint(api, url_prefix="/rest/api", name="confluence_dc")
     app.register_error_handler(ConfluenceError, _error)
     app.add_url_rule("/_sandbox/confluence/pages/<id>/dates", view_func=set_dates, methods=["POST"])
     confluence_webui.register(app)
 
 
 def _error(exc: ConfluenceError) -> Response:
-    return product_error(request.path, exc.status, exc.message)
+    return product_error(request.path, exc.status, exc.message, getattr(exc, "code", None))
 
 
 def _statuses(raw: str | None) -> Sequence[str]:

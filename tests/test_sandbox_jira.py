@@ -231,13 +231,15 @@ def test_bad_jql_is_a_400_with_jiras_message(jira: Jira) -> None:
         jira.jql("status = Closed")
 
 
-def test_legacy_search_reports_total_and_start_at(sandbox: RunningSandbox, jira: Jira) -> None:
-    bulk(jira, 7)
+@pytest.mark.parametrize("version", ["2", "3", "latest"])
+def test_the_retired_search_answers_410_pointing_to_search_jql(sandbox: RunningSandbox, version: str) -> None:
+    """Jira Cloud shut off /rest/api/{2,3,latest}/search (CHANGE-2046); Data Center still has it."""
     legacy = sandbox.jira()
     legacy.cloud = False
-    page = legacy.jql("project = OPS ORDER BY key", fields="summary", start=5, limit=10)
-    assert (page["total"], page["startAt"], [i["key"] for i in page["issues"]]) == (7, 5, ["OPS-6", "OPS-7"])
-    assert len(legacy.jql_get_list_of_tickets("project = OPS")) == 7
+    response = legacy.get(f"rest/api/{version}/search", params={"jql": "project = OPS"}, advanced_mode=True)
+    assert response.status_code == 410
+    assert "/rest/api/3/search/jql" in response.json()["errorMessages"][0]
+    assert "CHANGE-2046" in response.headers["Link"]
 
 
 # -- transitions ---------------------------------------------------------------------------------
