@@ -1,15 +1,20 @@
 """Create a post-mortem page for an incident: exactly one page per incident, ever.
 
 Every way in (webhook, form, CLI) calls ``PostmortemCreator.create``. Exactly-once rests on two
-independent guards, so neither a lost response nor a lost database breaks it:
+independent guards, so neither a lost response nor a lost database breaks it — and neither rests
+on a search, which Confluence answers from an eventually consistent index:
 
 1. a claim row per incident in wikibot's database (unique key; concurrent callers wait for the
    winner and get its page), and
-2. the page itself carries the label ``incident-<id>``: before creating, the winner searches
-   for it, so a page created by a call whose response was lost is adopted, not duplicated.
+2. the page's title carries the incident id: before creating, the winner reads the exact-title
+   page list (v2, a database read: it sees a page created a moment ago), so a page created by a
+   call whose response was lost is adopted, not duplicated. Confluence refuses a second page with
+   the same title (400), which catches the rest.
 
-The page is created with its labels and its ``wikibot`` content property in the same POST, so
-there is never an orphan page without the labels that find it.
+v2 cannot create a page with its labels and content property in one request, so they follow the
+create; a page found by title without the incident label is one whose create was interrupted
+between those steps: it is adopted and completed. The label search (``incident-<id>``) also finds
+a page renamed since, once the index has caught up.
 """
 
 from __future__ import annotations
@@ -110,7 +115,7 @@ class PostmortemCreator:
             return existing
         template = self.templates.choose(incident.severity)
         body = self._render(template, incident)
-        labels = [self.label, incident.label] + ([incident.severity_label] if incident.severity_label else [])
+        labels = self._labels(incident)
         parent_id = self.parent_id()
         for attempt in range(1, 20):
             title = base_title if attempt == 1 else f"{base_title} ({attempt})"
@@ -132,16 +137,15 @@ class PostmortemCreator:
         raise ServiceError(f"Confluence: too many pages already titled {base_title!r}")
 
     def _find_existing(self, incident: Incident, base_title: str, quiet: bool = False) -> CreateResult | None:
-        """The page this incident already has, if any.
-
-        The title lookup reads the database directly and so sees a page created a moment ago;
-        the label search also finds one renamed since, or given a clash suffix, once the search
-        index has caught up (Confluence's CQL index is eventually consistent).
-        """
+        """The page this incident already has, if any (see the module docstring)."""
         try:
-            for page in self.confluence.pages_titled(base_title):
+            for page in self.confluence.pages_titled(base_title, labels=True):
                 if incident.label in page.labels:
                     return _result(page)
+                if not any(label.startswith("incident-") for label in page.labels):  # an interrupted create
+                    template = self.templates.choose(incident.severity)
+                    return _result(self.confluence.complete(page, self._labels(incident),
+                                                            self._properties(template, incident)))
             found = self.confluence.first_page_labelled(incident.label)
         except ServiceError:
             if quiet:
@@ -151,9 +155,16 @@ class PostmortemCreator:
 
     def _post_page(self, title: str, body: str, parent_id: str, labels: list[str], template: Template,
                    incident: Incident) -> WikiPage:
-        properties = {PROPERTY_KEY: {"template": template.name, "template_version": template.version,
-                                     "incident_id": incident.incident_id, "created_by": "wikibot"}}
-        return self.confluence.create_page(title, body, parent_id, labels=labels, properties=properties, retry=True)
+        return self.confluence.create_page(title, body, parent_id, labels=labels,
+                                           properties=self._properties(template, incident), retry=True)
+
+    def _labels(self, incident: Incident) -> list[str]:
+        return [self.label, incident.label] + ([incident.severity_label] if incident.severity_label else [])
+
+    @staticmethod
+    def _properties(template: Template, incident: Incident) -> dict[str, dict[str, Any]]:
+        return {PROPERTY_KEY: {"template": template.name, "template_version": template.version,
+                               "incident_id": incident.incident_id, "created_by": "wikibot"}}
 
     def _render(self, template: Template, incident: Incident) -> str:
         lead_id, lead_name = self._resolve_lead(incident.lead)
@@ -191,7 +202,7 @@ class PostmortemCreator:
             if self.parent_page.isdigit():
                 self._parent_id = self.parent_page
             else:
-                found = self.confluence.pages_titled(self.parent_page, expand="version")
+                found = self.confluence.pages_titled(self.parent_page)
                 if not found:
                     raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
                                        "(confluence.parent_page)")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import requests
 from sqlalchemy.engine import make_url
 
+from wikibot.atlassian.clients import Endpoint
 from wikibot.atlassian.confluence import ConfluenceGateway
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.config import Config
-from wikibot.errors import ServiceError
+from wikibot.errors import ServiceError, WikibotError
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 
 @dataclass
@@ -21,12 +26,18 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
 
 
-def check_config(config: Config, confluence: ConfluenceGateway, jira: JiraGateway) -> CheckReport:
+def check_config(config: Config, services: Services) -> CheckReport:
     """Connect to Confluence and Jira and describe what the configuration points at. Secrets never appear."""
     report = CheckReport()
     report.lines.append(f"config: {config.source}")
-    _check_confluence(config, confluence, report)
-    _check_jira(config, jira, report)
+    try:
+        clients = services.clients  # decides each product's deployment (one probe at most)
+    except WikibotError as exc:
+        report.problems.append(_failure("Atlassian", config.confluence_endpoint()[0], exc, config.uses_sandbox)
+                               if isinstance(exc, ServiceError) else str(exc))
+    else:
+        _check_confluence(config, clients.confluence_endpoint, services.confluence, report)
+        _check_jira(config, clients.jira_endpoint, services.jira, report)
     report.lines.append(f"database: {redact_url(config.database.url)}")
     report.lines.append(f"webhook secret: {'set' if config.webhook.secret else 'not set (webhooks will be refused)'}")
     return report
@@ -42,9 +53,16 @@ def _who(url: str, user: str, sandbox: bool) -> str:
     return f"{url} as {user}, token ****" + (" (embedded sandbox)" if sandbox else "")
 
 
-def _check_confluence(config: Config, confluence: ConfluenceGateway, report: CheckReport) -> None:
+def _mode(endpoint: Endpoint) -> str:
+    """``mode: cloud, REST v2 ..., base URL ...`` — what wikibot decided to talk and where."""
+    via = f", scoped token through the gateway (cloudId {endpoint.cloud_id})" if endpoint.via_gateway else ""
+    return f"  mode: {endpoint.deployment}{via}; API: {endpoint.api}; base URL: {endpoint.base_url}"
+
+
+def _check_confluence(config: Config, endpoint: Endpoint, confluence: ConfluenceGateway, report: CheckReport) -> None:
     url, user, _ = config.confluence_endpoint()
     report.lines.append(f"confluence: {_who(url, user, config.uses_sandbox)}")
+    report.lines.append(_mode(endpoint))
     key = config.confluence.space
     try:
         space = confluence.space_info()
@@ -54,7 +72,7 @@ def _check_confluence(config: Config, confluence: ConfluenceGateway, report: Che
     report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
     try:
-        page = confluence.page(parent) if parent.isdigit() else confluence.page_titled(parent)
+        page = confluence.page(parent) if parent.isdigit() else next(iter(confluence.pages_titled(parent)), None)
     except ServiceError as exc:
         report.problems.append(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
@@ -64,9 +82,10 @@ def _check_confluence(config: Config, confluence: ConfluenceGateway, report: Che
     report.lines.append(f"  parent page: {page.title} (id {page.id})")
 
 
-def _check_jira(config: Config, jira: JiraGateway, report: CheckReport) -> None:
+def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: CheckReport) -> None:
     url, user, _ = config.jira_endpoint()
     report.lines.append(f"jira: {_who(url, user, config.jira.url is None)}")
+    report.lines.append(_mode(endpoint))
     key = config.jira.project
     try:
         project = jira.project(key)

@@ -50,12 +50,14 @@ class Services:
     @cached_property
     def confluence(self) -> ConfluenceGateway:
         """Every Confluence call goes through this gateway (space from ``confluence.space``)."""
-        return ConfluenceGateway(self.clients.confluence, space=self.config.confluence.space)
+        clients = self.clients
+        return ConfluenceGateway(clients.confluence, space=self.config.confluence.space,
+                                 site_url=clients.confluence_endpoint.site_url)
 
     @cached_property
     def jira(self) -> JiraGateway:
         """Every Jira call goes through this gateway."""
-        return JiraGateway(self.clients.jira)
+        return JiraGateway(self.clients.jira, site_url=self.clients.jira_endpoint.site_url)
 
     def _on_call(self, service: str, status: int | None) -> None:
         self.metrics.record_call(service, status)

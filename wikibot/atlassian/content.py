@@ -43,6 +43,29 @@ class WikiPage:
         )
 
 
+    @classmethod
+    def from_v2(cls, page: dict[str, Any], base: str = "") -> WikiPage:
+        """From a REST v2 page (``body-format=storage``, ``include-labels=true`` when labels matter).
+
+        v2 names people by account id only (``authorId``), and has no space key on a page.
+        """
+        version = page.get("version") or {}
+        links = page.get("_links") or {}
+        labels = (page.get("labels") or {}).get("results") or []
+        return cls(
+            id=str(page["id"]),
+            title=page.get("title", ""),
+            version=int(version.get("number") or 0),
+            body=((page.get("body") or {}).get("storage") or {}).get("value", ""),
+            url=(links.get("base") or base) + links.get("webui", ""),
+            created=parse_time(page.get("createdAt")),
+            created_by=page.get("authorId"),
+            modified=parse_time(version.get("createdAt")),
+            modified_by=version.get("authorId"),
+            labels=tuple(label.get("name", "") for label in labels),
+        )
+
+
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None

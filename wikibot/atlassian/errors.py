@@ -15,7 +15,7 @@ import requests
 from atlassian.errors import ApiError
 
 from wikibot.errors import ServiceError
-from wikibot.retry import status_of
+from wikibot.retry import response_of, status_of
 
 LIBRARY_ERRORS = (requests.RequestException, ApiError)
 """What the client library and ``requests`` raise for a failed call (and nothing else)."""
@@ -28,7 +28,7 @@ def service_error(service: str, exc: BaseException, url: str | None = None) -> S
     """
     where = url or service
     status = status_of(exc)
-    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+    detail = " ".join((error_detail(exc) or str(exc)).split())[:300] or type(exc).__name__
     if isinstance(exc, requests.ConnectionError):
         message = f"{service}: cannot connect to {where} (is it running? check {service.lower()}.url)"
     elif isinstance(exc, requests.Timeout):
@@ -42,6 +42,30 @@ def service_error(service: str, exc: BaseException, url: str | None = None) -> S
     else:
         message = f"{service}: {f'HTTP {status}: ' if status else ''}{detail}"
     return ServiceError(message, status=status)
+
+
+def error_detail(exc: BaseException) -> str:
+    """What the service said, from its error body: v2's ``errors[].title``/``detail`` (which the
+    library does not read: its message is then empty or "Unknown error"), v1's ``message``, Jira's
+    ``errorMessages`` and ``errors``; "" when the body says nothing readable."""
+    response = response_of(exc)
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts: list[str] = [str(m) for m in body.get("errorMessages") or []]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for error in errors:
+            if isinstance(error, dict):
+                parts += [str(error[k]) for k in ("title", "detail", "message") if error.get(k)]
+    elif isinstance(errors, dict):
+        parts += [f"{name}: {message}" for name, message in errors.items()]
+    if body.get("message"):
+        parts.append(str(body["message"]))
+    return "; ".join(parts)
 
 
 @contextmanager

@@ -54,17 +54,18 @@ class _Final(Exception):
 
 
 class JiraGateway:
-    def __init__(self, client: Jira, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, client: Jira, retry: RetryPolicy | None = None, *, site_url: str | None = None) -> None:
         self.client = client
         self.retry = retry or RetryPolicy()
+        self.site_url = (site_url or client.url).rstrip("/")
 
     @property
     def url(self) -> str:
-        """The site's base URL, for links shown to people (``<url>/browse/KEY``)."""
-        return self.client.url.rstrip("/")
+        """The site's base URL, for links shown to people (``<url>/browse/KEY``), also through the gateway."""
+        return self.site_url
 
     def with_retry(self, retry: RetryPolicy) -> JiraGateway:
-        return JiraGateway(self.client, retry)
+        return JiraGateway(self.client, retry, site_url=self.site_url)
 
     # -- reads --------------------------------------------------------------------------------
     def search(self, jql: str, fields: Sequence[str], limit: int = SEARCH_PAGE) -> Iterator[dict[str, Any]]:

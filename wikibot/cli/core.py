@@ -23,7 +23,7 @@ def check_config_cmd(obj: _Context) -> None:
 
     config = obj.config
     services = Services(config)
-    report = check_config(config, services.confluence, services.jira)
+    report = check_config(config, services)
     for line in report.lines:
         click.echo(line)
     for problem in report.problems:
