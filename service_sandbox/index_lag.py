@@ -23,8 +23,12 @@ _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # the same text format as store.
 
 
 def _trigger(name: str, event: str, table: str, kind: str, ref: str) -> str:
+    # UPDATE then INSERT OR IGNORE, not INSERT OR REPLACE: inside a trigger the outer statement's
+    # conflict clause wins (https://www.sqlite.org/lang_createtrigger.html), and the label writes
+    # are INSERT OR IGNORE, which would keep the old stamp.
     return (f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN "
-            f"INSERT OR REPLACE INTO sandbox_index_touch(kind, item_id, at) VALUES('{kind}', {ref}, {_NOW}); END;")
+            f"UPDATE sandbox_index_touch SET at = {_NOW} WHERE kind = '{kind}' AND item_id = {ref}; "
+            f"INSERT OR IGNORE INTO sandbox_index_touch(kind, item_id, at) VALUES('{kind}', {ref}, {_NOW}); END;")
 
 
 SCHEMA = "\n".join([
