@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service_sandbox import confluence, confluence_v2, gone, jira
+from service_sandbox import confluence, confluence_v2, gone, index_lag, jira
 from service_sandbox.errors import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
 from service_sandbox.faults import Faults, FaultSpecError, Stats
@@ -49,6 +49,11 @@ class SandboxState:
 
 def state() -> SandboxState:
     return current_app.extensions["sandbox"]
+
+
+def search_cutoff() -> str | None:
+    """Writes after this stamp are not yet visible to CQL/JQL (None: no index lag armed)."""
+    return index_lag.cutoff(state().faults.index_lag_ms)
 
 
 def current_account_id() -> str:
@@ -114,6 +119,7 @@ def _seed(store: SandboxStore, user: str, examples: bool) -> None:
     jira.seed(store)
     if examples:
         seed_example_issues(store)
+    store.ensure_schema(index_lag.SCHEMA)  # after seeding: what a sandbox starts with is indexed
 
 
 def route_template() -> str:
@@ -228,6 +234,19 @@ def _register_control_routes(app: Flask) -> None:
     def stats_reset() -> Any:
         state().stats.reset()
         return jsonify(state().stats.snapshot())
+
+    @app.post("/_sandbox/users/<account_id>")
+    def user_set(account_id: str) -> Any:
+        """``{"active": false}`` deactivates an account (it can no longer sign in or be assigned)."""
+        data = request.get_json(force=True, silent=True)
+        if not isinstance(data, dict) or not isinstance(data.get("active"), bool):
+            return jsonify({"error": 'send {"active": true|false}'}), 400
+        with state().store.tx() as conn:
+            changed = conn.execute("UPDATE users SET active = ? WHERE account_id = ?",
+                                   (int(data["active"]), account_id)).rowcount
+        if not changed:
+            return jsonify({"error": f"no account {account_id}"}), 404
+        return jsonify({"accountId": account_id, "active": data["active"]})
 
     @app.get("/_sandbox/faults")
     def faults_get() -> Any:

@@ -144,10 +144,13 @@ def select_content(conn: sqlite3.Connection, where: str, params: Sequence[object
     return rows, total
 
 
-def search(conn: sqlite3.Connection, query: cql.Query, now: datetime, start: int,
-           limit: int) -> tuple[list[sqlite3.Row], int]:
-    """Run a parsed CQL query; trashed content never matches, as in Confluence's index."""
+def search(conn: sqlite3.Connection, query: cql.Query, now: datetime, start: int, limit: int,
+           hidden: tuple[str, list[object]] | None = None) -> tuple[list[sqlite3.Row], int]:
+    """Run a parsed CQL query; trashed content never matches, as in Confluence's index. ``hidden`` is an
+    extra ``WHERE`` term for what the index has not caught up with yet (``index_lag``)."""
     where, params, order = compile_sql(query, now)
+    if hidden is not None:
+        where, params = f"({where}) AND {hidden[0]}", [*params, *hidden[1]]
     return select_content(conn, where, params, order, start, limit)
 
 

@@ -11,9 +11,6 @@ starting ``/wiki/api/v2/`` that keeps the other query parameters, and the same U
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -25,6 +22,7 @@ from flask import Response, request
 from service_sandbox import confluence_store as db
 from service_sandbox.confluence_json import Site, tiny_code, webui_path
 from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 250  # every v2 list: "limit ... maximum 250" in the published spec
@@ -137,30 +135,11 @@ def storage_value(data: dict[str, Any], required: bool) -> str | None:
 
 
 # -- cursor pagination --------------------------------------------------------------------------
-def _scope() -> str:
-    """What a cursor belongs to: the path and every parameter but cursor/limit. A cursor replayed on
-    another query is refused, as the real API's opaque cursors are."""
-    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit"))
-    return hashlib.sha256(json.dumps([request.path, args]).encode()).hexdigest()[:12]
-
-
 def cursor_offset() -> int:
-    raw = request.args.get("cursor")
-    if not raw:
-        return 0
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        offset = decoded["o"]
-        if decoded["s"] != _scope() or not isinstance(offset, int) or offset < 0:
-            raise ValueError
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidParameter("The cursor is invalid or does not belong to this request") from None
-    return offset
-
-
-def _cursor(offset: int) -> str:
-    raw = json.dumps({"o": offset, "s": _scope()}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return offset_from_cursor()
+    except BadCursor as exc:
+        raise InvalidParameter(str(exc)) from None
 
 
 def paged(results: list[dict[str, Any]], *, offset: int, limit: int, total: int, site: Site) -> Response:
@@ -169,7 +148,7 @@ def paged(results: list[dict[str, Any]], *, offset: int, limit: int, total: int,
     headers: dict[str, str] = {}
     if offset + len(results) < total:
         args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit")]
-        nxt = f"{request.path}?{urlencode([*args, ('limit', limit), ('cursor', _cursor(offset + len(results)))])}"
+        nxt = f"{request.path}?{urlencode([*args, ('limit', limit), ('cursor', cursor_for(offset + len(results)))])}"
         links["next"] = nxt
         headers["Link"] = f'<{nxt}>; rel="next"'
     links["base"] = site.base

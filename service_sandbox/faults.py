@@ -43,6 +43,7 @@ class Faults:
     """The set of armed faults plus a fixed latency applied to every product request."""
 
     latency_ms: int = 0
+    index_lag_ms: int = 0  # CQL/JQL miss items written in the last N ms (see index_lag)
     rules: list[FaultRule] = field(default_factory=list)
     _rng: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -50,7 +51,8 @@ class Faults:
     def configure(self, spec: Any) -> FaultRule | None:
         """Apply one fault description (the JSON body of ``POST /_sandbox/faults``).
 
-        ``{"latency_ms": 50}`` sets the fixed latency; ``{"status": 503, "count": 3,
+        ``{"latency_ms": 50}`` sets the fixed latency; ``{"index_lag_ms": 3000}`` makes CQL and JQL
+        searches miss what was written in the last 3 s (reads by id stay fresh); ``{"status": 503, "count": 3,
         "path_prefix": "/rest/api/2/issue", "retry_after": 1}`` answers the next matching
         requests with that status; ``{"drop": true}`` closes the connection unanswered;
         ``{"stall_ms": 2000}`` delays matching requests; ``{"drop": true, "after": true}`` handles
@@ -59,7 +61,7 @@ class Faults:
         """
         if not isinstance(spec, dict):
             raise FaultSpecError("fault spec must be a JSON object")
-        known = {"latency_ms", "status", "drop", "stall_ms", "count", "path_prefix", "method",
+        known = {"latency_ms", "index_lag_ms", "status", "drop", "stall_ms", "count", "path_prefix", "method",
                  "retry_after", "probability", "seed", "after"}
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -69,6 +71,8 @@ class Faults:
                 self._rng.seed(_int(spec, "seed"))
             if "latency_ms" in spec:
                 self.latency_ms = _int(spec, "latency_ms", minimum=0)
+            if "index_lag_ms" in spec:
+                self.index_lag_ms = _int(spec, "index_lag_ms", minimum=0, maximum=3_600_000)
             kinds = [k for k in ("status", "drop", "stall_ms") if k in spec]
             if len(kinds) > 1:
                 raise FaultSpecError("give only one of status, drop, stall_ms")
@@ -121,11 +125,12 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.latency_ms = 0
+            self.index_lag_ms = 0
             self.rules.clear()
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            return {"latency_ms": self.latency_ms, "rules": [r.describe() for r in self.rules]}
+            return {"latency_ms": self.latency_ms, "index_lag_ms": self.index_lag_ms, "rules": [r.describe() for r in self.rules]}
 
 
 def _int(spec: dict[str, Any], key: str, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -160,6 +160,7 @@ class SandboxConfig(_Strict):
     port: int = Field(8990, ge=1, le=65535)
     db: str | None = None
     examples: bool = True
+    profile: Literal["cloud"] = Field("cloud", description="Deployment the sandbox emulates (only cloud so far)")
 
 
 class PostmortemConfig(_Strict):
