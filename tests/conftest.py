@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from atlassian import ConfluenceServer
 
 from wikibot.atlassian.clients import build_confluence, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
@@ -40,15 +41,20 @@ class RunningSandbox:
         requests.post(self.url + "/_sandbox/stats/reset", timeout=5).raise_for_status()
 
     def confluence(self, user: str | None = None, token: str | None = None):
+        """A Confluence Cloud client (``ConfluenceV2``) for the account, built as production builds it."""
         return build_confluence(self.wiki_url, user or self.user, token or self.token, timeout=10)
+
+    def confluence_v1(self, user: str | None = None, token: str | None = None) -> ConfluenceServer:
+        """The v1 client, for the sandbox's own tests of the v1 routes (``v1_sandbox``)."""
+        return ConfluenceServer(url=self.wiki_url, username=user or self.user, password=token or self.token,
+                                cloud=True, timeout=10)
 
     def jira(self, user: str | None = None, token: str | None = None):
         return build_jira(self.url, user or self.user, token or self.token, timeout=10)
 
 
-def _start(examples: bool = False, v1_content_routes: bool = True) -> SandboxServer:
-    # v1_content_routes=True: wikibot still reads and writes pages through Confluence v1 (issue #12
-    # moves it to v2; then this becomes the strict default, False).
+def _start(examples: bool = False, v1_content_routes: bool = False) -> SandboxServer:
+    # Strict by default, as Confluence Cloud is today: removed v1 content routes answer 410.
     app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes)
     return SandboxServer(app).start()
 
@@ -65,8 +71,18 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def cloud_sandbox() -> Iterator[RunningSandbox]:
-    """A sandbox as strict as Confluence Cloud today: v1 content routes answer 410, v2 serves pages."""
-    server = _start(v1_content_routes=False)
+    """A sandbox as strict as Confluence Cloud today (as ``sandbox``): v1 content routes answer 410."""
+    server = _start()
+    try:
+        yield RunningSandbox(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def v1_sandbox() -> Iterator[RunningSandbox]:
+    """A sandbox that still serves the v1 content routes Cloud removed, for the sandbox's v1 tests."""
+    server = _start(v1_content_routes=True)
     try:
         yield RunningSandbox(server)
     finally:

@@ -214,9 +214,10 @@ def test_the_gateway_serves_the_same_routes_for_the_sites_cloud_id_only(cloud_sa
     assert "GET /ex/confluence/{cloudId}/wiki/api/v2/pages/{id}" in cloud_sandbox.stats()["by_route"]
 
 
-def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it(sandbox, confluence) -> None:
+def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it(v1_sandbox) -> None:
+    sandbox = v1_sandbox
     cloud_id = requests.get(sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
-    page_id = confluence.get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
+    page_id = sandbox.confluence_v1().get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
     assert raw(sandbox, "GET", f"/wiki/rest/api/content/{page_id}").status_code == 200
     assert raw(sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
 

@@ -20,6 +20,7 @@ The client classes are chosen here, never by atlassian-python-api's hostname sni
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -116,7 +117,11 @@ def resolve_endpoint(product: Literal["confluence", "jira"], url: str, *, deploy
 def build_confluence(url: str, username: str, token: str, *, timeout: float = 30) -> ConfluenceV2:
     """A Confluence Cloud client. ``url`` is the wiki base (``https://acme.atlassian.net/wiki``) or the
     gateway (``https://api.atlassian.com/ex/confluence/<cloudId>/wiki``); the API key is the email's."""
-    return ConfluenceV2(url=url.rstrip("/"), username=username, password=token, cloud=True, timeout=timeout)
+    with warnings.catch_warnings():
+        # Its constructor always warns "V1 methods are deprecated in ConfluenceCloud" (blaming the
+        # caller); wikibot calls none of its v1 helpers, so the warning says nothing about us.
+        warnings.filterwarnings("ignore", "V1 methods are deprecated", DeprecationWarning)
+        return ConfluenceV2(url=url.rstrip("/"), username=username, password=token, cloud=True, timeout=timeout)
 
 
 def build_jira(url: str, username: str, token: str, *, timeout: float = 30) -> Jira:

@@ -7,7 +7,10 @@ its issues may exist, so :meth:`JiraGateway.create_batch` raises :class:`CreateU
 caller must find out what landed without trusting a fresh search (see ``wikibot.sync.filing``).
 
 Searches use the enhanced JQL search (``/rest/api/3/search/jql``) and always follow
-``nextPageToken``: Jira Cloud's old ``/search`` has been removed (410).
+``nextPageToken``: Jira Cloud's old ``/search`` has been removed (410). The search is eventually
+consistent ("a few seconds to minutes"): ``reconcile`` passes issue ids whose results must be fresh
+(``reconcileIssues``, at most 50 per request), and :meth:`JiraGateway.issue` reads one issue by key,
+which is always consistent.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ T = TypeVar("T")
 SERVICE = "Jira"
 MAX_BULK = 50  # Jira's limit per bulk create
 SEARCH_PAGE = 100  # Jira Cloud's cap on maxResults
+MAX_RECONCILE = 50  # reconcileIssues per request
 DONE = "Done"
 _ISSUE_KEY = re.compile(r"'([A-Z][A-Z0-9_]+-[0-9]+)'")
 
@@ -68,16 +72,24 @@ class JiraGateway:
         return JiraGateway(self.client, retry, site_url=self.site_url)
 
     # -- reads --------------------------------------------------------------------------------
-    def search(self, jql: str, fields: Sequence[str], limit: int = SEARCH_PAGE) -> Iterator[dict[str, Any]]:
-        """Every issue matching ``jql`` (enhanced search, following ``nextPageToken`` to the end)."""
-        token = None
-        while True:
-            response = self._call(lambda t=token: self.client.enhanced_jql(jql, fields=",".join(fields),
-                                                                            nextPageToken=t, limit=limit))
-            yield from (response or {}).get("issues") or []
-            token = (response or {}).get("nextPageToken")
-            if not token or (response or {}).get("isLast"):
-                return
+    def search(self, jql: str, fields: Sequence[str], limit: int = SEARCH_PAGE,
+               reconcile: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """Every issue matching ``jql`` (enhanced search, following ``nextPageToken`` to the end).
+
+        ``reconcile``: issue ids (at most 50) whose results must reflect their latest writes.
+        """
+        with boundary(SERVICE):
+            yield from self._search_raw(jql, fields, limit, reconcile)
+
+    def issue(self, key: str, fields: Sequence[str]) -> dict[str, Any] | None:
+        """One issue by key — consistent, unlike a search; None when it does not exist (404)."""
+        try:
+            found = self.retry.call(lambda: self.client.issue(key, fields=",".join(fields)))
+        except LIBRARY_ERRORS as exc:
+            if status_of(exc) == 404:
+                return None
+            raise service_error(SERVICE, exc) from exc
+        return found if isinstance(found, dict) else None
 
     def issues_by_key(self, keys: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]]:
         """The issues among ``keys`` that exist, in one ``issuekey in (...)`` search (paged).
@@ -178,16 +190,23 @@ class JiraGateway:
                 raise service_error(SERVICE, exc) from exc
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _search_raw(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """Like :meth:`search`, but the library's error escapes (callers that read a 400's body)."""
-        token = None
+    def _search_raw(self, jql: str, fields: Sequence[str], limit: int = SEARCH_PAGE,
+                    reconcile: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """The enhanced search through the client's generic ``get`` (its ``enhanced_jql`` helper cannot
+        send ``reconcileIssues``); the library's error escapes, for callers that read a 400's body."""
+        if len(reconcile) > MAX_RECONCILE:
+            raise ValueError(f"at most {MAX_RECONCILE} issue ids to reconcile per search")
+        params: dict[str, Any] = {"jql": jql, "fields": ",".join(fields), "maxResults": limit}
+        if reconcile:
+            params["reconcileIssues"] = ",".join(str(int(i)) for i in reconcile)
         while True:
-            response = self.retry.call(lambda t=token: self.client.enhanced_jql(
-                jql, fields=",".join(fields), nextPageToken=t, limit=SEARCH_PAGE)) or {}
+            response = self.retry.call(lambda p=dict(params): self.client.get("rest/api/3/search/jql", params=p))
+            response = response if isinstance(response, dict) else {}
             yield from response.get("issues") or []
             token = response.get("nextPageToken")
             if not token or response.get("isLast"):
                 return
+            params["nextPageToken"] = token
 
     def _call(self, fn: Callable[[], T]) -> T:
         with boundary(SERVICE):

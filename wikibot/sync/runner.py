@@ -119,7 +119,7 @@ class Syncer:
             if self.options.dry_run or not works:
                 return
             self._adopt(works)
-            Filer(self.jira, self.ledger, self.leases, retry=self.options.retry, lease_ttl=self.options.lease_ttl,
+            Filer(self.jira, self.ledger, self.leases, lease_ttl=self.options.lease_ttl,
                   priority_map=self.config.jira.priority_map).file(works, report)
             Finisher(self.jira, self.confluence, self.ledger, pool).finish([w for w in works if not w.failed], report)
         finally:
@@ -181,7 +181,9 @@ class Syncer:
         entries = self.ledger.load(w.page.id for w in works)
         searched = [w.page.id for w in works if w.items or entries[w.page.id]]
         try:
-            issues = marker_issues(self.jira, searched) if searched else {}
+            known = {page_id: [e.issue_key for e in entries[page_id] if e.state == "created" and e.issue_key]
+                     for page_id in searched}
+            issues = marker_issues(self.jira, searched, known) if searched else {}
         except ServiceError as exc:
             for work in works:
                 work.failed = True
