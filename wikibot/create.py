@@ -13,7 +13,7 @@ on a search, which Confluence answers from an eventually consistent index:
 
 v2 cannot create a page with its labels and content property in one request, so they follow the
 create; a page found by title without the incident label is one whose create was interrupted
-between those steps: it is adopted and completed. The label search (``incident-<id>``) also finds
+between those steps: it is adopted, completed and reported as created (nobody was told of it). The label search (``incident-<id>``) also finds
 a page renamed since, once the index has caught up.
 """
 
@@ -142,10 +142,12 @@ class PostmortemCreator:
             for page in self.confluence.pages_titled(base_title, labels=True):
                 if incident.label in page.labels:
                     return _result(page)
-                if not any(label.startswith("incident-") for label in page.labels):  # an interrupted create
+                if not any(label.startswith("incident-") for label in page.labels):
+                    # An interrupted create: ours, and nobody has been told about it yet.
                     template = self.templates.choose(incident.severity)
-                    return _result(self.confluence.complete(page, self._labels(incident),
-                                                            self._properties(template, incident)))
+                    completed = self.confluence.complete(page, self._labels(incident),
+                                                         self._properties(template, incident))
+                    return replace(_result(completed), created=True)
             found = self.confluence.first_page_labelled(incident.label)
         except ServiceError:
             if quiet:
