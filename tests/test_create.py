@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import DATABASES
-from tests.test_sync import body_of, make_page, read_page, space_id
+from tests.test_sync import body_of, labels_of, make_page, read_page, space_id
 from wikibot.create import PROPERTY_KEY, page_title
 from wikibot.errors import ServiceError
 from wikibot.incident import parse_incident
@@ -27,10 +27,6 @@ def postmortem_pages(sandbox) -> list[dict]:
     confluence = sandbox.confluence()
     pages = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "limit": 250})["results"]
     return [page for page in pages if "postmortem" in labels_of(confluence, page["id"])]
-
-
-def labels_of(confluence, page_id: str) -> set[str]:
-    return {label["name"] for label in confluence.get(f"api/v2/pages/{page_id}/labels")["results"]}
 
 
 def test_page_is_created_under_the_parent_with_title_labels_and_template_record(services, sandbox, confluence):

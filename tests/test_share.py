@@ -112,7 +112,7 @@ def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat
     from wikibot.errors import ServiceError
 
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
-    sandbox.fault(status=403, count=1, path_prefix=f"/wiki/rest/api/content/{page_id}")
+    sandbox.fault(status=403, count=1, path_prefix=f"/wiki/api/v2/pages/{page_id}")
     with pytest.raises(ServiceError):
         share_page(share_services, page_id)
     share_page(share_services, page_id)

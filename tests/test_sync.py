@@ -79,6 +79,25 @@ def read_page(confluence, page_id: str) -> dict:
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
 
 
+def page_titled(confluence, title: str) -> dict | None:
+    """The space's page with this exact title, body included (v2's page list), or None."""
+    found = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "title": title,
+                                                   "body-format": "storage"})["results"]
+    return found[0] if found else None
+
+
+def labels_of(confluence, page_id: str) -> set[str]:
+    return {label["name"] for label in confluence.get(f"api/v2/pages/{page_id}/labels")["results"]}
+
+
+def update_as(confluence, page_id: str, body: str) -> None:
+    """Save a new body over whatever is there (a person's edit, v2)."""
+    page = read_page(confluence, page_id)
+    confluence.put(f"api/v2/pages/{page_id}", data={
+        "id": page_id, "status": "current", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
+        "body": {"representation": "storage", "value": body}})
+
+
 def body_of(confluence, page_id: str) -> str:
     return read_page(confluence, page_id)["body"]["storage"]["value"]
 

@@ -44,8 +44,7 @@ def start_embedded_sandbox(config: Config, echo: Callable[[str], None]):
         echo(f"using the sandbox already running at {config.sandbox_url}")
         return None
     store = SandboxStore(config.sandbox.db or ":memory:")
-    app = create_sandbox_app(store, examples=config.sandbox.examples, profile=config.sandbox.profile,
-                             v1_content_routes=True)
+    app = create_sandbox_app(store, examples=config.sandbox.examples, profile=config.sandbox.profile)
     try:
         return SandboxServer(app, host=config.sandbox.host, port=config.sandbox.port).start()
     except OSError as exc:

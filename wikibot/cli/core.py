@@ -48,7 +48,7 @@ def sandbox(host: str, port: int, db: str | None, user: str | None, token: str |
 
     try:
         run_sandbox(host=host, port=port, db=db, user=user, token=token, examples=examples, echo=click.echo,
-                    profile=profile, v1_content_routes=True)
+                    profile=profile)
     except SandboxStartError as exc:
         raise InputError(str(exc)) from exc
 
