@@ -68,6 +68,25 @@ def test_check_config_prints_space_parent_project_and_issue_types_without_secret
     assert "hook-secret-value" not in result.output
 
 
+def test_check_config_says_which_deployment_api_and_base_url_it_uses(tmp_path, sandbox):
+    result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox)), "check-config"])
+    assert result.exit_code == 0, result.output
+    assert (f"  mode: cloud; API: REST v2 (v1 only for CQL search and label writes); base URL: {sandbox.wiki_url}"
+            in result.output)
+    assert f"  mode: cloud; API: REST v2 (issues), v3 enhanced JQL search; base URL: {sandbox.url}" in result.output
+
+
+def test_check_config_with_a_scoped_token_goes_through_the_gateway(tmp_path, sandbox):
+    path = write_config(tmp_path, sandbox)
+    path.write_text(path.read_text().replace("  space: INC", "  token_type: scoped\n  space: INC"))
+    result = CliRunner().invoke(cli, ["--config", str(path), "check-config"])
+    assert result.exit_code == 0, result.output
+    cloud_id = sandbox.store.cloud_id()
+    assert (f"mode: cloud, scoped token through the gateway (cloudId {cloud_id}); API: REST v2 (v1 only for CQL "
+            f"search and label writes); base URL: {sandbox.url}/ex/confluence/{cloud_id}/wiki") in result.output
+    assert "space: INC" in result.output and "parent page: Post-mortems" in result.output
+
+
 def test_check_config_with_a_wrong_token_reports_401_and_exits_3(tmp_path, sandbox):
     result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox, token="tok-3f9a")), "check-config"])
     assert result.exit_code == 3

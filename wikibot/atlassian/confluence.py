@@ -95,6 +95,10 @@ class ConfluenceGateway:
                                  _space=self._space)
 
     # -- reads --------------------------------------------------------------------------------
+    def probe(self) -> None:
+        """One cheap request that proves Confluence answers (never cached: for readiness checks)."""
+        self._get("api/v2/spaces", params={"keys": self.space, "limit": 1})
+
     def space_info(self) -> Space:
         """The configured space (v2 ``GET /spaces?keys=``), looked up once per process."""
         with self._lock:

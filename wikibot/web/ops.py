@@ -31,7 +31,7 @@ def readyz():
     except Exception as exc:  # any failure means "not ready"; the reason is reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"
     probes = {
-        "confluence": lambda: svc.confluence.space_info(),
+        "confluence": lambda: svc.confluence.probe(),
         "jira": lambda: svc.jira.myself(),
     }
     for service, probe in probes.items():
