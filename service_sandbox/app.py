@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from service_sandbox import confluence, confluence_v2, gone, index_lag, jira
 from service_sandbox.errors import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
-from service_sandbox.faults import Faults, FaultSpecError, Stats
+from service_sandbox.faults import Faults, FaultSpecError, Journal, Stats
 from service_sandbox.gateway import GATEWAY_KEY, Gateway
 from service_sandbox.profiles import DEFAULT_PROFILE, Profile, profile_named
 from service_sandbox.store import SandboxStore
@@ -45,6 +45,7 @@ class SandboxState:
     v1_content_routes: bool = False
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
+    journal: Journal = field(default_factory=Journal)
 
 
 def state() -> SandboxState:
@@ -150,6 +151,7 @@ def _before_product_request() -> Response | None:
         return None
     st = state()
     st.stats.record(route_template())
+    st.journal.record(_journal_entry())
     if st.faults.latency_ms:
         time.sleep(st.faults.latency_ms / 1000)
     fault = st.faults.take(request.method, request.path)
@@ -166,6 +168,17 @@ def _before_product_request() -> Response | None:
                 response.headers["Retry-After"] = str(fault.retry_after)
             return response
     return _authenticate(st)
+
+
+JOURNAL_BODY_BYTES = 256 * 1024
+
+
+def _journal_entry() -> dict[str, Any]:
+    body = None
+    if request.is_json and (request.content_length or 0) <= JOURNAL_BODY_BYTES:
+        body = request.get_json(silent=True)
+    return {"route": route_template(), "path": request.path,
+            "query": {k: request.args.getlist(k) for k in request.args}, "body": body}
 
 
 def _after_product_request(response: Response) -> Response:
@@ -233,6 +246,7 @@ def _register_control_routes(app: Flask) -> None:
     @app.post("/_sandbox/stats/reset")
     def stats_reset() -> Any:
         state().stats.reset()
+        state().journal.reset()
         return jsonify(state().stats.snapshot())
 
     @app.post("/_sandbox/users/<account_id>")
@@ -247,6 +261,10 @@ def _register_control_routes(app: Flask) -> None:
         if not changed:
             return jsonify({"error": f"no account {account_id}"}), 404
         return jsonify({"accountId": account_id, "active": data["active"]})
+
+    @app.get("/_sandbox/requests")
+    def requests_get() -> Any:
+        return jsonify(state().journal.snapshot())
 
     @app.get("/_sandbox/faults")
     def faults_get() -> Any:

@@ -196,8 +196,9 @@ class PageWriter:
         out: dict[str, Any] = {
             "id": str(row["id"]), "status": row["status"], "title": row["title"],
             "spaceId": self.space_id(row["space_key"]),
+            # The spec: parentId "or null if there is no parent page"; parentType is an enum without null.
             "parentId": str(parent) if parent is not None else None,
-            "parentType": "page" if parent is not None else None,
+            **({"parentType": "page"} if parent is not None else {}),
             "position": row["position"], "authorId": row["creator"], "ownerId": row["creator"],
             "lastOwnerId": None, "createdAt": row["created"],
         }

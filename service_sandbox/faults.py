@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,3 +160,24 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self._by_route.clear()
+
+
+class Journal:
+    """The last requests to the products (route, query, JSON body), for contract tests that check
+    what a client really sent against the published API descriptions (``GET /_sandbox/requests``)."""
+
+    def __init__(self, size: int = 500) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._entries.clear()
