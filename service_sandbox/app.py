@@ -70,6 +70,7 @@ def create_sandbox_app(
     examples: bool = False,
     profile: str = DEFAULT_PROFILE,
     v1_content_routes: bool = False,
+    index_lag_ms: int = 0,
 ) -> Flask:
     """Build the sandbox app over ``store`` (in memory by default), seeding it on first use.
 
@@ -81,6 +82,9 @@ def create_sandbox_app(
     Cloud has removed (and the Data Center-style root ``/rest/api``): a transition switch for
     clients not yet on v2. The default, False, is Cloud as it is: those routes answer 410.
     Through the gateway (``/ex/confluence/{cloudId}``) they are gone either way, as on Cloud.
+
+    ``index_lag_ms`` starts the sandbox with a search lag that clearing the faults keeps (a whole
+    test run against an eventually consistent search); ``/_sandbox/faults`` can change it.
     """
     chosen = profile_named(profile)
     store = store or SandboxStore()
@@ -89,7 +93,8 @@ def create_sandbox_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False
     app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
-                                             v1_content_routes=v1_content_routes)
+                                             v1_content_routes=v1_content_routes,
+                                             faults=Faults(index_lag_ms=index_lag_ms, base_index_lag_ms=index_lag_ms))
 
     app.before_request(_before_product_request)
     app.before_request(_retired_route)
@@ -218,7 +223,10 @@ def _drop_connection() -> Response:
 
 def _http_error(exc: HTTPException) -> Response:
     if request.path.startswith("/_sandbox") or product_for(request.path):
-        response = product_error(request.path, exc.code or 500, exc.description or exc.name)
+        message = exc.description or exc.name
+        if exc.code == 413:  # Confluence's wording (notes §2); Cloud's limit is of the same order
+            message = f"Request too large. Requests for this resource can be at most {MAX_REQUEST_BYTES} bytes"
+        response = product_error(request.path, exc.code or 500, message)
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

@@ -44,6 +44,7 @@ class Faults:
 
     latency_ms: int = 0
     index_lag_ms: int = 0  # CQL/JQL miss items written in the last N ms (see index_lag)
+    base_index_lag_ms: int = 0  # what clear() restores: a lag the sandbox was started with
     rules: list[FaultRule] = field(default_factory=list)
     _rng: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -125,7 +126,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.latency_ms = 0
-            self.index_lag_ms = 0
+            self.index_lag_ms = self.base_index_lag_ms
             self.rules.clear()
 
     def describe(self) -> dict[str, Any]:

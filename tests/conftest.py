@@ -13,6 +13,10 @@ from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
 from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
 
 
+# SANDBOX_INDEX_LAG_MS=3000 runs every test against a search that trails writes by 3 s (as Cloud's may).
+INDEX_LAG_MS = int(os.environ.get("SANDBOX_INDEX_LAG_MS") or 0)
+
+
 class RunningSandbox:
     """A started sandbox plus helpers tests use to steer and measure it."""
 
@@ -49,7 +53,8 @@ class RunningSandbox:
 def _start(examples: bool = False, v1_content_routes: bool = True) -> SandboxServer:
     # v1_content_routes=True: wikibot still reads and writes pages through Confluence v1 (issue #12
     # moves it to v2; then this becomes the strict default, False).
-    app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes)
+    app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
+                             index_lag_ms=INDEX_LAG_MS)
     return SandboxServer(app).start()
 
 
