@@ -144,9 +144,11 @@ def _retired_route() -> Response | None:
     if product_for(request.path) is None:
         return None
     if st.profile.jira_legacy_search_removed and gone.is_jira_legacy_search():
+        st.stats.record_gone(route_template())
         return gone.jira_search_gone()
     via_gateway = request.environ.get(GATEWAY_KEY) is not None
     if st.profile.v1_content_removed and (via_gateway or not st.v1_content_routes) and gone.removed_v1_route():
+        st.stats.record_gone(route_template())
         return gone.confluence_gone()
     return None
 

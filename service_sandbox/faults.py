@@ -149,18 +149,26 @@ class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_route: Counter[str] = Counter()
+        self._gone: Counter[str] = Counter()
 
     def record(self, route: str) -> None:
         with self._lock:
             self._by_route[route] += 1
 
+    def record_gone(self, route: str) -> None:
+        """A request to a route the real service has removed (answered 410)."""
+        with self._lock:
+            self._gone[route] += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests": sum(self._by_route.values()), "by_route": dict(self._by_route)}
+            return {"requests": sum(self._by_route.values()), "by_route": dict(self._by_route),
+                    "gone": dict(self._gone)}
 
     def reset(self) -> None:
         with self._lock:
             self._by_route.clear()
+            self._gone.clear()
 
 
 class Journal:

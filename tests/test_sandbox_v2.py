@@ -102,8 +102,11 @@ def test_update_needs_every_field_and_a_stale_version_is_a_409_conflict(cloud_sa
     assert stale.json()["errors"][0] == {
         "status": 409, "code": "CONFLICT", "detail": None,
         "title": "Version must be incremented when updating a page. Current Version: [1]. Provided version: [1]"}
+    assert raw(cloud_sandbox, "GET", path, params={"version": 1}).json()["version"]["number"] == 1
     done = v2.put(f"api/v2/pages/{page['id']}", data=update_body(page, "<p>2</p>", 2))
     assert done["version"]["number"] == 2 and done["body"]["storage"]["value"] == "<p>2</p>"
+    old = raw(cloud_sandbox, "GET", path, params={"version": 1, "body-format": "storage"}).json()
+    assert (old["version"]["number"], old["body"]["storage"]["value"]) == (1, "<p>x</p>")
 
 
 def test_the_exact_title_list_sees_a_page_at_once_and_pages_by_cursor(cloud_sandbox, v2) -> None:
@@ -187,12 +190,14 @@ def test_a_footer_comment_is_201_with_location_and_listed_on_the_page(cloud_sand
     ("GET", "/wiki/rest/api/content/{id}/child/page"), ("GET", "/wiki/rest/api/content/{id}/property"),
     ("GET", "/wiki/rest/api/content/{id}/label"), ("GET", "/wiki/rest/api/space"),
     ("GET", "/wiki/rest/api/space/INC"), ("GET", "/wiki/rest/api/content/{id}/history"),
+    ("DELETE", "/wiki/rest/api/content/{id}"),
 ])
 def test_v1_routes_cloud_removed_answer_410_gone(cloud_sandbox, v2, method, path) -> None:
     response = raw(cloud_sandbox, method, path.format(id=postmortems_id(v2)), json={})
     assert response.status_code == 410
     assert "GoneException: This deprecated endpoint has been removed." in response.json()["message"]
     assert response.headers["Deprecation"] and 'CHANGE-864>; rel="deprecation"' in response.headers["Link"]
+    assert sum(cloud_sandbox.stats()["gone"].values()) == 1  # the stats tell a client on removed routes
 
 
 def test_v1_cql_search_and_the_dc_root_are_as_on_cloud(cloud_sandbox) -> None:
