@@ -13,6 +13,8 @@ import warnings
 import pytest
 import requests
 from atlassian import ConfluenceV2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import RunningSandbox
 
@@ -124,6 +126,20 @@ def test_the_exact_title_list_sees_a_page_at_once_and_pages_by_cursor(cloud_sand
     assert len(titles) == 7 and len(set(titles)) == 7  # two seeded pages plus five, each once
 
 
+TITLES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80).filter(str.strip)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TITLES)
+def test_any_title_is_found_by_the_exact_title_list_at_once_and_only_that_page(cloud_sandbox, title) -> None:
+    made = create(cloud_sandbox, title)
+    if made.status_code == 400:  # generated twice (titles are unique regardless of case): not a miss
+        assert "already exists" in made.json()["errors"][0]["title"]
+        return
+    listed = raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params={"title": title}).json()["results"]
+    assert [p["title"] for p in listed] == [title]
+
+
 @pytest.mark.parametrize("params", [{"limit": 251}, {"limit": 0}, {"cursor": "bogus"}, {"body-format": "none"},
                                     {"space-id": "INC"}, {"status": "nope"}])
 def test_bad_list_parameters_are_400s(cloud_sandbox, params) -> None:
@@ -231,3 +247,11 @@ def test_only_the_cloud_profile_exists_yet() -> None:
 
     with pytest.raises(ValueError, match="unknown sandbox profile 'datacenter'"):
         create_sandbox_app(SandboxStore(), profile="datacenter")
+
+
+def test_wikibot_sandbox_refuses_an_unknown_profile_in_one_line() -> None:
+    from service_sandbox.run import SandboxStartError, run_sandbox
+
+    with pytest.raises(SandboxStartError, match="^--profile: unknown sandbox profile 'dc'"):
+        run_sandbox(host="127.0.0.1", port=0, db=None, user=None, token=None, examples=False, echo=print,
+                    profile="dc")
