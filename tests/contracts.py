@@ -157,3 +157,31 @@ def load(product: str) -> Contract | None:
         return None
     name, prefix = (CONFLUENCE_V2, "/wiki/api/v2") if product == "confluence" else (JIRA_V3, "")
     return _load(str(folder / name), prefix)
+
+
+# Sandbox routes newer than the vendored v2 snapshot (see ../shared/specs/README.md): not checkable.
+NOT_IN_SNAPSHOT = ("/direct-children", "/descendants")
+
+
+def journal_problems(sandbox_url: str) -> list[str]:
+    """Every Confluence v2 and Jira request the sandbox received (``/_sandbox/requests``), checked
+    against the published contract: what a client really sent. Empty when the specs are absent."""
+    import requests
+
+    confluence, jira = load("confluence"), load("jira")
+    if confluence is None or jira is None:
+        return []
+    problems: list[str] = []
+    for entry in requests.get(sandbox_url + "/_sandbox/requests", timeout=5).json():
+        method, path = entry["route"].split()[0], entry["path"]
+        if path.startswith("/wiki/api/v2/") and not path.endswith(NOT_IN_SNAPSHOT):
+            contract = confluence
+        elif path.startswith(("/rest/api/2/", "/rest/api/3/")):
+            contract = jira
+        else:
+            continue
+        try:
+            problems += contract.check_request(method, path, entry["query"], entry["body"])
+        except LookupError as exc:
+            problems.append(str(exc))
+    return problems
