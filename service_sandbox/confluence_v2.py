@@ -130,7 +130,8 @@ def get_page(id: str) -> Any:
 
 def _historical(conn: sqlite3.Connection, row: sqlite3.Row, number: int, with_body: bool) -> dict[str, Any]:
     """``?version=N``: the page as saved at version N (title, body, version object)."""
-    saved = conn.execute("SELECT * FROM cf_versions WHERE content_id = ? AND number = ?", (row["id"], number)).fetchone()
+    saved = conn.execute("SELECT * FROM cf_versions WHERE content_id = ? AND number = ?",
+                         (row["id"], number)).fetchone()
     if saved is None:
         raise ConfluenceError(404, f"Page {row['id']} has no version {number}")
     out: dict[str, Any] = {"title": saved["title"], "version": version_json(

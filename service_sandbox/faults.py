@@ -131,7 +131,8 @@ class Faults:
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            return {"latency_ms": self.latency_ms, "index_lag_ms": self.index_lag_ms, "rules": [r.describe() for r in self.rules]}
+            return {"latency_ms": self.latency_ms, "index_lag_ms": self.index_lag_ms,
+                    "rules": [r.describe() for r in self.rules]}
 
 
 def _int(spec: dict[str, Any], key: str, minimum: int | None = None, maximum: int | None = None) -> int:

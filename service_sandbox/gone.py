@@ -33,7 +33,8 @@ V1_KEPT = frozenset({
     ("POST", "/content/<>/child/attachment/<>/data"),
 })
 _PARAM = re.compile(r"<[^<>]*>")
-GONE_MESSAGE = "com.atlassian.confluence.api.service.exceptions.GoneException: This deprecated endpoint has been removed."
+GONE_MESSAGE = ("com.atlassian.confluence.api.service.exceptions.GoneException: "
+                "This deprecated endpoint has been removed.")
 CONFLUENCE_CHANGE = "https://developer.atlassian.com/cloud/confluence/changelog/#CHANGE-864"
 JIRA_CHANGE = "https://developer.atlassian.com/changelog/#CHANGE-2046"
 # RFC 9745's Deprecation value is a structured date: "@" + Unix seconds (here 2023-08-01, the

@@ -40,7 +40,8 @@ def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token
     echo(f"  Confluence REST: {server.url}/wiki/api/v2, CQL {server.url}/wiki/rest/api/search   "
          f"(browse: {server.url}/wiki/)")
     echo(f"  Jira REST:       {server.url}/rest/api/2, search {server.url}/rest/api/3/search/jql")
-    echo(f"  gateway:         {server.url}/ex/confluence/{store.cloud_id()}/wiki, {server.url}/ex/jira/{store.cloud_id()}")
+    cloud_id = store.cloud_id()
+    echo(f"  gateway:         {server.url}/ex/confluence/{cloud_id}/wiki, {server.url}/ex/jira/{cloud_id}")
     echo(f"  credentials:     {user} / {token}")
     echo(f"  state:           {db or 'in memory (use --db FILE to keep it)'}")
     echo("Press Ctrl-C to stop.")
