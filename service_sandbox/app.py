@@ -8,6 +8,7 @@ translate REST calls into store operations.
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import socket
 import time
@@ -27,6 +28,11 @@ from service_sandbox.store import SandboxStore
 
 DEFAULT_USER = "wikibot@example.com"
 DEFAULT_TOKEN = "sandbox-token"
+# A scoped API token works only through the gateway (api.atlassian.com/ex/{product}/{cloudId}); the
+# classic token only on the site URL (https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/;
+# atlassian-python-api #1546, kovetskiy/mark #917).
+DEFAULT_SCOPED_TOKEN = "sandbox-scoped-token"
+GATEWAY_UNAUTHORIZED = {"code": 401, "message": "Unauthorized; scope does not match"}
 # Confluence Data Center's default request limit; Cloud's is of the same order.
 MAX_REQUEST_BYTES = 5 * 1024 * 1024
 UNAUTHORIZED_TEXT = "Client must be authenticated to access this resource."
@@ -42,6 +48,7 @@ class SandboxState:
     token: str
     user: str
     profile: Profile
+    scoped_token: str = DEFAULT_SCOPED_TOKEN
     v1_content_routes: bool = False
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
@@ -67,6 +74,7 @@ def create_sandbox_app(
     *,
     user: str = DEFAULT_USER,
     token: str = DEFAULT_TOKEN,
+    scoped_token: str = DEFAULT_SCOPED_TOKEN,
     examples: bool = False,
     profile: str = DEFAULT_PROFILE,
     v1_content_routes: bool = False,
@@ -75,7 +83,8 @@ def create_sandbox_app(
     """Build the sandbox app over ``store`` (in memory by default), seeding it on first use.
 
     Any seeded account's email works with ``token`` (so tests can edit pages as different
-    people); ``user`` is the account wikibot itself uses and is created when unknown.
+    people) on the site URL, and with ``scoped_token`` through the gateway; ``user`` is the account
+    wikibot itself uses and is created when unknown.
 
     ``profile`` picks the deployment played (``service_sandbox.profiles``; only "cloud" today).
     ``v1_content_routes=True`` keeps serving, on the site URL, the Confluence v1 content routes
@@ -93,6 +102,7 @@ def create_sandbox_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False
     app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
+                                             scoped_token=scoped_token,
                                              v1_content_routes=v1_content_routes,
                                              faults=Faults(index_lag_ms=index_lag_ms, base_index_lag_ms=index_lag_ms))
 
@@ -195,15 +205,20 @@ def _after_product_request(response: Response) -> Response:
 
 
 def _authenticate(st: SandboxState) -> Response | None:
+    via_gateway = request.environ.get(GATEWAY_KEY) is not None
+    expected = st.scoped_token if via_gateway else st.token
     auth = request.authorization
     if auth is not None and auth.type == "basic" and auth.password is not None:
-        if hmac.compare_digest(auth.password.encode(), st.token.encode()):
+        if hmac.compare_digest(auth.password.encode(), expected.encode()):
             account = st.store.user_by_email(auth.username or "")
             if account is not None and account["active"]:
                 g.account_id = account["account_id"]
                 return None
-    # Both Cloud products answer bad credentials with a plain-text body, which the client
-    # library reports as "Unauthorized (401)".
+    if via_gateway:  # the gateway's own JSON, also for a classic token sent to it
+        return Response(json.dumps(GATEWAY_UNAUTHORIZED), status=401, mimetype="application/json",
+                        headers={"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"})
+    # Both Cloud products answer bad credentials on the site URL (a scoped token included) with a
+    # plain-text body, which the client library reports as "Unauthorized (401)".
     return Response(UNAUTHORIZED_TEXT, status=401, mimetype="text/plain",
                     headers={"WWW-Authenticate": 'Basic realm="sandbox"'})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
+from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
 from service_sandbox.profiles import DEFAULT_PROFILE, profile_named
 from service_sandbox.server import SandboxServer
 from service_sandbox.store import SandboxStore
@@ -42,7 +42,7 @@ def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token
     echo(f"  Jira REST:       {server.url}/rest/api/2, search {server.url}/rest/api/3/search/jql")
     cloud_id = store.cloud_id()
     echo(f"  gateway:         {server.url}/ex/confluence/{cloud_id}/wiki, {server.url}/ex/jira/{cloud_id}")
-    echo(f"  credentials:     {user} / {token}")
+    echo(f"  credentials:     {user} / {token} (site URL), {user} / {DEFAULT_SCOPED_TOKEN} (gateway)")
     echo(f"  state:           {db or 'in memory (use --db FILE to keep it)'}")
     echo("Press Ctrl-C to stop.")
     try:

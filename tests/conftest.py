@@ -10,7 +10,7 @@ import requests
 
 from wikibot.clients import build_confluence, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
+from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
 
 
 # SANDBOX_INDEX_LAG_MS=3000 runs every test against a search that trails writes by 3 s (as Cloud's may).
@@ -26,6 +26,7 @@ class RunningSandbox:
         self.wiki_url = server.url + "/wiki"
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
+        self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only
 
     @property
     def store(self) -> SandboxStore:

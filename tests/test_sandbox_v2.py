@@ -222,24 +222,44 @@ def test_v1_cql_search_and_the_dc_root_are_as_on_cloud(cloud_sandbox) -> None:
     assert raw(cloud_sandbox, "GET", "/rest/api/content/search", params={"cql": "type = page"}).status_code == 404
 
 
+def gateway_raw(sandbox: RunningSandbox, method: str, path: str, **kwargs) -> requests.Response:
+    return requests.request(method, sandbox.url + path, auth=(sandbox.user, sandbox.scoped_token), timeout=10,
+                            **kwargs)
+
+
 def test_the_gateway_serves_the_same_routes_for_the_sites_cloud_id_only(cloud_sandbox, v2) -> None:
     cloud_id = requests.get(cloud_sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
-    gateway = client(cloud_sandbox, f"{cloud_sandbox.url}/ex/confluence/{cloud_id}/wiki")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        gateway = ConfluenceV2(f"{cloud_sandbox.url}/ex/confluence/{cloud_id}/wiki", username=cloud_sandbox.user,
+                               password=cloud_sandbox.scoped_token, timeout=10)
     assert gateway.get_space_by_key("INC")["id"] == space_id(v2)
     page_id = postmortems_id(v2)
-    assert raw(cloud_sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/api/v2/pages/{page_id}").status_code == 200
-    assert raw(cloud_sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
-    assert raw(cloud_sandbox, "GET", f"/ex/confluence/not-{cloud_id}/wiki/api/v2/pages/{page_id}").status_code == 404
-    assert raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/issue/OPS-1").status_code == 404  # no issue
-    assert raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/project/OPS").status_code == 200
+    base = f"/ex/confluence/{cloud_id}/wiki"
+    assert gateway_raw(cloud_sandbox, "GET", f"{base}/api/v2/pages/{page_id}").status_code == 200
+    assert gateway_raw(cloud_sandbox, "GET", f"{base}/rest/api/content/{page_id}").status_code == 410
+    assert gateway_raw(cloud_sandbox, "GET", f"{base}/rest/api/search", params={"cql": "type = page"}).ok
+    assert gateway_raw(cloud_sandbox, "GET", f"/ex/confluence/not-{cloud_id}/wiki/api/v2/pages/{page_id}"
+                       ).status_code == 404
+    assert gateway_raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/issue/OPS-1").status_code == 404
+    assert gateway_raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/project/OPS").status_code == 200
     assert "GET /ex/confluence/{cloudId}/wiki/api/v2/pages/{id}" in cloud_sandbox.stats()["by_route"]
+
+
+def test_a_scoped_token_works_only_through_the_gateway_and_a_classic_one_only_on_the_site(cloud_sandbox) -> None:
+    cloud_id = requests.get(cloud_sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
+    classic_at_gateway = raw(cloud_sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/api/v2/spaces")
+    assert classic_at_gateway.status_code == 401
+    assert classic_at_gateway.json() == {"code": 401, "message": "Unauthorized; scope does not match"}
+    scoped_at_site = gateway_raw(cloud_sandbox, "GET", "/wiki/api/v2/spaces")
+    assert scoped_at_site.status_code == 401 and scoped_at_site.headers["Content-Type"].startswith("text/plain")
 
 
 def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it(sandbox, confluence) -> None:
     cloud_id = requests.get(sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
     page_id = confluence.get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
     assert raw(sandbox, "GET", f"/wiki/rest/api/content/{page_id}").status_code == 200
-    assert raw(sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
+    assert gateway_raw(sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
 
 
 def test_only_the_cloud_profile_exists_yet() -> None:
