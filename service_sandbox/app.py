@@ -29,8 +29,9 @@ from service_sandbox.store import SandboxStore
 DEFAULT_USER = "wikibot@example.com"
 DEFAULT_TOKEN = "sandbox-token"
 # A scoped API token works only through the gateway (api.atlassian.com/ex/{product}/{cloudId}); the
-# classic token only on the site URL (https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/;
-# atlassian-python-api #1546, kovetskiy/mark #917).
+# classic token only on the site URL. Sources: Atlassian's "Manage API tokens for your Atlassian
+# account" (support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/),
+# atlassian-python-api #1546, kovetskiy/mark #917 (the gateway's 401 body and X-Failure-Category).
 DEFAULT_SCOPED_TOKEN = "sandbox-scoped-token"
 GATEWAY_UNAUTHORIZED = {"code": 401, "message": "Unauthorized; scope does not match"}
 # Confluence Data Center's default request limit; Cloud's is of the same order.
