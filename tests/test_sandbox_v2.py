@@ -255,11 +255,15 @@ def test_a_scoped_token_works_only_through_the_gateway_and_a_classic_one_only_on
     assert scoped_at_site.status_code == 401 and scoped_at_site.headers["Content-Type"].startswith("text/plain")
 
 
-def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it(sandbox, confluence) -> None:
-    cloud_id = requests.get(sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
-    page_id = confluence.get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
-    assert raw(sandbox, "GET", f"/wiki/rest/api/content/{page_id}").status_code == 200
-    assert gateway_raw(sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
+def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it() -> None:
+    from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+
+    with SandboxServer(create_sandbox_app(SandboxStore(), v1_content_routes=True)) as server:
+        site = RunningSandbox(server)
+        cloud_id = requests.get(site.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
+        page_id = raw(site, "GET", "/wiki/api/v2/pages", params={"title": "Post-mortems"}).json()["results"][0]["id"]
+        assert raw(site, "GET", f"/wiki/rest/api/content/{page_id}").status_code == 200
+        assert gateway_raw(site, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
 
 
 def test_only_the_cloud_profile_exists_yet() -> None:
