@@ -159,6 +159,18 @@ def test_direct_children_are_typed_and_paged_and_children_lists_pages(cloud_sand
     assert [c["id"] for c in children] == ids and "type" not in children[0]
 
 
+def test_a_deleted_page_is_trashed_readable_with_status_trashed_and_purged_on_request(cloud_sandbox) -> None:
+    page = create(cloud_sandbox, "Short-lived").json()
+    path = f"/wiki/api/v2/pages/{page['id']}"
+    assert raw(cloud_sandbox, "DELETE", path).status_code == 204
+    assert raw(cloud_sandbox, "GET", path).status_code == 404
+    assert raw(cloud_sandbox, "GET", path, params={"status": "trashed"}).json()["status"] == "trashed"
+    assert raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params={"title": "Short-lived"}).json()["results"] == []
+    assert create(cloud_sandbox, "Short-lived").status_code == 200  # a trashed title is free again
+    assert raw(cloud_sandbox, "DELETE", path, params={"purge": "true"}).status_code == 204
+    assert raw(cloud_sandbox, "GET", path, params={"status": "trashed"}).status_code == 404
+
+
 # -- labels, properties, comments ---------------------------------------------------------------
 def test_labels_are_read_on_v2_and_written_on_v1(cloud_sandbox, v2) -> None:
     page = create(cloud_sandbox, "Labelled").json()
