@@ -36,7 +36,9 @@ from service_sandbox.confluence_v2_json import (
     paged,
     space_json,
     statuses_arg,
+    storage_body,
     str_list,
+    version_json,
 )
 
 PREFIX = "/wiki/api/v2"
@@ -114,10 +116,28 @@ def get_page(id: str) -> Any:
     """``body-format=storage`` for the body; ``include-labels``/``-properties``/``-versions`` add
     those collections (first 50, as the real API), ``include-version`` (default true) the version."""
     fmt, statuses = body_format(bulk=False), statuses_arg(("current",))
+    wanted = request.args.get("version")
+    if wanted is not None and not (wanted.isdigit() and len(wanted) < 10):
+        raise InvalidParameter(f"version must be a version number, not '{wanted}'")
     with current_store().read() as conn:
         row = page_row(conn, id, statuses)
         out = PageWriter(conn, Site.current(), body=fmt, version=flag("include-version", True)).one(row)
+        if wanted is not None and int(wanted) != row["version"]:
+            out.update(_historical(conn, row, int(wanted), fmt is not None))
         out.update(confluence_v2_meta.includes(conn, row))
+    return out
+
+
+def _historical(conn: sqlite3.Connection, row: sqlite3.Row, number: int, with_body: bool) -> dict[str, Any]:
+    """``?version=N``: the page as saved at version N (title, body, version object)."""
+    saved = conn.execute("SELECT * FROM cf_versions WHERE content_id = ? AND number = ?",
+                         (row["id"], number)).fetchone()
+    if saved is None:
+        raise ConfluenceError(404, f"Page {row['id']} has no version {number}")
+    out: dict[str, Any] = {"title": saved["title"], "version": version_json(
+        number, saved["saved_at"], saved["saved_by"], saved["message"], bool(saved["minor_edit"]))}
+    if with_body:
+        out["body"] = storage_body(saved["body"])
     return out
 
 

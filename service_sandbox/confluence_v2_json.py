@@ -126,7 +126,8 @@ def storage_value(data: dict[str, Any], required: bool) -> str | None:
     else:
         raise ConfluenceError(400, "body must hold exactly one representation")
     if representation not in ("storage", "atlas_doc_format", "wiki"):
-        raise ConfluenceError(400, f"body.representation must be storage, atlas_doc_format or wiki, not {representation!r}")
+        raise ConfluenceError(400, "body.representation must be storage, atlas_doc_format or wiki, "
+                                   f"not {representation!r}")
     if representation != "storage":
         raise ConfluenceError(400, f"The sandbox stores pages in storage format only, not {representation}")
     if not isinstance(value, str):
@@ -196,8 +197,9 @@ class PageWriter:
         out: dict[str, Any] = {
             "id": str(row["id"]), "status": row["status"], "title": row["title"],
             "spaceId": self.space_id(row["space_key"]),
+            # The spec: parentId "or null if there is no parent page"; parentType is an enum without null.
             "parentId": str(parent) if parent is not None else None,
-            "parentType": "page" if parent is not None else None,
+            **({"parentType": "page"} if parent is not None else {}),
             "position": row["position"], "authorId": row["creator"], "ownerId": row["creator"],
             "lastOwnerId": None, "createdAt": row["created"],
         }

@@ -23,13 +23,18 @@ from flask import Response, request
 from service_sandbox.errors import jira_error
 
 V1_ROOT = "/wiki/rest/api"
-# (method, rule below /wiki/rest/api) that Confluence Cloud still serves on v1.
+# (method, rule below /wiki/rest/api, parameters written <>) that Confluence Cloud still serves on v1:
+# what v2 has no equivalent for. Attachment upload is one (v2 reads attachments but cannot create them).
 V1_KEPT = frozenset({
     ("GET", "/search"), ("GET", "/content/search"),
-    ("POST", "/content/<id>/label"), ("DELETE", "/content/<id>/label"), ("DELETE", "/content/<id>/label/<name>"),
+    ("POST", "/content/<>/label"), ("DELETE", "/content/<>/label"), ("DELETE", "/content/<>/label/<>"),
     ("GET", "/user"), ("GET", "/user/current"),
+    ("POST", "/content/<>/child/attachment"), ("PUT", "/content/<>/child/attachment"),
+    ("POST", "/content/<>/child/attachment/<>/data"),
 })
-GONE_MESSAGE = "com.atlassian.confluence.api.service.exceptions.GoneException: This deprecated endpoint has been removed."
+_PARAM = re.compile(r"<[^<>]*>")
+GONE_MESSAGE = ("com.atlassian.confluence.api.service.exceptions.GoneException: "
+                "This deprecated endpoint has been removed.")
 CONFLUENCE_CHANGE = "https://developer.atlassian.com/cloud/confluence/changelog/#CHANGE-864"
 JIRA_CHANGE = "https://developer.atlassian.com/changelog/#CHANGE-2046"
 # RFC 9745's Deprecation value is a structured date: "@" + Unix seconds (here 2023-08-01, the
@@ -45,7 +50,7 @@ def removed_v1_route() -> bool:
     rule = request.url_rule.rule if request.url_rule else None
     if rule is None or not rule.startswith(V1_ROOT + "/"):
         return False
-    return (request.method, rule[len(V1_ROOT):]) not in V1_KEPT
+    return (request.method, _PARAM.sub("<>", rule[len(V1_ROOT):])) not in V1_KEPT
 
 
 def confluence_gone() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
+from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
 from service_sandbox.profiles import DEFAULT_PROFILE, profile_named
 from service_sandbox.server import SandboxServer
 from service_sandbox.store import SandboxStore
@@ -40,8 +40,9 @@ def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token
     echo(f"  Confluence REST: {server.url}/wiki/api/v2, CQL {server.url}/wiki/rest/api/search   "
          f"(browse: {server.url}/wiki/)")
     echo(f"  Jira REST:       {server.url}/rest/api/2, search {server.url}/rest/api/3/search/jql")
-    echo(f"  gateway:         {server.url}/ex/confluence/{store.cloud_id()}/wiki, {server.url}/ex/jira/{store.cloud_id()}")
-    echo(f"  credentials:     {user} / {token}")
+    cloud_id = store.cloud_id()
+    echo(f"  gateway:         {server.url}/ex/confluence/{cloud_id}/wiki, {server.url}/ex/jira/{cloud_id}")
+    echo(f"  credentials:     {user} / {token} (site URL), {user} / {DEFAULT_SCOPED_TOKEN} (gateway)")
     echo(f"  state:           {db or 'in memory (use --db FILE to keep it)'}")
     echo("Press Ctrl-C to stop.")
     try:

@@ -11,7 +11,11 @@ from atlassian import ConfluenceServer
 
 from wikibot.atlassian.clients import build_confluence, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
+from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
+
+
+# SANDBOX_INDEX_LAG_MS=3000 runs every test against a search that trails writes by 3 s (as Cloud's may).
+INDEX_LAG_MS = int(os.environ.get("SANDBOX_INDEX_LAG_MS") or 0)
 
 
 class RunningSandbox:
@@ -23,6 +27,7 @@ class RunningSandbox:
         self.wiki_url = server.url + "/wiki"
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
+        self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only
 
     @property
     def store(self) -> SandboxStore:
@@ -55,7 +60,8 @@ class RunningSandbox:
 
 def _start(examples: bool = False, v1_content_routes: bool = False) -> SandboxServer:
     # Strict by default, as Confluence Cloud is today: removed v1 content routes answer 410.
-    app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes)
+    app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
+                             index_lag_ms=INDEX_LAG_MS)
     return SandboxServer(app).start()
 
 

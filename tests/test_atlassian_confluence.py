@@ -112,7 +112,7 @@ def test_a_scoped_token_goes_through_the_gateway_with_the_cloud_id_from_tenant_i
     cloud_id = requests.get(sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
     assert endpoint.deployment == "cloud" and endpoint.cloud_id == cloud_id
     assert endpoint.base_url == f"{sandbox.url}/ex/confluence/{cloud_id}/wiki" and endpoint.via_gateway
-    client = build_confluence(endpoint.base_url, sandbox.user, sandbox.token, timeout=10)
+    client = build_confluence(endpoint.base_url, sandbox.user, sandbox.scoped_token, timeout=10)
     wiki = ConfluenceGateway(client, space="INC", site_url=endpoint.site_url)
     page = wiki.create_page("Through the gateway", "<p>g</p>", parent_id, labels=["postmortem"])
     assert wiki.page(page.id).labels == ("postmortem",)

@@ -78,7 +78,8 @@ def test_check_config_says_which_deployment_api_and_base_url_it_uses(tmp_path, s
 
 def test_check_config_with_a_scoped_token_goes_through_the_gateway(tmp_path, sandbox):
     path = write_config(tmp_path, sandbox)
-    path.write_text(path.read_text().replace("  space: INC", "  token_type: scoped\n  space: INC"))
+    text = path.read_text().replace(f"token: {sandbox.token}\n  space", f"token: {sandbox.scoped_token}\n  space")
+    path.write_text(text.replace("  space: INC", "  token_type: scoped\n  space: INC"))
     result = CliRunner().invoke(cli, ["--config", str(path), "check-config"])
     assert result.exit_code == 0, result.output
     cloud_id = sandbox.store.cloud_id()
@@ -119,7 +120,9 @@ def test_sandbox_command_serves_both_products_until_interrupted():
         assert match, first
         base = match.group(0)
         auth = ("wikibot@example.com", "sandbox-token")
-        assert requests.get(f"{base}/wiki/rest/api/space/INC", auth=auth, timeout=5).json()["key"] == "INC"
+        spaces = requests.get(f"{base}/wiki/api/v2/spaces", params={"keys": "INC"}, auth=auth, timeout=5).json()
+        assert [space["key"] for space in spaces["results"]] == ["INC"]
+        assert requests.get(f"{base}/wiki/rest/api/space/INC", auth=auth, timeout=5).status_code == 410  # as on Cloud
         assert requests.get(f"{base}/rest/api/2/project/OPS", auth=auth, timeout=5).json()["key"] == "OPS"
     finally:
         proc.send_signal(signal.SIGINT)

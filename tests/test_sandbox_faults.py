@@ -149,9 +149,9 @@ def test_stats_count_requests_by_route_template_and_reset(sandbox, confluence):
     sandbox.stats()
     assert sandbox.stats() == {"requests": 4, "by_route": {
         "GET /wiki/rest/api/content/{id}": 2, "GET /wiki/rest/api/content/{id}/history": 1,
-        "GET /wiki/rest/api/space/{key}": 1}}
+        "GET /wiki/rest/api/space/{key}": 1}, "gone": {}}
     sandbox.reset_stats()
-    assert sandbox.stats() == {"requests": 0, "by_route": {}}
+    assert sandbox.stats() == {"requests": 0, "by_route": {}, "gone": {}}
 
 
 def test_faulted_and_unauthenticated_requests_are_counted_too(sandbox):

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
-from tests.conftest import RunningSandbox
+from service_sandbox import SandboxStore, create_sandbox_app
+from tests.conftest import INDEX_LAG_MS, RunningSandbox
 
-LAG_MS = 400
+LAG_MS = 1500  # long enough that a busy machine does not let the index catch up mid-test
+pytestmark = pytest.mark.skipif(INDEX_LAG_MS > 0, reason="these tests set the lag themselves")
 
 
 def raw(sandbox: RunningSandbox, method: str, path: str, **kwargs) -> requests.Response:
@@ -77,3 +80,9 @@ def test_the_lag_is_part_of_the_fault_table_and_cleared_with_it(sandbox) -> None
     sandbox.clear_faults()
     assert requests.get(sandbox.url + "/_sandbox/faults", timeout=5).json()["index_lag_ms"] == 0
     assert requests.post(sandbox.url + "/_sandbox/faults", json={"index_lag_ms": -1}, timeout=5).status_code == 400
+
+
+def test_a_sandbox_started_with_a_lag_keeps_it_when_faults_are_cleared() -> None:
+    client = create_sandbox_app(SandboxStore(), index_lag_ms=3000).test_client()
+    client.delete("/_sandbox/faults")
+    assert client.get("/_sandbox/faults").get_json()["index_lag_ms"] == 3000

@@ -13,6 +13,8 @@ import warnings
 import pytest
 import requests
 from atlassian import ConfluenceV2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import RunningSandbox
 
@@ -102,8 +104,11 @@ def test_update_needs_every_field_and_a_stale_version_is_a_409_conflict(cloud_sa
     assert stale.json()["errors"][0] == {
         "status": 409, "code": "CONFLICT", "detail": None,
         "title": "Version must be incremented when updating a page. Current Version: [1]. Provided version: [1]"}
+    assert raw(cloud_sandbox, "GET", path, params={"version": 1}).json()["version"]["number"] == 1
     done = v2.put(f"api/v2/pages/{page['id']}", data=update_body(page, "<p>2</p>", 2))
     assert done["version"]["number"] == 2 and done["body"]["storage"]["value"] == "<p>2</p>"
+    old = raw(cloud_sandbox, "GET", path, params={"version": 1, "body-format": "storage"}).json()
+    assert (old["version"]["number"], old["body"]["storage"]["value"]) == (1, "<p>x</p>")
 
 
 def test_the_exact_title_list_sees_a_page_at_once_and_pages_by_cursor(cloud_sandbox, v2) -> None:
@@ -119,6 +124,20 @@ def test_the_exact_title_list_sees_a_page_at_once_and_pages_by_cursor(cloud_sand
     assert first.headers["Link"] == f'<{nxt}>; rel="next"'
     titles = [p["title"] for p in v2.get_pages(body_format="storage", limit=2)]
     assert len(titles) == 7 and len(set(titles)) == 7  # two seeded pages plus five, each once
+
+
+TITLES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80).filter(str.strip)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TITLES)
+def test_any_title_is_found_by_the_exact_title_list_at_once_and_only_that_page(cloud_sandbox, title) -> None:
+    made = create(cloud_sandbox, title)
+    if made.status_code == 400:  # generated twice (titles are unique regardless of case): not a miss
+        assert "already exists" in made.json()["errors"][0]["title"]
+        return
+    listed = raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params={"title": title}).json()["results"]
+    assert [p["title"] for p in listed] == [title]
 
 
 @pytest.mark.parametrize("params", [{"limit": 251}, {"limit": 0}, {"cursor": "bogus"}, {"body-format": "none"},
@@ -138,6 +157,18 @@ def test_direct_children_are_typed_and_paged_and_children_lists_pages(cloud_sand
     assert [c["id"] for c in rest["results"]] == ids[2:] and "next" not in rest["_links"]
     children = raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{parent}/children").json()["results"]
     assert [c["id"] for c in children] == ids and "type" not in children[0]
+
+
+def test_a_deleted_page_is_trashed_readable_with_status_trashed_and_purged_on_request(cloud_sandbox) -> None:
+    page = create(cloud_sandbox, "Short-lived").json()
+    path = f"/wiki/api/v2/pages/{page['id']}"
+    assert raw(cloud_sandbox, "DELETE", path).status_code == 204
+    assert raw(cloud_sandbox, "GET", path).status_code == 404
+    assert raw(cloud_sandbox, "GET", path, params={"status": "trashed"}).json()["status"] == "trashed"
+    assert raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params={"title": "Short-lived"}).json()["results"] == []
+    assert create(cloud_sandbox, "Short-lived").status_code == 200  # a trashed title is free again
+    assert raw(cloud_sandbox, "DELETE", path, params={"purge": "true"}).status_code == 204
+    assert raw(cloud_sandbox, "GET", path, params={"status": "trashed"}).status_code == 404
 
 
 # -- labels, properties, comments ---------------------------------------------------------------
@@ -187,12 +218,14 @@ def test_a_footer_comment_is_201_with_location_and_listed_on_the_page(cloud_sand
     ("GET", "/wiki/rest/api/content/{id}/child/page"), ("GET", "/wiki/rest/api/content/{id}/property"),
     ("GET", "/wiki/rest/api/content/{id}/label"), ("GET", "/wiki/rest/api/space"),
     ("GET", "/wiki/rest/api/space/INC"), ("GET", "/wiki/rest/api/content/{id}/history"),
+    ("DELETE", "/wiki/rest/api/content/{id}"),
 ])
 def test_v1_routes_cloud_removed_answer_410_gone(cloud_sandbox, v2, method, path) -> None:
     response = raw(cloud_sandbox, method, path.format(id=postmortems_id(v2)), json={})
     assert response.status_code == 410
     assert "GoneException: This deprecated endpoint has been removed." in response.json()["message"]
     assert response.headers["Deprecation"] and 'CHANGE-864>; rel="deprecation"' in response.headers["Link"]
+    assert sum(cloud_sandbox.stats()["gone"].values()) == 1  # the stats tell a client on removed routes
 
 
 def test_v1_cql_search_and_the_dc_root_are_as_on_cloud(cloud_sandbox) -> None:
@@ -201,25 +234,48 @@ def test_v1_cql_search_and_the_dc_root_are_as_on_cloud(cloud_sandbox) -> None:
     assert raw(cloud_sandbox, "GET", "/rest/api/content/search", params={"cql": "type = page"}).status_code == 404
 
 
+def gateway_raw(sandbox: RunningSandbox, method: str, path: str, **kwargs) -> requests.Response:
+    return requests.request(method, sandbox.url + path, auth=(sandbox.user, sandbox.scoped_token), timeout=10,
+                            **kwargs)
+
+
 def test_the_gateway_serves_the_same_routes_for_the_sites_cloud_id_only(cloud_sandbox, v2) -> None:
     cloud_id = requests.get(cloud_sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
-    gateway = client(cloud_sandbox, f"{cloud_sandbox.url}/ex/confluence/{cloud_id}/wiki")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        gateway = ConfluenceV2(f"{cloud_sandbox.url}/ex/confluence/{cloud_id}/wiki", username=cloud_sandbox.user,
+                               password=cloud_sandbox.scoped_token, timeout=10)
     assert gateway.get_space_by_key("INC")["id"] == space_id(v2)
     page_id = postmortems_id(v2)
-    assert raw(cloud_sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/api/v2/pages/{page_id}").status_code == 200
-    assert raw(cloud_sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
-    assert raw(cloud_sandbox, "GET", f"/ex/confluence/not-{cloud_id}/wiki/api/v2/pages/{page_id}").status_code == 404
-    assert raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/issue/OPS-1").status_code == 404  # no issue
-    assert raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/project/OPS").status_code == 200
+    base = f"/ex/confluence/{cloud_id}/wiki"
+    assert gateway_raw(cloud_sandbox, "GET", f"{base}/api/v2/pages/{page_id}").status_code == 200
+    assert gateway_raw(cloud_sandbox, "GET", f"{base}/rest/api/content/{page_id}").status_code == 410
+    assert gateway_raw(cloud_sandbox, "GET", f"{base}/rest/api/search", params={"cql": "type = page"}).ok
+    assert gateway_raw(cloud_sandbox, "GET", f"/ex/confluence/not-{cloud_id}/wiki/api/v2/pages/{page_id}"
+                       ).status_code == 404
+    assert gateway_raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/issue/OPS-1").status_code == 404
+    assert gateway_raw(cloud_sandbox, "GET", f"/ex/jira/{cloud_id}/rest/api/2/project/OPS").status_code == 200
     assert "GET /ex/confluence/{cloudId}/wiki/api/v2/pages/{id}" in cloud_sandbox.stats()["by_route"]
 
 
-def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it(v1_sandbox) -> None:
-    sandbox = v1_sandbox
-    cloud_id = requests.get(sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
-    page_id = sandbox.confluence_v1().get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
-    assert raw(sandbox, "GET", f"/wiki/rest/api/content/{page_id}").status_code == 200
-    assert raw(sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
+def test_a_scoped_token_works_only_through_the_gateway_and_a_classic_one_only_on_the_site(cloud_sandbox) -> None:
+    cloud_id = requests.get(cloud_sandbox.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
+    classic_at_gateway = raw(cloud_sandbox, "GET", f"/ex/confluence/{cloud_id}/wiki/api/v2/spaces")
+    assert classic_at_gateway.status_code == 401
+    assert classic_at_gateway.json() == {"code": 401, "message": "Unauthorized; scope does not match"}
+    scoped_at_site = gateway_raw(cloud_sandbox, "GET", "/wiki/api/v2/spaces")
+    assert scoped_at_site.status_code == 401 and scoped_at_site.headers["Content-Type"].startswith("text/plain")
+
+
+def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_it() -> None:
+    from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+
+    with SandboxServer(create_sandbox_app(SandboxStore(), v1_content_routes=True)) as server:
+        site = RunningSandbox(server)
+        cloud_id = requests.get(site.url + "/_edge/tenant_info", timeout=5).json()["cloudId"]
+        page_id = raw(site, "GET", "/wiki/api/v2/pages", params={"title": "Post-mortems"}).json()["results"][0]["id"]
+        assert raw(site, "GET", f"/wiki/rest/api/content/{page_id}").status_code == 200
+        assert gateway_raw(site, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
 
 
 def test_only_the_cloud_profile_exists_yet() -> None:
@@ -227,3 +283,11 @@ def test_only_the_cloud_profile_exists_yet() -> None:
 
     with pytest.raises(ValueError, match="unknown sandbox profile 'datacenter'"):
         create_sandbox_app(SandboxStore(), profile="datacenter")
+
+
+def test_wikibot_sandbox_refuses_an_unknown_profile_in_one_line() -> None:
+    from service_sandbox.run import SandboxStartError, run_sandbox
+
+    with pytest.raises(SandboxStartError, match="^--profile: unknown sandbox profile 'dc'"):
+        run_sandbox(host="127.0.0.1", port=0, db=None, user=None, token=None, examples=False, echo=print,
+                    profile="dc")

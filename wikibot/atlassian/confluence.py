@@ -184,7 +184,7 @@ class ConfluenceGateway:
             if status_of(exc) == 400 and "already exists" in error_detail(exc):
                 raise TitleTaken(f"Confluence: a page titled {title!r} already exists in {self.space}",
                                  status=400) from exc
-            raise service_error(SERVICE, exc) from exc
+            raise service_error(SERVICE, exc, self.client.url) from exc
         page = WikiPage.from_v2(created)
         return self.complete(page, labels, properties or {}, fresh=True)
 
@@ -218,7 +218,7 @@ class ConfluenceGateway:
         except LIBRARY_ERRORS as exc:
             if status_of(exc) == 409:
                 raise VersionConflict(f"Confluence: page {page.id} changed since it was read", status=409) from exc
-            raise service_error(SERVICE, exc) from exc
+            raise service_error(SERVICE, exc, self.client.url) from exc
         number = ((content or {}).get("version") or {}).get("number") if isinstance(content, dict) else None
         return replace(page, version=int(number or page.version + 1), body=body)
 
@@ -265,7 +265,7 @@ class ConfluenceGateway:
             response = self._get(next_url(links, self.client.url), absolute=True)
 
     def _call(self, fn: Callable[[], T]) -> T:
-        with boundary(SERVICE):
+        with boundary(SERVICE, self.client.url):
             return self.retry.call(fn)
 
     def _get(self, path: str, params: dict[str, Any] | None = None, absolute: bool = False) -> dict[str, Any]:

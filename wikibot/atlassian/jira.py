@@ -78,7 +78,7 @@ class JiraGateway:
 
         ``reconcile``: issue ids (at most 50) whose results must reflect their latest writes.
         """
-        with boundary(SERVICE):
+        with boundary(SERVICE, self.client.url):
             yield from self._search_raw(jql, fields, limit, reconcile)
 
     def issue(self, key: str, fields: Sequence[str]) -> dict[str, Any] | None:
@@ -88,7 +88,7 @@ class JiraGateway:
         except LIBRARY_ERRORS as exc:
             if status_of(exc) == 404:
                 return None
-            raise service_error(SERVICE, exc) from exc
+            raise service_error(SERVICE, exc, self.client.url) from exc
         return found if isinstance(found, dict) else None
 
     def issues_by_key(self, keys: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ class JiraGateway:
                 return list(self._search_raw(jql, fields))
             except LIBRARY_ERRORS as exc:
                 if status_of(exc) != 400:
-                    raise service_error(SERVICE, exc) from exc
+                    raise service_error(SERVICE, exc, self.client.url) from exc
                 named = set(_ISSUE_KEY.findall(" ".join(_error_messages(exc)))) & set(pending)
                 if named:
                     pending = [k for k in pending if k not in named]
@@ -124,7 +124,7 @@ class JiraGateway:
         except LIBRARY_ERRORS as exc:
             if status_of(exc) == 404:
                 return None
-            raise service_error(SERVICE, exc) from exc
+            raise service_error(SERVICE, exc, self.client.url) from exc
         return user.get("displayName") if isinstance(user, dict) else None
 
     def find_users(self, query: str) -> list[dict[str, Any]]:
@@ -163,8 +163,8 @@ class JiraGateway:
             if status_of(error) == 400 and isinstance(body, dict) and "errors" in body:
                 return _outcomes(len(payload), body)
             if is_transient(error):
-                raise CreateUncertain(str(service_error(SERVICE, error)), status=status_of(error)) from error
-            raise service_error(SERVICE, error) from error
+                raise CreateUncertain(str(service_error(SERVICE, error, self.client.url)), status=status_of(error)) from error
+            raise service_error(SERVICE, error, self.client.url) from error
         return _outcomes(len(payload), response or {})
 
     def link(self, key: str, global_id: str, url: str, title: str) -> None:
@@ -187,7 +187,7 @@ class JiraGateway:
             except LIBRARY_ERRORS:
                 current = None
             if str(current or "").casefold() != status.casefold():
-                raise service_error(SERVICE, exc) from exc
+                raise service_error(SERVICE, exc, self.client.url) from exc
 
     # -- plumbing -----------------------------------------------------------------------------
     def _search_raw(self, jql: str, fields: Sequence[str], limit: int = SEARCH_PAGE,
@@ -209,7 +209,7 @@ class JiraGateway:
             params["nextPageToken"] = token
 
     def _call(self, fn: Callable[[], T]) -> T:
-        with boundary(SERVICE):
+        with boundary(SERVICE, self.client.url):
             return self.retry.call(fn)
 
 
