@@ -13,8 +13,8 @@ on a search, which Confluence answers from an eventually consistent index:
 
 v2 cannot create a page with its labels and content property in one request, so they follow the
 create; a page found by title without the incident label is one whose create was interrupted
-between those steps: it is adopted, completed and reported as created (nobody was told of it). The label search (``incident-<id>``) also finds
-a page renamed since, once the index has caught up.
+between those steps: it is adopted, completed and reported as created (nobody was told of it).
+The label search (``incident-<id>``) also finds a page renamed since, once the index caught up.
 """
 
 from __future__ import annotations
