@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from wikibot.atlassian.confluence import LIST_LIMIT, ConfluenceGateway, postmortems_cql
+from wikibot.atlassian.confluence import LIST_LIMIT, postmortems_cql
 from wikibot.atlassian.content import WikiPage
 from wikibot.errors import InputError, ServiceError
 from wikibot.pages import PageParseError, parse_page
