@@ -16,11 +16,12 @@ optimistic: a PUT carries the version we read plus one, and a 409 (someone saved
 reported as ``VersionConflict`` for the caller to re-read and re-apply only its own edits — a
 person's edit is never overwritten.
 
-All calls go through atlassian-python-api's ``ConfluenceV2`` client, by its generic
-``get/post/put/delete``: its helpers send wrong requests for several of these (notes §8: labels
-to a v2 path that has no write, comments to ``/comments``, property keys where ids go, updates
-without ``status``), and the right ones (``get_page_by_id``, ``get_pages``) swallow or reshape
-errors and cannot express ``include-labels``. Every call runs inside
+All calls go through atlassian-python-api's ``ConfluenceV2`` client: its helpers where they send
+the right request (``get_page_labels``, ``create_page_property``), else its generic
+``get/post/put/delete`` — the helpers are wrong for label writes (a v2 path with no write),
+comments (``/comments``), property updates (the key where the id goes) and page updates (no
+``status``, notes §8), and ``get_page_by_id``/``get_pages`` cannot ask for ``include-labels`` or
+an exact-title list without a body. Every call runs inside
 :func:`~wikibot.atlassian.errors.boundary`, so callers only ever see ``ServiceError`` (or a
 subclass here), chained to the library's exception. Search results are eventually consistent:
 nothing that must happen exactly once rests on them (see ``wikibot.create``).
@@ -156,8 +157,9 @@ class ConfluenceGateway:
         return pages[0] if pages else None
 
     def labels(self, page_id: str) -> tuple[str, ...]:
-        return tuple(label.get("name", "") for label, _ in self._v2_list(f"api/v2/pages/{int(page_id)}/labels",
-                                                                        {"limit": 250}))
+        """The page's labels (v2, every page of them: the library's helper is right here)."""
+        found = self._call(lambda: self.client.get_page_labels(str(int(page_id)), limit=250))
+        return tuple(label.get("name", "") for label in found or [])
 
     def page_property(self, page_id: str, key: str) -> Mapping[str, Any] | None:
         """The JSON value of the page's content property ``key``; None when the page has none."""
@@ -200,8 +202,7 @@ class ConfluenceGateway:
                                                 data=[{"prefix": "global", "name": name} for name in missing]))
         for key, value in properties.items():
             if fresh or self._property(page.id, key) is None:
-                self._call(lambda k=key, v=value: self.client.post(f"api/v2/pages/{int(page.id)}/properties",
-                                                                   data={"key": k, "value": dict(v)}))
+                self._call(lambda k=key, v=value: self.client.create_page_property(page.id, k, dict(v)))
         return replace(page, labels=tuple(dict.fromkeys([*page.labels, *labels])))
 
     def update_body(self, page: WikiPage, body: str, message: str = "wikibot") -> WikiPage:
@@ -226,8 +227,7 @@ class ConfluenceGateway:
         """Create or replace the content property ``key`` (v2: found by key, updated by id with a version)."""
         found = self._property(page_id, key)
         if found is None:
-            self._call(lambda: self.client.post(f"api/v2/pages/{int(page_id)}/properties",
-                                                data={"key": key, "value": dict(value)}))
+            self._call(lambda: self.client.create_page_property(str(int(page_id)), key, dict(value)))
             return
         number = int((found.get("version") or {}).get("number") or 0) + 1
         self._call(lambda: self.client.put(f"api/v2/pages/{int(page_id)}/properties/{found['id']}",
