@@ -156,3 +156,11 @@ def test_a_site_answering_tenant_info_is_cloud_and_datacenter_is_kept_when_confi
 ])
 def test_next_links_resolve_against_the_client_url_keeping_the_gateway(links, client, expected):
     assert next_url(links, client) == expected
+
+
+def test_data_center_is_refused_in_one_line_naming_the_key(make_config):
+    from wikibot.atlassian.clients import build_clients
+    from wikibot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^confluence\.deployment: .* is Data Center"):
+        build_clients(make_config(confluence={"deployment": "datacenter"}))
