@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from tests import contracts
 from tests.conftest import WEBHOOK_SECRET, write_config_file
 from tests.test_sync import ANA, make_page, mention, row, table, action_page
 from tests.test_web_forms import csrf_from, form_values
@@ -52,6 +53,8 @@ def test_every_feature_runs_on_cloud_apis_only(make_config, sandbox, chat, tmp_p
     removed = sorted(r for r in routes if "/wiki/rest/api/" in r and r not in V1_STILL_SERVED)
     assert removed == [], f"requests to v1 routes Confluence Cloud removed: {removed}"
     assert not [r for r in routes if r.split(" ")[1] in ("/rest/api/2/search", "/rest/api/3/search")]
+    assert sandbox.stats()["gone"] == {}
+    assert contracts.journal_problems(sandbox.url) == []  # what wikibot sent, against the published OpenAPI
     v2 = {r for r in routes if "/wiki/api/v2/" in r}
     assert {"POST /wiki/api/v2/pages", "PUT /wiki/api/v2/pages/{id}", "GET /wiki/api/v2/pages/{id}",
             "POST /wiki/api/v2/footer-comments", "POST /wiki/api/v2/pages/{id}/properties"} <= v2
