@@ -44,7 +44,6 @@ from service_sandbox import create_sandbox_app  # noqa: E402
 from service_sandbox.store import SandboxStore  # noqa: E402
 from wikibot.services import Services  # noqa: E402
 from wikibot.templates import load_template  # noqa: E402
-from wikibot.wiki import WikiPage  # noqa: E402
 
 USER, TOKEN = "wikibot@example.com", "sandbox-token"
 LEADS = ("557058:aa11", "557058:bb22", "557058:cc33", "557058:dd44", "557058:ee55")
@@ -83,7 +82,7 @@ def body_for(n: int, keys: list[str], today: date) -> str:
 def seed(db_path: str, pages: int) -> int:
     """Pages straight into the sandbox's database, Jira issues through its REST API in-process."""
     store = SandboxStore(db_path)
-    app = create_sandbox_app(store, user=USER, token=TOKEN)
+    app = create_sandbox_app(store, user=USER, token=TOKEN, v1_content_routes=True)
     client = app.test_client()
     auth = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()}
     today = store.now().date()
@@ -138,20 +137,13 @@ def stats(url: str) -> dict[str, int]:
 
 def naive(services: Services) -> int:
     """List the post-mortems, then GET each page and judge it: what a first script would do."""
-    confluence, config = services.clients.confluence, services.config
+    confluence, config = services.confluence, services.config
     catalogue = template_catalogue(services)
     matcher, rules = BlameMatcher(config.audit.blame_phrases), Rules.from_config(config, _now())
     cql = f'type = page and space = "INC" and label = "postmortem" and ancestor = {services.creator.parent_id()}'
-    ids, start = [], 0
-    while True:
-        found = confluence.cql(cql, start=start, limit=200)
-        ids += [r["content"]["id"] for r in found["results"]]
-        if "next" not in found.get("_links", {}):
-            break
-        start += len(found["results"])
+    ids = [page.id for page in confluence.search_pages(cql, expand="version", limit=200)]
     for page_id in ids:
-        content = confluence.get_page_by_id(page_id, expand="body.storage,version,history,metadata.labels")
-        page = WikiPage.from_content(content)
+        page = confluence.page(page_id)
         model = parse_page(page.body, instructions=catalogue.instructions)
         facts = extract_facts(model, catalogue.by_headings([s.title for s in model.sections]), matcher)
         audit_page(page, facts, catalogue, rules, Evidence(now=_now()))

@@ -33,7 +33,7 @@ def run_web(count: int, seed: int) -> int:
     from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
     from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
     from tests.unicode_fuzz import run as fuzz_web
-    from wikibot.clients import build_confluence
+    from wikibot.atlassian.clients import build_confluence
     from wikibot.config import parse_config
     from wikibot.services import Services
     from wikibot.web import create_app

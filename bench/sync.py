@@ -11,7 +11,7 @@ in five marked done), sets a fixed latency on every request, then:
 
 The minimum for this design, per run (P pages with new items, N new items, D of them done):
 
-    1                   look up confluence.parent_page (once per process)
+    2                   look up the space's id and confluence.parent_page (v2, once per process)
   + ceil(P / 50)        CQL listing with bodies (Confluence caps body expansion at 50 per request)
   + ceil(P / 50)        marker searches, one JQL per 50 pages (each returns under 100 issues here)
   + sum ceil(n_b / 50)  bulk creates, n_b new items of each 50-page batch
@@ -37,7 +37,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wikibot.clients import build_confluence, build_jira
+from wikibot.atlassian.clients import build_confluence, build_jira
 from wikibot.config import parse_config
 from wikibot.pages import parse_page, set_ticket
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
@@ -62,15 +62,16 @@ def page_body(page: int, items: int) -> str:
 
 
 def start_sandbox(pages: int, items: int) -> tuple[SandboxServer, str]:
+    """A sandbox as strict as Confluence Cloud, seeded through v2 (and v1 labels) as a person would."""
     server = SandboxServer(create_sandbox_app(SandboxStore())).start()
     confluence = build_confluence(server.url + "/wiki", DEFAULT_USER, DEFAULT_TOKEN)
-    parent = confluence.get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
+    space_id = confluence.get("api/v2/spaces", params={"keys": "INC"})["results"][0]["id"]
+    parent = confluence.get("api/v2/pages", params={"space-id": space_id, "title": "Post-mortems"})["results"][0]["id"]
     for n in range(pages):
-        confluence.post("rest/api/content", data={
-            "type": "page", "title": f"PM-{n:04d} Checkout 502s", "space": {"key": "INC"},
-            "ancestors": [{"id": parent}], "body": {"storage": {"value": page_body(n, items),
-                                                               "representation": "storage"}},
-            "metadata": {"labels": [{"prefix": "global", "name": "postmortem"}]}})
+        page = confluence.post("api/v2/pages", data={
+            "spaceId": space_id, "status": "current", "title": f"PM-{n:04d} Checkout 502s", "parentId": parent,
+            "body": {"representation": "storage", "value": page_body(n, items)}})
+        confluence.post(f"rest/api/content/{page['id']}/label", data=[{"prefix": "global", "name": "postmortem"}])
     return server, parent
 
 
@@ -84,7 +85,7 @@ def minimum(pages: int, items: int) -> Counter[str]:
     done = sum(1 for n in range(pages) for i in range(items) if (n * items + i) % DONE_EVERY == 0)
     batches = [min(BATCH, pages - start) for start in range(0, pages, BATCH)]
     return Counter({
-        "parent lookup": 1,
+        "parent lookup": 2,
         "CQL listing": math.ceil(pages / BATCH),
         "JQL marker search": len(batches),
         "bulk create": sum(math.ceil(b * items / BATCH) for b in batches),
@@ -95,14 +96,15 @@ def minimum(pages: int, items: int) -> Counter[str]:
 
 
 ROUTES = {
-    "GET /wiki/rest/api/content": "parent lookup",
+    "GET /wiki/api/v2/spaces": "parent lookup",
+    "GET /wiki/api/v2/pages": "parent lookup",
     "GET /wiki/rest/api/search": "CQL listing",
     "GET /rest/api/3/search/jql": "JQL marker search",
     "POST /rest/api/2/issue/bulk": "bulk create",
     "POST /rest/api/2/issue/{id_or_key}/remotelink": "remote link",
     "GET /rest/api/2/issue/{id_or_key}/transitions": "transition",
     "POST /rest/api/2/issue/{id_or_key}/transitions": "transition",
-    "PUT /wiki/rest/api/content/{id}": "page update",
+    "PUT /wiki/api/v2/pages/{id}": "page update",
 }
 
 
@@ -137,10 +139,9 @@ def run_naive(server: SandboxServer, latency_ms: int) -> tuple[float, int]:
     control(server, "/_sandbox/faults", {"latency_ms": latency_ms})
     control(server, "/_sandbox/stats/reset", {})
     started = time.perf_counter()
-    start = 0
+    found = confluence.get("rest/api/search", params={"cql": 'type = page and label = "postmortem"', "limit": BATCH,
+                                                      "expand": "content.body.storage"})
     while True:
-        found = confluence.cql('type = page and label = "postmortem"', start=start, limit=BATCH,
-                               expand="content.body.storage")
         for result in found["results"]:
             page_id = result["content"]["id"]
             for item in parse_page(result["content"]["body"]["storage"]["value"]).action_items:
@@ -150,14 +151,15 @@ def run_naive(server: SandboxServer, latency_ms: int) -> tuple[float, int]:
                 jira.create_or_update_issue_remote_links(issue["key"], f"{server.url}/wiki/x/{page_id}", "PM")
                 if item.done:
                     jira.set_issue_status(issue["key"], "Done")
-                page = confluence.get_page_by_id(page_id, expand="body.storage,version")
+                page = confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
                 body = set_ticket(page["body"]["storage"]["value"], item, issue["key"])
-                confluence.update_content(page_id, {"type": "page", "title": page["title"],
-                                                    "version": {"number": page["version"]["number"] + 1},
-                                                    "body": {"storage": {"value": body, "representation": "storage"}}})
-        if len(found["results"]) < BATCH:
+                confluence.put(f"api/v2/pages/{page_id}", data={
+                    "id": page_id, "status": "current", "title": page["title"],
+                    "version": {"number": page["version"]["number"] + 1},
+                    "body": {"representation": "storage", "value": body}})
+        if not found.get("_links", {}).get("next"):
             break
-        start += BATCH
+        found = confluence.get(server.url + "/wiki" + found["_links"]["next"], absolute=True)
     elapsed = time.perf_counter() - started
     return elapsed, control(server, "/_sandbox/stats")["requests"]
 

@@ -1,4 +1,5 @@
-"""The sandbox: an emulator of the Confluence Cloud (REST v1) and Jira Cloud (REST v2/v3) APIs.
+"""The sandbox: an emulator of the Confluence Cloud (REST v2, plus the v1 search and label routes
+Cloud still serves) and Jira Cloud (REST v2/v3) APIs, as strict as the real services.
 
 It is wikibot's embedded default backend (so it runs with no Atlassian account) and the backend of
 every test: tests drive the real atlassian-python-api over real HTTP against it.

@@ -8,6 +8,7 @@ translate REST calls into store operations.
 from __future__ import annotations
 
 import hmac
+import json
 import re
 import socket
 import time
@@ -17,14 +18,22 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service_sandbox import confluence, confluence_attachments, jira, slack
+from service_sandbox import confluence, confluence_attachments, confluence_v2, gone, index_lag, jira, slack
 from service_sandbox.errors import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
-from service_sandbox.faults import Faults, FaultSpecError, Stats
+from service_sandbox.faults import Faults, FaultSpecError, Journal, Stats
+from service_sandbox.gateway import GATEWAY_KEY, Gateway
+from service_sandbox.profiles import DEFAULT_PROFILE, Profile, profile_named
 from service_sandbox.store import SandboxStore
 
 DEFAULT_USER = "wikibot@example.com"
 DEFAULT_TOKEN = "sandbox-token"
+# A scoped API token works only through the gateway (api.atlassian.com/ex/{product}/{cloudId}); the
+# classic token only on the site URL. Sources: Atlassian's "Manage API tokens for your Atlassian
+# account" (support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/),
+# atlassian-python-api #1546, kovetskiy/mark #917 (the gateway's 401 body and X-Failure-Category).
+DEFAULT_SCOPED_TOKEN = "sandbox-scoped-token"
+GATEWAY_UNAUTHORIZED = {"code": 401, "message": "Unauthorized; scope does not match"}
 # Confluence Data Center's default request limit; Cloud's is of the same order.
 MAX_REQUEST_BYTES = 5 * 1024 * 1024
 UNAUTHORIZED_TEXT = "Client must be authenticated to access this resource."
@@ -39,12 +48,21 @@ class SandboxState:
     store: SandboxStore
     token: str
     user: str
+    profile: Profile
+    scoped_token: str = DEFAULT_SCOPED_TOKEN
+    v1_content_routes: bool = False
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
+    journal: Journal = field(default_factory=Journal)
 
 
 def state() -> SandboxState:
     return current_app.extensions["sandbox"]
+
+
+def search_cutoff() -> str | None:
+    """Writes after this stamp are not yet visible to CQL/JQL (None: no index lag armed)."""
+    return index_lag.cutoff(state().faults.index_lag_ms)
 
 
 def current_account_id() -> str:
@@ -57,30 +75,53 @@ def create_sandbox_app(
     *,
     user: str = DEFAULT_USER,
     token: str = DEFAULT_TOKEN,
+    scoped_token: str = DEFAULT_SCOPED_TOKEN,
     examples: bool = False,
+    profile: str = DEFAULT_PROFILE,
+    v1_content_routes: bool = False,
+    index_lag_ms: int = 0,
 ) -> Flask:
     """Build the sandbox app over ``store`` (in memory by default), seeding it on first use.
 
     Any seeded account's email works with ``token`` (so tests can edit pages as different
-    people); ``user`` is the account wikibot itself uses and is created when unknown.
+    people) on the site URL, and with ``scoped_token`` through the gateway; ``user`` is the account
+    wikibot itself uses and is created when unknown.
+
+    ``profile`` picks the deployment played (``service_sandbox.profiles``; only "cloud" today).
+    ``v1_content_routes=True`` keeps serving, on the site URL, the Confluence v1 content routes
+    Cloud has removed (and the Data Center-style root ``/rest/api``): a transition switch for
+    clients not yet on v2. The default, False, is Cloud as it is: those routes answer 410.
+    Through the gateway (``/ex/confluence/{cloudId}``) they are gone either way, as on Cloud.
+
+    ``index_lag_ms`` starts the sandbox with a search lag that clearing the faults keeps (a whole
+    test run against an eventually consistent search); ``/_sandbox/faults`` can change it.
     """
+    chosen = profile_named(profile)
     store = store or SandboxStore()
     _seed(store, user, examples)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False
-    app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user)
+    app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
+                                             scoped_token=scoped_token,
+                                             v1_content_routes=v1_content_routes,
+                                             faults=Faults(index_lag_ms=index_lag_ms, base_index_lag_ms=index_lag_ms))
 
     app.before_request(_before_product_request)
+    app.before_request(_retired_route)
     app.after_request(_after_product_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
-    confluence.register(app)
+    confluence.register(app, dc_root=v1_content_routes)
+    if chosen.confluence_v2:
+        confluence_v2.register(app)
     jira.register(app)
     confluence_attachments.register(app)
     slack.register(app, examples=examples)
     _register_control_routes(app)
+    if chosen.gateway:
+        app.wsgi_app = Gateway(app.wsgi_app, store)  # type: ignore[method-assign]
     return app
 
 
@@ -97,12 +138,32 @@ def _seed(store: SandboxStore, user: str, examples: bool) -> None:
     jira.seed(store)
     if examples:
         seed_example_issues(store)
+    store.ensure_schema(index_lag.SCHEMA)  # after seeding: what a sandbox starts with is indexed
 
 
 def route_template() -> str:
-    """``METHOD /path/{param}`` for the matched rule, so stats group by route, not raw path."""
+    """``METHOD /path/{param}`` for the matched rule, so stats group by route, not raw path.
+
+    A request through the gateway is counted as ``/ex/confluence/{cloudId}/wiki/...``.
+    """
     rule = _RULE_PARAM.sub(r"{\1}", request.url_rule.rule) if request.url_rule else "<unmatched>"
-    return f"{request.method} {rule}"
+    via = request.environ.get(GATEWAY_KEY)
+    return f"{request.method} {'/ex/' + via + '/{cloudId}' if via else ''}{rule}"
+
+
+def _retired_route() -> Response | None:
+    """410 for what the profile's real service has switched off (see ``gone``)."""
+    st = state()
+    if product_for(request.path) is None:
+        return None
+    if st.profile.jira_legacy_search_removed and gone.is_jira_legacy_search():
+        st.stats.record_gone(route_template())
+        return gone.jira_search_gone()
+    via_gateway = request.environ.get(GATEWAY_KEY) is not None
+    if st.profile.v1_content_removed and (via_gateway or not st.v1_content_routes) and gone.removed_v1_route():
+        st.stats.record_gone(route_template())
+        return gone.confluence_gone()
+    return None
 
 
 def _before_product_request() -> Response | None:
@@ -110,6 +171,7 @@ def _before_product_request() -> Response | None:
         return None
     st = state()
     st.stats.record(route_template())
+    st.journal.record(_journal_entry())
     if st.faults.latency_ms:
         time.sleep(st.faults.latency_ms / 1000)
     fault = st.faults.take(request.method, request.path)
@@ -128,6 +190,17 @@ def _before_product_request() -> Response | None:
     return _authenticate(st)
 
 
+JOURNAL_BODY_BYTES = 256 * 1024
+
+
+def _journal_entry() -> dict[str, Any]:
+    body = None
+    if request.is_json and (request.content_length or 0) <= JOURNAL_BODY_BYTES:
+        body = request.get_json(silent=True)
+    return {"route": route_template(), "path": request.path,
+            "query": {k: request.args.getlist(k) for k in request.args}, "body": body}
+
+
 def _after_product_request(response: Response) -> Response:
     if g.get("drop_after"):
         return _drop_connection()
@@ -135,15 +208,20 @@ def _after_product_request(response: Response) -> Response:
 
 
 def _authenticate(st: SandboxState) -> Response | None:
+    via_gateway = request.environ.get(GATEWAY_KEY) is not None
+    expected = st.scoped_token if via_gateway else st.token
     auth = request.authorization
     if auth is not None and auth.type == "basic" and auth.password is not None:
-        if hmac.compare_digest(auth.password.encode(), st.token.encode()):
+        if hmac.compare_digest(auth.password.encode(), expected.encode()):
             account = st.store.user_by_email(auth.username or "")
             if account is not None and account["active"]:
                 g.account_id = account["account_id"]
                 return None
-    # Both Cloud products answer bad credentials with a plain-text body, which the client
-    # library reports as "Unauthorized (401)".
+    if via_gateway:  # the gateway's own JSON, also for a classic token sent to it
+        return Response(json.dumps(GATEWAY_UNAUTHORIZED), status=401, mimetype="application/json",
+                        headers={"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"})
+    # Both Cloud products answer bad credentials on the site URL (a scoped token included) with a
+    # plain-text body, which the client library reports as "Unauthorized (401)".
     return Response(UNAUTHORIZED_TEXT, status=401, mimetype="text/plain",
                     headers={"WWW-Authenticate": 'Basic realm="sandbox"'})
 
@@ -165,7 +243,10 @@ def _drop_connection() -> Response:
 
 def _http_error(exc: HTTPException) -> Response:
     if request.path.startswith("/_sandbox") or product_for(request.path):
-        response = product_error(request.path, exc.code or 500, exc.description or exc.name)
+        message = exc.description or exc.name
+        if exc.code == 413:  # Confluence's wording (notes §2); Cloud's limit is of the same order
+            message = f"Request too large. Requests for this resource can be at most {MAX_REQUEST_BYTES} bytes"
+        response = product_error(request.path, exc.code or 500, message)
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
@@ -193,7 +274,25 @@ def _register_control_routes(app: Flask) -> None:
     @app.post("/_sandbox/stats/reset")
     def stats_reset() -> Any:
         state().stats.reset()
+        state().journal.reset()
         return jsonify(state().stats.snapshot())
+
+    @app.post("/_sandbox/users/<account_id>")
+    def user_set(account_id: str) -> Any:
+        """``{"active": false}`` deactivates an account (it can no longer sign in or be assigned)."""
+        data = request.get_json(force=True, silent=True)
+        if not isinstance(data, dict) or not isinstance(data.get("active"), bool):
+            return jsonify({"error": 'send {"active": true|false}'}), 400
+        with state().store.tx() as conn:
+            changed = conn.execute("UPDATE users SET active = ? WHERE account_id = ?",
+                                   (int(data["active"]), account_id)).rowcount
+        if not changed:
+            return jsonify({"error": f"no account {account_id}"}), 404
+        return jsonify({"accountId": account_id, "active": data["active"]})
+
+    @app.get("/_sandbox/requests")
+    def requests_get() -> Any:
+        return jsonify(state().journal.snapshot())
 
     @app.get("/_sandbox/faults")
     def faults_get() -> Any:

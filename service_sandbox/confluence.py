@@ -12,10 +12,11 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, request
 
-from service_sandbox import confluence_meta, confluence_webui, cql
+from service_sandbox import confluence_meta, confluence_webui, cql, index_lag
 from service_sandbox import confluence_store as db
 from service_sandbox.confluence_json import (
     DEFAULT_LIMIT,
@@ -27,6 +28,7 @@ from service_sandbox.confluence_json import (
     expansions,
     json_body,
     paging,
+    search_cutoff,
     space_json,
     user_json,
     version_field,
@@ -34,6 +36,7 @@ from service_sandbox.confluence_json import (
 )
 from service_sandbox.confluence_seed import seed
 from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
 from service_sandbox.errors import product_error
 
 __all__ = ["SCHEMA", "register", "seed"]
@@ -48,18 +51,20 @@ api = Blueprint("confluence_api", __name__)
 confluence_meta.add_routes(api)
 
 
-def register(app: Flask) -> None:
-    """Mount the REST API at both roots (labels and properties come from ``confluence_meta``), the web
-    UI, and the test-only date control."""
+def register(app: Flask, *, dc_root: bool = True) -> None:
+    """Mount the REST API under ``/wiki/rest/api`` and, with ``dc_root``, Data Center-style under
+    ``/rest/api`` (labels and properties come from ``confluence_meta``), the web UI, and the
+    test-only date control. Which v1 routes Cloud still serves is decided by ``gone``."""
     app.register_blueprint(api, url_prefix="/wiki/rest/api", name="confluence_cloud")
-    app.register_blueprint(api, url_prefix="/rest/api", name="confluence_dc")
+    if dc_root:
+        app.register_blueprint(api, url_prefix="/rest/api", name="confluence_dc")
     app.register_error_handler(ConfluenceError, _error)
     app.add_url_rule("/_sandbox/confluence/pages/<id>/dates", view_func=set_dates, methods=["POST"])
     confluence_webui.register(app)
 
 
 def _error(exc: ConfluenceError) -> Response:
-    return product_error(request.path, exc.status, exc.message)
+    return product_error(request.path, exc.status, exc.message, getattr(exc, "code", None))
 
 
 def _statuses(raw: str | None) -> Sequence[str]:
@@ -224,7 +229,13 @@ def content_children_of_type(id: str, kind: str) -> Any:
 
 # -- search -------------------------------------------------------------------------------------
 def _run_search(prefix: str) -> tuple[list[Any], dict[str, Any]]:
-    """Shared by ``/search`` and ``/content/search``: parse, page, and build content objects."""
+    """Shared by ``/search`` and ``/content/search``: parse, page, and build content objects.
+
+    On Cloud (under ``/wiki``) paging is by cursor only: ``start`` is ignored (deprecated since 2020)
+    and ``_links.next`` is ``/rest/api/search?...&cursor=...``, relative to ``_links.context``, i.e.
+    without ``/wiki`` (notes §6). The Data Center root pages by ``start`` (notes §2). Results leave out
+    what the index has not caught up with (``index_lag_ms``).
+    """
     text = request.args.get("cql", "")
     if not text.strip():
         raise ConfluenceError(400, "The cql parameter is required")
@@ -234,16 +245,31 @@ def _run_search(prefix: str) -> tuple[list[Any], dict[str, Any]]:
         raise ConfluenceError(400, f"Could not parse cql : {text} ({exc})") from None
     site, store, exp = Site.current(), current_store(), expansions(prefix)
     start, limit = paging(expand=exp)
+    cloud = site.context == "/wiki"
+    try:
+        offset = offset_from_cursor() if cloud or "cursor" in request.args else start
+    except BadCursor as exc:
+        raise ConfluenceError(400, str(exc)) from None
+    since = search_cutoff()
     began = time.perf_counter()
     with store.read() as conn:
-        rows, total = db.search(conn, query, store.now(), start, limit)
+        rows, total = db.search(conn, query, store.now(), offset, limit,
+                                index_lag.cql_filter(since) if since else None)
         objects = ContentWriter(conn, store, site, exp).many(rows)
         spaces = {key: db.space(conn, key)["name"] for key in {row["space_key"] for row in rows}}
     results = [_search_result(obj, row, spaces) for obj, row in zip(objects, rows, strict=True)] if prefix \
         else objects
-    paged = {"start": start, "limit": limit, "total": total, "site": site}
+    paged: dict[str, Any] = {"start": offset, "limit": limit, "total": total, "site": site}
+    if cloud:
+        paged["next_link"] = _cursor_next(site, offset + len(rows), limit) if offset + len(rows) < total else None
     extra = {"totalSize": total, "cqlQuery": text, "searchDuration": int((time.perf_counter() - began) * 1000)}
     return results, {**paged, **(extra if prefix else {})}
+
+
+def _cursor_next(site: Site, offset: int, limit: int) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("start", "limit", "cursor")]
+    query = urlencode([*args, ("limit", limit), ("cursor", cursor_for(offset))], safe=",")
+    return f"{request.path.removeprefix(site.context)}?{query}"
 
 
 def _search_result(obj: dict[str, Any], row: Any, spaces: dict[str, str]) -> dict[str, Any]:

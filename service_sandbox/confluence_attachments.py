@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS cf_attachments (
 """
 
 api = Blueprint("confluence_attachments", __name__)
+api_v2 = Blueprint("confluence_attachments_v2", __name__)
 downloads = Blueprint("confluence_downloads", __name__)
 
 
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
     app.extensions["sandbox"].store.ensure_schema(SCHEMA)
     app.register_blueprint(api, url_prefix="/wiki/rest/api", name="confluence_attachments_cloud")
     app.register_blueprint(api, url_prefix="/rest/api", name="confluence_attachments_dc")
+    app.register_blueprint(api_v2, url_prefix="/wiki/api/v2")
     app.register_blueprint(downloads, url_prefix="/wiki", name="confluence_downloads_cloud")
     app.register_blueprint(downloads, url_prefix="", name="confluence_downloads_dc")
 
@@ -101,6 +103,39 @@ def list_attachments(content_id: str) -> Any:
     if len(rows) > limit:
         body["_links"]["next"] = f"{request.path}?start={start + limit}&limit={limit}"
     return jsonify(body)
+
+
+@api_v2.get("/pages/<page_id>/attachments")
+def list_attachments_v2(page_id: str) -> Any:
+    """Cloud reads attachments through v2 (``GET /pages/{id}/attachments``, filters ``filename`` and
+    ``mediaType``, ``limit`` 1-250, default 50: the published v2 OpenAPI); only the upload stays v1."""
+    try:
+        limit = int(request.args.get("limit", 50))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 250:
+        return v2_error(400, "INVALID_REQUEST_PARAMETER", "limit must be between 1 and 250")
+    with _store().read() as conn:
+        if _page(conn, page_id) is None:
+            return v2_error(404, "NOT_FOUND", "Page not found")
+        where, params = "content_id = ?", [int(page_id)]
+        for arg, column in (("filename", "filename"), ("mediaType", "media_type")):
+            if request.args.get(arg):
+                where += f" AND {column} = ?"
+                params.append(request.args[arg])
+        rows = list(conn.execute(f"SELECT * FROM cf_attachments WHERE {where} ORDER BY id LIMIT ?", (*params, limit)))
+    results = [{
+        "id": f"att{row['id']}", "status": "current", "title": row["filename"], "createdAt": row["created"],
+        "pageId": str(row["content_id"]), "mediaType": row["media_type"], "comment": row["comment"],
+        "fileSize": len(row["data"]), "version": {"number": 1, "createdAt": row["created"]},
+        "downloadLink": f"/download/attachments/{row['content_id']}/{row['filename']}?api=v2",
+        "webuiLink": f"/pages/viewpageattachments.action?pageId={row['content_id']}",
+    } for row in rows]
+    return jsonify({"results": results, "_links": {"base": request.host_url.rstrip("/") + "/wiki"}})
+
+
+def v2_error(status: int, code: str, title: str) -> Any:
+    return jsonify({"errors": [{"status": status, "code": code, "title": title, "detail": None}]}), status
 
 
 @api.post("/content/<content_id>/child/attachment")

@@ -67,6 +67,13 @@ def current_account() -> str:
     return sandbox_app.current_account_id()
 
 
+def search_cutoff() -> str | None:
+    """Writes after this stamp are not yet in the search index (see ``index_lag``)."""
+    from service_sandbox import app as sandbox_app
+
+    return sandbox_app.search_cutoff()
+
+
 def expansions(prefix: str = "") -> frozenset[str]:
     """The ``expand`` parameter as a set; ``prefix`` ("content.") is stripped for ``/search``.
 
@@ -128,17 +135,21 @@ def version_field(data: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
 
 # -- envelopes ----------------------------------------------------------------------------------
 def envelope(results: list[Any], *, start: int, limit: int, total: int, site: Site,
-             **extra: Any) -> dict[str, Any]:
+             next_link: str | None | bool = False, **extra: Any) -> dict[str, Any]:
     """The paged list every collection endpoint returns.
 
     ``_links.next`` is present only when more results exist and carries the full path of this
     request (``/wiki/rest/api/...`` on Cloud) with every original parameter, since clients follow
-    it verbatim, joined to the host alone.
+    it verbatim, joined to the host alone. A caller paging by cursor passes its own ``next_link``
+    (None on the last page) and gets no ``prev``.
     """
     links = {"base": site.base, "context": site.context, "self": request.base_url}
-    if start + len(results) < total:
+    if next_link is not False:
+        if next_link:
+            links["next"] = str(next_link)
+    elif start + len(results) < total:
         links["next"] = _page_link(start + len(results), limit)
-    if start > 0:
+    if start > 0 and next_link is False:
         links["prev"] = _page_link(max(start - limit, 0), limit)
     return {"results": results, "start": start, "limit": limit, "size": len(results), **extra, "_links": links}
 

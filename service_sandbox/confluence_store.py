@@ -2,9 +2,7 @@
 
 Every function takes the caller's connection (from ``store.tx()`` or ``store.read()``) so one HTTP
 request is one transaction, and raises :class:`ConfluenceError` with the status and message
-Confluence would answer. Content metadata (the columns CQL filters and sorts on) lives in
-``cf_content``; bodies live in ``cf_versions``, one row per saved version, so listing and searching
-thousands of large pages never reads a body that is not returned.
+Confluence would answer. The tables are in :mod:`service_sandbox.confluence_schema`.
 """
 
 from __future__ import annotations
@@ -15,66 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from service_sandbox import cql
+from service_sandbox.confluence_schema import SCHEMA as SCHEMA  # re-exported: the tables these functions use
 from service_sandbox.cql_sql import compile_sql
 from service_sandbox.store import SandboxStore, iso
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS cf_spaces (
-    id          INTEGER PRIMARY KEY,
-    key         TEXT NOT NULL UNIQUE,
-    name        TEXT NOT NULL,
-    homepage_id INTEGER
-);
-CREATE TABLE IF NOT EXISTS cf_content (
-    id           INTEGER PRIMARY KEY,
-    type         TEXT NOT NULL,                       -- page | comment
-    status       TEXT NOT NULL,                       -- current | trashed
-    space_key    TEXT NOT NULL REFERENCES cf_spaces(key),
-    title        TEXT NOT NULL,
-    title_lower  TEXT NOT NULL,                       -- Confluence matches titles case-insensitively
-    parent_id    INTEGER REFERENCES cf_content(id),   -- pages: the parent page (NULL at the space root)
-    container_id INTEGER REFERENCES cf_content(id),   -- comments: the page they are on
-    position     INTEGER NOT NULL,                    -- order among siblings
-    version      INTEGER NOT NULL,
-    created      TEXT NOT NULL,
-    creator      TEXT NOT NULL,
-    modified     TEXT NOT NULL,
-    modifier     TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS cf_content_space ON cf_content(space_key, type, status);
-CREATE INDEX IF NOT EXISTS cf_content_title ON cf_content(space_key, title_lower);
-CREATE INDEX IF NOT EXISTS cf_content_parent ON cf_content(parent_id);
-CREATE INDEX IF NOT EXISTS cf_content_container ON cf_content(container_id);
-CREATE INDEX IF NOT EXISTS cf_content_modified ON cf_content(modified);
-CREATE TABLE IF NOT EXISTS cf_versions (
-    content_id INTEGER NOT NULL REFERENCES cf_content(id) ON DELETE CASCADE,
-    number     INTEGER NOT NULL,
-    title      TEXT NOT NULL,
-    saved_at   TEXT NOT NULL,
-    saved_by   TEXT NOT NULL,
-    message    TEXT NOT NULL,
-    minor_edit INTEGER NOT NULL,
-    body       TEXT NOT NULL,                         -- last, so metadata reads skip its pages
-    PRIMARY KEY (content_id, number)
-);
-CREATE TABLE IF NOT EXISTS cf_labels (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS cf_content_labels (
-    content_id INTEGER NOT NULL REFERENCES cf_content(id) ON DELETE CASCADE,
-    label_id   INTEGER NOT NULL REFERENCES cf_labels(id),
-    PRIMARY KEY (content_id, label_id)
-);
-CREATE INDEX IF NOT EXISTS cf_content_labels_label ON cf_content_labels(label_id);
-CREATE TABLE IF NOT EXISTS cf_properties (
-    id         INTEGER PRIMARY KEY,
-    content_id INTEGER NOT NULL REFERENCES cf_content(id) ON DELETE CASCADE,
-    key        TEXT NOT NULL,
-    value      TEXT NOT NULL,                         -- JSON
-    version    INTEGER NOT NULL,
-    saved_at   TEXT NOT NULL,
-    saved_by   TEXT NOT NULL,
-    UNIQUE (content_id, key)
-);
-"""
 
 MAX_TITLE = 255
 MAX_LABEL = 255
@@ -144,10 +85,13 @@ def select_content(conn: sqlite3.Connection, where: str, params: Sequence[object
     return rows, total
 
 
-def search(conn: sqlite3.Connection, query: cql.Query, now: datetime, start: int,
-           limit: int) -> tuple[list[sqlite3.Row], int]:
-    """Run a parsed CQL query; trashed content never matches, as in Confluence's index."""
+def search(conn: sqlite3.Connection, query: cql.Query, now: datetime, start: int, limit: int,
+           hidden: tuple[str, list[object]] | None = None) -> tuple[list[sqlite3.Row], int]:
+    """Run a parsed CQL query; trashed content never matches, as in Confluence's index. ``hidden`` is an
+    extra ``WHERE`` term for what the index has not caught up with yet (``index_lag``)."""
     where, params, order = compile_sql(query, now)
+    if hidden is not None:
+        where, params = f"({where}) AND {hidden[0]}", [*params, *hidden[1]]
     return select_content(conn, where, params, order, start, limit)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,8 @@ class Faults:
     """The set of armed faults plus a fixed latency applied to every product request."""
 
     latency_ms: int = 0
+    index_lag_ms: int = 0  # CQL/JQL miss items written in the last N ms (see index_lag)
+    base_index_lag_ms: int = 0  # what clear() restores: a lag the sandbox was started with
     rules: list[FaultRule] = field(default_factory=list)
     _rng: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -50,7 +52,8 @@ class Faults:
     def configure(self, spec: Any) -> FaultRule | None:
         """Apply one fault description (the JSON body of ``POST /_sandbox/faults``).
 
-        ``{"latency_ms": 50}`` sets the fixed latency; ``{"status": 503, "count": 3,
+        ``{"latency_ms": 50}`` sets the fixed latency; ``{"index_lag_ms": 3000}`` makes CQL and JQL
+        searches miss what was written in the last 3 s (reads by id stay fresh); ``{"status": 503, "count": 3,
         "path_prefix": "/rest/api/2/issue", "retry_after": 1}`` answers the next matching
         requests with that status; ``{"drop": true}`` closes the connection unanswered;
         ``{"stall_ms": 2000}`` delays matching requests; ``{"drop": true, "after": true}`` handles
@@ -59,7 +62,7 @@ class Faults:
         """
         if not isinstance(spec, dict):
             raise FaultSpecError("fault spec must be a JSON object")
-        known = {"latency_ms", "status", "drop", "stall_ms", "count", "path_prefix", "method",
+        known = {"latency_ms", "index_lag_ms", "status", "drop", "stall_ms", "count", "path_prefix", "method",
                  "retry_after", "probability", "seed", "after"}
         unknown = sorted(set(spec) - known)
         if unknown:
@@ -69,6 +72,8 @@ class Faults:
                 self._rng.seed(_int(spec, "seed"))
             if "latency_ms" in spec:
                 self.latency_ms = _int(spec, "latency_ms", minimum=0)
+            if "index_lag_ms" in spec:
+                self.index_lag_ms = _int(spec, "index_lag_ms", minimum=0, maximum=3_600_000)
             kinds = [k for k in ("status", "drop", "stall_ms") if k in spec]
             if len(kinds) > 1:
                 raise FaultSpecError("give only one of status, drop, stall_ms")
@@ -121,11 +126,13 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.latency_ms = 0
+            self.index_lag_ms = self.base_index_lag_ms
             self.rules.clear()
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            return {"latency_ms": self.latency_ms, "rules": [r.describe() for r in self.rules]}
+            return {"latency_ms": self.latency_ms, "index_lag_ms": self.index_lag_ms,
+                    "rules": [r.describe() for r in self.rules]}
 
 
 def _int(spec: dict[str, Any], key: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -143,15 +150,44 @@ class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_route: Counter[str] = Counter()
+        self._gone: Counter[str] = Counter()
 
     def record(self, route: str) -> None:
         with self._lock:
             self._by_route[route] += 1
 
+    def record_gone(self, route: str) -> None:
+        """A request to a route the real service has removed (answered 410)."""
+        with self._lock:
+            self._gone[route] += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests": sum(self._by_route.values()), "by_route": dict(self._by_route)}
+            return {"requests": sum(self._by_route.values()), "by_route": dict(self._by_route),
+                    "gone": dict(self._gone)}
 
     def reset(self) -> None:
         with self._lock:
             self._by_route.clear()
+            self._gone.clear()
+
+
+class Journal:
+    """The last requests to the products (route, query, JSON body), for contract tests that check
+    what a client really sent against the published API descriptions (``GET /_sandbox/requests``)."""
+
+    def __init__(self, size: int = 500) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -64,7 +64,11 @@ def create_issue() -> Response:
 
 
 def create_issues() -> Response:
-    """Bulk create: each element succeeds or fails on its own; any failure makes the answer a 400."""
+    """Bulk create as Jira Cloud answers it: each element succeeds or fails on its own (a failed one
+    leaves nothing behind); **201** when any element was created, 400 only when every one failed, and
+    each failure in ``errors[]`` with ``failedElementNumber`` and ``elementErrors`` (notes §7;
+    https://developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-issues/#api-rest-api-2-issue-bulk-post).
+    """
     body = json_object()
     updates = body.get("issueUpdates")
     if not isinstance(updates, list):
@@ -75,21 +79,31 @@ def create_issues() -> Response:
     issues, errors = [], []
     with store.tx() as conn:
         for index, element in enumerate(updates):
+            conn.execute("SAVEPOINT bulk_element")
             try:
                 issues.append(_create_one(conn, store, element))
             except JiraError as exc:
+                conn.execute("ROLLBACK TO bulk_element")
                 errors.append({"status": exc.status, "failedElementNumber": index,
                                "elementErrors": {"errorMessages": exc.messages, "errors": exc.errors}})
-    return jira_json({"issues": issues, "errors": errors}, 400 if errors else 201)
+            conn.execute("RELEASE bulk_element")
+    return jira_json({"issues": issues, "errors": errors}, 201 if issues or not errors else 400)
 
 
 def _create_one(conn: sqlite3.Connection, store: SandboxStore, body: Any) -> dict[str, str]:
     users = jira_store.users(conn)
     parsed = parse_create(body, lambda ref: _project_id(conn, ref), users.__contains__, caller())
+    _check_assignable(users, parsed.columns.get("assignee"))
     issue_id, key = jira_store.insert_issue(conn, store, parsed.project_id or "", parsed.columns,
                                             parsed.labels or [], store.now())
     _store_properties(conn, issue_id, parsed)
     return {"id": str(issue_id), "key": key, "self": f"{base_url()}/rest/api/2/issue/{issue_id}"}
+
+
+def _check_assignable(users: dict[str, sqlite3.Row], account_id: object) -> None:
+    """A deactivated account cannot be assigned: Jira fails the issue under ``errors.assignee``."""
+    if isinstance(account_id, str) and account_id in users and not users[account_id]["active"]:
+        raise JiraError(400, [], {"assignee": f"User '{users[account_id]['display_name']}' cannot be assigned issues."})
 
 
 def _project_id(conn: sqlite3.Connection, ref: Any) -> str | None:

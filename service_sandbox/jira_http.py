@@ -45,6 +45,13 @@ def sandbox_store() -> SandboxStore:
     return sandbox_app.state().store
 
 
+def search_cutoff() -> str | None:
+    """Writes after this stamp are not yet in the search index (see ``index_lag``)."""
+    from service_sandbox import app as sandbox_app
+
+    return sandbox_app.search_cutoff()
+
+
 def caller() -> str:
     """The authenticated account id (set by the app's auth check)."""
     from service_sandbox import app as sandbox_app

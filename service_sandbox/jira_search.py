@@ -4,7 +4,9 @@
 no ``total``, an opaque ``nextPageToken`` and ``isLast``. The token encodes the offset plus a hash
 of the JQL, so a token replayed with a different query is rejected as Jira rejects it. Paging is by
 offset over a fresh evaluation, so concurrent writes can shift pages (Jira's own cursor is also
-not a snapshot). ``/rest/api/2/search`` (``startAt``/``total``) is kept for DC-style callers.
+not a snapshot). Results miss issues written in the last ``index_lag_ms`` except those named in
+``reconcileIssues``. ``/rest/api/2/search`` (``startAt``/``total``) is kept for the Data Center
+profile; in the cloud profile ``gone`` answers it with 410.
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from service_sandbox import index_lag, jira_store
 from service_sandbox import jira_catalog as catalog
-from service_sandbox import jira_store
 from service_sandbox.errors import jira_json
-from service_sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store
+from service_sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store, search_cutoff
 from service_sandbox.jira_render import render_issues, renderer_for, select_fields
 from service_sandbox.jql import JQLError, Query, parse
 from service_sandbox.jql_eval import IssueRecord, SearchContext, search
 
 DEFAULT_MAX_RESULTS = 50
 MAX_RESULTS_CAP = 100
+MAX_RECONCILE = 50
 UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 BAD_TOKEN = "The nextPageToken is invalid, expired, or does not belong to this query."
 
@@ -45,6 +48,7 @@ class SearchRequest:
     properties: str | Sequence[str] | None
     next_page_token: str | None
     start_at: int
+    reconcile: frozenset[int] = frozenset()
 
 
 def register(bp: Blueprint) -> None:
@@ -66,7 +70,7 @@ def enhanced_search(version: int) -> Response:
     offset = _decode_token(params.next_page_token, params.jql) if params.next_page_token else 0
     limit = min(max(params.max_results, 1), MAX_RESULTS_CAP)
     with sandbox_store().read() as conn:
-        matched = _evaluate(conn, query)
+        matched = _evaluate(conn, query, params.reconcile)
         page = matched[offset:offset + limit]
         if params.fields is None:
             issues: list[dict[str, Any]] = [{"id": str(r.id)} for r in page]
@@ -86,7 +90,7 @@ def legacy_search(version: int) -> Response:
     query = _parse(params.jql)
     limit = min(max(params.max_results, 0), MAX_RESULTS_CAP)
     with sandbox_store().read() as conn:
-        matched = _evaluate(conn, query)
+        matched = _evaluate(conn, query, params.reconcile)
         page = matched[params.start_at:params.start_at + limit]
         issues = render_issues(conn, renderer_for(conn, base_url(), version), page,
                                select_fields(params.fields, "*navigable"), params.expand, params.properties)
@@ -121,7 +125,29 @@ def _search_request() -> SearchRequest:
         jql=jql, max_results=_number(source.get("maxResults"), DEFAULT_MAX_RESULTS, "maxResults"),
         fields=source.get("fields"), expand=tuple(e.strip() for e in expand_items if e.strip()),
         properties=source.get("properties"), next_page_token=str(token) if token else None,
-        start_at=max(_number(source.get("startAt"), 0, "startAt"), 0))
+        start_at=max(_number(source.get("startAt"), 0, "startAt"), 0), reconcile=_reconcile(source))
+
+
+def _reconcile(source: dict[str, Any]) -> frozenset[int]:
+    """``reconcileIssues``: up to 50 issue ids (numbers, not keys) whose results must be fresh.
+
+    A JSON array in a POST body; a comma-separated or repeated query parameter on GET.
+    """
+    raw: Any = source.get("reconcileIssues")
+    if request.method == "GET":
+        raw = [item for value in request.args.getlist("reconcileIssues") for item in value.split(",") if item]
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise JiraError(400, ["'reconcileIssues' must be a list of issue ids."])
+    if len(raw) > MAX_RECONCILE:
+        raise JiraError(400, [f"'reconcileIssues' accepts at most {MAX_RECONCILE} issue ids; got {len(raw)}."])
+    ids = set()
+    for item in raw:
+        if isinstance(item, bool) or not str(item).strip().isdigit():
+            raise JiraError(400, [f"'reconcileIssues' takes issue ids (numbers), not '{item}'."])
+        ids.add(int(str(item).strip()))
+    return frozenset(ids)
 
 
 def _number(value: Any, default: int, name: str) -> int:
@@ -140,7 +166,9 @@ def _parse(jql: str) -> Query:
         raise JiraError(400, [str(exc)]) from None
 
 
-def _evaluate(conn: sqlite3.Connection, query: Query) -> list[IssueRecord]:
+def _evaluate(conn: sqlite3.Connection, query: Query, fresh: frozenset[int] = frozenset()) -> list[IssueRecord]:
+    """The issues matching ``query``, minus those the index has not caught up with (``index_lag``),
+    unless their ids are in ``fresh`` (``reconcileIssues``)."""
     users = jira_store.users(conn)
     vocabulary: dict[str, dict[str, str | None]] = {
         **catalog.vocabulary(),
@@ -151,8 +179,13 @@ def _evaluate(conn: sqlite3.Connection, query: Query) -> list[IssueRecord]:
     ctx = SearchContext(now=sandbox_store().now(), current_user=caller(), vocabulary=vocabulary,
                         ranks=catalog.ranks(),
                         user_names={a: row["display_name"] for a, row in users.items()})
+    records = jira_store.all_records(sandbox_store())
+    since = search_cutoff()
+    if since is not None:
+        unindexed = index_lag.unindexed_issues(conn, since) - fresh
+        records = [r for r in records if r.id not in unindexed]
     try:
-        return search(query, jira_store.all_records(sandbox_store()), ctx)
+        return search(query, records, ctx)
     except JQLError as exc:
         raise JiraError(400, [str(exc)]) from None
 

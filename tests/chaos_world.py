@@ -41,6 +41,9 @@ SEED_ENV = "WIKIBOT_CHAOS_SEED"
 DEFAULT_SEED = 20261127
 
 
+LAG_ENV = "WIKIBOT_CHAOS_LAG_MS"  # e.g. 3000: CQL and JQL miss what changed in the last 3 s
+
+
 def chaos_seeds() -> list[int]:
     """Three seeds: ``$WIKIBOT_CHAOS_SEED`` (or the default) and the two after it."""
     base = int(os.environ.get(SEED_ENV) or DEFAULT_SEED)
@@ -144,6 +147,9 @@ class FaultMeter:
 
     def arm(self, seed: int) -> None:
         self.sandbox.fault(seed=seed)
+        lag = int(os.environ.get(LAG_ENV) or 0)
+        if lag:  # searches trail writes by this much, as on Cloud (cleared with the rest by disarm)
+            self.sandbox.fault(index_lag_ms=lag)
         for rule in FAULT_RULES:
             self.sandbox.fault(count=None, **rule)
 
@@ -534,21 +540,20 @@ class People:
         """Look the post-mortems up on the wiki, as people do (by their incident label)."""
         client = self.clients["ana@example.com"]
         by_label = {incident.label: incident for incident in incidents.values()}
-        start = 0
+        found = client.get("rest/api/search", params={"cql": 'type = page and label = "postmortem"', "limit": 100})
         while True:
-            found = client.cql('type = page and label = "postmortem"', start=start, limit=100)
             for result in found.get("results") or []:
                 content = result.get("content") or result
                 page_id = str(content["id"])
                 if page_id in self.log.pages:
                     continue
-                labels = client.get_page_labels(page_id).get("results") or []
+                labels = client.get(f"api/v2/pages/{page_id}/labels").get("results") or []
                 incident = next((by_label[label["name"]] for label in labels if label["name"] in by_label), None)
                 if incident is not None:
                     self.log.pages[page_id] = PageRecord(page_id, incident.incident_id)
-            if found.get("size", 0) < 100:
+            if not (found.get("_links") or {}).get("next"):
                 return
-            start += 100
+            found = client.get(self.sandbox.wiki_url + found["_links"]["next"], absolute=True)
 
     # -- editing ----------------------------------------------------------------------------
     def perform(self, plan: PlannedEdit) -> bool:
@@ -605,15 +610,15 @@ class People:
         """Read, change, save with version + 1; on 409 read again and re-apply (as the editor does)."""
         client = self.clients[person]
         for _ in range(20):
-            page = client.get_page_by_id(record.page_id, expand="body.storage,version")
+            page = client.get(f"api/v2/pages/{record.page_id}", params={"body-format": "storage"})
             body = change(page["body"]["storage"]["value"])
             if body is None:
                 return False
             try:
-                client.update_content(record.page_id, {
-                    "id": record.page_id, "type": "page", "title": page["title"],
+                client.put(f"api/v2/pages/{record.page_id}", data={
+                    "id": record.page_id, "status": "current", "title": page["title"],
                     "version": {"number": page["version"]["number"] + 1},
-                    "body": {"storage": {"value": body, "representation": "storage"}}})
+                    "body": {"representation": "storage", "value": body}})
                 return True
             except Exception as exc:
                 if status_of(exc) != 409:
@@ -693,7 +698,7 @@ def sync_kill_point(rng: random.Random) -> KillPoint:
     return rng.choice((
         KillPoint(1, "POST", "/rest/api/2/issue/bulk", "bulk create in flight"),
         KillPoint(1, "POST", "/rest/api/2/issue/bulk", "bulk create in flight"),
-        KillPoint(rng.randint(1, 3), "PUT", "/wiki/rest/api/content/", "write-back in flight"),
+        KillPoint(rng.randint(1, 3), "PUT", "/wiki/api/v2/pages/", "write-back in flight"),
         KillPoint(rng.randint(1, 3), "POST", "/remotelink", "remote link in flight"),
         KillPoint(rng.randint(1, 8), name="any request"),
     ))
@@ -702,7 +707,7 @@ def sync_kill_point(rng: random.Random) -> KillPoint:
 def serve_kill_point(rng: random.Random, webhooks: int) -> KillPoint:
     """A page create in flight, or anywhere in the burst."""
     if rng.random() < 0.5:
-        return KillPoint(rng.randint(1, 2), "POST", "/wiki/rest/api/content", "page create in flight")
+        return KillPoint(rng.randint(1, 2), "POST", "/wiki/api/v2/pages", "page create in flight")
     return KillPoint(rng.randint(1, 4 * webhooks), name="any request")
 
 

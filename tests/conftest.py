@@ -7,10 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from atlassian import ConfluenceServer
 
-from wikibot.clients import build_confluence, build_jira
+from wikibot.atlassian.clients import build_confluence, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
+from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
+
+
+# SANDBOX_INDEX_LAG_MS=3000 runs every test against a search that trails writes by 3 s (as Cloud's may).
+INDEX_LAG_MS = int(os.environ.get("SANDBOX_INDEX_LAG_MS") or 0)
 
 
 class RunningSandbox:
@@ -22,6 +27,7 @@ class RunningSandbox:
         self.wiki_url = server.url + "/wiki"
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
+        self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only
 
     @property
     def store(self) -> SandboxStore:
@@ -40,20 +46,60 @@ class RunningSandbox:
         requests.post(self.url + "/_sandbox/stats/reset", timeout=5).raise_for_status()
 
     def confluence(self, user: str | None = None, token: str | None = None):
+        """A Confluence Cloud client (``ConfluenceV2``) for the account, built as production builds it."""
         return build_confluence(self.wiki_url, user or self.user, token or self.token, timeout=10)
+
+    def confluence_v1(self, user: str | None = None, token: str | None = None) -> ConfluenceServer:
+        """The v1 client, for the sandbox's own tests of the v1 routes (``v1_sandbox``)."""
+        return ConfluenceServer(url=self.wiki_url, username=user or self.user, password=token or self.token,
+                                cloud=True, timeout=10)
+
+    def cql(self, query: str, limit: int = 50) -> list[dict]:
+        """The content objects ``query`` finds (v1 CQL search, which Cloud keeps; eventually consistent
+        when the sandbox lags its index)."""
+        found = self.confluence().get("rest/api/search", params={"cql": query, "limit": limit})
+        return [result["content"] for result in found["results"]]
+
+    def page(self, page_id: str) -> dict:
+        """A page as v2 gives it: ``title``, ``version.number``, ``body.storage.value``, labels (consistent)."""
+        return self.confluence().get(f"api/v2/pages/{page_id}", params={"body-format": "storage",
+                                                                        "include-labels": "true"})
 
     def jira(self, user: str | None = None, token: str | None = None):
         return build_jira(self.url, user or self.user, token or self.token, timeout=10)
 
 
-def _start(examples: bool = False) -> SandboxServer:
-    return SandboxServer(create_sandbox_app(SandboxStore(), examples=examples)).start()
+def _start(examples: bool = False, v1_content_routes: bool = False) -> SandboxServer:
+    # Strict by default, as Confluence Cloud is today: removed v1 content routes answer 410.
+    app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
+                             index_lag_ms=INDEX_LAG_MS)
+    return SandboxServer(app).start()
 
 
 @pytest.fixture
 def sandbox() -> Iterator[RunningSandbox]:
     """A fresh, seeded sandbox (space INC with 'Post-mortems', Jira project OPS) per test."""
     server = _start()
+    try:
+        yield RunningSandbox(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def cloud_sandbox() -> Iterator[RunningSandbox]:
+    """A sandbox as strict as Confluence Cloud today (as ``sandbox``): v1 content routes answer 410."""
+    server = _start()
+    try:
+        yield RunningSandbox(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def v1_sandbox() -> Iterator[RunningSandbox]:
+    """A sandbox that still serves the v1 content routes Cloud removed, for the sandbox's v1 tests."""
+    server = _start(v1_content_routes=True)
     try:
         yield RunningSandbox(server)
     finally:

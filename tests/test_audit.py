@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from tests.conftest import write_config_file, DATABASES
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
+from tests.test_sync import page_titled, read_page, space_id, update_as
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
 from service_sandbox.confluence_seed import seed
@@ -27,7 +28,7 @@ PARTIAL = {t: ALL_FILLED[t] for t in ("Impact and Scope", "Trigger", "Resolution
 
 # -- helpers shared by the audit tests ---------------------------------------------------------------
 def parent_id(confluence) -> str:
-    return confluence.get_page_by_title("INC", "Post-mortems")["results"][0]["id"]
+    return page_titled(confluence, "Post-mortems")["id"]
 
 
 def set_dates(sandbox, page_id: str, created: datetime, modified: datetime | None = None) -> None:
@@ -39,22 +40,24 @@ def set_dates(sandbox, page_id: str, created: datetime, modified: datetime | Non
 def create_page(sandbox, confluence, title: str, body: str, *, created: datetime,
                 modified: datetime | None = None, template: str | None = "postmortem",
                 labels: tuple[str, ...] = ("postmortem",)) -> str:
-    """A post-mortem under the parent page, as wikibot's creator makes them, with the given dates."""
-    metadata: dict = {"labels": [{"prefix": "global", "name": name} for name in labels]}
+    """A post-mortem under the parent page, as wikibot's creator makes them (v2 create, v1 labels, v2
+    content property), with the given dates."""
+    page = confluence.post("api/v2/pages", data={
+        "spaceId": space_id(confluence), "status": "current", "title": title, "parentId": parent_id(confluence),
+        "body": {"representation": "storage", "value": body}})
+    if labels:
+        confluence.post(f"rest/api/content/{page['id']}/label",
+                        data=[{"prefix": "global", "name": name} for name in labels])
     if template:
-        metadata["properties"] = {"wikibot": {"value": {"template": template, "template_version": "1"}}}
-    page = confluence.post("rest/api/content", data={
-        "type": "page", "title": title, "space": {"key": "INC"}, "ancestors": [{"id": parent_id(confluence)}],
-        "body": {"storage": {"value": body, "representation": "storage"}}, "metadata": metadata})
+        confluence.post(f"api/v2/pages/{page['id']}/properties",
+                        data={"key": "wikibot", "value": {"template": template, "template_version": "1"}})
     set_dates(sandbox, page["id"], created, modified)
     return str(page["id"])
 
 
 def edit_page(sandbox, confluence, page_id: str, body: str, at: datetime) -> None:
-    title = confluence.get_page_by_id(page_id)["title"]
-    confluence.update_page(page_id, title, body, always_update=True)
-    page = confluence.get_page_by_id(page_id, expand="history")
-    set_dates(sandbox, page_id, datetime.fromisoformat(page["history"]["createdDate"]), at)
+    update_as(confluence, page_id, body)
+    set_dates(sandbox, page_id, datetime.fromisoformat(read_page(confluence, page_id)["createdAt"]), at)
 
 
 def create_issue(jira, summary: str, due: str, *, done: bool = False) -> str:
@@ -164,7 +167,7 @@ def test_a_page_edited_meanwhile_gets_a_fresh_audit(services, sandbox, confluenc
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_a_deleted_page_drops_out_and_leaves_nothing_behind(services, confluence, stages, now):
     run_audit(services, now=now)
-    confluence.remove_page(stages["half done"])
+    confluence.delete(f"api/v2/pages/{stages['half done']}")
     report = run_audit(services, now=now)
     assert "PM half done" not in by_title(report) and len(report.pages) == 4
     store = AuditStore(services.db.engine)
@@ -208,7 +211,7 @@ def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services
     keys = [create_issue(jira, f"Issue {n}", "2026-01-01", done=n == 2) for n in range(4)]
     sandbox.fault(status=400, count=1, path_prefix="/rest/api/3/search")
     sandbox.reset_stats()
-    with Lookups(services.clients.jira, {}) as lookups:
+    with Lookups(services.jira, {}) as lookups:
         lookups.add_keys([*keys, "OPS-999"])
         states, names, errors = lookups.finish()
     assert sorted(states) == sorted(keys) and errors == [] and names == {}

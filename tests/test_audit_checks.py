@@ -40,7 +40,7 @@ from wikibot.config import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
 from service_sandbox.examples import STANDARD_SECTIONS
 from wikibot.templates import load_template
-from wikibot.wiki import WikiPage
+from wikibot.atlassian.content import WikiPage
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 POSTMORTEM = profile_template(load_template("postmortem.xml"))

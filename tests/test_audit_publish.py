@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import DATABASES
 from tests.test_audit import create_page, edit_page, parent_id
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
+from tests.test_sync import labels_of, page_titled, update_as
 from wikibot.audit import run_audit
 from wikibot.audit.publish import INCOMPLETE_LABEL, PUBLISH_LEASE
 from wikibot.services import Services
@@ -31,8 +32,7 @@ def make_services(make_config):
 
 
 def report_page(confluence, title: str = "Post-mortem audit") -> dict | None:
-    found = confluence.get_page_by_title("INC", title, expand="body.storage,version,ancestors")["results"]
-    return found[0] if found else None
+    return page_titled(confluence, title)
 
 
 def writes(sandbox) -> dict[str, int]:
@@ -40,12 +40,12 @@ def writes(sandbox) -> dict[str, int]:
 
 
 def comments(confluence, page_id: str) -> list[str]:
-    found = confluence.get(f"rest/api/content/{page_id}/child/comment", params={"expand": "body.storage"})
+    found = confluence.get(f"api/v2/pages/{page_id}/footer-comments", params={"body-format": "storage"})
     return [c["body"]["storage"]["value"] for c in found["results"]]
 
 
 def labels(confluence, page_id: str) -> set[str]:
-    return {label["name"] for label in confluence.get_page_labels(page_id)["results"]}
+    return labels_of(confluence, page_id)
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
@@ -55,7 +55,7 @@ def test_report_page_is_created_once_then_written_only_when_it_changes(services,
     report = run_audit(services, publish=True, now=now)
     assert report.errors == []
     page = report_page(confluence)
-    assert page["ancestors"][-1]["id"] == parent_id(confluence)
+    assert page["parentId"] == parent_id(confluence)
     body = page["body"]["storage"]["value"]
     check_well_formed(body, "report page")
     assert "Disk &lt;full&gt; &amp; &#34;]]&gt;" in body and "<ac:placeholder>x" not in body
@@ -68,7 +68,7 @@ def test_report_page_is_created_once_then_written_only_when_it_changes(services,
     edit_page(sandbox, confluence, page_id, postmortem_body(debrief_due=now.date(), filled=ALL_FILLED), at=now)
     sandbox.reset_stats()
     run_audit(services, publish=True, now=now)
-    assert writes(sandbox) == {"PUT /wiki/rest/api/content/{id}": 1}
+    assert writes(sandbox) == {"PUT /wiki/api/v2/pages/{id}": 1}
     assert report_page(confluence)["version"]["number"] == page["version"]["number"] + 1
     assert "8/8" in report_page(confluence)["body"]["storage"]["value"]
 
@@ -78,7 +78,7 @@ def test_a_person_editing_the_report_page_gets_it_rewritten(services, sandbox, c
     create_page(sandbox, confluence, "PM one", postmortem_body(debrief_due=now.date()), created=now)
     run_audit(services, publish=True, now=now)
     page = report_page(confluence)
-    confluence.update_page(page["id"], page["title"], "<p>my notes</p>", always_update=True)
+    update_as(confluence, page["id"], "<p>my notes</p>")
     run_audit(services, publish=True, now=now)
     assert "PM one" in report_page(confluence)["body"]["storage"]["value"]
 
@@ -95,7 +95,7 @@ def test_incomplete_label_is_added_and_removed(make_services, sandbox, confluenc
     sandbox.reset_stats()
     run_audit(services, publish=True, now=now)
     assert INCOMPLETE_LABEL not in labels(confluence, draft)
-    assert writes(sandbox) == {"DELETE /wiki/rest/api/content/{id}/label": 1, "PUT /wiki/rest/api/content/{id}": 1}
+    assert writes(sandbox) == {"DELETE /wiki/rest/api/content/{id}/label": 1, "PUT /wiki/api/v2/pages/{id}": 1}
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)

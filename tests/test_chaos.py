@@ -263,13 +263,18 @@ def all_postmortem_issues(jira) -> list[dict]:  # noqa: ANN001
 
 
 def cql_all(confluence, cql: str) -> list[dict]:  # noqa: ANN001
-    results, start = [], 0
+    """Every result of a CQL search, following the cursor in ``_links.next`` (relative to /wiki)."""
+    results = []
+    found = confluence.get("rest/api/search", params={"cql": cql, "limit": 100})
     while True:
-        found = confluence.cql(cql, start=start, limit=100)
         results.extend(r.get("content") or r for r in found.get("results") or [])
-        if found.get("size", 0) < 100:
+        if not (found.get("_links") or {}).get("next"):
             return results
-        start += 100
+        found = confluence.get(confluence.url + found["_links"]["next"], absolute=True)
+
+
+def body_of(confluence, page_id: str) -> str:  # noqa: ANN001
+    return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})["body"]["storage"]["value"]
 
 
 def every_incident_has_exactly_one_page(week: Week, confluence) -> None:  # noqa: ANN001
@@ -290,7 +295,7 @@ def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) ->
     issues = {issue["key"]: issue["fields"] for issue in all_postmortem_issues(jira)}
     keys_on_pages: dict[str, tuple[str, str]] = {}  # key -> (page id, row summary)
     for page_id, record in week.log.pages.items():
-        body = confluence.get_page_by_id(page_id, expand="body.storage")["body"]["storage"]["value"]
+        body = body_of(confluence, page_id)
         rows = [item for item in parse_page(body).action_items if item.summary.strip()]
         summaries = sorted(item.summary for item in rows)
         assert summaries == sorted(record.rows.values()), \
@@ -319,7 +324,7 @@ def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) ->
 def no_human_edit_is_lost(week: Week, confluence) -> None:  # noqa: ANN001
     lost = {}
     for page_id, record in week.log.pages.items():
-        body = confluence.get_page_by_id(page_id, expand="body.storage")["body"]["storage"]["value"]
+        body = body_of(confluence, page_id)
         missing = [m for m in record.markers if m not in body]
         if missing:
             lost[page_id] = missing
@@ -419,7 +424,6 @@ def test_a_row_reworded_after_a_sync_died_mid_filing_reaches_jira(sandbox, tmp_p
         run = wikibot.sync()
         assert run.report["errors"] == [], run.report
     [issue] = all_postmortem_issues(jira)
-    keys = [item.jira_key for item in parse_page(sandbox.confluence().get_page_by_id(
-        record.page_id, expand="body.storage")["body"]["storage"]["value"]).action_items]
+    keys = [item.jira_key for item in parse_page(body_of(sandbox.confluence(), record.page_id)).action_items]
     assert keys == [issue["key"]]
     assert issue["fields"]["summary"] == reworded, "the rewording never reached Jira"

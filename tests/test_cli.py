@@ -87,6 +87,26 @@ def test_config_problems_are_printed_one_line_each_without_a_traceback(tmp_path)
         f"wikibot: {config}: jira.projectt: unknown key (did you mean project?)"]
 
 
+def test_check_config_says_which_deployment_api_and_base_url_it_uses(tmp_path, sandbox):
+    result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox)), "check-config"])
+    assert result.exit_code == 0, result.output
+    assert (f"  mode: cloud; API: REST v2 (v1 only for CQL search and label writes); base URL: {sandbox.wiki_url}"
+            in result.output)
+    assert f"  mode: cloud; API: REST v2 (issues), v3 enhanced JQL search; base URL: {sandbox.url}" in result.output
+
+
+def test_check_config_with_a_scoped_token_goes_through_the_gateway(tmp_path, sandbox):
+    path = write_config(tmp_path, sandbox)
+    text = path.read_text().replace(f"token: {sandbox.token}\n  space", f"token: {sandbox.scoped_token}\n  space")
+    path.write_text(text.replace("  space: INC", "  token_type: scoped\n  space: INC"))
+    result = CliRunner().invoke(cli, ["--config", str(path), "check-config"])
+    assert result.exit_code == 0, result.output
+    cloud_id = sandbox.store.cloud_id()
+    assert (f"mode: cloud, scoped token through the gateway (cloudId {cloud_id}); API: REST v2 (v1 only for CQL "
+            f"search and label writes); base URL: {sandbox.url}/ex/confluence/{cloud_id}/wiki") in result.output
+    assert "space: INC" in result.output and "parent page: Post-mortems" in result.output
+
+
 def test_check_config_with_a_wrong_token_reports_401_and_exits_3(tmp_path, sandbox):
     result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox, token="tok-3f9a")), "check-config"])
     assert result.exit_code == 3
@@ -119,7 +139,9 @@ def test_sandbox_command_serves_both_products_until_interrupted():
         assert match, first
         base = match.group(0)
         auth = ("wikibot@example.com", "sandbox-token")
-        assert requests.get(f"{base}/wiki/rest/api/space/INC", auth=auth, timeout=5).json()["key"] == "INC"
+        spaces = requests.get(f"{base}/wiki/api/v2/spaces", params={"keys": "INC"}, auth=auth, timeout=5).json()
+        assert [space["key"] for space in spaces["results"]] == ["INC"]
+        assert requests.get(f"{base}/wiki/rest/api/space/INC", auth=auth, timeout=5).status_code == 410  # as on Cloud
         assert requests.get(f"{base}/rest/api/2/project/OPS", auth=auth, timeout=5).json()["key"] == "OPS"
     finally:
         proc.send_signal(signal.SIGINT)

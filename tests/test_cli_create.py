@@ -7,6 +7,7 @@ import html
 from click.testing import CliRunner
 
 from tests.conftest import write_config_file
+from tests.test_sync import page_titled, space_id
 from wikibot.cli import cli
 
 
@@ -52,7 +53,8 @@ def test_install_button_creates_the_index_once_and_then_leaves_it(tmp_path, conf
     assert first.stdout.startswith("created: ")
     second = runner.invoke(cli, ["--config", path, "install-button"])
     assert second.stdout.startswith("unchanged: ")
-    found = confluence.get_page_by_title("INC", "Post-mortem index", expand="body.storage")["results"]
+    found = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "title": "Post-mortem index",
+                                                   "body-format": "storage"})["results"]
     assert len(found) == 1
     body = found[0]["body"]["storage"]["value"]
     assert "/postmortems/new" in body
@@ -66,5 +68,5 @@ def test_install_button_updates_the_index_when_the_form_url_changes(tmp_path, ma
     moved = make_config(server={"public_url": "https://wikibot.example.com"})
     result = runner.invoke(cli, ["--config", write(tmp_path, moved), "install-button"])
     assert result.stdout.startswith("updated: ")
-    body = confluence.get_page_by_title("INC", "Post-mortem index", expand="body.storage")["results"][0]
+    body = page_titled(confluence, "Post-mortem index")
     assert "https://wikibot.example.com/postmortems/new" in body["body"]["storage"]["value"]

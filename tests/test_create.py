@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import DATABASES
+from tests.test_sync import body_of, labels_of, make_page, read_page, space_id
 from wikibot.create import PROPERTY_KEY, page_title
 from wikibot.errors import ServiceError
 from wikibot.incident import parse_incident
@@ -22,12 +23,10 @@ def incident(**overrides):
 
 
 def postmortem_pages(sandbox) -> list[dict]:
-    found = sandbox.confluence().cql('type = page and label = "postmortem"', limit=100)
-    return [r["content"] for r in found["results"]]
-
-
-def labels_of(confluence, page_id: str) -> set[str]:
-    return {label["name"] for label in confluence.get_page_labels(page_id)["results"]}
+    """Every post-mortem page of the space, read from v2's page list (consistent, unlike a search)."""
+    confluence = sandbox.confluence()
+    pages = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "limit": 250})["results"]
+    return [page for page in pages if "postmortem" in labels_of(confluence, page["id"])]
 
 
 def test_page_is_created_under_the_parent_with_title_labels_and_template_record(services, sandbox, confluence):
@@ -35,10 +34,11 @@ def test_page_is_created_under_the_parent_with_title_labels_and_template_record(
     assert result.created
     assert result.title == "Post-mortem: 2026-11-20 Checkout 502s (INC-42)"
     assert result.url.startswith(sandbox.wiki_url + "/spaces/INC/pages/")
-    page = confluence.get_page_by_id(result.page_id, expand="ancestors,body.storage,metadata.properties.wikibot")
-    assert page["ancestors"][-1]["title"] == "Post-mortems"
+    page = read_page(confluence, result.page_id)
+    assert page["parentId"] == services.creator.parent_id()
     assert labels_of(confluence, result.page_id) == {"postmortem", "sev-2", "incident-inc-42"}
-    record = confluence.get(f"rest/api/content/{result.page_id}/property/{PROPERTY_KEY}")["value"]
+    [record] = [p["value"] for p in confluence.get(f"api/v2/pages/{result.page_id}/properties",
+                                                  params={"key": PROPERTY_KEY})["results"]]
     assert record["template"] == "postmortem" and record["template_version"] == "2"
     assert record["incident_id"] == "INC-42"
     assert "Alerts fired at 09:31" in page["body"]["storage"]["value"]
@@ -54,14 +54,13 @@ def test_the_same_incident_again_returns_the_same_page_and_creates_nothing(servi
 def test_sev1_uses_the_sre_template_as_configured(make_config, sandbox, confluence):
     services = Services(make_config(postmortem={"templates": {"SEV-1": "sre.xml"}}))
     result = services.creator.create(incident(severity="1"))
-    body = confluence.get_page_by_id(result.page_id, expand="body.storage")["body"]["storage"]["value"]
-    assert "<h2>Where we got lucky</h2>" in body
+    assert "<h2>Where we got lucky</h2>" in body_of(confluence, result.page_id)
     services.close()
 
 
 def test_a_title_clash_with_another_page_gets_a_suffix_not_an_error(services, confluence):
-    parent = services.creator.parent_id()
-    confluence.create_page("INC", "Post-mortem: 2026-11-20 Checkout 502s (INC-42)", "<p>someone else's</p>", parent_id=parent)
+    make_page(services, confluence, "<p>someone else's</p>", title="Post-mortem: 2026-11-20 Checkout 502s (INC-42)",
+              labels=("incident-inc-4",))
     result = services.creator.create(incident())
     assert result.created
     assert result.title == "Post-mortem: 2026-11-20 Checkout 502s (INC-42) (2)"
@@ -77,8 +76,31 @@ def test_a_lost_database_does_not_cause_a_second_page(config, services, sandbox,
     assert len(postmortem_pages(sandbox)) == 1
 
 
+def test_with_a_lagging_search_index_a_lost_database_still_does_not_cause_a_second_page(config, services, sandbox,
+                                                                                        tmp_path):
+    sandbox.fault(index_lag_ms=3000)  # the label search cannot see the page: only the title list can
+    first = services.creator.create(incident())
+    fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/other.db"))
+    again = fresh.creator.create(incident())
+    fresh.close()
+    assert (again.page_id, again.created) == (first.page_id, False)
+    assert len(postmortem_pages(sandbox)) == 1
+
+
+def test_a_create_interrupted_before_its_labels_is_adopted_and_completed(services, sandbox, confluence):
+    sandbox.fault(status=503, count=None, method="POST", path_prefix="/wiki/rest/api/content/")  # label writes
+    with pytest.raises(ServiceError):
+        services.creator.create(incident())
+    sandbox.clear_faults()
+    result = services.creator.create(incident())
+    assert result.created and len(postmortem_pages(sandbox)) == 1
+    assert labels_of(confluence, result.page_id) == {"postmortem", "sev-2", "incident-inc-42"}
+    assert [p["value"]["incident_id"] for p in confluence.get(f"api/v2/pages/{result.page_id}/properties")["results"]] \
+        == ["INC-42"]
+
+
 def test_a_lost_response_after_the_page_was_created_is_adopted_on_retry(services, sandbox):
-    sandbox.fault(drop=True, after=True, method="POST", path_prefix="/wiki/rest/api/content", count=1)
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix="/wiki/api/v2/pages", count=1)
     result = services.creator.create(incident())
     assert len(postmortem_pages(sandbox)) == 1
     assert result.page_id == postmortem_pages(sandbox)[0]["id"]
@@ -86,7 +108,7 @@ def test_a_lost_response_after_the_page_was_created_is_adopted_on_retry(services
 
 
 def test_confluence_down_creates_nothing_and_a_retry_finishes_the_job(services, sandbox):
-    sandbox.fault(status=503, count=None, path_prefix="/wiki/rest/api/content", method="POST")
+    sandbox.fault(status=503, count=None, path_prefix="/wiki/api/v2/pages", method="POST")
     with pytest.raises(ServiceError) as info:
         services.creator.create(incident())
     assert info.value.status == 503
@@ -97,20 +119,19 @@ def test_confluence_down_creates_nothing_and_a_retry_finishes_the_job(services, 
 
 
 def test_transient_errors_are_retried_within_one_call(services, sandbox):
-    sandbox.fault(status=502, count=2, path_prefix="/wiki/rest/api/content", method="POST")
+    sandbox.fault(status=502, count=2, path_prefix="/wiki/api/v2/pages", method="POST")
     assert services.creator.create(incident()).created
     assert len(postmortem_pages(sandbox)) == 1
 
 
 def test_lead_given_by_name_becomes_a_user_mention(services, confluence):
     result = services.creator.create(incident(lead="Ana Lima"))
-    body = confluence.get_page_by_id(result.page_id, expand="body.storage")["body"]["storage"]["value"]
-    assert '<ri:user ri:account-id="557058:aa11" />' in body
+    assert '<ri:user ri:account-id="557058:aa11" />' in body_of(confluence, result.page_id)
 
 
 def test_an_unknown_lead_name_stays_as_text(services, confluence):
     result = services.creator.create(incident(lead="Zed Nobody"))
-    body = confluence.get_page_by_id(result.page_id, expand="body.storage")["body"]["storage"]["value"]
+    body = body_of(confluence, result.page_id)
     assert "Zed Nobody" in body and "ri:user" not in body.split("Lead investigator")[1].split("</tr>")[0]
 
 

@@ -15,7 +15,7 @@ from wikibot.pages import parse_page
 from wikibot.pages.edit import PropertyConflict, set_property
 from wikibot.pages.errors import EditError
 from wikibot.templates import load_template, sample_context
-from wikibot.wiki import Wiki
+from wikibot.atlassian.confluence import ConfluenceGateway
 
 HELD = '<time datetime="2026-11-12" />'
 
@@ -112,12 +112,11 @@ def test_a_page_without_page_properties_is_refused_with_a_reason():
 # -- against Confluence (the sandbox) ----------------------------------------------------------------
 @pytest.fixture
 def wiki_and_page(examples_config):
-    from wikibot.audit.run import postmortem_wiki
     from wikibot.services import Services
 
     services = Services(examples_config)
-    wiki = postmortem_wiki(services)
-    page = next(p for p in wiki.postmortem_pages() if "Delayed webhook" in p.title)
+    wiki = services.confluence
+    [page] = wiki.pages_titled("PM-2026-11-24 Delayed webhook deliveries", body=True)
     yield services, wiki, page
     services.close()
 
@@ -134,21 +133,22 @@ def test_marking_debriefed_writes_one_new_version_with_the_date(wiki_and_page):
         mark_debriefed(wiki, page.id, date(2026, 11, 29))
 
 
-class PersonSavesFirst(Wiki):
-    """A person saves the page between wikibot's read and its write, once."""
+class PersonSavesFirst(ConfluenceGateway):
+    """Someone saves the page between wikibot's read and its write, once."""
 
     raced = False
 
     def update_body(self, page, body, message="wikibot"):
         if not self.raced:
             self.raced = True
-            self.confluence.update_page(page.id, page.title, page.body + "<p>A person's late addition.</p>")
+            fresh = self.page(page.id)
+            super().update_body(fresh, fresh.body + "<p>A person's late addition.</p>", "a person")
         return super().update_body(page, body, message)
 
 
 def test_a_409_re_reads_the_page_and_re_applies_only_this_edit(wiki_and_page):
     _, wiki, page = wiki_and_page
-    racing = PersonSavesFirst(wiki.confluence, space=wiki.space, parent_id=wiki.parent_id, label=wiki.label)
+    racing = PersonSavesFirst(wiki.client, space=wiki.space, site_url=wiki.site_url)
     assert mark_debriefed(racing, page.id, date(2026, 11, 30)).changed
     after = wiki.page(page.id)
     assert after.version == page.version + 2
@@ -207,7 +207,7 @@ def test_a_lost_response_to_the_write_is_retried_safely_and_lands_once(wiki_and_
 
 def test_confluence_down_is_one_clear_line_on_the_dashboard_and_nothing_is_written(dashboard, sandbox_with_examples):
     client, token, _, wiki, page = dashboard
-    sandbox_with_examples.fault(status=503, count=None, method="PUT", path_prefix="/wiki/rest/api/content/")
+    sandbox_with_examples.fault(status=503, count=None, method="PUT", path_prefix="/wiki/api/v2/pages/")
     response = client.post(f"/postmortems/{page.id}/debriefed", data={"csrf_token": token})
     assert response.status_code == 303
     html = client.get("/").text
@@ -220,5 +220,5 @@ def test_confluence_down_is_one_clear_line_on_the_dashboard_and_nothing_is_writt
 def test_the_page_history_says_who_recorded_the_debrief(wiki_and_page):
     _, wiki, page = wiki_and_page
     mark_debriefed(wiki, page.id, date(2026, 11, 30), by="Ana Lima")
-    version = wiki.confluence.get(f"rest/api/content/{page.id}", params={"expand": "version"})["version"]
+    version = wiki.client.get(f"api/v2/pages/{page.id}")["version"]
     assert version["message"] == "wikibot: debrief held 2026-11-30 (recorded by Ana Lima)"

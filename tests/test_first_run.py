@@ -83,7 +83,7 @@ def start(workdir: Path, *args: str, ports: tuple[int, int] | None = None) -> Ru
 
 
 def page_title(run: Run, page_id: str) -> str:
-    response = requests.get(f"{run.sandbox}/wiki/rest/api/content/{page_id}", auth=SANDBOX_AUTH, timeout=10)
+    response = requests.get(f"{run.sandbox}/wiki/api/v2/pages/{page_id}", auth=SANDBOX_AUTH, timeout=10)
     response.raise_for_status()
     return response.json()["title"]
 

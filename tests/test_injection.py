@@ -18,7 +18,7 @@ from wikibot.notify import Notifier
 from service_sandbox.cql import parse as parse_cql
 from service_sandbox.jql import parse as parse_jql
 from wikibot.templates import WRAP_OPEN, load_template, sample_context
-from wikibot.wiki import Wiki
+from wikibot.atlassian.confluence import postmortems_cql
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -81,7 +81,7 @@ def test_queries_carry_values_only_as_quoted_literals(payload):
     query = parse_jql(outstanding_actions_jql(payload))
     assert [(c.field, getattr(c.operand, "text", None)) for c in query.where.terms] == [
         ("project", payload), ("labels", "post-mortem"), ("statusCategory", "Done")]
-    cql = Wiki(None, space=payload, parent_id="123", label=payload).postmortems_cql()  # type: ignore[arg-type]
+    cql = postmortems_cql(payload, payload, "123")
     assert payload in repr(parse_cql(cql))  # the whole payload stayed one literal…
     assert repr(parse_cql(cql)).count("Clause(") == 4  # …in one of the four clauses
 

@@ -41,8 +41,12 @@ server: {{port: {free_port()}}}
         for thread in threads:
             thread.join()
         assert sorted(statuses) == [200] * 19 + [201]
-        found = sandbox.confluence().cql('type = page and label = "incident-inc-500"', limit=10)
-        assert found["size"] == 1
+        from tests.test_create import postmortem_pages
+        from tests.test_sync import labels_of
+
+        confluence = sandbox.confluence()
+        assert [p for p in postmortem_pages(sandbox) if "incident-inc-500" in labels_of(confluence, p["id"])] != []
+        assert len(postmortem_pages(sandbox)) == 1
 
         engine = create_engine(database_url)
         deadline = time.monotonic() + 60

@@ -13,10 +13,21 @@ import pytest
 import requests
 from atlassian.errors import ApiConflictError, ApiError, ApiNotFoundError, ApiPermissionError, ApiValueError
 
-from wikibot.clients import build_confluence
+from atlassian import ConfluenceServer
 from service_sandbox import SandboxStore, create_sandbox_app
 from service_sandbox import confluence_store as db
 from service_sandbox.store import iso
+
+
+@pytest.fixture
+def sandbox(v1_sandbox):
+    """These tests drive the v1 routes Cloud removed, still served with ``v1_content_routes=True``."""
+    return v1_sandbox
+
+
+@pytest.fixture
+def confluence(v1_sandbox):
+    return v1_sandbox.confluence_v1()
 
 
 def raw(sandbox, method: str, path: str, **kwargs) -> requests.Response:
@@ -236,24 +247,31 @@ def test_space_listing_filters_by_type_and_status(confluence):
 
 
 # -- CQL search ---------------------------------------------------------------------------------
-def test_cql_pages_with_next_links_that_keep_the_wiki_context(sandbox, confluence):
+def test_cql_on_cloud_pages_by_cursor_only_with_next_relative_to_the_wiki_context(sandbox, confluence):
     parent = make_page(confluence, "Search root")
     for i in range(7):
         make_page(confluence, f"Hit {i}", parent["id"])
     query = f"ancestor = {parent['id']} order by title"
     first = confluence.cql(query, limit=3, expand="content.version")
     assert (first["start"], first["limit"], first["size"], first["totalSize"]) == (0, 3, 3, 7)
-    assert first["cqlQuery"] == query
-    assert first["_links"]["next"].startswith("/wiki/rest/api/search?")
-    assert "limit=3&start=3" in first["_links"]["next"] and "expand=content.version" in first["_links"]["next"]
+    assert first["cqlQuery"] == query and first["_links"]["context"] == "/wiki"
+    nxt = first["_links"]["next"]
+    assert nxt.startswith("/rest/api/search?") and "cursor=" in nxt and "start=" not in nxt
+    assert "limit=3" in nxt and "expand=content.version" in nxt
     result = first["results"][0]
     assert result["entityType"] == "content" and result["title"] == "Hit 0"
     assert result["content"]["version"]["number"] == 1
     assert result["url"] == result["content"]["_links"]["webui"]
     assert result["lastModified"] == result["content"]["version"]["when"]
-    last = confluence.cql(query, start=6, limit=3)
-    assert last["size"] == 1 and "next" not in last["_links"]
-    assert [r["title"] for r in confluence.cql_all(query, limit=3)] == [f"Hit {i}" for i in range(7)]
+    assert confluence.cql(query, start=6, limit=3)["results"][0]["title"] == "Hit 0"  # start is not honoured
+    titles, page = [], first
+    while True:
+        titles += [r["title"] for r in page["results"]]
+        if "next" not in page["_links"]:
+            break
+        page = confluence.get(page["_links"]["base"] + page["_links"]["next"], absolute=True)
+    assert titles == [f"Hit {i}" for i in range(7)]
+    assert raw(sandbox, "GET", "/wiki/rest/api/search", params={"cql": query, "cursor": "x"}).status_code == 400
 
 
 def test_cql_clamps_limit_by_expansion_and_the_response_says_so(confluence):
@@ -450,7 +468,7 @@ def test_space_and_user_endpoints_answer_check_config(sandbox, confluence):
 
 def test_people_edit_as_themselves(sandbox, confluence):
     page = make_page(confluence, "Edited by Ana")
-    ana = sandbox.confluence(user="ana@example.com")
+    ana = sandbox.confluence_v1(user="ana@example.com")
     updated = ana.update_page(page["id"], "Edited by Ana", "<p>Ana was here</p>")
     assert updated["version"]["by"]["displayName"] == "Ana Lima"
     assert updated["history"]["createdBy"]["displayName"] == "wikibot"
@@ -458,7 +476,7 @@ def test_people_edit_as_themselves(sandbox, confluence):
 
 def test_wrong_token_is_401_and_changes_nothing(sandbox, confluence):
     page = make_page(confluence, "Guarded")
-    intruder = sandbox.confluence(token="wrong-token")
+    intruder = sandbox.confluence_v1(token="wrong-token")
     with pytest.raises(requests.HTTPError) as caught:
         intruder.update_page(page["id"], "Guarded", "<p>defaced</p>", always_update=True)
     assert caught.value.response.status_code == 401
@@ -469,7 +487,7 @@ def test_wrong_token_is_401_and_changes_nothing(sandbox, confluence):
 
 
 def test_dc_style_root_serves_the_same_api_with_its_own_base(sandbox):
-    dc = build_confluence(sandbox.url, sandbox.user, sandbox.token, timeout=10)
+    dc = ConfluenceServer(url=sandbox.url, username=sandbox.user, password=sandbox.token, cloud=True, timeout=10)
     parent = postmortems(dc)
     for i in range(3):
         make_page(dc, f"DC page {i}", parent)
@@ -513,16 +531,24 @@ def test_seeding_is_idempotent_and_examples_can_be_added_later():
     assert titles() == ["Incidents Home", "Post-mortems", *(e.title for e in EXAMPLE_PAGES)]
 
 
-def test_examples_are_seeded_under_postmortems_with_labels_and_ages(sandbox_with_examples):
+def test_examples_are_seeded_under_postmortems_with_labels_and_ages():
     from service_sandbox.examples import EXAMPLE_PAGES
+    from tests.conftest import RunningSandbox, _start
 
-    confluence = sandbox_with_examples.confluence()
+    server = _start(examples=True, v1_content_routes=True)
+    try:
+        _check_examples(RunningSandbox(server).confluence_v1(), EXAMPLE_PAGES)
+    finally:
+        server.stop()
+
+
+def _check_examples(confluence, examples) -> None:
     children = list(confluence.get_page_child_by_type(postmortems(confluence), expand="metadata.labels,history"))
-    assert [c["title"] for c in children] == [e.title for e in EXAMPLE_PAGES]
-    for child, example in zip(children, EXAMPLE_PAGES, strict=True):
+    assert [c["title"] for c in children] == [e.title for e in examples]
+    for child, example in zip(children, examples, strict=True):
         assert {x["name"] for x in child["metadata"]["labels"]["results"]} == set(example.labels)
     stale = confluence.cql('label = postmortem and lastmodified < now("-7d")')["results"]
-    assert {r["title"] for r in stale} == {e.title for e in EXAMPLE_PAGES if e.modified_days_ago > 7}
+    assert {r["title"] for r in stale} == {e.title for e in examples if e.modified_days_ago > 7}
 
 
 # -- web UI -------------------------------------------------------------------------------------
@@ -567,7 +593,7 @@ def test_index_tiny_links_and_space_links_lead_to_pages(sandbox, confluence):
 
 
 def test_dc_style_webui_link_is_served_too(sandbox):
-    dc = build_confluence(sandbox.url, sandbox.user, sandbox.token, timeout=10)
+    dc = ConfluenceServer(url=sandbox.url, username=sandbox.user, password=sandbox.token, cloud=True, timeout=10)
     page = make_page(dc, "DC view")
     assert page["_links"]["base"] == sandbox.url
     response = requests.get(page["_links"]["base"] + page["_links"]["webui"], timeout=5)

@@ -6,10 +6,21 @@ import time
 
 import pytest
 import requests
+from atlassian import ConfluenceServer
 
-from wikibot.clients import build_confluence
 
 CONTENT = "/wiki/rest/api/content"
+
+
+@pytest.fixture
+def sandbox(v1_sandbox):
+    """These tests drive the v1 routes Cloud removed, still served with ``v1_content_routes=True``."""
+    return v1_sandbox
+
+
+@pytest.fixture
+def confluence(v1_sandbox):
+    return v1_sandbox.confluence_v1()
 
 
 def page_id(confluence) -> str:
@@ -73,7 +84,8 @@ def test_latency_slows_every_product_request_until_cleared(sandbox, confluence):
 
 
 def test_stall_outlasts_a_short_client_timeout(sandbox):
-    impatient = build_confluence(sandbox.wiki_url, sandbox.user, sandbox.token, timeout=1)  # whole seconds only
+    impatient = ConfluenceServer(url=sandbox.wiki_url, username=sandbox.user, password=sandbox.token, cloud=True,
+                                 timeout=1)  # whole seconds only
     sandbox.fault(stall_ms=1500, path_prefix=CONTENT)
     with pytest.raises(requests.Timeout):
         impatient.get_page_by_title("INC", "Post-mortems")
@@ -137,9 +149,9 @@ def test_stats_count_requests_by_route_template_and_reset(sandbox, confluence):
     sandbox.stats()
     assert sandbox.stats() == {"requests": 4, "by_route": {
         "GET /wiki/rest/api/content/{id}": 2, "GET /wiki/rest/api/content/{id}/history": 1,
-        "GET /wiki/rest/api/space/{key}": 1}}
+        "GET /wiki/rest/api/space/{key}": 1}, "gone": {}}
     sandbox.reset_stats()
-    assert sandbox.stats() == {"requests": 0, "by_route": {}}
+    assert sandbox.stats() == {"requests": 0, "by_route": {}, "gone": {}}
 
 
 def test_faulted_and_unauthenticated_requests_are_counted_too(sandbox):
@@ -165,7 +177,7 @@ def test_bad_credentials_get_401_with_a_plain_body_on_every_confluence_root(sand
 
 
 def test_the_client_raises_on_bad_credentials(sandbox):
-    for client in (sandbox.confluence(token="wrong-token"), sandbox.confluence(user="nobody@example.com")):
+    for client in (sandbox.confluence_v1(token="wrong-token"), sandbox.confluence_v1(user="nobody@example.com")):
         with pytest.raises(requests.HTTPError) as caught:
             client.get_space("INC")
         assert caught.value.response.status_code == 401

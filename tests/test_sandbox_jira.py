@@ -92,17 +92,33 @@ def test_malformed_json_body_is_a_400_not_a_500(jira: Jira, sandbox: RunningSand
     assert response.json()["errorMessages"]
 
 
-def test_bulk_create_reports_failed_elements_while_the_rest_are_created(jira: Jira) -> None:
+def test_bulk_create_is_201_when_any_element_succeeded_and_lists_the_failed_ones(jira: Jira) -> None:
     updates = [{"fields": fields("ok one")}, {"fields": fields("bad", labels=["a b"])},
                {"fields": fields("ok two")}]
-    with pytest.raises(HTTPError) as caught:
-        jira.create_issues(updates)
-    body = error_body(caught)
-    assert caught.value.response.status_code == 400
+    body = jira.create_issues(updates)  # 201: the library raises nothing
     assert [i["key"] for i in body["issues"]] == ["OPS-1", "OPS-2"]
     assert body["errors"] == [{"status": 400, "failedElementNumber": 1, "elementErrors": {
         "errorMessages": [], "errors": {"labels": "The label 'a b' contains spaces which is invalid."}}}]
     assert jira.get_issue("OPS-2", fields="summary")["fields"]["summary"] == "ok two"
+
+
+def test_bulk_create_is_400_only_when_every_element_failed(jira: Jira) -> None:
+    with pytest.raises(HTTPError) as caught:
+        jira.create_issues([{"fields": fields("bad", labels=["a b"])}, {"fields": {"summary": "no project"}}])
+    assert caught.value.response.status_code == 400
+    assert [e["failedElementNumber"] for e in error_body(caught)["errors"]] == [0, 1]
+    assert not jira.issue_exists("OPS-1")
+
+
+def test_an_unassignable_assignee_fails_only_its_element_under_errors_assignee(sandbox: RunningSandbox,
+                                                                                jira: Jira) -> None:
+    requests.post(f"{sandbox.url}/_sandbox/users/557058:dd44", json={"active": False}, timeout=5).raise_for_status()
+    gone = fields("for Dana", assignee={"accountId": "557058:dd44"})
+    unknown = fields("for nobody", assignee={"accountId": "557058:nobody"})
+    body = jira.create_issues([{"fields": fields("fine")}, {"fields": gone}, {"fields": unknown}])
+    assert [i["key"] for i in body["issues"]] == ["OPS-1"]
+    assert [(e["failedElementNumber"], sorted(e["elementErrors"]["errors"])) for e in body["errors"]] == [
+        (1, ["assignee"]), (2, ["assignee"])]
 
 
 def test_bulk_create_all_good_is_201_and_more_than_50_is_refused(jira: Jira, sandbox: RunningSandbox) -> None:
@@ -231,13 +247,15 @@ def test_bad_jql_is_a_400_with_jiras_message(jira: Jira) -> None:
         jira.jql("status = Closed")
 
 
-def test_legacy_search_reports_total_and_start_at(sandbox: RunningSandbox, jira: Jira) -> None:
-    bulk(jira, 7)
+@pytest.mark.parametrize("version", ["2", "3", "latest"])
+def test_the_retired_search_answers_410_pointing_to_search_jql(sandbox: RunningSandbox, version: str) -> None:
+    """Jira Cloud shut off /rest/api/{2,3,latest}/search (CHANGE-2046); Data Center still has it."""
     legacy = sandbox.jira()
     legacy.cloud = False
-    page = legacy.jql("project = OPS ORDER BY key", fields="summary", start=5, limit=10)
-    assert (page["total"], page["startAt"], [i["key"] for i in page["issues"]]) == (7, 5, ["OPS-6", "OPS-7"])
-    assert len(legacy.jql_get_list_of_tickets("project = OPS")) == 7
+    response = legacy.get(f"rest/api/{version}/search", params={"jql": "project = OPS"}, advanced_mode=True)
+    assert response.status_code == 410
+    assert "/rest/api/3/search/jql" in response.json()["errorMessages"][0]
+    assert "CHANGE-2046" in response.headers["Link"]
 
 
 # -- transitions ---------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ database: {{url: 'sqlite:///{tmp_path}/w.db'}}
     send = lambda timeout: requests.post(base + "/hooks/postmortem", json=body,  # noqa: E731
                                          headers={"X-Wikibot-Token": "s3cret"}, timeout=timeout)
     proc, base = start(["serve", "--no-scheduler"], tmp_path)
-    sandbox.fault(stall_ms=2000, method="POST", path_prefix="/wiki/rest/api/content", count=1)
+    sandbox.fault(stall_ms=2000, method="POST", path_prefix="/wiki/api/v2/pages", count=1)
     threading.Thread(target=lambda: _ignore_errors(send, 10), daemon=True).start()
     time.sleep(1.0)  # serve holds the claim and waits on the page POST
     proc.kill()
@@ -113,8 +113,8 @@ database: {{url: 'sqlite:///{tmp_path}/w.db'}}
         response = send(10)
         assert response.status_code == 201, response.text  # nobody had been told about the page yet
         assert time.monotonic() - started < 5
-        pages = sandbox.confluence().cql('type = page and label = "incident-inc-9"', limit=10)["results"]
-        assert [p["content"]["id"] for p in pages] == [response.json()["page_id"]]
+        pages = sandbox.cql('type = page and label = "incident-inc-9"', limit=10)
+        assert [p["id"] for p in pages] == [response.json()["page_id"]]
     finally:
         stop(proc)
 

@@ -16,7 +16,7 @@ from wikibot.cli import cli
 from wikibot.errors import InputError
 from wikibot.pages import parse_page
 from wikibot.services import Services
-from wikibot.wiki import WikiPage
+from wikibot.atlassian.content import WikiPage
 
 FILLED = {**ALL_FILLED, "Impact and Scope": "31% of checkouts failed for 47 minutes <b>&</b>.",
           "Root Cause": "The pool was sized for average load, not peak. @557058:bb22 found it."}
@@ -112,7 +112,7 @@ def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat
     from wikibot.errors import ServiceError
 
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
-    sandbox.fault(status=403, count=1, path_prefix=f"/wiki/rest/api/content/{page_id}")
+    sandbox.fault(status=403, count=1, path_prefix=f"/wiki/api/v2/pages/{page_id}")
     with pytest.raises(ServiceError):
         share_page(share_services, page_id)
     share_page(share_services, page_id)

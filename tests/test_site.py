@@ -7,7 +7,7 @@ from flask import Flask
 
 from service_sandbox import SandboxServer
 from tests.conftest import _start, RunningSandbox
-from wikibot.clients import Clients, build_confluence, build_jira
+from wikibot.atlassian.clients import Clients, Endpoint, build_confluence, build_jira
 from wikibot.errors import ConfigError
 from wikibot.site import SETTING, SiteIdentity, check_site, compare, identify
 from wikibot.store import Database
@@ -15,7 +15,9 @@ from wikibot.store import Database
 
 def clients_for(confluence_url: str, jira_url: str) -> Clients:
     return Clients(confluence=build_confluence(confluence_url, "wikibot@example.com", "sandbox-token", timeout=5),
-                   jira=build_jira(jira_url, "wikibot@example.com", "sandbox-token", timeout=5))
+                   jira=build_jira(jira_url, "wikibot@example.com", "sandbox-token", timeout=5),
+                   confluence_endpoint=Endpoint("confluence", "cloud", confluence_url, confluence_url),
+                   jira_endpoint=Endpoint("jira", "cloud", jira_url, jira_url))
 
 
 @pytest.fixture

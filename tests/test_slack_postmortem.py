@@ -134,12 +134,12 @@ def test_any_signed_command_gets_a_private_answer_never_an_error(slack_client, s
 
 
 def test_check_config_reports_the_slack_workspace(slack_config):
-    from wikibot.clients import build_clients
     from wikibot.diagnostics import check_config
+    from wikibot.services import Services
 
-    report = check_config(slack_config, build_clients(slack_config))
+    report = check_config(slack_config, Services(slack_config))
     assert any(line.startswith("  workspace: ") and line.endswith("as U0WIKIBOT") for line in report.lines)
     assert report.problems == []
     wrong = slack_config.model_copy(update={"slack": slack_config.slack.model_copy(update={
         "bot_token": type(slack_config.slack.bot_token)("xoxb-wrong")})})
-    assert check_config(wrong, build_clients(wrong)).problems == ["slack.bot_token: Slack: auth.test: invalid_auth"]
+    assert check_config(wrong, Services(wrong)).problems == ["slack.bot_token: Slack: auth.test: invalid_auth"]

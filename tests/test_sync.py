@@ -58,27 +58,58 @@ def simple_page(*summaries: str, status: str = "Draft") -> str:
     return action_page(table(*(row(s, mention(ANA), "", "", "") for s in summaries)), status=status)
 
 
+def space_id(confluence, key: str = "INC") -> str:
+    return confluence.get("api/v2/spaces", params={"keys": key})["results"][0]["id"]
+
+
 def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Checkout 502s",
               labels: tuple[str, ...] = ("postmortem",)) -> str:
-    data = {"type": "page", "title": title, "space": {"key": "INC"},
-            "ancestors": [{"id": services.creator.parent_id()}],
-            "body": {"storage": {"value": body, "representation": "storage"}},
-            "metadata": {"labels": [{"prefix": "global", "name": name} for name in labels]}}
-    return str(confluence.post("rest/api/content", data=data)["id"])
+    """A page as a person makes one on Cloud: v2 create, then the labels (v1: v2 has no label write)."""
+    page = confluence.post("api/v2/pages", data={
+        "spaceId": space_id(confluence), "status": "current", "title": title,
+        "parentId": services.creator.parent_id(), "body": {"representation": "storage", "value": body}})
+    if labels:
+        confluence.post(f"rest/api/content/{page['id']}/label",
+                        data=[{"prefix": "global", "name": name} for name in labels])
+    return str(page["id"])
+
+
+def read_page(confluence, page_id: str) -> dict:
+    """The page as v2 returns it, body in storage format."""
+    return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
+
+
+def page_titled(confluence, title: str) -> dict | None:
+    """The space's page with this exact title, body included (v2's page list), or None."""
+    found = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "title": title,
+                                                   "body-format": "storage"})["results"]
+    return found[0] if found else None
+
+
+def labels_of(confluence, page_id: str) -> set[str]:
+    return {label["name"] for label in confluence.get(f"api/v2/pages/{page_id}/labels")["results"]}
+
+
+def update_as(confluence, page_id: str, body: str) -> None:
+    """Save a new body over whatever is there (a person's edit, v2)."""
+    page = read_page(confluence, page_id)
+    confluence.put(f"api/v2/pages/{page_id}", data={
+        "id": page_id, "status": "current", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
+        "body": {"representation": "storage", "value": body}})
 
 
 def body_of(confluence, page_id: str) -> str:
-    return confluence.get_page_by_id(page_id, expand="body.storage")["body"]["storage"]["value"]
+    return read_page(confluence, page_id)["body"]["storage"]["value"]
 
 
 def edit_as(sandbox, page_id: str, change, user: str = "ana@example.com") -> None:
     """Save the page as a person (a different account than wikibot), applying ``change`` to the body."""
     person = sandbox.confluence(user=user)
-    page = person.get_page_by_id(page_id, expand="body.storage,version")
-    person.update_content(page_id, {"type": "page", "title": page["title"],
-                                    "version": {"number": page["version"]["number"] + 1},
-                                    "body": {"storage": {"value": change(page["body"]["storage"]["value"]),
-                                                         "representation": "storage"}}})
+    page = read_page(person, page_id)
+    person.put(f"api/v2/pages/{page_id}", data={
+        "id": page_id, "status": "current", "title": page["title"],
+        "version": {"number": page["version"]["number"] + 1},
+        "body": {"representation": "storage", "value": change(page["body"]["storage"]["value"])}})
 
 
 def all_issues(jira, jql: str = 'labels = "post-mortem" order by key asc') -> list[dict]:
@@ -322,12 +353,12 @@ def test_an_edit_on_both_sides_keeps_jiras_value_and_leaves_one_comment(services
     report = sync(services)
     assert report.updated == 0 and report.errors == []
     assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add alert (Jira wording)"
-    comments = confluence.get(f"rest/api/content/{page_id}/child/comment", params={"expand": "body.storage"})
+    comments = confluence.get(f"api/v2/pages/{page_id}/footer-comments", params={"body-format": "storage"})
     [comment] = comments["results"]
     assert key in comment["body"]["storage"]["value"] and "Jira says Add alert (Jira wording)" in \
         comment["body"]["storage"]["value"]
     sync(services)
-    again = confluence.get(f"rest/api/content/{page_id}/child/comment")["results"]
+    again = confluence.get(f"api/v2/pages/{page_id}/footer-comments")["results"]
     assert len(again) == 1
 
 
@@ -367,7 +398,7 @@ def test_many_new_items_are_filed_in_bulk_requests_of_fifty(services, sandbox, c
     by_route = sandbox.stats()["by_route"]
     assert by_route["POST /rest/api/2/issue/bulk"] == 3
     assert by_route.get("POST /rest/api/2/issue", 0) == 0
-    assert by_route["PUT /wiki/rest/api/content/{id}"] == 3
+    assert by_route["PUT /wiki/api/v2/pages/{id}"] == 3
     assert by_route["GET /rest/api/3/search/jql"] == 1
 
 

@@ -9,7 +9,7 @@ import requests
 
 from wikibot.scheduler import JobRunner, JobSpec, job_specs
 from wikibot.services import Services
-from wikibot.transport import CircuitBreaker, CircuitOpen
+from wikibot.atlassian.transport import CircuitBreaker, CircuitOpen
 
 
 class Clock:

@@ -28,7 +28,7 @@ def post(client, body: dict) -> object:
 
 
 def page_body(sandbox, page_id: str) -> str:
-    return sandbox.confluence().get_page_by_id(page_id, expand="body.storage")["body"]["storage"]["value"]
+    return sandbox.confluence().get_page_by_id(page_id, body_format="storage")["body"]["storage"]["value"]
 
 
 def assert_well_formed(sandbox, page_id: str) -> None:

@@ -122,7 +122,7 @@ def run(client: Any, confluence: Any, secret: str, seed: int, count: int) -> Out
         outcome.tried += 1
         outcome.by_status[response.status_code] += 1
         if page_id:
-            body = confluence.get_page_by_id(page_id, expand="body.storage")["body"]["storage"]["value"]
+            body = confluence.get_page_by_id(page_id, body_format="storage")["body"]["storage"]["value"]
             outcome.pages_checked += 1
             try:
                 check_well_formed(body, f"page {page_id}")

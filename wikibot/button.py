@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wikibot.clients import service_error
+from wikibot.atlassian.confluence import TitleTaken, VersionConflict
 from wikibot.create import PostmortemCreator
-from wikibot.retry import with_retries
 from wikibot.templates import load_template
 
 INDEX_TITLE = "Post-mortem index"
@@ -33,28 +32,25 @@ def outstanding_actions_jql(project: str) -> str:
 
 
 def install_button(creator: PostmortemCreator, *, form_url: str, project: str, debrief_within_days: int) -> ButtonResult:
-    confluence, space = creator.confluence, creator.space
+    confluence = creator.confluence
     template = load_template("index.xml")
     parent_id = creator.parent_id()
-    try:
-        parent = with_retries(lambda: confluence.get_page_by_id(parent_id))
-        body = template.render(form_url=form_url, jql=outstanding_actions_jql(project),
-                               parent_title=parent["title"], debrief_within_days=debrief_within_days)
-        found = with_retries(lambda: confluence.get_page_by_title(space, INDEX_TITLE, expand="body.storage,version"))
-        results = (found or {}).get("results") or []
-        if not results:
-            page = with_retries(lambda: confluence.create_page(space, INDEX_TITLE, body, parent_id=parent_id))
-            return ButtonResult(str(page["id"]), _url(page), created=True, changed=True)
-        page = results[0]
-        if page.get("body", {}).get("storage", {}).get("value", "").strip() == body.strip():
-            return ButtonResult(str(page["id"]), _url(found, page), created=False, changed=False)
-        updated = with_retries(lambda: confluence.update_page(page["id"], INDEX_TITLE, body, parent_id=parent_id))
-        return ButtonResult(str(updated["id"]), _url(updated), created=False, changed=True)
-    except Exception as exc:
-        raise service_error("Confluence", exc) from None
-
-
-def _url(envelope: dict, page: dict | None = None) -> str:
-    page = page or envelope
-    base = envelope.get("_links", {}).get("base") or page.get("_links", {}).get("base", "")
-    return base + page.get("_links", {}).get("webui", "")
+    parent = confluence.page(parent_id)
+    body = template.render(form_url=form_url, jql=outstanding_actions_jql(project),
+                           parent_title=parent.title, debrief_within_days=debrief_within_days)
+    for _attempt in range(3):
+        page = confluence.page_titled(INDEX_TITLE)
+        if page is None:
+            try:
+                created = confluence.create_page(INDEX_TITLE, body, parent_id, retry=True)
+            except TitleTaken:
+                continue  # an earlier attempt landed (its answer was lost): read it and compare
+            return ButtonResult(created.id, created.url, created=True, changed=True)
+        if page.body.strip() == body.strip():
+            return ButtonResult(page.id, page.url, created=False, changed=False)
+        try:
+            confluence.update_body(page, body, message="wikibot install-button")
+        except VersionConflict:
+            continue  # someone saved meanwhile: read again, then write once more
+        return ButtonResult(page.id, page.url, created=False, changed=True)
+    raise VersionConflict(f"Confluence: the page {INDEX_TITLE!r} keeps changing; not updated this time", status=409)

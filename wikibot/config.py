@@ -35,10 +35,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Deployment = Literal["auto", "cloud", "datacenter"]
+TokenType = Literal["classic", "scoped"]
+
+
 class ConfluenceConfig(_Strict):
     url: str | None = Field(None, description="Wiki base URL, e.g. https://acme.atlassian.net/wiki; empty: the sandbox")
     username: str | None = None
     token: SecretStr | None = None
+    deployment: Deployment = Field("auto", description="auto: cloud for Atlassian hosts or a site answering "
+                                                       "/_edge/tenant_info, else datacenter")
+    token_type: TokenType = Field("classic", description="scoped: the token is a scoped API token, sent through "
+                                                         "https://api.atlassian.com/ex/confluence/{cloud_id}")
+    cloud_id: str | None = Field(None, description="The site's cloudId (scoped tokens); empty: read from "
+                                                   "https://<site>/_edge/tenant_info")
     space: str = Field(description="Space key holding the post-mortems")
     parent_page: str = Field(description="Title or id of the page under which post-mortems live")
 
@@ -64,6 +74,9 @@ class JiraConfig(_Strict):
     url: str | None = Field(None, description="Jira site URL, e.g. https://acme.atlassian.net; empty: the sandbox")
     username: str | None = None
     token: SecretStr | None = None
+    deployment: Deployment = Field("auto", description="As confluence.deployment")
+    token_type: TokenType = Field("classic", description="scoped: through https://api.atlassian.com/ex/jira/{cloud_id}")
+    cloud_id: str | None = Field(None, description="As confluence.cloud_id")
     project: str = Field(description="Project key that receives post-mortem action items")
     issue_type: str = "Task"
     labels: list[str] = Field(default_factory=list, description="Extra labels on every filed issue")
@@ -154,6 +167,7 @@ class SandboxConfig(_Strict):
     port: int = Field(8990, ge=1, le=65535)
     db: str | None = Field(None, description="SQLite file of its pages and issues; empty: beside wikibot's database")
     examples: bool = True
+    profile: Literal["cloud"] = Field("cloud", description="Deployment the sandbox emulates (only cloud so far)")
 
 
 class PostmortemConfig(_Strict):

@@ -1,15 +1,20 @@
 """Create a post-mortem page for an incident: exactly one page per incident, ever.
 
 Every way in (webhook, form, CLI) calls ``PostmortemCreator.create``. Exactly-once rests on two
-independent guards, so neither a lost response nor a lost database breaks it:
+independent guards, so neither a lost response nor a lost database breaks it — and neither rests
+on a search, which Confluence answers from an eventually consistent index:
 
 1. a claim row per incident in wikibot's database (unique key; concurrent callers wait for the
    winner and get its page), and
-2. the page itself carries the label ``incident-<id>``: before creating, the winner searches
-   for it, so a page created by a call whose response was lost is adopted, not duplicated.
+2. the page's title carries the incident id: before creating, the winner reads the exact-title
+   page list (v2, a database read: it sees a page created a moment ago), so a page created by a
+   call whose response was lost is adopted, not duplicated. Confluence refuses a second page with
+   the same title (400), which catches the rest.
 
-The page is created with its labels and its ``wikibot`` content property in the same POST, so
-there is never an orphan page without the labels that find it.
+v2 cannot create a page with its labels and content property in one request, so they follow the
+create; a page found by title without the incident label is one whose create was interrupted
+between those steps: it is adopted, completed and reported as created (nobody was told of it).
+The label search (``incident-<id>``) also finds a page renamed since, once the index caught up.
 """
 
 from __future__ import annotations
@@ -22,15 +27,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from atlassian import ConfluenceServer, Jira
-
-from wikibot.clients import service_error
+from wikibot.atlassian.confluence import ConfluenceGateway, TitleTaken
+from wikibot.atlassian.content import WikiPage
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import ServiceError, WikibotError
 from wikibot.incident import Incident
-from wikibot.retry import status_of, with_retries
 from wikibot.store import Database, IncidentIdCollision, utcnow
 from wikibot.templates import Template, TemplateSet
-from wikibot.wiki import cql_quote
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ def page_title(incident: Incident, day: date) -> str:
 
 
 class PostmortemCreator:
-    def __init__(self, *, confluence: ConfluenceServer, jira: Jira, db: Database, templates: TemplateSet,
+    def __init__(self, *, confluence: ConfluenceGateway, jira: JiraGateway, db: Database, templates: TemplateSet,
                  space: str, parent_page: str, label: str, debrief_within_days: int,
                  notifier: Any = None, wait_seconds: float = 20.0,
                  on_created: Callable[[], None] | None = None) -> None:
@@ -116,88 +119,73 @@ class PostmortemCreator:
             return existing
         template = self.templates.choose(incident.severity)
         body = self._render(template, incident)
-        labels = [self.label, incident.label] + ([incident.severity_label] if incident.severity_label else [])
+        labels = self._labels(incident)
         parent_id = self.parent_id()
         for attempt in range(1, 20):
             title = base_title if attempt == 1 else f"{base_title} ({attempt})"
             try:
-                page = with_retries(lambda: self._post_page(title, body, parent_id, labels, template, incident))
-            except Exception as exc:
-                if _is_title_clash(exc):
-                    # Ours, if an earlier attempt's response was lost after the page was made.
-                    existing = self._find_existing(incident, title, quiet=True)
-                    if existing is not None:
-                        return replace(existing, created=True)
-                    continue
+                page = self._post_page(title, body, parent_id, labels, template, incident)
+            except TitleTaken:
+                # Ours, if an earlier attempt's response was lost after the page was made.
+                existing = self._find_existing(incident, title, quiet=True)
+                if existing is not None:
+                    return replace(existing, created=True)
+                continue
+            except ServiceError:
                 # The POST may have landed before the failure: adopt it if so, else report.
                 existing = self._find_existing(incident, title, quiet=True)
                 if existing is not None:
                     return replace(existing, created=True)
-                raise service_error("Confluence", exc) from None
-            return CreateResult(str(page["id"]), _page_url(page), page["title"], True)
+                raise
+            return CreateResult(page.id, page.url, page.title, True)
         raise ServiceError(f"Confluence: too many pages already titled {base_title!r}")
 
     def _find_existing(self, incident: Incident, base_title: str, quiet: bool = False) -> CreateResult | None:
-        """The page this incident already has, if any.
+        """The page this incident already has, if any (see the module docstring).
 
-        The title lookup reads the database directly and so sees a page created a moment ago;
-        the label search also finds one renamed since, or given a clash suffix, once the search
-        index has caught up (Confluence's CQL index is eventually consistent). The label is only a
-        slug (``INC_1`` and ``INC-1`` share it), so a found page is ours only if the incident id
-        recorded in its ``wikibot`` property is exactly ours; another incident's page is refused
-        (``IncidentIdCollision``), never answered.
+        The label is only a slug (``INC_1`` and ``INC-1`` share it), so a page found by title or
+        label is ours only if the incident id recorded in its ``wikibot`` property is exactly ours;
+        another incident's page is refused (``IncidentIdCollision``), never answered.
         """
-        cql = f'type = page and space = "{cql_quote(self.space)}" and label = "{cql_quote(incident.label)}"'
         try:
-            by_title = with_retries(lambda: self.confluence.get_page_by_title(
-                self.space, base_title, expand="metadata.labels"))
-            candidates = []
-            for page in (by_title or {}).get("results") or []:
-                names = {label.get("name") for label in page.get("metadata", {}).get("labels", {}).get("results", [])}
-                if incident.label in names:
-                    candidates.append(CreateResult(str(page["id"]), _page_url(page), page["title"], False))
+            candidates: list[WikiPage] = []
+            for page in self.confluence.pages_titled(base_title, labels=True):
+                if incident.label in page.labels:
+                    candidates.append(page)
+                elif not any(label.startswith("incident-") for label in page.labels):
+                    # An interrupted create (the title holds the exact id): ours, and nobody has been told yet.
+                    template = self.templates.choose(incident.severity)
+                    completed = self.confluence.complete(page, self._labels(incident),
+                                                         self._properties(template, incident))
+                    return replace(_result(completed), created=True)
             if not candidates:
-                found = with_retries(lambda: self.confluence.cql(cql, limit=25))
-                for result in found.get("results") or []:
-                    content = result.get("content") or {}
-                    webui = content.get("_links", {}).get("webui") or result.get("url", "")
-                    candidates.append(CreateResult(str(content.get("id")), found.get("_links", {}).get("base", "")
-                                                   + webui, content.get("title", ""), False))
-            owners = [self._incident_of(candidate.page_id) for candidate in candidates]
-        except Exception as exc:
+                found = self.confluence.first_page_labelled(incident.label)
+                candidates += [found] if found is not None else []
+            owners = [self._incident_of(page.id) for page in candidates]
+        except ServiceError:
             if quiet:
                 return None
-            raise service_error("Confluence", exc) from None
-        return _ours(incident, candidates, owners)
+            raise
+        return _ours(incident, [_result(page) for page in candidates], owners)
 
     def _incident_of(self, page_id: str) -> str | None:
         """The incident id a page's ``wikibot`` property records (``None``: not made by wikibot)."""
-        try:
-            found = with_retries(lambda: self.confluence.get(f"rest/api/content/{page_id}/property/{PROPERTY_KEY}"))
-        except Exception as exc:
-            if status_of(exc) == 404:
-                return None
-            raise
-        value = (found or {}).get("value") if isinstance(found, dict) else None
-        owner = value.get("incident_id") if isinstance(value, dict) else None
+        value = self.confluence.page_property(page_id, PROPERTY_KEY)
+        owner = value.get("incident_id") if value is not None else None
         return owner if isinstance(owner, str) else None
 
     def _post_page(self, title: str, body: str, parent_id: str, labels: list[str], template: Template,
-                   incident: Incident) -> dict[str, Any]:
-        data = {
-            "type": "page",
-            "title": title,
-            "space": {"key": self.space},
-            "ancestors": [{"id": parent_id}],
-            "body": {"storage": {"value": body, "representation": "storage"}},
-            "metadata": {
-                "labels": [{"prefix": "global", "name": name} for name in labels],
-                "properties": {PROPERTY_KEY: {"value": {
-                    "template": template.name, "template_version": template.version,
-                    "incident_id": incident.incident_id, "created_by": "wikibot"}}},
-            },
-        }
-        return self.confluence.post("rest/api/content", data=data)
+                   incident: Incident) -> WikiPage:
+        return self.confluence.create_page(title, body, parent_id, labels=labels,
+                                           properties=self._properties(template, incident), retry=True)
+
+    def _labels(self, incident: Incident) -> list[str]:
+        return [self.label, incident.label] + ([incident.severity_label] if incident.severity_label else [])
+
+    @staticmethod
+    def _properties(template: Template, incident: Incident) -> dict[str, dict[str, Any]]:
+        return {PROPERTY_KEY: {"template": template.name, "template_version": template.version,
+                               "incident_id": incident.incident_id, "created_by": "wikibot"}}
 
     def _render(self, template: Template, incident: Incident) -> str:
         lead_id, lead_name = self._resolve_lead(incident.lead)
@@ -222,8 +210,8 @@ class PostmortemCreator:
         if _ACCOUNT_ID.match(lead):
             return lead, None
         try:
-            users = self.jira.user_find_by_user_string(query=lead) or []
-        except Exception as exc:  # a lookup failure must not block the page: fall back to text
+            users = self.jira.find_users(lead)
+        except ServiceError as exc:  # a lookup failure must not block the page: fall back to text
             log.warning("lead lookup failed for %r: %s", lead, type(exc).__name__)
             return None, lead
         if len(users) == 1 and users[0].get("accountId"):
@@ -236,24 +224,20 @@ class PostmortemCreator:
             if self.parent_page.isdigit():
                 self._parent_id = self.parent_page
             else:
-                try:
-                    found = with_retries(lambda: self.confluence.get_page_by_title(self.space, self.parent_page))
-                except Exception as exc:
-                    raise service_error("Confluence", exc) from None
-                results = (found or {}).get("results") or []
-                if not results:
+                found = self.confluence.pages_titled(self.parent_page)
+                if not found:
                     raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
                                        "(confluence.parent_page)")
-                self._parent_id = str(results[0]["id"])
+                self._parent_id = found[0].id
         return self._parent_id
 
 
 def _ours(incident: Incident, candidates: list[CreateResult], owners: list[str | None]) -> CreateResult | None:
     """The candidate recording exactly this incident; else one made outside wikibot (no id recorded)."""
-    for candidate, owner in zip(candidates, owners):
+    for candidate, owner in zip(candidates, owners, strict=True):
         if owner == incident.incident_id:
             return candidate
-    for candidate, owner in zip(candidates, owners):
+    for candidate, owner in zip(candidates, owners, strict=True):
         if owner is None:
             return candidate
     if candidates:
@@ -261,10 +245,5 @@ def _ours(incident: Incident, candidates: list[CreateResult], owners: list[str |
     return None
 
 
-def _page_url(page: dict[str, Any]) -> str:
-    links = page.get("_links") or {}
-    return links.get("base", "") + links.get("webui", "")
-
-
-def _is_title_clash(exc: Exception) -> bool:
-    return status_of(exc) == 400 and "already exists" in str(exc)
+def _result(page: WikiPage) -> CreateResult:
+    return CreateResult(page.id, page.url, page.title, False)

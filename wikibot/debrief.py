@@ -14,7 +14,7 @@ from datetime import date
 from wikibot.errors import InputError, ServiceError
 from wikibot.pages.edit import PropertyConflict, set_property
 from wikibot.pages.errors import EditError, PageParseError
-from wikibot.wiki import VersionConflict, Wiki
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
 
 HELD_KEY = "Debrief held"
 ATTEMPTS = 3
@@ -32,7 +32,7 @@ class AlreadyRecorded(InputError):
     """The page already holds a different debrief date, written by a person."""
 
 
-def mark_debriefed(wiki: Wiki, page_id: str, held: date, by: str | None = None) -> Marked:
+def mark_debriefed(wiki: ConfluenceGateway, page_id: str, held: date, by: str | None = None) -> Marked:
     """Set "Debrief held" to ``held`` on the page; raises ``InputError`` when the page cannot take it.
 
     ``by`` (the signed-in person, when the dashboard knows one) goes into the version comment, so the

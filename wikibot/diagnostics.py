@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import requests
 from sqlalchemy.engine import make_url
 
-from wikibot.clients import Clients, service_error
+from wikibot.atlassian.clients import Endpoint
+from wikibot.atlassian.confluence import ConfluenceGateway
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.config import Config
+from wikibot.errors import ServiceError, WikibotError
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 
 @dataclass
@@ -19,12 +26,18 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
 
 
-def check_config(config: Config, clients: Clients) -> CheckReport:
+def check_config(config: Config, services: Services) -> CheckReport:
     """Connect to Confluence and Jira and describe what the configuration points at. Secrets never appear."""
     report = CheckReport()
     report.lines.append(f"config: {config.source}")
-    _check_confluence(config, clients, report)
-    _check_jira(config, clients, report)
+    try:
+        clients = services.clients  # decides each product's deployment (one probe at most)
+    except WikibotError as exc:
+        report.problems.append(_failure("Atlassian", config.confluence_endpoint()[0], exc, config.uses_sandbox)
+                               if isinstance(exc, ServiceError) else str(exc))
+    else:
+        _check_confluence(config, clients.confluence_endpoint, services.confluence, report)
+        _check_jira(config, clients.jira_endpoint, services.jira, report)
     _check_templates(config, report)
     report.lines.append(f"database: {redact_url(config.database.url)}")
     report.lines.append(f"webhook secret: {'set' if config.webhook.secret else 'not set (webhooks will be refused)'}")
@@ -53,51 +66,53 @@ def _check_slack(config: Config, report: CheckReport) -> None:
         report.problems.append("slack.signing_secret: not set, so every Slack request would be refused (401)")
 
 
-def _failure(service: str, url: str, exc: Exception, sandbox: bool) -> str:
-    if sandbox and isinstance(exc, requests.ConnectionError):
+def _failure(service: str, url: str, exc: ServiceError, sandbox: bool) -> str:
+    if sandbox and isinstance(exc.__cause__, requests.ConnectionError):
         return f"{service}: the sandbox is not running at {url} (start it with `wikibot sandbox --examples`)"
-    return str(service_error(service, exc, url))
+    return str(exc)
 
 
 def _who(url: str, user: str, sandbox: bool) -> str:
     return f"{url} as {user}, token ****" + (" (embedded sandbox)" if sandbox else "")
 
 
-def _check_confluence(config: Config, clients: Clients, report: CheckReport) -> None:
+def _mode(endpoint: Endpoint) -> str:
+    """``mode: cloud, REST v2 ..., base URL ...`` — what wikibot decided to talk and where."""
+    via = f", scoped token through the gateway (cloudId {endpoint.cloud_id})" if endpoint.via_gateway else ""
+    return f"  mode: {endpoint.deployment}{via}; API: {endpoint.api}; base URL: {endpoint.base_url}"
+
+
+def _check_confluence(config: Config, endpoint: Endpoint, confluence: ConfluenceGateway, report: CheckReport) -> None:
     url, user, _ = config.confluence_endpoint()
     report.lines.append(f"confluence: {_who(url, user, config.uses_sandbox)}")
-    c = clients.confluence
+    report.lines.append(_mode(endpoint))
     key = config.confluence.space
     try:
-        space = c.get_space(key)
-    except Exception as exc:  # any failure is reported, not raised: check-config lists them all
+        space = confluence.space_info()
+    except ServiceError as exc:  # any failure is reported, not raised: check-config lists them all
         report.problems.append(f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
-    report.lines.append(f"  space: {space.get('key')} ({space.get('name')})")
+    report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
     try:
-        if parent.isdigit():
-            page = c.get_page_by_id(parent)
-        else:
-            found = c.get_page_by_title(key, parent) or {}
-            results = found.get("results", []) if isinstance(found, dict) else []
-            page = results[0] if results else None
-    except Exception as exc:
+        page = confluence.page(parent) if parent.isdigit() else next(iter(confluence.pages_titled(parent)), None)
+    except ServiceError as exc:
         report.problems.append(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
     if not page:
         report.problems.append(f"confluence.parent_page: no page titled {parent!r} in space {key}")
         return
-    report.lines.append(f"  parent page: {page['title']} (id {page['id']})")
+    report.lines.append(f"  parent page: {page.title} (id {page.id})")
 
 
-def _check_jira(config: Config, clients: Clients, report: CheckReport) -> None:
+def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: CheckReport) -> None:
     url, user, _ = config.jira_endpoint()
     report.lines.append(f"jira: {_who(url, user, config.jira.url is None)}")
+    report.lines.append(_mode(endpoint))
     key = config.jira.project
     try:
-        project = clients.jira.project(key)
-    except Exception as exc:
+        project = jira.project(key)
+    except ServiceError as exc:
         report.problems.append(f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
         return
     report.lines.append(f"  project: {project.get('key')} ({project.get('name')})")

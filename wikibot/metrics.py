@@ -1,6 +1,6 @@
 """Prometheus metrics, one registry per ``Services`` (tests build many apps in one process).
 
-External calls are counted by the transport adapter (``wikibot.transport``) through
+External calls are counted by the transport adapter (``wikibot.atlassian.transport``) through
 ``record_call``, including those that never got an answer; it also remembers when each service
 last answered, which ``/readyz`` uses. Labels are route templates and service names, never raw paths.
 """

@@ -75,7 +75,7 @@ def start_embedded_sandbox(config: Config, echo: Callable[[str], None]) -> Embed
         store = SandboxStore(path)
     except (OSError, sqlite3.Error) as exc:
         raise InputError(f"sandbox.db: cannot open the sandbox's database {path}: {exc}") from None
-    app = create_sandbox_app(store, examples=config.sandbox.examples)
+    app = create_sandbox_app(store, examples=config.sandbox.examples, profile=config.sandbox.profile)
     try:
         server = SandboxServer(app, host=config.sandbox.host, port=config.sandbox.port).start()
     except OSError as exc:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from wikibot.clients import Clients, build_clients
+from wikibot.atlassian.clients import Clients, build_clients
+from wikibot.atlassian.confluence import ConfluenceGateway
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.config import Config
 from wikibot.create import PostmortemCreator
 from wikibot.metrics import Metrics
 from wikibot.notify import Notifier
 from wikibot.store import Database
 from wikibot.templates import TemplateSet, load_template
-from wikibot.transport import CircuitBreaker, guard
+from wikibot.atlassian.transport import CircuitBreaker, guard
 from wikibot.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -49,6 +51,18 @@ class Services:
             guard(client, name, self.breakers[name], self._on_call)
         return clients
 
+    @cached_property
+    def confluence(self) -> ConfluenceGateway:
+        """Every Confluence call goes through this gateway (space from ``confluence.space``)."""
+        clients = self.clients
+        return ConfluenceGateway(clients.confluence, space=self.config.confluence.space,
+                                 site_url=clients.confluence_endpoint.site_url)
+
+    @cached_property
+    def jira(self) -> JiraGateway:
+        """Every Jira call goes through this gateway."""
+        return JiraGateway(self.clients.jira, site_url=self.clients.jira_endpoint.site_url)
+
     def _on_call(self, service: str, status: int | None) -> None:
         self.metrics.record_call(service, status)
         self.metrics.circuit_open.labels(service=service).set(1 if self.breakers[service].is_open else 0)
@@ -72,8 +86,10 @@ class Services:
     @cached_property
     def creator(self) -> PostmortemCreator:
         c = self.config
+        # Local state first: a corrupt database or a broken template is refused before any request.
+        db, templates = self.db, self.templates
         return PostmortemCreator(
-            confluence=self.clients.confluence, jira=self.clients.jira, db=self.db, templates=self.templates,
+            confluence=self.confluence, jira=self.jira, db=db, templates=templates,
             space=c.confluence.space, parent_page=c.confluence.parent_page, label=c.postmortem.label,
             debrief_within_days=c.postmortem.debrief_within_days, notifier=self.notifier,
             on_created=self.metrics.pages_created.inc,

@@ -24,7 +24,7 @@ import requests
 from atlassian.rest_client import AtlassianRestAPI
 from sqlalchemy import delete
 
-from wikibot.clients import Clients
+from wikibot.atlassian.clients import Clients
 from wikibot.errors import ConfigError
 from wikibot.store import Database, settings
 

@@ -6,11 +6,9 @@ would add the Jira round trips to the run's wall time; instead, every full chunk
 searched as soon as it is collected, and each unknown lead is looked up as soon as it is seen.
 
 * Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
-  duedate``. Jira answers 400 when a key does not exist, naming it ("An issue with key 'OPS-9' does
-  not exist ..."; Jira names every bad key, the sandbox only the first): the keys named are dropped
-  and the search repeated, and if none is named the chunk is halved until the bad key is alone. A
-  key that does not exist is simply not judged.
-* Names: ``GET /user?accountId=`` per account the database has not named recently; a 404 leaves
+  duedate`` (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are
+  dropped, every page of the answer is read). A key that does not exist is simply not judged.
+* Names: one lookup per account the database has not named recently; an unknown account leaves
   the id, any other failure stops further lookups for this run.
 
 A failure is an error of the run, never its end: the keys of a failed search are not judged for
@@ -19,28 +17,23 @@ A failure is an error of the run, never its end: the keys of a failed search are
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self
 
-from atlassian import Jira
-
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.audit.checks import JiraState
-from wikibot.clients import service_error
 from wikibot.errors import WikibotError
-from wikibot.retry import status_of, with_retries
 
 CHUNK = 100
 WORKERS = 4  # requests in flight at once: hides latency, stays far below any rate limit
-_ISSUE_KEY = re.compile(r"'([A-Z][A-Z0-9_]+-[0-9]+)'")
 
 
 class Lookups:
     """Collects keys and accounts as pages are read; :meth:`finish` returns what Jira said."""
 
-    def __init__(self, jira: Jira, known_names: dict[str, str]) -> None:
+    def __init__(self, jira: JiraGateway, known_names: dict[str, str]) -> None:
         self.jira = jira
         self.known_names = dict(known_names)
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="audit-jira")
@@ -98,36 +91,16 @@ class Lookups:
 
     def search(self, keys: list[str]) -> dict[str, JiraState]:
         """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
-        pending = list(keys)
-        while pending:
-            jql = "issuekey in ({})".format(", ".join(f'"{k}"' for k in pending))
-            try:
-                response = with_retries(lambda q=jql: self.jira.enhanced_jql(q, fields="status,duedate", limit=CHUNK))
-            except Exception as exc:
-                if status_of(exc) != 400:
-                    raise service_error("Jira", exc) from None
-                named = set(_ISSUE_KEY.findall(" ".join(_error_messages(exc)))) & set(pending)
-                if named:
-                    pending = [k for k in pending if k not in named]
-                    continue
-                if len(pending) == 1:
-                    return {}
-                half = len(pending) // 2
-                return {**self.search(pending[:half]), **self.search(pending[half:])}
-            return {issue["key"]: _state(issue) for issue in (response or {}).get("issues") or []}
-        return {}
+        return {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, ("status", "duedate"))}
 
     def _name(self, account: str) -> str | None:
         if self._names_failed.is_set():
             return None
         try:
-            user = with_retries(lambda: self.jira.user(account_id=account))
-        except Exception as exc:
-            if status_of(exc) == 404:
-                return None
+            return self.jira.user_name(account)
+        except WikibotError:
             self._names_failed.set()
-            raise service_error("Jira", exc) from None
-        return user.get("displayName") if isinstance(user, dict) else None
+            raise
 
 
 def _state(issue: dict[str, Any]) -> JiraState:
@@ -136,12 +109,3 @@ def _state(issue: dict[str, Any]) -> JiraState:
     return JiraState(key=issue["key"], status=status.get("name") or "?",
                      done=(status.get("statusCategory") or {}).get("key") == "done", due=fields.get("duedate"))
 
-
-def _error_messages(exc: BaseException) -> list[str]:
-    response = getattr(exc, "response", None)
-    try:
-        body = response.json() if response is not None else {}
-    except ValueError:
-        body = {}
-    messages = list(body.get("errorMessages") or []) if isinstance(body, dict) else []
-    return messages or [str(exc)]

@@ -27,14 +27,12 @@ from wikibot.audit.checks import PageAudit
 from wikibot.audit.facts import Finding
 from wikibot.audit.kinds import kind_label
 from wikibot.audit.report import AuditReport, render_template
-from wikibot.audit.run import postmortem_wiki
+from wikibot.atlassian.confluence import VersionConflict
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.share import AlreadyShared, NotPublished, share_page
-from wikibot.clients import service_error
 from wikibot.errors import WikibotError
 from wikibot.notify import slack_escape, slack_link
-from wikibot.retry import with_retries
 from wikibot.store.audits import AuditStore
-from wikibot.wiki import VersionConflict, WikiPage
 
 T = TypeVar("T")
 
@@ -92,18 +90,18 @@ def update_report_page(services: Any, store: AuditStore, report: AuditReport) ->
     title = config.audit.report_page
     body = render_report_page(report)
     digest = hashlib.sha256(body.encode()).hexdigest()
-    wiki = postmortem_wiki(services)
+    confluence = services.confluence
     for _attempt in range(2):
-        page = _find_page(services, title)
+        page = confluence.page_titled(title)
         if page is None:
-            created = _create_page(services, title, body, wiki.parent_id)
+            created = _create_page(services, title, body, services.creator.parent_id())
             store.save_report_page(title, created.id, created.version, digest)
             return created.url
         if store.report_page(title) == (page.id, page.version, digest) or page.body.strip() == body:
             store.save_report_page(title, page.id, page.version, digest)
             return page.url
         try:
-            updated = wiki.update_body(page, body, message="wikibot audit")
+            updated = confluence.update_body(page, body, message="wikibot audit")
         except VersionConflict:
             continue  # someone saved meanwhile: read again, then write once more
         store.save_report_page(title, page.id, updated.version or page.version + 1, digest)
@@ -111,32 +109,15 @@ def update_report_page(services: Any, store: AuditStore, report: AuditReport) ->
     raise VersionConflict(f"Confluence: the page {title!r} keeps changing; not updated this time", status=409)
 
 
-def _find_page(services: Any, title: str) -> WikiPage | None:
-    confluence = services.clients.confluence
-    space = services.config.confluence.space
-    try:
-        found = with_retries(lambda: confluence.get_page_by_title(space, title, expand="body.storage,version"))
-    except Exception as exc:
-        raise service_error("Confluence", exc) from None
-    results = (found or {}).get("results") or []
-    base = ((found or {}).get("_links") or {}).get("base", "")
-    return WikiPage.from_content(results[0], base) if results else None
-
-
 def _create_page(services: Any, title: str, body: str, parent_id: str) -> WikiPage:
     """Not retried blindly (a create is not idempotent): a lost answer is found by title next run."""
-    confluence = services.clients.confluence
-    try:
-        content = confluence.create_page(services.config.confluence.space, title, body, parent_id=parent_id)
-    except Exception as exc:
-        raise service_error("Confluence", exc) from None
-    return WikiPage.from_content(content)
+    return services.confluence.create_page(title, body, parent_id)
 
 
 # -- labels and comments ------------------------------------------------------------------------------
 def update_labels(services: Any, report: AuditReport) -> list[str]:
     """``postmortem-incomplete`` on exactly the readable pages with an unfinished required section."""
-    confluence = services.clients.confluence
+    confluence = services.confluence
     errors = []
     for page in report.pages:
         if not page.readable:
@@ -144,11 +125,11 @@ def update_labels(services: Any, report: AuditReport) -> list[str]:
         has = INCOMPLETE_LABEL in page.labels
         try:
             if page.incomplete and not has:
-                with_retries(lambda p=page: confluence.set_page_label(p.page_id, INCOMPLETE_LABEL))
+                confluence.add_label(page.page_id, INCOMPLETE_LABEL)
             elif has and not page.incomplete:
-                with_retries(lambda p=page: confluence.remove_page_label(p.page_id, INCOMPLETE_LABEL))
-        except Exception as exc:
-            errors.append(f"labels: page {page.page_id}: {service_error('Confluence', exc)}")
+                confluence.remove_label(page.page_id, INCOMPLETE_LABEL)
+        except WikibotError as exc:
+            errors.append(f"labels: page {page.page_id}: {exc}")
     return errors
 
 
@@ -163,7 +144,7 @@ def findings_fingerprint(findings: tuple[Finding, ...] | list[Finding]) -> str:
 def post_comments(services: Any, store: AuditStore, report: AuditReport) -> list[str]:
     """One footer comment per page per new finding set."""
     known = store.comment_fingerprints()
-    wiki = postmortem_wiki(services)
+    confluence = services.confluence
     errors = []
     for page in report.pages:
         fingerprint = findings_fingerprint(page.findings)
@@ -171,7 +152,7 @@ def post_comments(services: Any, store: AuditStore, report: AuditReport) -> list
             continue
         if page.findings:
             try:
-                wiki.add_comment(page.page_id, render_template("comment.xml", findings=page.findings).strip())
+                confluence.add_comment(page.page_id, render_template("comment.xml", findings=page.findings).strip())
             except WikibotError as exc:
                 errors.append(f"comments: page {page.page_id}: {exc}")
                 continue

@@ -54,19 +54,18 @@ from wikibot.audit.facts import (
     profile_template,
     unreadable,
 )
+from wikibot.atlassian.confluence import PAGE_EXPAND, pages_by_id_cql, postmortems_cql
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.lookups import Lookups
 from wikibot.audit.report import AuditReport
-from wikibot.clients import service_error
 from wikibot.create import PROPERTY_KEY
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageParseError, parse_page
-from wikibot.retry import status_of, with_retries
 from wikibot.dashboard import snapshot_rows
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore, CachedFacts
 from wikibot.store.dashboard import DashboardStore
 from wikibot.store.schema import utcnow
 from wikibot.templates import BUILTIN_DIR, load_template
-from wikibot.wiki import Wiki, WikiPage
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def run_audit(services: Any, *, page_id: str | None = None, publish: bool = Fals
     ``now`` is injectable so tests control time. Raises ``WikibotError`` only when nothing can be
     audited (the page listing failed); everything else ends up in ``report.errors``.
     """
-    # Imported here: publishing builds on this module's helpers (``postmortem_wiki``).
+    # Imported here: publishing builds on this module's helpers.
     from wikibot.audit.publish import publish_report
 
     now = now or utcnow()
@@ -111,11 +110,11 @@ def scheduled_audit(services: Any) -> dict[str, Any]:
     return run_audit(services, publish=True, trigger="scheduled").summary()
 
 
-def postmortem_wiki(services: Any, page_size: int = BODY_CHUNK) -> Wiki:
-    """The post-mortems' ``Wiki`` (space, parent page and label from the configuration)."""
+def postmortem_pages(services: Any, expand: str = PAGE_EXPAND, page_size: int = BODY_CHUNK) -> Iterator[WikiPage]:
+    """Every post-mortem (space, parent page and label from the configuration), in as few requests as possible."""
     config = services.config
-    return Wiki(services.clients.confluence, space=config.confluence.space, parent_id=services.creator.parent_id(),
-                label=config.postmortem.label, page_size=page_size)
+    cql = postmortems_cql(config.confluence.space, config.postmortem.label, services.creator.parent_id())
+    return services.confluence.search_pages(cql, expand=expand, limit=page_size)
 
 
 def template_catalogue(services: Any) -> TemplateCatalogue:
@@ -141,7 +140,7 @@ class AuditRun:
         self.rules = Rules.from_config(config, now)
         self.matcher = self.rules.blame
         self.key = facts_key(self.catalogue, self.matcher, config.postmortem.section_aliases)
-        self.wiki = postmortem_wiki(services)
+        self.confluence = services.confluence
         self.errors: list[str] = []
         self.parsed = self.reused = 0
         self._templates: dict[str, str | None] | None = None
@@ -151,7 +150,7 @@ class AuditRun:
         cached = self.store.cached()
         seen: list[tuple[WikiPage, PageFacts]] = []
         fresh: dict[str, CachedFacts] = {}
-        with Lookups(self.services.clients.jira, self.store.names(NAMES_MAX_AGE)) as lookups:
+        with Lookups(self.services.jira, self.store.names(NAMES_MAX_AGE)) as lookups:
             for page in self._pages(page_id, cached):
                 facts, cacheable = self._facts(page, cached.get(page.id))
                 seen.append((page, facts))
@@ -180,18 +179,17 @@ class AuditRun:
 
     def _pages(self, page_id: str | None, cached: Mapping[str, CachedFacts]) -> Iterator[WikiPage]:
         if page_id is not None:
-            yield self.wiki.page(page_id)
+            yield self.confluence.page(page_id)
             return
         if not cached:
-            yield from prefetched(self.wiki.postmortem_pages())
+            yield from prefetched(postmortem_pages(self.services))
             return
-        listing = postmortem_wiki(self.services, page_size=LIST_PAGE)
-        pages = list(listing.postmortem_pages(expand=LIST_EXPAND))
+        pages = list(postmortem_pages(self.services, expand=LIST_EXPAND, page_size=LIST_PAGE))
         changed = [p.id for p in pages if not self._valid(p, cached.get(p.id))]
         bodies: dict[str, WikiPage] = {}
         for start in range(0, len(changed), BODY_CHUNK):
-            by_id = _PagesById(self.wiki, changed[start:start + BODY_CHUNK])
-            bodies.update((p.id, p) for p in by_id.postmortem_pages())
+            by_id = self.confluence.search_pages(pages_by_id_cql(changed[start:start + BODY_CHUNK]), limit=BODY_CHUNK)
+            bodies.update((p.id, p) for p in by_id)
         unchanged = {p.id for p in pages} - set(changed)
         for page in pages:  # a changed page deleted since the listing has no body: left out
             if page.id in bodies or page.id in unchanged:
@@ -227,13 +225,8 @@ class AuditRun:
             self._templates = self.store.templates()
         if page_id in self._templates:
             return self._templates[page_id]
-        try:
-            value = with_retries(lambda: self.wiki.confluence.get(f"rest/api/content/{page_id}/property/{PROPERTY_KEY}"))
-        except Exception as exc:
-            if status_of(exc) != 404:
-                raise service_error("Confluence", exc) from None
-            value = None
-        name = ((value or {}).get("value") or {}).get("template") if isinstance(value, dict) else None
+        value = self.confluence.page_property(page_id, PROPERTY_KEY)
+        name = value.get("template") if value is not None else None
         self.store.save_template(page_id, name)
         self._templates[page_id] = name
         return name
@@ -287,18 +280,6 @@ class AuditRun:
         baseline = [page_id for page_id in published if page_id not in cached and page_id not in states]
         self.store.mark_baseline(baseline)
         return [page_id for page_id in published if page_id not in states and page_id not in baseline]
-
-
-class _PagesById(Wiki):
-    """The post-mortem listing's paged search, run over given page ids (to fetch changed bodies)."""
-
-    def __init__(self, wiki: Wiki, ids: Iterable[str]) -> None:
-        super().__init__(wiki.confluence, space=wiki.space, parent_id=wiki.parent_id, label=wiki.label,
-                         page_size=BODY_CHUNK)
-        self.ids = [str(int(i)) for i in ids]
-
-    def postmortems_cql(self) -> str:
-        return f"type = page and id in ({', '.join(self.ids)})"
 
 
 def prefetched(source: Iterator[T], depth: int = 4 * BODY_CHUNK) -> Iterator[T]:

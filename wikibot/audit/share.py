@@ -15,13 +15,12 @@ import re
 from typing import Any
 
 from wikibot.audit.checks import STATUS_KEYS
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.facts import title_key
-from wikibot.audit.run import postmortem_wiki
 from wikibot.errors import ConfigError, InputError, WikibotError
 from wikibot.notify import Notifier, slack_escape, slack_link
 from wikibot.pages import PageModel, PageParseError, parse_page
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore
-from wikibot.wiki import WikiPage
 
 EXCERPT = 500
 MAX_ITEMS = 15
@@ -68,7 +67,7 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
     if previous is None:
         raise AlreadyShared(f"page {page_id} was already shared (use --again to share it once more)")
     try:
-        page = postmortem_wiki(services).page(page_id)
+        page = services.confluence.page(page_id)
         try:
             model = parse_page(page.body, aliases=services.config.postmortem.section_aliases)
         except PageParseError as exc:

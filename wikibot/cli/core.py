@@ -18,11 +18,12 @@ _PARSE_READ_LIMIT = 64 * 1024 * 1024
 @click.pass_obj
 def check_config_cmd(obj: _Context) -> None:
     """Validate the configuration, connect to Confluence and Jira, and show what was found."""
-    from wikibot.clients import build_clients
     from wikibot.diagnostics import check_config
+    from wikibot.services import Services
 
     config = obj.config
-    report = check_config(config, build_clients(config))
+    services = Services(config)
+    report = check_config(config, services)
     for line in report.lines:
         click.echo(line)
     for problem in report.problems:
@@ -39,12 +40,15 @@ def check_config_cmd(obj: _Context) -> None:
 @click.option("--user", default=None, help="Email wikibot authenticates as (default: wikibot@example.com).")
 @click.option("--token", default=None, help="API token every account authenticates with (default: sandbox-token).")
 @click.option("--examples", is_flag=True, help="Seed realistic example post-mortem pages.")
-def sandbox(host: str, port: int, db: str | None, user: str | None, token: str | None, examples: bool) -> None:
+@click.option("--profile", default="cloud", show_default=True, help="Deployment to emulate (cloud).")
+def sandbox(host: str, port: int, db: str | None, user: str | None, token: str | None, examples: bool,
+            profile: str) -> None:
     """Run the Confluence + Jira emulator in the foreground."""
     from service_sandbox.run import SandboxStartError, run_sandbox
 
     try:
-        run_sandbox(host=host, port=port, db=db, user=user, token=token, examples=examples, echo=click.echo)
+        run_sandbox(host=host, port=port, db=db, user=user, token=token, examples=examples, echo=click.echo,
+                    profile=profile)
     except SandboxStartError as exc:
         raise InputError(str(exc)) from exc
 

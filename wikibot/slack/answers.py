@@ -11,12 +11,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from atlassian import Jira
 
-from wikibot.clients import service_error
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import WikibotError
 from wikibot.pages.cells import is_jira_key
-from wikibot.retry import with_retries
 from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi
 from wikibot.store.schema import utcnow
@@ -27,7 +25,7 @@ MAX_REASON = 1000
 
 
 class ReminderAnswers:
-    def __init__(self, *, api: SlackApi, store: SlackStore, jira: Jira, snooze_days: int) -> None:
+    def __init__(self, *, api: SlackApi, store: SlackStore, jira: JiraGateway, snooze_days: int) -> None:
         self.api = api
         self.store = store
         self.jira = jira
@@ -70,10 +68,7 @@ class ReminderAnswers:
     def _comment(self, key: str, user: str, reason: str) -> None:
         name = self.api.user(user).name
         text = f"{name} answered a wikibot reminder in Slack: not doing this.\nWhy: {reason}"
-        try:
-            with_retries(lambda: self.jira.issue_add_comment(key, text))
-        except Exception as exc:
-            raise service_error("Jira", exc) from exc
+        self.jira.add_comment(key, text)
 
     def _confirm(self, channel: str | None, text: str) -> None:
         if not channel:

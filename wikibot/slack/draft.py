@@ -12,21 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from atlassian import ConfluenceServer, Jira
-
-from wikibot.clients import service_error
 from wikibot.errors import ServiceError, WikibotError
-from wikibot.retry import RetryPolicy
 from wikibot.slack import files as shared
 from wikibot.slack import timeline
 from wikibot.slack.client import Message, SlackApi
 from wikibot.slack.mrkdwn import Person, mentioned_users
-from wikibot.wiki import VersionConflict, Wiki
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
+from wikibot.atlassian.jira import JiraGateway
 
 log = logging.getLogger(__name__)
-
-ATTACH_HEADERS = {"X-Atlassian-Token": "no-check", "Accept": "application/json"}
-
 
 @dataclass(frozen=True)
 class DraftResult:
@@ -66,15 +60,12 @@ class People:
 
 
 class ChannelDrafter:
-    def __init__(self, *, api: SlackApi, confluence: ConfluenceServer, wiki: Callable[[], Wiki],
-                 account_by_email: Callable[[str], str | None], reactions: Iterable[str],
-                 retry: RetryPolicy | None = None) -> None:
+    def __init__(self, *, api: SlackApi, wiki: ConfluenceGateway,
+                 account_by_email: Callable[[str], str | None], reactions: Iterable[str]) -> None:
         self.api = api
-        self.confluence = confluence
         self.wiki = wiki
         self.account_by_email = account_by_email
         self.reactions = set(reactions)
-        self.retry = retry or RetryPolicy()
 
     def draft(self, page_id: str, channel_id: str) -> DraftResult:
         workspace, bot = self.api.workspace_url(), self.api.bot_user_id()
@@ -114,28 +105,15 @@ class ChannelDrafter:
         return attached, failed
 
     def _has_attachment(self, page_id: str, name: str) -> bool:
-        try:
-            found = self.retry.call(lambda: self.confluence.get(
-                f"rest/api/content/{page_id}/child/attachment", params={"filename": name}))
-        except Exception as exc:
-            raise service_error("Confluence", exc) from exc
-        return any(a.get("title") == name for a in (found or {}).get("results") or [])
+        return self.wiki.has_attachment(page_id, name)
 
     def _upload(self, page_id: str, file: shared.SharedFile, data: bytes) -> None:
-        # Not retried blindly: a lost response is recovered by the existence check on the next run.
-        try:
-            self.confluence.post(f"rest/api/content/{page_id}/child/attachment", data={
-                "comment": f"From Slack: {file.caption[:200]}", "minorEdit": "true"},
-                files={"file": (file.attachment_name, data, file.mimetype)}, headers=ATTACH_HEADERS)
-        except Exception as exc:
-            if self._has_attachment(page_id, file.attachment_name):
-                return
-            raise service_error("Confluence", exc) from exc
+        self.wiki.attach(page_id, file.attachment_name, data, file.mimetype, f"From Slack: {file.caption[:200]}")
 
     # -- the page -------------------------------------------------------------------------------
     def _write(self, page_id: str, events: list[timeline.Event], files: list[shared.SharedFile],
                people: dict[str, Person]) -> tuple[int, int]:
-        wiki = self.wiki()
+        wiki = self.wiki
         for _attempt in range(5):
             page = wiki.page(page_id)
             body, rows = timeline.merge(page.body, events, people)
@@ -150,12 +128,12 @@ class ChannelDrafter:
         raise ServiceError(f"Confluence: page {page_id} kept changing; the timeline was not drafted, try again")
 
 
-def account_finder(jira: Jira) -> Callable[[str], str | None]:
+def account_finder(jira: JiraGateway) -> Callable[[str], str | None]:
     """Email → Atlassian account id through Jira's user search (Confluence Cloud cannot search by email)."""
     def find(email: str) -> str | None:
         try:
-            users = jira.user_find_by_user_string(query=email) or []
-        except Exception as exc:  # a lookup failure leaves the name as text, never blocks the draft
+            users = jira.find_users(email)
+        except WikibotError as exc:  # a lookup failure leaves the name as text, never blocks the draft
             log.warning("account lookup for a Slack user failed: %s", type(exc).__name__)
             return None
         exact = [u for u in users if (u.get("emailAddress") or email).lower() == email.lower()]

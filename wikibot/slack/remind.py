@@ -23,8 +23,7 @@ from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi, SlackUser
 from wikibot.store.slack import Reminder
 from wikibot.sync.actions import FIELDS, OUTSTANDING_JQL, parse_action
-from wikibot.sync.jira_side import JiraSide
-from wikibot.wiki import Wiki
+from wikibot.atlassian.confluence import postmortems_cql
 
 if TYPE_CHECKING:
     from wikibot.services import Services
@@ -51,10 +50,9 @@ class RemindReport:
 
 
 class ReminderRun:
-    def __init__(self, services: Services, api: SlackApi, wiki: Wiki) -> None:
+    def __init__(self, services: Services, api: SlackApi) -> None:
         self.services = services
         self.api = api
-        self.wiki = wiki
         self.store = services.db.slack
         self.config = services.config
         self._emails: dict[str, str | None] = {}
@@ -64,8 +62,8 @@ class ReminderRun:
     def email_of(self, account_id: str) -> str | None:
         if account_id not in self._emails:
             try:
-                user = self.services.clients.jira.user(account_id=account_id) or {}
-            except Exception as exc:  # an unknown account is skipped, not fatal
+                user = self.services.jira.user(account_id) or {}
+            except WikibotError as exc:  # an unknown account is skipped, not fatal
                 log.warning("Jira user %s not found: %s", account_id, type(exc).__name__)
                 user = {}
             self._emails[account_id] = user.get("emailAddress")
@@ -81,9 +79,11 @@ class ReminderRun:
         found: dict[str, list[plan.Item]] = defaultdict(list)
         leads: dict[str, str] = {}
         required = self.config.postmortem.required_sections
-        for page in self.wiki.postmortem_pages():
+        c = self.config
+        cql = postmortems_cql(c.confluence.space, c.postmortem.label, self.services.creator.parent_id())
+        for page in self.services.confluence.search_pages(cql):
             try:
-                model = parse_page(page.body)
+                model = parse_page(page.body, aliases=c.postmortem.section_aliases)
             except PageParseError:
                 continue
             lead_email = self._lead_email(model)
@@ -98,9 +98,9 @@ class ReminderRun:
                 if section.status in UNFINISHED and (key in wanted if wanted else key not in OPTIONAL_SECTIONS):
                     found[lead_email].append(plan.Item(key=f"page:{page.id}:{section.title}", text=section.title,
                                                        url=page.url, kind="section", page_title=page.title))
-        jira = self.services.clients.jira
-        wiki_url = self.services.clients.confluence.url.rstrip("/")
-        for raw in JiraSide(jira).search(OUTSTANDING_JQL, FIELDS):
+        jira = self.services.jira
+        wiki_url = self.services.confluence.url.rstrip("/")
+        for raw in jira.search(OUTSTANDING_JQL, FIELDS):
             action = parse_action(raw, jira_url=jira.url.rstrip("/"), wiki_url=wiki_url, today=today)
             email = ((raw.get("fields") or {}).get("assignee") or {}).get("emailAddress")
             if not email or (action.due is not None and not action.days_overdue):
@@ -180,9 +180,7 @@ def run_remind(services: Services, now: datetime) -> RemindReport:
     api = build_slack_api(services)
     if api is None:
         raise ConfigError("no Slack app configured (set slack.bot_token)")
-    wiki = Wiki(services.clients.confluence, space=services.config.confluence.space,
-                parent_id=services.creator.parent_id(), label=services.config.postmortem.label)
-    return ReminderRun(services, api, wiki).run(now)
+    return ReminderRun(services, api).run(now)
 
 
 def scheduled_remind(services: Services) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from wikibot.slack.app import SlackApp
 from wikibot.slack.asks import customer_request
 from wikibot.slack.client import SlackApi
 from wikibot.slack.draft import ChannelDrafter, DraftResult, account_finder
-from wikibot.wiki import Wiki
 
 if TYPE_CHECKING:
     from wikibot.services import Services
@@ -32,15 +31,8 @@ def build_slack_api(services: Services) -> SlackApi | None:
 
 
 def build_drafter(services: Services, api: SlackApi) -> ChannelDrafter:
-    config = services.config
-
-    def wiki() -> Wiki:
-        return Wiki(services.clients.confluence, space=config.confluence.space,
-                    parent_id=services.creator.parent_id(), label=config.postmortem.label)
-
-    return ChannelDrafter(api=api, confluence=services.clients.confluence, wiki=wiki,
-                          account_by_email=account_finder(services.clients.jira),
-                          reactions=config.slack.timeline_reactions)
+    return ChannelDrafter(api=api, wiki=services.confluence, account_by_email=account_finder(services.jira),
+                          reactions=services.config.slack.timeline_reactions)
 
 
 def build_slack_app(services: Services) -> SlackApp | None:
@@ -73,7 +65,7 @@ def build_slack_app(services: Services) -> SlackApp | None:
             return f"Page {page_id} is not linked to a Slack channel (run /postmortem in the incident's channel)."
         return drafter.draft(page_id, linked).summary()
 
-    answers = ReminderAnswers(api=api, store=store, jira=services.clients.jira,
+    answers = ReminderAnswers(api=api, store=store, jira=services.jira,
                               snooze_days=services.config.remind.snooze_days)
     return SlackApp(api=api, creator=services.creator, store=store, config=slack, signing_secret=endpoint[2],
                     after_create=after_create, refresh=refresh, on_action=answers.handle)

@@ -5,7 +5,7 @@ Entry points: :func:`run_sync` (CLI, webhook), :func:`scheduled_sync` (the sched
 
 * ``issues``     — item → Jira fields, marker labels, remote-link ids (pure)
 * ``plan``       — page items, ledger and Jira → what to do (pure)
-* ``jira_side``  — Jira I/O: marker search, bulk create, links, transitions, edits
+* ``markers``    — the issues wikibot filed for a batch of pages (Jira I/O is ``wikibot.atlassian.jira``)
 * ``writeback``  — one page update per page, re-applied on 409
 * ``runner``     — a run in batches of pages: leases, ledger, planning (``work`` is a page's state)
 * ``filing``     — filing new issues without ever filing one twice

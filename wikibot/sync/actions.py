@@ -17,7 +17,6 @@ from typing import Any
 
 from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL
 from wikibot.retry import RetryPolicy
-from wikibot.sync.jira_side import JiraSide
 
 OUTSTANDING_JQL = f'labels = "{POSTMORTEM_LABEL}" and statusCategory != Done order by duedate asc, key asc'
 FIELDS = ("summary", "status", "assignee", "duedate", "labels", "description")
@@ -46,11 +45,9 @@ class Action:
 
 def outstanding_actions(services: Any, today: date, *, retry: RetryPolicy | None = None) -> list[Action]:
     """Every open post-mortem action, most overdue first, then by due date (none last), then key."""
-    jira = services.clients.jira
-    side = JiraSide(jira, retry)
-    wiki_url = services.clients.confluence.url.rstrip("/")
-    found = [parse_action(raw, jira_url=jira.url.rstrip("/"), wiki_url=wiki_url, today=today)
-             for raw in side.search(OUTSTANDING_JQL, FIELDS)]
+    jira = services.jira.with_retry(retry) if retry else services.jira
+    found = [parse_action(raw, jira_url=jira.url, wiki_url=services.confluence.url, today=today)
+             for raw in jira.search(OUTSTANDING_JQL, FIELDS)]
     return sorted(found, key=lambda a: (-(a.days_overdue or 0), a.due is None, a.due or today, a.key))
 
 

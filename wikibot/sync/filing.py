@@ -5,9 +5,11 @@
    the key as soon as the answer arrives. A crash in between leaves the pending row; the next run
    adopts the issue the marker search shows for it (and only re-files after the settle time).
 3. Creates go out in bulk, 50 per request, across all pages of the batch. A failure that may have
-   created issues (5xx, lost answer) is followed by a marker search: what landed is adopted and
-   only the rest is sent again. Per-element errors (Jira rejects one assignee) fail that item
-   alone; the rest of the request still lands.
+   created issues (5xx, lost answer) is followed by a marker search, and what it shows is adopted;
+   the rest is *not* sent again in this run: Jira's search is eventually consistent, so an issue
+   created a second ago may not show yet. Their pending rows hold them until the settle time (a
+   later run adopts what the search then shows, and files only what is still missing). Per-element
+   errors (Jira rejects one assignee) fail that item alone; the rest of the request still lands.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from wikibot.atlassian.jira import MAX_BULK, CreateUncertain, JiraGateway
 from wikibot.errors import ServiceError
 from wikibot.store.ledger import LedgerEntry, SyncLedger
 from wikibot.store.locks import Leases
 from wikibot.sync.issues import page_values
-from wikibot.retry import RetryPolicy
-from wikibot.sync.jira_side import MAX_BULK, CreateUncertain, JiraSide
+from wikibot.sync.markers import marker_issues
 from wikibot.sync.plan import NewIssue, Note
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork, lease_name
@@ -29,12 +31,11 @@ Queued = tuple[PageWork, NewIssue, LedgerEntry]
 
 
 class Filer:
-    def __init__(self, jira: JiraSide, ledger: SyncLedger, leases: Leases, *, retry: RetryPolicy,
+    def __init__(self, jira: JiraGateway, ledger: SyncLedger, leases: Leases, *,
                  lease_ttl: timedelta, priority_map: Mapping[str, str]) -> None:
         self.jira = jira
         self.ledger = ledger
         self.leases = leases
-        self.retry = retry
         self.lease_ttl = lease_ttl
         self.priority_map = priority_map
 
@@ -62,44 +63,34 @@ class Filer:
                            want_done=new.want_done)
 
     def _file_chunk(self, chunk: list[Queued], report: SyncReport) -> None:
-        """One bulk create; after an uncertain failure, adopt what landed and retry only the rest."""
-        remaining = chunk
-        last_error: ServiceError | None = None
-        for attempt in range(1, self.retry.attempts + 1):
-            try:
-                outcomes = self.jira.create_batch([new.draft.fields for _, new, _ in remaining])
-            except CreateUncertain as exc:
-                last_error = exc
-                unresolved = self._adopt_landed(remaining, report)
-                if unresolved is None:  # cannot tell what landed: never re-send blindly
-                    break
-                remaining = unresolved
-                if not remaining:
-                    return
-                if attempt < self.retry.attempts:
-                    self.retry.sleep(self.retry.base_delay * 2 ** (attempt - 1))
-                continue
-            except ServiceError as exc:
-                for work, new, _ in remaining:
-                    report.error(work.info, Note(f"not filed: {exc}", new.item.identity, new.item.summary))
-                self.ledger.delete(entry.id for _, _, entry in remaining if entry.id is not None)
-                return
-            for (work, new, entry), outcome in zip(remaining, outcomes, strict=True):
-                if outcome.key:
-                    self._created(work, new, entry, outcome.key, report)
-                else:
-                    report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
-                    self.ledger.delete([entry.id] if entry.id is not None else [])
+        """One bulk create; after an uncertain failure, adopt what the marker search shows, and leave
+        the rest pending (never re-sent on the word of a search that may lag)."""
+        try:
+            outcomes = self.jira.create_batch([new.draft.fields for _, new, _ in chunk])
+        except CreateUncertain as exc:
+            unresolved = self._adopt_landed(chunk, report)
+            for work, new, _ in chunk if unresolved is None else unresolved:
+                report.error(work.info, Note(f"maybe not filed ({exc}); a later run adopts the issue if it "
+                                             "exists, else files it once the create has settled",
+                                             new.item.identity, new.item.summary))
             return
-        for work, new, _ in remaining:
-            report.error(work.info, Note(f"maybe not filed ({last_error}); the next run adopts the issue if it "
-                                         "exists, else files it", new.item.identity, new.item.summary))
+        except ServiceError as exc:
+            for work, new, _ in chunk:
+                report.error(work.info, Note(f"not filed: {exc}", new.item.identity, new.item.summary))
+            self.ledger.delete(entry.id for _, _, entry in chunk if entry.id is not None)
+            return
+        for (work, new, entry), outcome in zip(chunk, outcomes, strict=True):
+            if outcome.key:
+                self._created(work, new, entry, outcome.key, report)
+            else:
+                report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
+                self.ledger.delete([entry.id] if entry.id is not None else [])
 
     def _adopt_landed(self, chunk: list[Queued], report: SyncReport) -> list[Queued] | None:
-        """After an uncertain create: the marker search tells which of ``chunk`` exist; the rest are
-        returned. None when the search fails too: then nothing is known and nothing may be re-sent."""
+        """After an uncertain create: the marker search tells which of ``chunk`` exist (those it shows
+        yet); the rest are returned. None when the search fails too."""
         try:
-            found = self.jira.marker_issues(list(dict.fromkeys(work.page.id for work, _, _ in chunk)))
+            found = marker_issues(self.jira, list(dict.fromkeys(work.page.id for work, _, _ in chunk)))
         except ServiceError:
             return None
         remaining = []

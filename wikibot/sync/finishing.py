@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from wikibot.atlassian.confluence import ConfluenceGateway
+from wikibot.atlassian.jira import DONE, JiraGateway
 from wikibot.errors import ServiceError
 from wikibot.pages import ActionItem, Edit
 from wikibot.store.ledger import SyncLedger
-from wikibot.sync.issues import global_id
-from wikibot.sync.jira_side import DONE, JiraSide
+from wikibot.sync.issues import global_id, jira_fields
 from wikibot.sync.plan import Linked, Note, mirrors_status
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork
 from wikibot.sync.writeback import WriteResult, write_back
-from wikibot.wiki import Wiki
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class _Job:
 
 
 class Finisher:
-    def __init__(self, jira: JiraSide, wiki: Wiki, ledger: SyncLedger, pool: Executor) -> None:
+    def __init__(self, jira: JiraGateway, wiki: ConfluenceGateway, ledger: SyncLedger, pool: Executor) -> None:
         self.jira = jira
         self.wiki = wiki
         self.ledger = ledger
@@ -90,7 +90,7 @@ class Finisher:
         steps: tuple[tuple[str, object, Callable[[], None]], ...] = (
             ("link", job.link, lambda: self.jira.link(job.key, job.link or "", info.url, info.title)),
             ("transition", job.done, lambda: self.jira.transition(job.key, DONE)),
-            ("update", job.update, lambda: self.jira.update(job.key, job.update)),
+            ("update", job.update, lambda: self.jira.update_fields(job.key, jira_fields(job.update))),
         )
         for name, wanted, step in steps:
             if not wanted:

@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from wikibot.atlassian.confluence import LIST_LIMIT, postmortems_cql
+from wikibot.atlassian.content import WikiPage
 from wikibot.errors import InputError, ServiceError
 from wikibot.pages import PageParseError, parse_page
 from wikibot.store.ledger import LedgerEntry, SyncLedger
@@ -36,11 +38,10 @@ from wikibot.sync.filing import Filer
 from wikibot.sync.finishing import Finisher
 from wikibot.sync.issues import PageInfo, page_info
 from wikibot.retry import RetryPolicy
-from wikibot.sync.jira_side import JiraSide
+from wikibot.sync.markers import marker_issues
 from wikibot.sync.plan import Rules, plan_page
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork, lease_name
-from wikibot.wiki import LIST_LIMIT, Wiki, WikiPage
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +69,11 @@ class Syncer:
         self.services = services
         self.options = options or SyncOptions()
         self.config = services.config
-        self.jira = JiraSide(services.clients.jira, self.options.retry)
+        # Local state first: a corrupt database is refused before any request goes out.
         self.ledger = SyncLedger(services.db.engine)
         self.leases = services.db.leases
-        self._wiki: Wiki | None = None
-
-    @property
-    def wiki(self) -> Wiki:
-        """Built on first use: listing needs the parent page's id (one lookup per ``Services``)."""
-        if self._wiki is None:
-            c = self.config
-            self._wiki = Wiki(self.services.clients.confluence, space=c.confluence.space,
-                              parent_id=self.services.creator.parent_id(), label=c.postmortem.label,
-                              retry=self.options.retry)
-        return self._wiki
+        self.jira = services.jira.with_retry(self.options.retry)
+        self.confluence = services.confluence.with_retry(self.options.retry)
 
     def rules(self) -> Rules:
         j = self.config.jira
@@ -105,12 +97,14 @@ class Syncer:
 
     def _batches(self, page_id: str | None) -> Iterator[list[WikiPage]]:
         if page_id is None:
-            pages = self.wiki.postmortem_pages()
+            c = self.config  # listing needs the parent page's id (one lookup per ``Services``)
+            pages = self.confluence.search_pages(postmortems_cql(c.confluence.space, c.postmortem.label,
+                                                                 self.services.creator.parent_id()))
             while batch := list(islice(pages, LIST_LIMIT)):
                 yield batch
             return
         try:
-            page = self.wiki.page(page_id)
+            page = self.confluence.page(page_id)
         except ServiceError as exc:
             if exc.status == 404:
                 raise InputError(f"page {page_id}: no such Confluence page") from None
@@ -126,9 +120,9 @@ class Syncer:
             if self.options.dry_run or not works:
                 return
             self._adopt(works)
-            Filer(self.jira, self.ledger, self.leases, retry=self.options.retry, lease_ttl=self.options.lease_ttl,
+            Filer(self.jira, self.ledger, self.leases, lease_ttl=self.options.lease_ttl,
                   priority_map=self.config.jira.priority_map).file(works, report)
-            Finisher(self.jira, self.wiki, self.ledger, pool).finish([w for w in works if not w.failed], report)
+            Finisher(self.jira, self.confluence, self.ledger, pool).finish([w for w in works if not w.failed], report)
         finally:
             for work in leased:
                 if work.lease:
@@ -178,7 +172,7 @@ class Syncer:
 
     def _reread(self, work: PageWork, report: SyncReport) -> PageWork | None:
         try:
-            return self._prepare(self.wiki.page(work.page.id), report, count=False)
+            return self._prepare(self.confluence.page(work.page.id), report, count=False)
         except ServiceError as exc:
             report.error(work.info, f"cannot read the page again: {exc}")
             return None
@@ -188,7 +182,9 @@ class Syncer:
         entries = self.ledger.load(w.page.id for w in works)
         searched = [w.page.id for w in works if w.items or entries[w.page.id]]
         try:
-            issues = self.jira.marker_issues(searched) if searched else {}
+            known = {page_id: [e.issue_key for e in entries[page_id] if e.state == "created" and e.issue_key]
+                     for page_id in searched}
+            issues = marker_issues(self.jira, searched, known) if searched else {}
         except ServiceError as exc:
             for work in works:
                 work.failed = True

@@ -14,7 +14,7 @@ from wikibot.pages import ActionItem, Edit
 from wikibot.store.ledger import LedgerEntry
 from wikibot.sync.issues import PageInfo
 from wikibot.sync.plan import NewIssue, PagePlan
-from wikibot.wiki import WikiPage
+from wikibot.atlassian.content import WikiPage
 
 
 def lease_name(page_id: str) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
+from wikibot.atlassian.content import WikiPage
 from wikibot.errors import ServiceError
 from wikibot.pages import Edit, EditError, ItemNotFound, apply_edits
-from wikibot.wiki import VersionConflict, Wiki, WikiPage
 
 MAX_CONFLICTS = 5
 
@@ -34,7 +35,7 @@ class WriteResult:
     """Set when nothing was written (Confluence down, page unreadable, kept changing)."""
 
 
-def write_back(wiki: Wiki, page: WikiPage, edits: Sequence[Edit], *, max_conflicts: int = MAX_CONFLICTS,
+def write_back(wiki: ConfluenceGateway, page: WikiPage, edits: Sequence[Edit], *, max_conflicts: int = MAX_CONFLICTS,
                message: str = "wikibot: Jira sync") -> WriteResult:
     """Apply ``edits`` to ``page`` in one update (re-read and re-applied on 409)."""
     pending = list(edits)

@@ -74,11 +74,9 @@ def _cached(name: str, load: Any) -> tuple[Any, str | None]:
 
 
 def _action_history() -> list[tuple[date, date | None]]:
-    from wikibot.sync.jira_side import JiraSide
-
     jql = 'labels = "post-mortem" ORDER BY created ASC'
     history = []
-    for issue in JiraSide(services().clients.jira).search(jql, ("created", "resolutiondate")):
+    for issue in services().jira.search(jql, ("created", "resolutiondate")):
         fields = issue.get("fields") or {}
         created = (fields.get("created") or "")[:10]
         resolved = (fields.get("resolutiondate") or "")[:10]
@@ -149,7 +147,6 @@ def index():
 @bp.post("/postmortems/<page_id>/debriefed")
 def mark_debriefed(page_id: str):
     """Record the debrief on the page ("Debrief held"), then show it on the dashboard at once."""
-    from wikibot.audit.run import postmortem_wiki
     from wikibot.debrief import mark_debriefed as mark
 
     csrf.check()
@@ -169,7 +166,7 @@ def mark_debriefed(page_id: str):
         flash("The debrief cannot be recorded for a day that has not come yet.", "alert")
         return redirect(url_for("dashboard.index"), code=303)
     try:
-        marked = mark(postmortem_wiki(svc), page_id, held, by=g.get("user"))
+        marked = mark(svc.confluence, page_id, held, by=g.get("user"))
     except WikibotError as exc:
         flash(str(exc), "alert")
         return redirect(url_for("dashboard.index"), code=303)

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from wikibot.errors import WikibotError
 from wikibot.web.context import services
 
 bp = Blueprint("ops", __name__)
@@ -31,8 +32,8 @@ def readyz():
     except Exception as exc:  # any failure means "not ready"; the reason is reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"
     probes = {
-        "confluence": lambda: svc.clients.confluence.get_space(svc.config.confluence.space),
-        "jira": lambda: svc.clients.jira.myself(),
+        "confluence": lambda: svc.confluence.probe(),
+        "jira": lambda: svc.jira.myself(),
     }
     for service, probe in probes.items():
         if svc.metrics.answered_within(service, RECENT_SECONDS):
@@ -41,8 +42,8 @@ def readyz():
         try:
             probe()
             checks[service] = "ok"
-        except Exception as exc:
-            checks[service] = f"error: {type(exc).__name__}"
+        except WikibotError as exc:  # not ready; a bug is a 500 with its traceback
+            checks[service] = f"error: {type(exc.__cause__ or exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
     return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503
 
