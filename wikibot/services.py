@@ -7,16 +7,20 @@ sandbox. Nothing here does work at import time.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from wikibot.clients import Clients, build_clients
-from wikibot.config import Config
-from wikibot.create import PostmortemCreator
-from wikibot.metrics import Metrics
-from wikibot.notify import Notifier
-from wikibot.store import Database
-from wikibot.templates import TemplateSet, load_template
-from wikibot.transport import CircuitBreaker, guard
-from wikibot.ratelimit import RateLimiter
+# Each service imports its module when first asked for: a CLI command pays only for what it uses
+# (``sync`` never loads jinja2's templates, ``check-config`` never SQLAlchemy) — see tests/test_startup.py.
+if TYPE_CHECKING:
+    from wikibot.clients import Clients
+    from wikibot.config import Config
+    from wikibot.create import PostmortemCreator
+    from wikibot.metrics import Metrics
+    from wikibot.notify import Notifier
+    from wikibot.ratelimit import RateLimiter
+    from wikibot.store import Database
+    from wikibot.templates import TemplateSet
+    from wikibot.transport import CircuitBreaker
 
 
 class Services:
@@ -27,19 +31,28 @@ class Services:
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
+        from wikibot.ratelimit import RateLimiter
+
         return RateLimiter()
 
     @cached_property
     def metrics(self) -> Metrics:
+        from wikibot.metrics import Metrics
+
         return Metrics()
 
     @cached_property
     def breakers(self) -> dict[str, CircuitBreaker]:
+        from wikibot.transport import CircuitBreaker
+
         http = self.config.http
         return {name: CircuitBreaker(http.circuit_failures, http.circuit_cooldown) for name in ("confluence", "jira")}
 
     @cached_property
     def clients(self) -> Clients:
+        from wikibot.clients import build_clients
+        from wikibot.transport import guard
+
         clients = self._clients or build_clients(self.config)
         for name, client in (("confluence", clients.confluence), ("jira", clients.jira)):
             guard(client, name, self.breakers[name], self._on_call)
@@ -51,6 +64,8 @@ class Services:
 
     @cached_property
     def db(self) -> Database:
+        from wikibot.store import Database
+
         db = self._db or Database(self.config.database.url)
         db.create_schema()
         return db
@@ -58,15 +73,21 @@ class Services:
     @cached_property
     def templates(self) -> TemplateSet:
         """Every configured template, loaded and validated: a broken one stops startup."""
+        from wikibot.templates import TemplateSet, load_template
+
         pm = self.config.postmortem
         return TemplateSet(load_template(pm.template), {k: load_template(v) for k, v in pm.templates.items()})
 
     @cached_property
     def notifier(self) -> Notifier:
+        from wikibot.notify import Notifier
+
         return Notifier(self.config.notify.slack_webhook_url)
 
     @cached_property
     def creator(self) -> PostmortemCreator:
+        from wikibot.create import PostmortemCreator
+
         c = self.config
         return PostmortemCreator(
             confluence=self.clients.confluence, jira=self.clients.jira, db=self.db, templates=self.templates,
