@@ -64,7 +64,7 @@ def body_for(n: int, keys: list[str], today: date) -> str:
     template = load_template("postmortem.xml")
     body = template.render(
         incident={"id": f"INC-{n}", "title": f"Incident {n}", "severity": "SEV-2", "date": today - timedelta(n % 60),
-                  "summary": "Alerts fired", "channel_url": None},
+                  "summary": "Alerts fired", "channel_url": None, "started": None},
         lead={"account_id": LEADS[n % len(LEADS)], "name": None}, debrief_due=today - timedelta(n % 60 - 7),
         recording_url=None, template={"name": template.name, "version": template.version})
     written = SECTIONS[: 2 + n % (len(SECTIONS) - 1)]
