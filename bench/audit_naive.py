@@ -65,13 +65,12 @@ def main() -> None:
     catalogue = template_catalogue(services)
     matcher, rules = BlameMatcher(config.audit.blame_phrases), Rules.from_config(config, now)
     cql = f'type = page and space = "{config.confluence.space}" and label = "{config.postmortem.label}"'
-    ids, start = [], 0
-    while True:
-        found = confluence.get("rest/api/search", params={"cql": cql, "start": start, "limit": 200})
+    found = confluence.get("rest/api/search", params={"cql": cql, "limit": 200})
+    ids = [r["content"]["id"] for r in found["results"]]
+    while found["results"] and found.get("_links", {}).get("next"):
+        # Cloud pages v1 search by cursor only, its ``next`` relative to /wiki; Data Center's includes /wiki.
+        found = confluence.get(found["_links"]["next"].removeprefix("/wiki").lstrip("/"))
         ids += [r["content"]["id"] for r in found["results"]]
-        if "next" not in found.get("_links", {}):
-            break
-        start += len(found["results"])
     api = ["v1"]
     for page_id in ids:
         page = fetch(confluence, page_id, api)
