@@ -251,7 +251,9 @@ def report(args: argparse.Namespace, keys: int, floor_start: float, cli: tuple, 
     users = sum(n for route, n in made.items() if re.search(r"/user\b", route))
     minimum = 1 + math.ceil(pages / 50) + math.ceil(keys / 100) + len(LEADS)
     total = sum(made.values())
-    print(f"\nwikibot audit: {summary['pages']} pages, {sum(summary['findings_by_kind'].values())} findings, "
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work stretches CPU-bound "
+          "wall time, not waits)")
+    print(f"wikibot audit: {summary['pages']} pages, {sum(summary['findings_by_kind'].values())} findings, "
           f"parsed {summary['parsed']}")
     print(f"  requests: {total} = {listing} CQL pages + {jira_search} Jira searches + {users} user lookups "
           f"+ {total - listing - jira_search - users} other")

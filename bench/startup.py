@@ -122,6 +122,7 @@ def main() -> None:
             return listener.time_to_first_request([py, "-m", "wikibot", "audit"], tmp)
 
         migrating = best(args.runs, fresh_db_audit)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"floor: python -c 'import requests': wall {floor[0]:.3f} s, cpu {floor[1]:.3f} s (best of {args.runs})\n")
     print(f"{'command':<34}{'wall s':>8}{'over floor':>12}{'cpu s':>8}{'over floor':>12}")
     for label, (wall, cpu) in [*rows, ("(fresh database: migrates)", migrating)]:
