@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service_sandbox import confluence, jira
+from service_sandbox import confluence, confluence_attachments, jira, slack
 from service_sandbox.errors import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
 from service_sandbox.faults import Faults, FaultSpecError, Stats
@@ -78,6 +78,8 @@ def create_sandbox_app(
 
     confluence.register(app)
     jira.register(app)
+    confluence_attachments.register(app)
+    slack.register(app, examples=examples)
     _register_control_routes(app)
     return app
 

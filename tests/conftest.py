@@ -308,3 +308,87 @@ def no_secrets_in_logs_or_responses(request):
         root.removeHandler(handler)
     leaked = [s for s in KNOWN_SECRETS for text in seen if s in text]
     assert not leaked, f"secrets leaked into logs or responses: {sorted(set(leaked))}"
+
+
+# -- Slack (the sandbox's emulated workspace) -----------------------------------------------------
+
+SLACK_BOT_TOKEN = "xoxb-sandbox-token"
+SLACK_SIGNING_SECRET = "test-slack-signing-secret"
+KNOWN_SECRETS += (SLACK_SIGNING_SECRET,)
+
+
+class SandboxSlack:
+    """Test controls of the sandbox's Slack (``/_sandbox/slack/*``)."""
+
+    def __init__(self, sandbox: RunningSandbox) -> None:
+        self.url = sandbox.url
+        self.api_url = sandbox.url + "/slack/api/"
+
+    def client(self, token: str = SLACK_BOT_TOKEN):
+        from slack_sdk import WebClient
+
+        return WebClient(token=token, base_url=self.api_url, timeout=10)
+
+    def channel(self, name: str, topic: str = "", **extra: object) -> str:
+        response = requests.post(self.url + "/_sandbox/slack/channels", json={"name": name, "topic": topic, **extra},
+                                 timeout=5)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def post(self, channel: str, user: str, text: str, **extra: object) -> dict:
+        response = requests.post(self.url + "/_sandbox/slack/messages",
+                                 json={"channel": channel, "user": user, "text": text, **extra}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def messages(self, channel: str | None = None, user: str | None = None) -> list[dict]:
+        params = {"user": user} if user else {"channel": channel}
+        response = requests.get(self.url + "/_sandbox/slack/messages", params=params, timeout=5)
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def users(self) -> dict[str, dict]:
+        """The seeded people by email."""
+        return {u["email"]: u for u in requests.get(self.url + "/_sandbox/slack/users", timeout=5).json()}
+
+
+@pytest.fixture
+def slack(sandbox: RunningSandbox) -> SandboxSlack:
+    return SandboxSlack(sandbox)
+
+
+def slack_signed(body: bytes | str, secret: str = SLACK_SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with a request: ``v0=`` HMAC-SHA256 of ``v0:<timestamp>:<body>``."""
+    import hashlib
+    import hmac
+    import time
+
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    raw = body.encode() if isinstance(body, str) else body
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def slack_config(make_config, sandbox: RunningSandbox):
+    """A Config whose Slack app is the sandbox's workspace."""
+    return make_config(slack={"bot_token": SLACK_BOT_TOKEN, "signing_secret": SLACK_SIGNING_SECRET,
+                              "api_url": sandbox.url + "/slack/api/"})
+
+
+@pytest.fixture
+def slack_services(slack_config):
+    from wikibot.services import Services
+
+    built = Services(slack_config)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def slack_client(slack_config, slack_services):
+    """wikibot's web app (test client) with the Slack app on."""
+    from wikibot.web import create_app
+
+    return create_app(slack_config, slack_services).test_client()

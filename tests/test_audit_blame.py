@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wikibot.audit.blame import BlameMatcher, normalise, split_sentences
-from wikibot.config import DEFAULT_BLAME_PHRASES
+from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 
-MATCHER = BlameMatcher(DEFAULT_BLAME_PHRASES)
+MATCHER = BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS,
+                       people=["Bob Chen", "Dana Kowalski", "Eve Martin"])
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -43,19 +44,22 @@ def test_each_sentence_splits_into_itself(text):
 
 
 @pytest.mark.parametrize(("sentence", "phrase"), [
+    ("Bob didn't renew the certificate.", "didn't"),
+    ("Bob’s change broke it, and Bob didn't roll back.", "didn't"),
     ("It was Bob's fault really.", "'s fault"),
     ("It was Bob’s fault really.", "'s fault"),
+    ("The outage was the fault of Bob Chen.", "fault"),
+    ("@557058:bb22 forgot to drain the node.", "forgot to"),
+    ("The operator forgot to drain the node.", "forgot to"),
+    ("He should have known better.", "should have"),
+    ("She was careless with the rollout.", "careless"),
+    ("The deploy went out because Eve failed to run the checklist.", "failed to"),
+    ("It was his mistake.", "mistake"),
     ("Root cause: HUMAN ERROR.", "human error"),
     ("Two human errors compounded.", "human error"),
-    ("The operator forgot to drain the node.", "forgot to"),
-    ("They should have known better.", "should have known"),
-    ("A careless change.", "careless"),
-    ("Carelessness, plain and simple.", "careless"),
     ("This was negligence.", "negligen"),
-    ("Ops took the blame for the delay.", "blame"),
-    ("Support blamed on-call for the outage.", "blame"),
 ])
-def test_blaming_sentences_are_found(sentence, phrase):
+def test_sentences_that_make_a_person_the_subject_of_blame_are_found(sentence, phrase):
     assert MATCHER.find(sentence) == phrase
 
 
@@ -66,23 +70,40 @@ def test_blaming_sentences_are_found(sentence, phrase):
     "The careful rollout worked.",
     "Fault injection found the bug.",
     "The human-facing error page loaded.",
+    "We forgot to check the certificate's expiry date.",
+    "We didn't have an alert on expiry.",
+    "Our team should have had a runbook.",
+    "The replica failed to catch up.",
+    "Redis didn't fail over because the sentinel quorum was lost.",
+    "A careless-mode flag skipped validation.",
+    "Setting careless_mode=true in the config skipped validation.",
+    "The --careless flag was on.",
+    "It was a configuration mistake that the linter did not catch.",
     "",
 ])
-def test_system_descriptions_are_not_blame(sentence):
+def test_we_systems_and_identifiers_are_not_blame(sentence):
     assert MATCHER.find(sentence) is None
 
 
+def test_a_first_name_of_a_known_person_counts_as_a_person():
+    assert BlameMatcher(DEFAULT_BLAME_PHRASES).find("Dana didn't page anyone.") is None  # unknown: a system?
+    assert MATCHER.find("Dana didn't page anyone.") == "didn't"
+    assert MATCHER.with_people(["Zoe Park"]).find("Zoe forgot to page anyone.") == "forgot to"
+    assert MATCHER.with_people([]) is MATCHER
+
+
 def test_sentences_returns_each_blaming_sentence_with_its_phrase():
-    text = "The deploy broke search.\nHuman error. Someone should have known this would not scale."
+    text = "The deploy broke search.\nHuman error. Bob should have known this would not scale. We forgot to test."
     assert MATCHER.sentences(text) == [("Human error.", "human error"),
-                                       ("Someone should have known this would not scale.", "should have known")]
+                                       ("Bob should have known this would not scale.", "should have")]
 
 
 def test_configured_phrases_replace_the_defaults_and_are_normalised():
-    matcher = BlameMatcher(["  Dropped   The Ball ", "", "oops"])
+    matcher = BlameMatcher(["  Dropped   The Ball ", "", "oops"], people=["Ops Person"])
     assert matcher.phrases == ("dropped the ball", "oops")
-    assert matcher.find("Ops dropped the ball.") == "dropped the ball"
-    assert matcher.find("It was careless.") is None
+    assert matcher.find("He dropped the ball.") == "dropped the ball"
+    assert matcher.find("We dropped the ball.") is None
+    assert matcher.find("He was careless.") is None
     assert BlameMatcher([]).find("human error") is None
 
 
@@ -91,9 +112,9 @@ _WORDS = st.text(alphabet=st.sampled_from("abcdefghij "), max_size=30)
 
 @given(prefix=_WORDS, phrase=st.sampled_from(DEFAULT_BLAME_PHRASES), suffix=_WORDS,
        upper=st.booleans())
-def test_a_phrase_between_word_boundaries_is_always_found(prefix, phrase, suffix, upper):
-    stem = phrase if not phrase[0].isalpha() else f" {phrase}"
-    sentence = f"{prefix.strip()}{'x' if not phrase[0].isalpha() else ''}{stem} {suffix}"
+def test_a_phrase_after_a_person_as_subject_is_always_found(prefix, phrase, suffix, upper):
+    stem = f"Bob{phrase}" if not phrase[0].isalpha() else f"he {phrase}"
+    sentence = f"{prefix.strip()} {stem} {suffix}"
     if upper:
         sentence = sentence.upper()
     assert MATCHER.find(sentence) is not None

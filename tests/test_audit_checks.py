@@ -24,6 +24,7 @@ from wikibot.audit.checks import (
     audit_page,
     required_sections,
     sync_interval,
+    unrecognised_findings,
 )
 from wikibot.audit.facts import (
     Finding,
@@ -178,6 +179,59 @@ def test_guidance_pasted_as_text_is_still_a_placeholder():
     assert [(f.kind, f.section) for f in judge(body)] == [("placeholder_section", "Trigger")]
 
 
+def renamed(body: str) -> str:
+    """The page as people edit it: an h1 title, numbered headings with colons, synonyms."""
+    return ("<h1>Postmortem: INC-1</h1>" + body.replace("<h2>Root Cause</h2>", "<h2>5. Root causes:</h2>")
+            .replace("<h2>Action items</h2>", "<h2>\U0001F4CB Follow-ups</h2>")
+            .replace("<h2>What went well</h2>", "<h2>6) What went well</h2>"))
+
+
+def test_renamed_numbered_headings_under_an_h1_title_are_the_templates_sections():
+    model = parse_page(renamed(postmortem_body(filled=ALL_FILLED)), instructions=CATALOGUE.instructions)
+    assert CATALOGUE.by_headings([s.name for s in model.sections]) == "postmortem"
+    facts = extract_facts(model, "postmortem", MATCHER)
+    assert audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings == ()
+
+
+def test_findings_about_a_renamed_section_quote_the_pages_heading():
+    body = renamed(postmortem_body(filled={**ALL_FILLED, "Root Cause": " "}))
+    facts = extract_facts(parse_page(body, instructions=CATALOGUE.instructions), "postmortem", MATCHER)
+    (finding,) = audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings
+    assert (finding.kind, finding.section, finding.ref) == ("empty_section", "Root causes", "root cause")
+    assert finding.message.startswith("“Root causes” is empty.")
+
+
+def test_configured_aliases_reach_the_audit_through_the_page_model():
+    body = postmortem_body(filled=ALL_FILLED).replace("<h2>Root Cause</h2>", "<h2>Why it broke</h2>")
+    plain = extract_facts(parse_page(body), "postmortem", MATCHER)
+    assert kinds(audit_page(meta(), plain, CATALOGUE, RULES, Evidence(now=NOW)).findings) == ["missing_section"]
+    aliased = extract_facts(parse_page(body, aliases={"Why it broke": "Root Cause"}), "postmortem", MATCHER)
+    assert audit_page(meta(), aliased, CATALOGUE, RULES, Evidence(now=NOW)).findings == ()
+
+
+def test_two_sections_with_one_name_count_as_written_when_either_is():
+    body = "<h2>Impact</h2><p>Users.</p><h2>Customer impact</h2><p /><h2>Trigger</h2><p>x</p>"
+    assert judge(body, rules=Rules(required_sections=("Impact and Scope", "Trigger"))) == []
+
+
+def test_action_items_content_not_read_as_items_becomes_a_finding_with_a_hint():
+    body = ("<h2>Follow-ups</h2><ul><li>Add alert \u2014 Ana</li></ul><p>Also rotate keys.</p>"
+            "<table><tbody><tr><th>Metric</th><th>Value</th></tr><tr><td>Errors</td><td>41 %</td></tr></tbody></table>")
+    facts = PageFacts.from_json(facts_of(body).to_json())
+    assert facts.unrecognised == (("Follow-ups", "text", "Also rotate keys."), ("Follow-ups", "table", "Metric | Value"))
+    found = unrecognised_findings(facts)
+    assert [(f.kind, f.section) for f in found] == [("actions_not_recognised", "Follow-ups")] * 2
+    assert "one action per table row, task or list item" in found[0].message
+    assert "no column that names the action" in found[1].message
+    assert len({f.ref for f in found}) == 2
+
+
+def test_facts_keep_section_names_through_the_cache():
+    facts = facts_of(renamed(postmortem_body(filled=ALL_FILLED)))
+    again = PageFacts.from_json(facts.to_json())
+    assert again.names == facts.names and ("Root causes", "Root Cause", "filled") in again.named_sections
+
+
 # -- time ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("idle", "stale"), [(timedelta(days=3), True), (timedelta(days=3) - timedelta(minutes=1), False)])
 def test_stale_after_the_configured_days_while_unfinished(idle, stale):
@@ -269,6 +323,18 @@ def test_blame_language_quotes_the_sentence():
     assert "“It was Bob's fault.”" in finding.message
 
 
+def test_blame_needs_a_person_as_subject_known_from_the_directory_or_the_page():
+    root = ("We forgot to check the expiry date. The careless-mode flag was on. "
+            "Dana didn't renew the certificate. The lead should have paged sooner.")
+    body = postmortem_body(filled={**ALL_FILLED, "Root Cause": root})
+    assert judge(body) == []  # nobody here is known to be a person: "Dana" could be a system
+    [finding] = judge(body, names={"557058:dd44": "Dana Kowalski"})
+    assert "“Dana didn't renew the certificate.”" in finding.message and "(“didn't”)" in finding.message
+    named_on_the_page = replace(facts_of(body), people=("Dana Kowalski",))  # e.g. a plain-text owner
+    found = audit_page(meta(), named_on_the_page, CATALOGUE, RULES, Evidence(now=NOW)).findings
+    assert [f.kind for f in found] == ["blame_language"]
+
+
 def test_timeline_out_of_order_and_unreadable_rows():
     rows = [{"Time (UTC)": "14:00", "Event": "a"}, {"Time (UTC)": "14:09", "Event": "b"},
             {"Time (UTC)": "14:02", "Event": "c"}, {"Time (UTC)": "soon after", "Event": "d"},
@@ -311,7 +377,7 @@ def test_unreadable_page_is_one_finding():
 def test_facts_survive_the_json_round_trip(sections, properties, done):
     facts = PageFacts(sections=tuple(sections), properties=properties, template="postmortem",
                       items=(ItemFacts("t1r1-abcd1234", "x", None, "2026-01-01", "OPS-1", done),),
-                      blame=(Finding("blame_language", "m", "S", None, "r"),))
+                      blame_candidates=(("S", "Bob forgot to."),), people=("Ana Lima",))
     assert PageFacts.from_json(facts.to_json()) == facts
 
 
@@ -329,7 +395,8 @@ def test_report_json_contract_and_exit_codes():
     data = json.loads(render(report, "json"))
     assert set(data) == {"generated_at", "pages", "summary"}
     [entry] = data["pages"]
-    assert set(entry) == {"page_id", "title", "url", "status", "lead", "sections", "findings"}
+    assert set(entry) == {"page_id", "title", "url", "status", "lead", "sections", "findings", "debrief"}
+    assert entry["debrief"] == {"held": None, "from": None, "note": None}
     assert entry["lead"] == "Ana" and entry["status"] == "Draft <b>"
     assert set(entry["findings"][0]) == {"kind", "section", "item", "message"}
     assert data["summary"]["findings_by_kind"] == {"empty_section": 1}

@@ -24,8 +24,27 @@ def test_json_output_is_exactly_the_documented_model():
     result = parse(str(CORPUS / "wikibot_template.xml"), "--json")
     assert result.returncode == 0, result.stderr
     model = json.loads(result.stdout)
-    assert set(model) == {"sections", "action_items", "deferred"}
+    assert set(model) == {"sections", "action_items", "deferred", "properties", "unrecognised"}
     assert model == json.loads((CORPUS / "wikibot_template.expected.json").read_text())
+    assert model["properties"]["Severity"] == "SEV-1"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_exports_with_an_xml_declaration_in_utf8_or_utf16_are_read(tmp_path, encoding: str):
+    path = tmp_path / "export.xml"
+    path.write_bytes(('<?xml version="1.0" encoding="UTF-8"?>\n<h1>Postmortem</h1><h2>Root Cause</h2><p>x</p>'
+                      "<h2>Follow-ups</h2><ul><li>Add alert \u2014 Ana</li></ul>").encode(encoding))
+    result = parse(str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    model = json.loads(result.stdout)
+    assert [s["name"] for s in model["sections"]] == ["Root Cause", "Action items"]
+    assert [(i["summary"], i["owner"]) for i in model["action_items"]] == [("Add alert", "Ana")]
+
+
+def test_json_output_has_the_page_properties():
+    result = parse(str(CORPUS / "h1_title_numbered_headings.xml"), "--json")
+    assert json.loads(result.stdout)["properties"] == {
+        "Status": "In review", "Severity": "SEV-2", "Incident lead": "@712020:3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"}
 
 
 def test_stdin_is_read_with_a_dash():

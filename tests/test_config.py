@@ -167,3 +167,15 @@ def test_every_config_key_is_documented_in_the_shipped_config_yaml():
     missing = [key for key in _keys(Config)
                if f"{key.split('.')[-1]}:" not in sections.get(key.split(".")[0], "")]
     assert missing == []
+
+
+def test_section_aliases_map_headings_to_section_names():
+    config = parse_config_text(MINIMAL + "postmortem:\n  section_aliases:\n    Post-incident actions: Action items\n",
+                               environ={})
+    assert config.postmortem.section_aliases == {"Post-incident actions": "Action items"}
+    assert parse_config_text(MINIMAL, environ={}).postmortem.section_aliases == {}
+
+
+def test_a_section_alias_without_a_section_name_is_refused():
+    message = error_of(MINIMAL + "postmortem:\n  section_aliases: {Kaizen: ' '}\n")
+    assert message.startswith("config.yaml: postmortem.section_aliases: ") and "non-empty" in message

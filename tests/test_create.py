@@ -39,7 +39,7 @@ def test_page_is_created_under_the_parent_with_title_labels_and_template_record(
     assert page["ancestors"][-1]["title"] == "Post-mortems"
     assert labels_of(confluence, result.page_id) == {"postmortem", "sev-2", "incident-inc-42"}
     record = confluence.get(f"rest/api/content/{result.page_id}/property/{PROPERTY_KEY}")["value"]
-    assert record["template"] == "postmortem" and record["template_version"] == "1"
+    assert record["template"] == "postmortem" and record["template_version"] == "2"
     assert record["incident_id"] == "INC-42"
     assert "Alerts fired at 09:31" in page["body"]["storage"]["value"]
 

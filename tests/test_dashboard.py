@@ -9,10 +9,13 @@ import pytest
 
 from wikibot.audit import run_audit
 from wikibot.dashboard import (
+    ActionRow,
     Row,
     actions_over_time,
-    completion_by_month,
-    findings_over_time,
+    carry_first_seen,
+    debriefs_by_month,
+    findings_by_day,
+    open_actions_by_age,
     select_rows,
 )
 
@@ -39,27 +42,62 @@ def test_rows_filter_by_status_and_text():
     assert [r.page_id for r in select_rows(rows, query="ana")] == ["b"]
 
 
-def test_completion_chart_counts_pages_within_and_past_the_target_by_month():
-    rows = [row(page_id="a", created="2026-11-01"), row(page_id="b", created="2026-10-01"), row(page_id="c")]
-    labels, within, late = completion_by_month(rows, {"a": "2026-11-05", "b": "2026-11-20"}, 7, date(2026, 11, 27), 3)
-    assert labels == ["2026-09", "2026-10", "2026-11"]
+def test_debriefs_per_month_count_within_and_past_the_target_by_the_month_of_the_debrief():
+    rows = [row(page_id="a", incident_date="2026-11-01", debrief_held="2026-11-05"),
+            row(page_id="b", incident_date="2026-10-01", debrief_held="2026-11-20"),
+            row(page_id="c", incident_date="2026-11-01")]
+    labels, within, late = debriefs_by_month(rows, 7, date(2026, 11, 27), 3)
+    assert labels == ["Sep", "Oct", "Nov"]
     assert (within, late) == ([0, 0, 1], [0, 0, 1])
 
 
-def test_actions_over_time_counts_open_and_closed_at_each_week_end():
+def test_actions_over_time_counts_open_and_closed_at_each_week_end_with_one_label_per_week():
     issues = [(date(2026, 11, 1), None), (date(2026, 11, 2), date(2026, 11, 10)), (date(2026, 11, 25), None)]
     labels, open_counts, closed = actions_over_time(issues, date(2026, 11, 27), weeks=3)
     assert labels == ["13 Nov", "20 Nov", "27 Nov"]
     assert open_counts == [1, 1, 2] and closed == [1, 1, 1]
 
 
-def test_findings_over_time_follow_the_most_common_kinds():
-    class Run:
-        def __init__(self, day: int, by_kind: dict) -> None:
-            self.started_at, self.by_kind = datetime(2026, 11, day, tzinfo=UTC), by_kind
+class Run:
+    def __init__(self, day: int, by_kind: dict, hour: int = 2) -> None:
+        self.started_at, self.by_kind = datetime(2026, 11, day, hour, tzinfo=UTC), by_kind
 
-    labels, series = findings_over_time([Run(2, {"stale": 1}), Run(1, {"stale": 2, "blame_language": 1})], kinds_limit=1)
-    assert labels == ["01 Nov", "02 Nov"] and series == {"stale": [2, 1]}
+
+def test_findings_per_day_take_the_last_audit_of_each_day_so_the_axis_never_repeats_a_day():
+    runs = [Run(1, {"stale": 5}, hour=2), Run(1, {"stale": 2, "blame_language": 1}, hour=9), Run(2, {"stale": 1})]
+    labels, series = findings_by_day(runs)
+    assert labels == ["1 Nov", "2 Nov"]
+    assert series == {"stale": [2, 1], "blame_language": [1, 0]}
+
+
+def test_findings_per_day_fold_the_rare_kinds_into_other():
+    runs = [Run(1, {"stale": 5, "missing_due": 3, "blame_language": 1, "timeline_order": 1})]
+    labels, series = findings_by_day(runs, kinds_limit=2)
+    assert labels == ["1 Nov"] and series == {"stale": [5], "missing_due": [3], "other": [2]}
+
+
+def test_findings_per_day_are_days_in_the_audit_time_zone():
+    from zoneinfo import ZoneInfo
+
+    labels, _ = findings_by_day([Run(1, {"stale": 1}, hour=23)], zone=ZoneInfo("Asia/Tokyo"))
+    assert labels == ["2 Nov"]
+
+
+def test_open_actions_by_age_split_past_due_not_yet_due_and_undated():
+    actions = (ActionRow("a", "2026-11-20", False, "2026-11-25"), ActionRow("b", "2026-12-20", False, "2026-10-01"),
+               ActionRow("c", None, False, "2026-06-01"), ActionRow("d", "2026-11-01", True, "2026-11-01"))
+    labels, series = open_actions_by_age([row(actions=actions)], date(2026, 11, 27))
+    assert labels == ["under\n1 week", "1–4\nweeks", "1–3\nmonths", "over 3\nmonths"]
+    assert series == {"past due": [1, 0, 0, 0], "not yet due": [0, 0, 1, 0], "no due date": [0, 0, 0, 1]}
+
+
+def test_actions_keep_the_day_they_were_first_seen_from_snapshot_to_snapshot():
+    first = carry_first_seen([{"page_id": "1", "created": "2026-10-01", "actions": [{"identity": "x"}]}], [],
+                             date(2026, 11, 1))
+    assert first[0]["actions"][0]["first_seen"] == "2026-10-01"  # there at the page's first audit
+    later = carry_first_seen([{"page_id": "1", "created": "2026-10-01",
+                               "actions": [{"identity": "x"}, {"identity": "y"}]}], first, date(2026, 11, 5))
+    assert [a["first_seen"] for a in later[0]["actions"]] == ["2026-10-01", "2026-11-05"]
 
 
 @pytest.fixture
@@ -83,9 +121,13 @@ def postmortem_table(html: str) -> str:
     return html.split('id="postmortems"')[1].split("</table>")[0]
 
 
+def titles_in(html: str) -> list[str]:
+    return re.findall(r'<td class="title"><a href="http[^"]+">([^<]+)</a></td>', postmortem_table(html))
+
+
 def test_the_dashboard_lists_every_post_mortem_with_its_facts(examples_client):
     html = examples_client.get("/").text
-    assert postmortem_table(html).count('<tr>\n    <td><a href="http') == 6
+    assert len(titles_in(html)) == 6
     assert "PM-2026-10-14 Checkout API 502s after PgBouncer pool change" in html
     assert "INC-101" in html and "SEV-2" in html and "Ana Lima" in html and "Published" in html
     assert 'class="bar"' in html and "<svg" in html
@@ -93,7 +135,7 @@ def test_the_dashboard_lists_every_post_mortem_with_its_facts(examples_client):
 
 def test_the_dashboard_sorts_and_filters_through_links(examples_client):
     html = examples_client.get("/?status=Draft&sort=title&dir=asc").text
-    titles = re.findall(r'<td><a href="http[^"]+">([^<]+)</a></td>', postmortem_table(html))
+    titles = titles_in(html)
     assert titles == sorted(titles) and len(titles) == 2
     assert 'aria-sort="ascending"' in html
 
@@ -116,3 +158,61 @@ def test_run_buttons_need_the_csrf_token_and_start_the_job(examples_client, audi
 def test_before_any_audit_the_dashboard_says_how_to_get_data(client):
     html = client.get("/").text
     assert "No audit has run yet" in html and "No post-mortems match." in html
+
+
+# -- the headline figures, everywhere they are shown ---------------------------------------------------
+FIGURE_KEYS = ["debriefed_within_target", "median_days_to_debrief", "actions_past_due",
+               "median_open_action_age_days", "postmortems_shared"]
+
+
+def test_the_dashboard_shows_the_headline_figures_with_their_definitions(examples_client):
+    html = examples_client.get("/").text
+    for key in FIGURE_KEYS:
+        assert f'id="figure-{key}"' in html
+    assert html.index('id="figure-debriefed_within_target"') < html.index('class="chart-card"')
+    assert "Of this quarter&#39;s post-mortems whose debrief is due" in html
+
+
+def test_the_dashboard_draws_four_titled_charts_with_human_labels(examples_client):
+    html = examples_client.get("/").text
+    assert re.findall(r'<figure class="chart-card" id="chart-([\w-]+)"><h3', html) == [
+        "debriefs", "findings", "action-age", "actions"]
+    assert "Missing due date" in html and "missing_due" not in html.split('id="chart-findings"')[1].split("</figure>")[0]
+
+
+def test_metrics_export_the_headline_figures_from_the_database(examples_client):
+    text = examples_client.get("/metrics").text
+    assert re.search(r"^wikibot_postmortem_actions_past_due \d+(\.\d+)?$", text, re.M)
+    assert re.search(r"^wikibot_postmortems_debriefed_within_target_ratio [\d.]+$", text, re.M)
+    assert re.search(r"^wikibot_postmortem_open_action_median_age_days [\d.]+$", text, re.M)
+    assert "wikibot_postmortems_shared 0.0" in text
+
+
+def test_audit_json_includes_the_headline_figures(examples_config, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from tests.conftest import write_config_file
+    from wikibot.cli import cli
+
+    result = CliRunner().invoke(cli, ["--config", write_config_file(examples_config, tmp_path), "audit",
+                                      "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [f["key"] for f in data["figures"]] == FIGURE_KEYS
+    past_due = next(f for f in data["figures"] if f["key"] == "actions_past_due")
+    assert past_due["value"] >= 1 and past_due["definition"].startswith("Open action items")
+    debriefed = next(p for p in data["pages"] if "EU search" in p["title"])
+    assert debriefed["debrief"]["from"] == "page"  # the example page records its "Debrief held" date
+
+
+def test_a_metrics_scrape_survives_the_figures_failing_to_load():
+    from wikibot.metrics import Metrics
+
+    def broken():
+        raise RuntimeError("database gone")
+
+    metrics = Metrics()
+    metrics.export_figures(broken)
+    text = metrics.render().decode()
+    assert "wikibot_http_requests_total" in text and "wikibot_postmortem_actions_past_due" not in text

@@ -168,6 +168,61 @@ def test_status_is_never_written_into_tasks():
     assert set_status(TASKS, items(TASKS)[0], "Done") == TASKS
 
 
+# -- list items and tasks in table cells ------------------------------------------------------------
+
+
+LIST = ("<h2>Follow-ups</h2><ul><li><p>Add alert &mdash; Ana</p><ul><li>Tune it (Bo Li)</li></ul></li>"
+        "<li>Rotate keys<br /> by 2026-12-03</li><li><p>First</p><p>Second &amp; last</p></li></ul>"
+        "<p>Keep&nbsp;me.</p>")
+
+
+@pytest.mark.parametrize(("index", "inserted_after"), [
+    (0, "<li><p>Add alert &mdash; Ana"), (1, "<li>Tune it (Bo Li)"), (2, "<br /> by 2026-12-03"),
+    (3, "<p>Second &amp; last"),
+])
+def test_a_list_item_gets_the_macro_at_the_end_of_its_own_text(index: int, inserted_after: str):
+    target = items(LIST)[index]
+    new = set_ticket(LIST, target, "OPS-17")
+    assert changes(LIST, new) == [("insert", "", f" {MACRO_17}")]
+    assert new.index(MACRO_17) == LIST.index(inserted_after) + len(inserted_after) + 1
+    after = items(new)
+    assert [(i.summary, i.owner, i.due) for i in after] == [(i.summary, i.owner, i.due) for i in items(LIST)]
+    assert after[index].jira_key == "OPS-17" and after[index].identity == target.identity
+    assert set_ticket(new, target, "OPS-17") == new
+
+
+def test_every_list_item_gets_its_key_in_one_pass_and_a_second_pass_changes_nothing():
+    edits = [Edit(item, f"OPS-{n}") for n, item in enumerate(items(LIST), start=1)]
+    once = apply_edits(LIST, edits)
+    assert [i.jira_key for i in items(once.body)] == ["OPS-1", "OPS-2", "OPS-3", "OPS-4"]
+    assert once.jira_keys == {"OPS-1", "OPS-2", "OPS-3", "OPS-4"}
+    again = apply_edits(once.body, edits)
+    assert again.body == once.body and not again.changed
+
+
+def test_a_task_in_a_table_cell_gets_the_macro_in_its_task_body():
+    body = ('<h2>Action items</h2><table class="confluenceTable"><tbody><tr><th class="confluenceTh">Tasks</th>'
+            '<th class="confluenceTh">Owner</th></tr><tr><td class="confluenceTd"><ac:task-list><ac:task>'
+            "<ac:task-id>31</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>Rebuild on a "
+            "replica</ac:task-body></ac:task><ac:task><ac:task-id>32</ac:task-id><ac:task-status>incomplete"
+            "</ac:task-status><ac:task-body>Alert on build time</ac:task-body></ac:task></ac:task-list></td>"
+            "<td>Bo</td></tr></tbody></table>")
+    second = items(body)[1]
+    new = set_ticket(body, second, "OPS-17")
+    assert changes(body, new) == [("insert", "", f" {MACRO_17}")]
+    assert f"Alert on build time {MACRO_17}</ac:task-body>" in new
+    assert [(i.summary, i.owner, i.jira_key) for i in items(new)] == [
+        ("Rebuild on a replica", "Bo", None), ("Alert on build time", "Bo", "OPS-17")]
+
+
+def test_items_under_a_configured_alias_are_edited_with_the_same_names():
+    body = "<h2>Post-incident work</h2><ul><li>Add alert</li></ul>"
+    (item,) = parse_page(body, aliases={"Post-incident work": "Action items"}).action_items
+    new = set_ticket(body, item, "OPS-17")
+    assert MACRO_17 in new
+    assert parse_page(new, aliases={"Post-incident work": "Action items"}).action_items[0].jira_key == "OPS-17"
+
+
 # -- statuses ------------------------------------------------------------------------------------
 
 

@@ -41,11 +41,12 @@ def test_corpus_page_parses_to_its_expected_json(page: Path):
 
 def test_to_dict_has_exactly_the_cli_contract_keys():
     data = parse_page((CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")).to_dict()
-    assert set(data) == {"sections", "action_items", "deferred"}
-    assert all(set(s) == {"title", "status"} for s in data["sections"])
+    assert set(data) == {"sections", "action_items", "deferred", "properties", "unrecognised"}
+    assert all(set(s) == {"title", "name", "status"} for s in data["sections"])
     assert all(set(i) == {"summary", "owner", "due", "priority", "jira_key", "done"}
                for i in data["action_items"])
     assert all(set(d) == {"summary"} for d in data["deferred"])
+    assert data["properties"]["Severity"] == "SEV-1"
     json.dumps(data)
 
 
@@ -337,6 +338,39 @@ def test_binary_data_is_rejected():
 
 def test_decode_body_accepts_utf8_with_or_without_bom():
     assert decode_body("\ufeff<p>café</p>".encode()) == "<p>café</p>"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_decode_body_accepts_utf16_and_utf32_exports(encoding: str):
+    text = "<h2>Impact</h2><p>caf\u00e9 \U0001F525</p>"
+    with_bom = text.encode(encoding) if encoding in ("utf-16", "utf-32") else ("\ufeff" + text).encode(encoding)
+    assert decode_body(with_bom) == text
+
+
+def test_utf16_without_a_bom_is_recognised_by_its_first_character():
+    assert decode_body("<p>x</p>".encode("utf-16-le")) == "<p>x</p>"
+    assert decode_body("<p>x</p>".encode("utf-16-be")) == "<p>x</p>"
+
+
+def test_broken_utf16_is_a_one_line_error_naming_the_encoding():
+    with pytest.raises(PageParseError, match="not UTF-16-LE text: invalid bytes"):
+        decode_body(b"\xff\xfe<\x00p\x00\x00\xd8")
+
+
+@pytest.mark.parametrize("prefix", ['<?xml version="1.0" encoding="UTF-8"?>', "<?xml version='1.0'?>\n",
+                                    '\ufeff<?xml version="1.0" encoding="utf-16"?>\r\n', "\ufeff"])
+def test_a_leading_xml_declaration_or_bom_is_accepted(prefix: str):
+    model = parse_page(prefix + "<h2>Impact</h2><p>x</p>")
+    assert [(s.title, s.status) for s in model.sections] == [("Impact", "filled")]
+
+
+def test_an_xml_declaration_elsewhere_is_an_error_naming_its_line():
+    assert_rejected_quickly('<p>x</p>\n<?xml version="1.0"?><p>y</p>',
+                            r"an XML declaration \(<\?xml \.\.\.\?>\) on line 2 is not at the start of the page")
+
+
+def test_line_numbers_of_errors_stay_those_of_the_body_after_a_declaration():
+    assert_rejected_quickly('<?xml version="1.0"?>\n<p>ok</p>\n<p>&bogus;</p>', "at line 3")
 
 
 def test_unknown_entity_is_rejected_with_its_name_and_line():

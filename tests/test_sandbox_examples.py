@@ -18,7 +18,7 @@ AC = "http://atlassian.com/content"
 RI = "http://atlassian.com/resource/identifier"
 SEEDED_USERS = {"557058:aa11": "Ana Lima", "557058:bb22": "Bob Chen", "557058:cc33": "Chidi Okafor",
                 "557058:dd44": "Dana Kowalski", "557058:ee55": "Eve Martin"}
-PROPERTY_KEYS = ["Incident", "Severity", "Incident date", "Lead investigator", "Status", "Debrief due",
+PROPERTY_KEYS = ["Incident", "Severity", "Incident date", "Lead investigator", "Status", "Debrief due", "Debrief held",
                  "Debrief recording", "Incident channel"]
 STAGES = {"Draft", "In review", "Debriefed", "Published"}
 

@@ -52,9 +52,15 @@ def test_last_slot_respects_the_configured_time_zone():
 def test_job_specs_come_from_the_configuration(db):
     services = FakeServices(db, audit={"schedule": "30 3 * * *", "timezone": "Europe/Berlin"})
     specs = {spec.name: spec for spec in job_specs(services.config)}
-    assert set(specs) == {"sync", "audit"}
+    assert set(specs) == {"sync", "audit", "remind"}  # the sandbox has a Slack workspace: reminders run
     fire = specs["audit"].trigger.get_next_fire_time(None, datetime(2026, 11, 27, 0, 0, tzinfo=UTC))
     assert fire.astimezone(ZoneInfo("Europe/Berlin")).hour == 3
+
+
+def test_without_a_slack_app_there_is_no_reminder_job(db):
+    services = FakeServices(db, confluence={"url": "https://acme.atlassian.net/wiki", "username": "u", "token": "t",
+                                            "space": "INC", "parent_page": "P"})
+    assert {spec.name for spec in job_specs(services.config)} == {"sync", "audit"}
 
 
 def counting_job():

@@ -117,3 +117,26 @@ def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat
         share_page(share_services, page_id)
     share_page(share_services, page_id)
     assert len(chat.messages) == 1
+
+
+def test_a_draft_is_not_shared_and_nothing_is_recorded(make_config, sandbox, confluence, chat, tmp_path):
+    now = sandbox.store.now()
+    page_id = create_page(sandbox, confluence, "PM draft", published_body("Draft"), created=now)
+    path = config_file(make_config(notify={"share_webhook_url": chat.url}), tmp_path)
+    result = CliRunner().invoke(cli, ["--config", path, "share", page_id])
+    assert result.exit_code == 1
+    assert result.stderr == (f"wikibot: page {page_id} is Draft, not Published: publish it first "
+                             "(set its Status to Published), or share it anyway with --force\n")
+    assert chat.messages == []
+    forced = CliRunner().invoke(cli, ["--config", path, "share", page_id, "--force"])
+    assert forced.exit_code == 0, forced.output  # the refusal left no share recorded
+    [message] = chat.messages
+    assert message["text"].startswith(":mega: *Post-mortem shared before it was published (status: Draft):* <")
+    assert "published:*" not in message["text"]
+
+
+def test_a_page_without_a_status_counts_as_a_draft():
+    page = WikiPage(id="1", title="PM", version=1, body="", url="https://wiki/pages/1")
+    body = "<h2>Impact and Scope</h2><p>Users.</p>"
+    assert share_message(page, parse_page(body), "https://jira").startswith(
+        ":mega: *Post-mortem shared before it was published (status: Draft):*")

@@ -168,7 +168,8 @@ def test_a_rerun_creates_nothing_and_writes_nothing(services, sandbox, confluenc
     assert len(all_issues(jira)) == 8
 
 
-@pytest.mark.parametrize("name", ["wikibot_template", "freeform_layouts", "datacenter_bold_headers", "sre_book"])
+@pytest.mark.parametrize("name", ["wikibot_template", "freeform_layouts", "datacenter_bold_headers", "sre_book",
+                                  "h1_title_numbered_headings", "layouts_next_steps"])
 def test_corpus_pages_are_filed_or_each_failure_is_named_and_reruns_add_nothing(name, services, confluence, jira):
     page_id = make_page(services, confluence, (CORPUS / f"{name}.xml").read_text(encoding="utf-8"), title=name)
     first = sync(services)
@@ -179,6 +180,38 @@ def test_corpus_pages_are_filed_or_each_failure_is_named_and_reruns_add_nothing(
     assert count == first.created
     again = sync(services)
     assert again.created == 0 and len(all_issues(jira)) == count
+
+
+def test_list_items_and_tasks_in_cells_are_filed_once_with_keys_written_after_them(services, confluence, jira):
+    tasks_in_cells = ("<table><tbody><tr><th><p>Area</p></th><th><p>Tasks</p></th><th><p>Owner</p></th></tr><tr>"
+                      "<td><p>Index</p></td><td><ac:task-list><ac:task><ac:task-id>31</ac:task-id><ac:task-status>"
+                      "incomplete</ac:task-status><ac:task-body>Rebuild on a replica</ac:task-body></ac:task>"
+                      "</ac:task-list></td><td><p>" + mention(BOB) + "</p></td></tr></tbody></table>")
+    body = ("<h1>Postmortem</h1>" + properties() + "<h2>Impact</h2><p>Slow.</p><h2>Follow-ups</h2><ul>"
+            f"<li><p>Add a queue-age alert {mention(ANA)} <time datetime=\"2026-12-20\" /></p></li>"
+            "<li><p>Write the replay runbook \u2014 Payments SRE</p></li></ul>" + tasks_in_cells)
+    page_id = make_page(services, confluence, body)
+    report = sync(services)
+    assert (report.created, report.written_back, report.errors) == (3, 3, [])
+    fields = {i["fields"]["summary"]: i["fields"] for i in all_issues(jira)}
+    assert set(fields) == {"Add a queue-age alert", "Write the replay runbook", "Rebuild on a replica"}
+    assert fields["Add a queue-age alert"]["assignee"]["accountId"] == ANA
+    assert fields["Add a queue-age alert"]["duedate"] == "2026-12-20"
+    assert fields["Rebuild on a replica"]["assignee"]["accountId"] == BOB
+    assert None not in keys_on_page(confluence, page_id)
+    again = sync(services)
+    assert (again.created, again.written_back) == (0, 0) and len(all_issues(jira)) == 3
+
+
+def test_configured_section_aliases_decide_what_is_filed(make_config, confluence, jira):
+    from wikibot.services import Services
+
+    services = Services(make_config(postmortem={"section_aliases": {"Post-incident work": "Action items"}}))
+    page_id = make_page(services, confluence, properties() + "<h2>Post-incident work</h2><ul><li>Add alert</li></ul>")
+    report = sync(services)
+    services.close()
+    assert (report.created, report.written_back, report.errors) == (1, 1, [])
+    assert "OPS-" in body_of(confluence, page_id)
 
 
 def test_dry_run_changes_nothing_anywhere(services, sandbox, confluence, jira):
@@ -372,3 +405,20 @@ def test_the_scheduled_job_returns_the_json_report(services, confluence):
     make_page(services, confluence, simple_page("Add alert"))
     summary = scheduled_sync(services)
     assert summary["created"] == 1 and json.loads(json.dumps(summary)) == summary
+
+
+EMPTY_TEMPLATE_ROW = "<tr>" + "<td><p></p></td>" * 6 + "</tr>"
+
+
+def test_the_default_templates_status_column_follows_jira(services, sandbox, confluence, jira):
+    from wikibot.incident import parse_incident
+
+    created = services.creator.create(parse_incident({"incident_id": "INC-77", "title": "Queue backlog"}))
+    row = f"<tr><td><p>Alert on queue depth</p></td><td><p>{mention(ANA)}</p></td>" + "<td><p></p></td>" * 4 + "</tr>"
+    edit_as(sandbox, created.page_id, lambda body: body.replace(EMPTY_TEMPLATE_ROW, row, 1))
+    sync(services)
+    [key] = keys_on_page(confluence, created.page_id)
+    jira.set_issue_status(key, "In Progress")
+    assert sync(services).errors == []
+    [item] = parse_page(body_of(confluence, created.page_id)).action_items
+    assert (item.jira_key, item.status) == (key, "In Progress")

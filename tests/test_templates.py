@@ -28,8 +28,8 @@ def context(**incident: object) -> dict:
 
 
 def test_shipped_templates_load_with_their_declared_name_and_version():
-    assert load_template("postmortem.xml").ref == "postmortem@1"
-    assert load_template("sre.xml").ref == "sre@1"
+    assert load_template("postmortem.xml").ref == "postmortem@2"
+    assert load_template("sre.xml").ref == "sre@2"
     assert load_template("index.xml").ref == "index@1"
 
 

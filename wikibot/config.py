@@ -154,13 +154,24 @@ class PostmortemConfig(_Strict):
     label: str = Field("postmortem", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     debrief_within_days: int = Field(7, ge=1, le=90)
     template: str = Field("postmortem.xml", description="Template file (relative: page_templates/)")
-    required_sections: list[str] | None = Field(None, description="Default: every template section but Data & Analysis and Things we should do if we have time")
+    required_sections: list[str] | None = Field(
+        None, description="Default: every template section but Data & Analysis and Things we should do if we have time")
 
     @field_validator("required_sections")
     @classmethod
     def _empty_means_default(cls, value: list[str] | None) -> list[str] | None:
         return value or None
     templates: dict[str, str] = Field(default_factory=dict, description="Severity or type → template file")
+    section_aliases: dict[str, str] = Field(
+        default_factory=dict, description="Heading → section name, added to the page model's synonym table")
+
+    @field_validator("section_aliases")
+    @classmethod
+    def _aliases_name_sections(cls, value: dict[str, str]) -> dict[str, str]:
+        blank = [heading for heading, section in value.items() if not heading.strip() or not section.strip()]
+        if blank:
+            raise ValueError(f"heading and section name must both be non-empty (got {blank[0]!r})")
+        return value
 
 
 def _cron(value: str) -> str:
@@ -181,11 +192,14 @@ class SyncConfig(_Strict):
     _schedule = field_validator("schedule")(classmethod(lambda cls, v: _cron(v)))
 
 
+# Blame only when a person is the subject or the owner ("Bob forgot to", "his mistake"): "we forgot
+# to" and "the replica failed to" are how a blameless post-mortem talks.
 DEFAULT_BLAME_PHRASES = [
-    "'s fault", "fault of", "should have known", "should have noticed", "careless", "carelessness",
-    "human error", "forgot to", "failed to notice", "negligen", "incompetent", "stupid", "sloppy",
-    "didn't bother", "blame",
+    "'s fault", "fault", "mistake", "should have", "careless", "forgot to", "forgot", "didn't", "did not",
+    "failed to", "neglected to", "sloppy", "blame",
 ]
+# Blame whoever the subject is.
+DEFAULT_BLAME_ALWAYS = ["human error", "negligen", "incompetent", "stupid"]
 
 
 class AuditConfig(_Strict):
@@ -193,12 +207,20 @@ class AuditConfig(_Strict):
     timezone: str = "UTC"
     stale_after_days: int = Field(3, ge=1)
     max_action_items: int = Field(10, ge=1)
-    blame_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_PHRASES))
+    blame_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_PHRASES),
+                                     description="Blame when a person (mention, name, he/she) is their subject")
+    blame_always: list[str] = Field(default_factory=lambda: list(DEFAULT_BLAME_ALWAYS),
+                                    description="Blame whatever the subject")
 
     @field_validator("blame_phrases")
     @classmethod
     def _default_phrases(cls, value: list[str]) -> list[str]:
         return [p for p in value if p.strip()] or list(DEFAULT_BLAME_PHRASES)
+
+    @field_validator("blame_always")
+    @classmethod
+    def _default_always(cls, value: list[str]) -> list[str]:
+        return [p for p in value if p.strip()] or list(DEFAULT_BLAME_ALWAYS)
     report_page: str = "Post-mortem audit"
     label_incomplete: bool = False
     comment_findings: bool = False
@@ -227,6 +249,68 @@ class NotifyConfig(_Strict):
         return _http_url(value)
 
 
+SLACK_API_URL = "https://slack.com/api/"
+SANDBOX_SLACK_TOKEN = "xoxb-sandbox-token"
+SANDBOX_SLACK_SIGNING_SECRET = "sandbox-signing-secret"
+
+
+class SlackConfig(_Strict):
+    """The Slack app (bot token, signed requests). Without ``bot_token`` nothing Slack happens,
+    except on the embedded sandbox, whose own workspace is used."""
+
+    bot_token: SecretStr | None = Field(None, description="xoxb-... bot token; empty: no Slack app")
+    signing_secret: SecretStr | None = Field(None, description="Verifies /hooks/slack/* requests")
+    api_url: str | None = Field(None, description="Web API base; empty: Slack's (the sandbox sets its own)")
+    incident_channel_pattern: str = Field(r"^(?P<id>inc-\d+)", description="Channel name → incident id")
+    timeline_reactions: list[str] = Field(default_factory=lambda: ["pushpin"])
+    customer_channels: list[str] = Field(default_factory=list)
+    company_channel: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        url = _http_url(value)
+        return url + "/" if url else None
+
+    @field_validator("incident_channel_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if "id" not in compiled.groupindex:
+            raise ValueError("needs a named group (?P<id>...) for the incident id")
+        return value
+
+    @field_validator("timeline_reactions")
+    @classmethod
+    def _reactions(cls, value: list[str]) -> list[str]:
+        return [name.strip().strip(":") for name in value if name.strip().strip(":")]
+
+    @field_validator("company_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        return value.strip() or None if value else None
+
+
+def _working_hours(value: str) -> str:
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)", value.strip())
+    if not match or match.group(1, 2) >= match.group(3, 4):
+        raise ValueError("use HH:MM-HH:MM with the start before the end, e.g. 09:30-17:00")
+    return value.strip()
+
+
+class RemindConfig(_Strict):
+    schedule: str = Field("*/30 * * * *", description="Cron expression for `wikibot remind` (UTC)")
+    working_hours: str = Field("09:30-17:00", description="Local to each person (their Slack time zone)")
+    escalate_after: int = Field(3, ge=1, description="Ignored reminders before the lead hears about it")
+    snooze_days: int = Field(7, ge=1, le=60)
+
+    _schedule = field_validator("schedule")(classmethod(lambda cls, v: _cron(v)))
+    _hours = field_validator("working_hours")(classmethod(lambda cls, v: _working_hours(v)))
+
+
 class HttpConfig(_Strict):
     timeout: float = Field(30, gt=0, le=600)
     circuit_failures: int = Field(5, ge=1, description="Consecutive failures that suspend calls to a service")
@@ -249,6 +333,8 @@ class Config(_Strict):
     sync: SyncConfig = SyncConfig()
     audit: AuditConfig = AuditConfig()
     notify: NotifyConfig = NotifyConfig()
+    slack: SlackConfig = SlackConfig()
+    remind: RemindConfig = RemindConfig()
     http: HttpConfig = HttpConfig()
     logging: LoggingConfig = LoggingConfig()
     source: str = Field("(built-in defaults)", exclude=True, description="Where this config came from")
@@ -277,10 +363,26 @@ class Config(_Strict):
             return self.sandbox_url, SANDBOX_USER, SANDBOX_TOKEN
         return j.url, j.username or "", j.token.get_secret_value() if j.token else ""
 
+    def slack_endpoint(self) -> tuple[str, str, str] | None:
+        """``(api_url, bot_token, signing_secret)`` of the Slack app, or None when there is none.
+
+        With a bot token: the configured API (Slack's by default). Without one: the embedded
+        sandbox's workspace when wikibot runs on the sandbox, else no Slack at all.
+        """
+        s = self.slack
+        if s.bot_token is not None and s.bot_token.get_secret_value():
+            secret = s.signing_secret.get_secret_value() if s.signing_secret else ""
+            api = s.api_url or (self.sandbox_url + "/slack/api/" if self.uses_sandbox else SLACK_API_URL)
+            return api, s.bot_token.get_secret_value(), secret
+        if self.uses_sandbox:
+            secret = s.signing_secret.get_secret_value() if s.signing_secret else SANDBOX_SLACK_SIGNING_SECRET
+            return self.sandbox_url + "/slack/api/", SANDBOX_SLACK_TOKEN, secret
+        return None
+
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
         values = [self.confluence.token, self.jira.token, self.webhook.secret, self.webhook.previous_secret,
-                  self.server.auth.password]
+                  self.server.auth.password, self.slack.bot_token, self.slack.signing_secret]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 
@@ -288,6 +390,8 @@ class Config(_Strict):
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "confluence": {"space": "INC", "parent_page": "Post-mortems"},
     "jira": {"project": "OPS"},
+    # The sandbox's example channels (service_sandbox/slack/examples.py).
+    "slack": {"customer_channels": ["customer-support"], "company_channel": "incidents"},
 }
 
 
@@ -378,7 +482,9 @@ def _expand(value: Any, path: tuple[str, ...], source: str, environ: Mapping[str
 
 
 def _problems(exc: ValidationError, source: str) -> list[str]:
-    """Every problem of the file, one line each, e.g. ``config.yaml: jira.projectt: unknown key (did you mean project?)``.
+    """Every problem of the file, one line each.
+
+    For example ``config.yaml: jira.projectt: unknown key (did you mean project?)``.
 
     A misspelt key also makes the key it meant "required"; that second line says nothing the
     first does not, so it is left out.

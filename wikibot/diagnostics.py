@@ -28,7 +28,29 @@ def check_config(config: Config, clients: Clients) -> CheckReport:
     _check_templates(config, report)
     report.lines.append(f"database: {redact_url(config.database.url)}")
     report.lines.append(f"webhook secret: {'set' if config.webhook.secret else 'not set (webhooks will be refused)'}")
+    _check_slack(config, report)
     return report
+
+
+def _check_slack(config: Config, report: CheckReport) -> None:
+    """The Slack app, when there is one: the token works (auth.test) and requests can be verified."""
+    endpoint = config.slack_endpoint()
+    if endpoint is None:
+        report.lines.append("slack: not configured (slack.bot_token)")
+        return
+    from wikibot.errors import WikibotError
+    from wikibot.slack.client import SlackApi
+
+    api_url, token, secret = endpoint
+    report.lines.append(f"slack: {api_url}, bot token ****" + (" (embedded sandbox)" if config.slack.bot_token is None
+                                                                 or not config.slack.bot_token.get_secret_value() else ""))
+    try:
+        api = SlackApi(api_url, token, timeout=config.http.timeout, retries=0)
+        report.lines.append(f"  workspace: {api.workspace_url()} as {api.bot_user_id()}")
+    except WikibotError as exc:
+        report.problems.append(f"slack.bot_token: {exc}")
+    if not secret:
+        report.problems.append("slack.signing_secret: not set, so every Slack request would be refused (401)")
 
 
 def _failure(service: str, url: str, exc: Exception, sandbox: bool) -> str:

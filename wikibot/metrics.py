@@ -7,11 +7,16 @@ last answered, which ``/readyz`` uses. Labels are route templates and service na
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -30,10 +35,18 @@ class Metrics:
         self.circuit_open = Gauge("wikibot_circuit_open", "1 while calls to the service are suspended",
                                   ["service"], registry=r)
         self._last_ok: dict[str, float] = {}
+        self._figures: FiguresCollector | None = None
         self._lock = threading.Lock()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def export_figures(self, load: Callable[[], Sequence[Any]]) -> None:
+        """Export the headline figures ``load`` returns (once per registry; later calls are ignored)."""
+        with self._lock:
+            if self._figures is None:
+                self._figures = FiguresCollector(load)
+                self.registry.register(self._figures)
 
     # -- external calls -----------------------------------------------------------------------
     def record_call(self, service: str, status: int | None) -> None:
@@ -59,3 +72,38 @@ class Metrics:
             self.findings.clear()
             for kind, count in summary["findings_by_kind"].items():
                 self.findings.labels(kind=kind).set(count)
+
+
+FIGURE_METRICS = {
+    # figure key -> (metric name, help); the help is the dashboard's short label, the README has the definition
+    "debriefed_within_target": ("wikibot_postmortems_debriefed_within_target_ratio",
+                                "Share of this quarter's post-mortems due a debrief that had it within the target"),
+    "median_days_to_debrief": ("wikibot_postmortem_debrief_median_days",
+                               "Median days from incident to debrief, this quarter's post-mortems"),
+    "actions_past_due": ("wikibot_postmortem_actions_past_due", "Open post-mortem actions past their due date"),
+    "median_open_action_age_days": ("wikibot_postmortem_open_action_median_age_days",
+                                    "Median age in days of open post-mortem actions"),
+    "postmortems_shared": ("wikibot_postmortems_shared", "This quarter's post-mortems shared to the company channel"),
+}
+
+
+class FiguresCollector:
+    """Exports the headline figures (``wikibot.figures``), computed from the database at each scrape,
+    so every replica reports the same numbers whichever of them ran the audit."""
+
+    def __init__(self, load: Callable[[], Sequence[Any]]) -> None:
+        self.load = load
+
+    def describe(self) -> list[Any]:
+        return []  # no DB read at registration
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            figures = {f.key: f for f in self.load()}
+        except Exception as exc:  # a scrape must not fail because the database hiccuped
+            log.warning("metrics: headline figures unavailable: %s", type(exc).__name__)
+            return
+        for key, (name, help_text) in FIGURE_METRICS.items():
+            figure = figures.get(key)
+            if figure is not None and figure.value is not None:
+                yield GaugeMetricFamily(name, help_text, value=figure.value)

@@ -43,7 +43,8 @@ def job_specs(config: Any) -> list[JobSpec]:
     return [
         JobSpec("sync", CronTrigger.from_crontab(config.sync.schedule, timezone=audit_zone), "wikibot.sync:scheduled_sync"),
         JobSpec("audit", CronTrigger.from_crontab(config.audit.schedule, timezone=audit_zone), "wikibot.audit:scheduled_audit"),
-    ]
+    ] + ([JobSpec("remind", CronTrigger.from_crontab(config.remind.schedule, timezone=ZoneInfo("UTC")),
+                  "wikibot.slack.remind:scheduled_remind")] if config.slack_endpoint() is not None else [])
 
 
 def last_slot(trigger: CronTrigger, now: datetime) -> datetime | None:

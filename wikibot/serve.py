@@ -89,12 +89,17 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
         echo(f"  webhook:              POST {base}/hooks/postmortem")
         if config.uses_sandbox:
             echo(f"  sandbox wiki:         {config.sandbox_url}/wiki/  (embedded; no real Confluence configured)")
+            from wikibot.slack.wiring import connect_sandbox_slack
+
+            if connect_sandbox_slack(config, base):
+                echo(f"  sandbox Slack:        {config.sandbox_url}/slack/  (try /postmortem in #inc-140-checkout-latency)")
         if not config.webhook.secret:
             echo("  note: webhook.secret is not set, so webhooks are refused (the form works)")
         if scheduler:
             jobs = Scheduler(services)
             jobs.start()
-            echo(f"  scheduled: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})")
+            echo(f"  scheduled: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})"
+                 + (f", remind '{config.remind.schedule}' (UTC)" if config.slack_endpoint() else ""))
         echo("Press Ctrl-C to stop.")
         _stop_on_sigterm()
         try:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from wikibot.templates import TemplateSet
     from wikibot.transport import CircuitBreaker
 
+if TYPE_CHECKING:
+    from wikibot.slack.app import SlackApp
+
 
 class Services:
     def __init__(self, config: Config, clients: Clients | None = None, db: Database | None = None) -> None:
@@ -96,7 +99,16 @@ class Services:
             on_created=self.metrics.pages_created.inc,
         )
 
+    @cached_property
+    def slack(self) -> SlackApp | None:
+        """The Slack app, or None without one (no ``slack.bot_token``, not on the sandbox)."""
+        from wikibot.slack.wiring import build_slack_app
+
+        return build_slack_app(self)
+
     def close(self) -> None:
+        if self.__dict__.get("slack") is not None:
+            self.slack.close()
         self.notifier.flush(timeout=5)
         if "db" in self.__dict__:
             self.db.dispose()

@@ -16,6 +16,7 @@ text handling, so it is tested on its own (including property-based tests):
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Iterator
 
@@ -68,22 +69,75 @@ def normalise(text: str) -> str:
     return " ".join(text.translate(_APOSTROPHES).casefold().split())
 
 
-class BlameMatcher:
-    """Finds the first configured phrase in a sentence; one compiled regular expression for all."""
+# Words that make the subject of a clause a person. A mention is written ``@<account id>`` in reader
+# text; roles name one person as surely as a name does. "we", "the team" and systems are not here:
+# a team owning its mistake, or a system failing, is what a blameless post-mortem describes.
+_PERSON_WORDS = frozenset({
+    "he", "she", "him", "her", "his", "hers", "someone", "somebody", "operator", "engineer", "developer",
+    "dev", "admin", "administrator", "on-call", "oncall", "sre", "intern", "reviewer", "author", "manager",
+})
+# Where the clause holding a phrase starts: punctuation, or a word that joins two clauses.
+_CLAUSE_BREAK = re.compile(r"[,;()\[\]—–]|:(?=\s)|\s-\s|\b(?:because|but|and|so|when|while|after|before|since|"
+                           r"although|though|until|which|that|then|if)\b", re.IGNORECASE)
+_TOKEN = re.compile(r"@\S+|[\w][\w'-]*")
+_AFTER_PERSON = re.compile(r"\s+(?:of|by)\s+((?:@\S+|[\w'-]+)(?:\s+[\w'-]+)?)")
+_OWNER = re.compile(r"(?:^|\s)([A-Z][A-Za-z]+|@\S+)$")
+_NOT_NAMES = frozenset({
+    "it", "this", "that", "there", "the", "a", "an", "we", "our", "they", "their", "nobody", "no", "one",
+    "each", "every", "all", "some", "its", "today", "yesterday", "everyone",
+})
 
-    def __init__(self, phrases: Iterable[str]) -> None:
+
+class BlameMatcher:
+    """Finds sentences that blame a person, with one compiled regular expression for all phrases.
+
+    ``phrases`` blame only when a person is their subject or owner ("Bob forgot to", "@557058:bb22
+    didn't", "his mistake", "the fault of the operator"): "we forgot to" and "the replica failed to"
+    are how a blameless post-mortem talks. ``always`` blame whoever the subject ("human error").
+    ``people`` are names known to be people (display names; their first names count too).
+    """
+
+    def __init__(self, phrases: Iterable[str], always: Iterable[str] = (), people: Iterable[str] = ()) -> None:
         self.phrases = tuple(dict.fromkeys(p for p in map(normalise, phrases) if p))
-        patterns = [f"(?P<p{i}>{_pattern(p)})" for i, p in enumerate(self.phrases)]
-        self._regex = re.compile("|".join(patterns)) if patterns else None
+        self.always = tuple(dict.fromkeys(p for p in map(normalise, always) if p and p not in self.phrases))
+        self.people = frozenset(_name_forms(people))
+        everything = self.phrases + self.always
+        self._all = everything
+        patterns = [f"(?P<p{i}>{_pattern(p)})" for i, p in enumerate(everything)]
+        self._regex = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+
+    def signature(self) -> list[object]:
+        """The phrases (for the audit's facts cache key: candidates depend on them, not on people)."""
+        return [list(self.phrases), list(self.always)]
+
+    def with_people(self, people: Iterable[str]) -> BlameMatcher:
+        """The same phrases, with more names known to be people (a page's lead and owners)."""
+        extra = frozenset(_name_forms(people)) - self.people
+        if not extra:
+            return self
+        matcher = copy.copy(self)
+        matcher.people = self.people | extra
+        return matcher
 
     def find(self, sentence: str) -> str | None:
-        """The configured phrase ``sentence`` uses, or None."""
+        """The configured phrase with which ``sentence`` blames a person, or None."""
         if self._regex is None:
             return None
-        match = self._regex.search(normalise(sentence))
-        if match is None:
-            return None
-        return self.phrases[int(match.lastgroup[1:])] if match.lastgroup else None
+        text = sentence.translate(_APOSTROPHES)
+        for match in self._regex.finditer(text):
+            phrase = self._all[int(match.lastgroup[1:])] if match.lastgroup else None
+            if phrase is None:
+                continue
+            before = text[:match.start()]
+            if phrase in self.always or self._person_before(before, phrase) or self._person_after(text[match.end():]):
+                return phrase
+        return None
+
+    def candidates(self, text: str) -> list[str]:
+        """The sentences of ``text`` that use a phrase at all: whether they blame depends on who is a person."""
+        if self._regex is None or not any(phrase in normalise(text) for phrase in self._all):
+            return []
+        return [s for s in split_sentences(text) if self._regex.search(s.translate(_APOSTROPHES))]
 
     def sentences(self, text: str) -> list[tuple[str, str]]:
         """``(sentence, phrase)`` for every sentence of ``text`` that blames someone.
@@ -92,7 +146,7 @@ class BlameMatcher:
         (fast: no regular expression) decides whether splitting it into sentences is needed at all.
         """
         whole = normalise(text)
-        if not any(phrase in whole for phrase in self.phrases):
+        if not any(phrase in whole for phrase in self._all):
             return []
         found = []
         for sentence in split_sentences(text):
@@ -101,16 +155,53 @@ class BlameMatcher:
                 found.append((sentence, phrase))
         return found
 
+    def _person_before(self, before: str, phrase: str) -> bool:
+        """Is the subject of the clause that ends here a person (or its owner: "Bob's fault")?"""
+        owner = before.rstrip().removesuffix("'s") if not phrase.startswith("'s") else before
+        possessor = _OWNER.search(owner) if owner != before.rstrip() or phrase.startswith("'s") else None
+        if possessor is not None and possessor.group(1).lower() not in _NOT_NAMES:
+            return True
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        clause = before[breaks[-1].end():] if breaks else before
+        return self._names_a_person(clause)
+
+    def _person_after(self, after: str) -> bool:
+        """"the fault of Bob", "a mistake by the operator"."""
+        match = _AFTER_PERSON.match(after)
+        return match is not None and self._names_a_person(match.group(1))
+
+    def _names_a_person(self, words: str) -> bool:
+        tokens = [t.removesuffix("'s") for t in _TOKEN.findall(words)]
+        for i, token in enumerate(tokens):
+            if token.startswith("@") or token.lower() in _PERSON_WORDS or token in self.people:
+                return True
+            if i + 1 < len(tokens) and f"{token} {tokens[i + 1]}" in self.people:
+                return True
+        return False
+
+
+def _name_forms(people: Iterable[str]) -> Iterator[str]:
+    """A display name and its first word ("Bob Chen" → "Bob Chen", "Bob"): how a page names people."""
+    for name in people:
+        name = " ".join((name or "").split())
+        if not name or "@" in name or name.lower() in _NOT_NAMES:
+            continue
+        yield name
+        first = name.split(" ", 1)[0]
+        if len(first) > 1 and first[0].isupper() and first.lower() not in _NOT_NAMES:
+            yield first
+
 
 def _pattern(phrase: str) -> str:
+    """A phrase as whole words; never part of an identifier (``careless-mode``, ``forgot_to``)."""
     body = r"\s+".join(re.escape(word) for word in phrase.split(" "))
-    left = r"(?<!\w)" if _is_word_char(phrase[0]) else ""
+    left = r"(?<![\w./-])" if _is_word_char(phrase[0]) else ""
     if not _is_word_char(phrase[-1]):
         right = ""
     elif " " in phrase:
-        right = _ENDINGS + r"(?!\w)"
+        right = _ENDINGS + r"(?![\w-]|[./]\w)"
     else:
-        right = r"(?!less)"
+        right = r"(?!less)(?!\w*(?:-\w|_|[./]\w))"
     return left + body + right
 
 

@@ -25,9 +25,10 @@ from functools import lru_cache
 from wikibot.audit.blame import BlameMatcher, normalise
 from wikibot.pages import PageModel, Section, parse_page
 from wikibot.pages.cells import parse_date
+from wikibot.pages.names import clean_title, section_names
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 1
+FACTS_VERSION = 3
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
@@ -37,6 +38,7 @@ _CLOCK = re.compile(r"(?<![\d:])(\d{1,2})[:h](\d{2})(?::\d{2}(?:\.\d+)?)?\s*(?:(
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})")
 _ROLLOVER_MINUTES = 12 * 60
 _SENTENCE_QUOTE = 200
+LEAD_KEYS = ("Lead investigator", "Lead", "Incident lead", "Investigator")
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,28 @@ class PageFacts:
     """Everything the audit needs from one page body. ``error`` is set when the body cannot be read."""
 
     sections: tuple[tuple[str, str], ...] = ()
+    """(title as written, status) per section, in page order."""
+    names: tuple[str, ...] = ()
+    """The section each of ``sections`` stands for (the page model's synonym table applied)."""
     items: tuple[ItemFacts, ...] = ()
     properties: Mapping[str, str] = field(default_factory=dict)
     property_users: Mapping[str, str] = field(default_factory=dict)
     template: str | None = None
-    blame: tuple[Finding, ...] = ()
+    blame_candidates: tuple[tuple[str, str], ...] = ()
+    """(section, sentence) for each sentence that uses a blame phrase; judged at audit time, when the
+    directory's names are known (the body alone cannot say whether "Dana" is a person)."""
+    people: tuple[str, ...] = ()
+    """Names the page gives to people (lead, plain-text owners)."""
     timeline: tuple[Finding, ...] = ()
     error: str | None = None
+    unrecognised: tuple[tuple[str, str, str], ...] = ()
+    """(heading, kind, text) of Action-items content not read as items (``PageModel.unrecognised``)."""
+
+    @property
+    def named_sections(self) -> tuple[tuple[str, str, str], ...]:
+        """(title, name, status) per section; the name is what the audit compares with templates."""
+        names = self.names if len(self.names) == len(self.sections) else tuple(t for t, _ in self.sections)
+        return tuple((title, name, status) for (title, status), name in zip(self.sections, names, strict=True))
 
     def prop(self, *names: str) -> str | None:
         """The first Page Property whose key is one of ``names`` (case and punctuation ignored)."""
@@ -91,21 +108,23 @@ class PageFacts:
         return next((self.property_users[keys[title_key(n)]] for n in names if title_key(n) in keys), None)
 
     def to_json(self) -> str:
-        data = {"sections": self.sections, "items": [vars(i) for i in self.items],
+        data = {"sections": self.sections, "names": self.names, "items": [vars(i) for i in self.items],
                 "properties": self.properties, "property_users": self.property_users, "template": self.template,
-                "blame": [vars(f) for f in self.blame], "timeline": [vars(f) for f in self.timeline],
-                "error": self.error}
+                "blame_candidates": [list(c) for c in self.blame_candidates], "people": list(self.people),
+                "timeline": [vars(f) for f in self.timeline],
+                "error": self.error, "unrecognised": self.unrecognised}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> PageFacts:
         data = json.loads(text)
         return cls(
-            sections=tuple((t, s) for t, s in data["sections"]),
+            sections=tuple((t, s) for t, s in data["sections"]), names=tuple(data.get("names", ())),
             items=tuple(ItemFacts(**item) for item in data["items"]),
             properties=data["properties"], property_users=data["property_users"], template=data["template"],
-            blame=tuple(Finding(**f) for f in data["blame"]), timeline=tuple(Finding(**f) for f in data["timeline"]),
-            error=data["error"],
+            blame_candidates=tuple((section, sentence) for section, sentence in data["blame_candidates"]),
+            people=tuple(data["people"]), timeline=tuple(Finding(**f) for f in data["timeline"]),
+            error=data["error"], unrecognised=tuple(tuple(u) for u in data.get("unrecognised", ())),
         )
 
 
@@ -127,17 +146,19 @@ class TemplateProfile:
     guidance: Mapping[str, str]
 
 
-def profile_template(template: Template) -> TemplateProfile:
-    """Render ``template`` with sample values and read back its sections and placeholder texts."""
+def profile_template(template: Template, aliases: Mapping[str, str] | None = None) -> TemplateProfile:
+    """Render ``template`` with sample values and read back its sections (by name, as pages are
+    compared) and placeholder texts."""
     body = template.render(**sample_context())
-    sections = tuple(s.title for s in parse_page(body).sections)
+    names = section_names(aliases)
+    sections = tuple(s.name for s in parse_page(body, aliases=aliases).sections)
     top = min((int(m.group(1)) for m in _HEADING.finditer(body)), default=2)
     guidance: dict[str, list[str]] = {}
     current: str | None = None
     for match in re.finditer(f"{_HEADING.pattern}|{_PLACEHOLDER.pattern}", body, re.DOTALL):
         if match.group(1) is not None:
             if int(match.group(1)) == top:
-                current = _plain(match.group(2))
+                current = names.name_of(clean_title(_plain(match.group(2))))
         elif current is not None:
             guidance.setdefault(current, []).append(_plain(match.group(3)))
     return TemplateProfile(template.name, template.version, sections,
@@ -161,7 +182,7 @@ class TemplateCatalogue:
         return self.profiles.get(name) if name else None
 
     def by_headings(self, titles: Sequence[str]) -> str | None:
-        """The template whose sections are exactly these headings (order and case aside), if any."""
+        """The template whose sections are exactly these section names (order and case aside), if any."""
         return self._by_headings.get(frozenset(map(title_key, titles)))
 
     @property
@@ -175,9 +196,11 @@ class TemplateCatalogue:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def facts_key(catalogue: TemplateCatalogue, matcher: BlameMatcher) -> str:
+def facts_key(catalogue: TemplateCatalogue, matcher: BlameMatcher,
+              aliases: Mapping[str, str] | None = None) -> str:
     """What cached facts depend on besides the body: if it changes, every page is parsed again."""
-    source = json.dumps([FACTS_VERSION, catalogue.signature(), list(matcher.phrases)])
+    source = json.dumps([FACTS_VERSION, catalogue.signature(), matcher.signature(),
+                         sorted((aliases or {}).items())])
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -187,28 +210,41 @@ def extract_facts(model: PageModel, template: str | None, matcher: BlameMatcher)
     items = tuple(ItemFacts(identity=i.identity, summary=i.summary, owner=i.owner, due=i.due,
                             jira_key=i.jira_key, done=i.done) for i in model.action_items)
     return PageFacts(
-        sections=tuple((s.title, s.status) for s in model.sections), items=items,
+        sections=tuple((s.title, s.status) for s in model.sections), names=tuple(s.name for s in model.sections),
+        items=items, unrecognised=tuple((u.section, u.kind, u.text) for u in model.unrecognised),
         properties=dict(model.properties), property_users=dict(model.property_users), template=template,
-        blame=tuple(blame_findings(model.sections, matcher)),
+        blame_candidates=tuple((s.title, sentence) for s in model.sections for sentence in matcher.candidates(s.text)),
+        people=tuple(page_people(model)),
         timeline=tuple(timeline_findings(model.timeline, _timeline_title(model.sections))),
     )
 
 
-def blame_findings(sections: Sequence[Section], matcher: BlameMatcher) -> list[Finding]:
-    """One finding per sentence that blames a person, quoting it."""
+def page_people(model: PageModel) -> list[str]:
+    """Names the page itself gives to people: its lead, and owners written as plain names."""
+    keys = {title_key(k) for k in LEAD_KEYS}
+    lead = [value for key, value in model.properties.items() if title_key(key) in keys]
+    return lead + [i.owner for i in model.action_items if i.owner and not i.owner_is_user]
+
+
+def blame_findings(facts: PageFacts, matcher: BlameMatcher, names: Iterable[str] = ()) -> list[Finding]:
+    """One finding per sentence that blames a person, quoting it. ``names``: people the directory knows."""
+    if not facts.blame_candidates:
+        return []
+    matcher = matcher.with_people([*names, *facts.people])
     found = []
-    for section in sections:
-        for sentence, phrase in matcher.sentences(section.text):
+    for title, sentence in facts.blame_candidates:
+        phrase = matcher.find(sentence)
+        if phrase is not None:
             quoted = sentence if len(sentence) <= _SENTENCE_QUOTE else sentence[:_SENTENCE_QUOTE - 1] + "…"
             found.append(Finding(
                 "blame_language", f"“{quoted}” blames a person (“{phrase}”): describe what in the system or "
-                "process let this happen, not who slipped.", section=section.title,
+                "process let this happen, not who slipped.", section=title,
                 ref=hashlib.sha256(normalise(sentence).encode()).hexdigest()[:12]))
     return found
 
 
 def _timeline_title(sections: Sequence[Section]) -> str | None:
-    return next((s.title for s in sections if "timeline" in s.title.lower()), None)
+    return next((s.title for s in sections if "timeline" in s.name.lower()), None)
 
 
 def timeline_findings(rows: Sequence[Mapping[str, str]], section: str | None = None) -> list[Finding]:

@@ -25,9 +25,10 @@ from typing import Any, TypeVar
 
 from wikibot.audit.checks import PageAudit
 from wikibot.audit.facts import Finding
+from wikibot.audit.kinds import kind_label
 from wikibot.audit.report import AuditReport, render_template
 from wikibot.audit.run import postmortem_wiki
-from wikibot.audit.share import AlreadyShared, share_page
+from wikibot.audit.share import AlreadyShared, NotPublished, share_page
 from wikibot.clients import service_error
 from wikibot.errors import WikibotError
 from wikibot.notify import slack_escape, slack_link
@@ -41,14 +42,6 @@ INCOMPLETE_LABEL = "postmortem-incomplete"
 PUBLISH_LEASE = "audit-publish"
 LEASE_TTL = timedelta(minutes=15)
 CHAT_PAGES = 10
-KIND_LABELS = {
-    "unreadable": "unreadable", "missing_section": "missing section", "empty_section": "empty section",
-    "placeholder_section": "template guidance left", "stale": "stale", "debrief_overdue": "debrief overdue",
-    "missing_owner": "action without owner", "missing_due": "action without due date",
-    "unsynced_action": "action without ticket", "overdue_action": "overdue action",
-    "too_many_actions": "too many actions", "blame_language": "blame language",
-    "timeline_order": "timeline out of order",
-}
 
 
 def publish_report(services: Any, store: AuditStore, report: AuditReport) -> list[str]:
@@ -66,7 +59,7 @@ def publish_report(services: Any, store: AuditStore, report: AuditReport) -> lis
             errors += _step(errors, "labels", lambda: update_labels(services, report)) or []
         if config.audit.comment_findings:
             errors += _step(errors, "comments", lambda: post_comments(services, store, report)) or []
-        if report.newly_published and config.notify.share_webhook_url:
+        if report.newly_published and (config.notify.share_webhook_url or config.slack.company_channel):
             errors += share_published(services, store, report.newly_published)
         if report.scope is None and config.notify.slack_webhook_url:
             services.notifier.send(chat_summary(report, report_url, config.audit.report_page))
@@ -88,7 +81,7 @@ def _step(errors: list[str], name: str, step: Callable[[], T]) -> T | None:
 def render_report_page(report: AuditReport) -> str:
     """The report page's storage format; the same audit always renders the same bytes."""
     summary = report.summary()
-    kinds = ", ".join(f"{KIND_LABELS.get(k, k)} {n}" for k, n in summary["findings_by_kind"].items())
+    kinds = ", ".join(f"{kind_label(k, capital=False)} {n}" for k, n in summary["findings_by_kind"].items())
     return render_template("report_page.xml", pages=report.pages, summary=summary, kinds=kinds,
                            now=report.generated_at).strip()
 
@@ -191,7 +184,7 @@ def share_published(services: Any, store: AuditStore, page_ids: list[str]) -> li
     for page_id in page_ids:
         try:
             share_page(services, page_id, store=store)
-        except AlreadyShared:
+        except (AlreadyShared, NotPublished):  # shared before, or un-published since the audit read it
             continue
         except WikibotError as exc:
             errors.append(f"share: page {page_id}: {exc}")
@@ -219,4 +212,4 @@ def chat_summary(report: AuditReport, report_url: str | None, report_title: str)
 
 def _describe(page: PageAudit) -> str:
     counts = Counter(f.kind for f in page.findings)
-    return ", ".join(f"{KIND_LABELS.get(kind, kind)}{f' ×{n}' if n > 1 else ''}" for kind, n in counts.items())
+    return ", ".join(f"{kind_label(kind, capital=False)}{f' ×{n}' if n > 1 else ''}" for kind, n in counts.items())

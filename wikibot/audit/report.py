@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from wikibot.audit.checks import PageAudit, kind_rank
+from wikibot.audit.kinds import kind_label
 
 FORMATS = ("table", "json", "html")
 
@@ -36,6 +37,8 @@ class AuditReport:
     """The page id of a one-page audit (``--page``); None when every post-mortem was audited."""
     newly_published: list[str] = field(default_factory=list)
     """Pages whose status became Published since the audit first saw them and that were never shared."""
+    figures: list[dict[str, Any]] | None = None
+    """The headline figures (``wikibot.figures``) as of this run, when computed."""
 
     def findings_by_kind(self) -> dict[str, int]:
         counts = Counter(f.kind for page in self.pages for f in page.findings)
@@ -49,8 +52,11 @@ class AuditReport:
                 "parsed": self.parsed, "reused": self.reused}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"generated_at": self.generated_at.isoformat(), "pages": [p.to_dict() for p in self.pages],
+        data = {"generated_at": self.generated_at.isoformat(), "pages": [p.to_dict() for p in self.pages],
                 "summary": self.summary()}
+        if self.figures is not None:
+            data["figures"] = self.figures
+        return data
 
     @property
     def exit_code(self) -> int:
@@ -80,9 +86,11 @@ def render_table(report: AuditReport) -> str:
              "  ".join("-" * w for w in widths)]
     for page, row in zip(report.pages, rows, strict=True):
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        lines.extend(f"    {f.kind}: {f.message}" for f in page.findings)
+        lines.extend(f"    {kind_label(f.kind)}: {f.message}" for f in page.findings)
+        if page.debrief_note:
+            lines.append(f"    note: {page.debrief_note}")
     summary = report.summary()
-    kinds = ", ".join(f"{k} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
+    kinds = ", ".join(f"{kind_label(k, capital=False)} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
     lines.append("")
     lines.append(f"{summary['pages']} page{'s' if summary['pages'] != 1 else ''}, "
                  f"{summary['pages_with_findings']} with findings "
@@ -107,6 +115,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("wikibot.audit", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["age"] = _age
+    env.filters["kind_label"] = kind_label
     return env
 
 

@@ -28,15 +28,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from queue import Full, Queue
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from wikibot.audit.blame import BlameMatcher
 from wikibot.audit.checks import (
+    DONE_STATUSES,
     LEAD_KEYS,
     STATUS_KEYS,
     Evidence,
@@ -92,6 +93,9 @@ def run_audit(services: Any, *, page_id: str | None = None, publish: bool = Fals
     run_id = store.start_run(trigger, now, scope=page_id)
     try:
         report = AuditRun(services, store, now).audit(page_id)
+        report.figures = [f.to_dict() for f in DashboardStore(services.db.engine).figures(
+            now.astimezone(ZoneInfo(services.config.audit.timezone)).date(),
+            services.config.postmortem.debrief_within_days)]
         if publish:
             report.errors.extend(publish_report(services, store, report))
     except BaseException as exc:
@@ -122,7 +126,8 @@ def template_catalogue(services: Any) -> TemplateCatalogue:
             templates.append(load_template(Path(path)))
         except ConfigError as exc:
             log.warning("audit: skipping template %s: %s", path.name, exc)
-    profiles: list[TemplateProfile] = [profile_template(t) for t in templates]
+    aliases = services.config.postmortem.section_aliases
+    profiles: list[TemplateProfile] = [profile_template(t, aliases) for t in templates]
     return TemplateCatalogue(p for p in profiles if p.sections)
 
 
@@ -133,9 +138,9 @@ class AuditRun:
         self.store = store
         self.now = now
         self.catalogue = template_catalogue(services)
-        self.matcher = BlameMatcher(config.audit.blame_phrases)
-        self.key = facts_key(self.catalogue, self.matcher)
         self.rules = Rules.from_config(config, now)
+        self.matcher = self.rules.blame
+        self.key = facts_key(self.catalogue, self.matcher, config.postmortem.section_aliases)
         self.wiki = postmortem_wiki(services)
         self.errors: list[str] = []
         self.parsed = self.reused = 0
@@ -162,12 +167,14 @@ class AuditRun:
             jira, names, errors = lookups.finish()
         self.errors.extend(errors)
         self.store.save_names(names)
+        dashboard = DashboardStore(self.services.db.engine)
         evidence = Evidence(now=self.now, jira=jira, tickets=tickets,
-                            first_seen=self._first_seen(seen, tickets), names={**lookups.known_names, **names})
+                            first_seen=self._first_seen(seen, tickets), names={**lookups.known_names, **names},
+                            debriefed_seen=dashboard.record_debriefed(self._debriefed_today(seen)))
         pages = [audit_page(page, facts, self.catalogue, self.rules, evidence) for page, facts in seen]
         if page_id is None:  # the dashboard lists every post-mortem as of the latest full audit
             by_id = {page.id: facts for page, facts in seen}
-            DashboardStore(self.services.db.engine).save(snapshot_rows(pages, by_id, self.now), self.now)
+            dashboard.save(snapshot_rows(pages, by_id, self.now, jira, self.rules.timezone), self.now)
         return AuditReport(generated_at=self.now, pages=pages, errors=self.errors, parsed=self.parsed,
                            reused=self.reused, scope=page_id, newly_published=self._newly_published(pages, cached))
 
@@ -200,10 +207,11 @@ class AuditRun:
             return PageFacts.from_json(entry.facts), False
         self.parsed += 1
         try:
-            model = parse_page(page.body, instructions=self.catalogue.instructions)
+            model = parse_page(page.body, instructions=self.catalogue.instructions,
+                               aliases=self.services.config.postmortem.section_aliases)
         except PageParseError as exc:
             return unreadable(str(exc)), True
-        template = self.catalogue.by_headings([s.title for s in model.sections])
+        template = self.catalogue.by_headings([s.name for s in model.sections])
         cacheable = True
         if template is None:
             try:
@@ -262,6 +270,14 @@ class AuditRun:
         drop = [key for key in known if key[0] in audited and key not in current]
         self.store.update_first_seen(add, drop)
         return {**{k: v for k, v in known.items() if k in current}, **add}
+
+    def _debriefed_today(self, seen: list[tuple[WikiPage, PageFacts]]) -> dict[str, date]:
+        """Pages whose Status is Debriefed or Published now, with the day to record if this is the
+        first time the audit sees it so: the page's last edit (the status was set then at the
+        latest), which for a nightly audit is that night or the day before."""
+        zone = self.rules.timezone
+        return {page.id: (page.modified or self.now).astimezone(zone).date() for page, facts in seen
+                if (facts.prop(*STATUS_KEYS) or "").strip().casefold() in DONE_STATUSES}
 
     def _newly_published(self, pages: list[PageAudit], cached: Mapping[str, CachedFacts]) -> list[str]:
         """Published pages never shared. A page already Published when the audit first saw it is a

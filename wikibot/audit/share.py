@@ -2,7 +2,8 @@
 
 When a page's status becomes Published (seen by the nightly audit) or someone runs ``wikibot share
 PAGE``, its summary — title, impact, root cause, action items with Jira links — goes to
-``notify.share_webhook_url``. The database records each share (``audit_shares``): the row is
+``slack.company_channel`` through the Slack Web API, or else to ``notify.share_webhook_url`` (for
+teams with only an incoming webhook). The database records each share (``audit_shares``): the row is
 claimed before the message is sent, so two runs cannot both send it, and released if building the
 message fails, so a later run tries again. Delivery itself is the notifier's (a few retries in the
 background); a message the chat service never accepts is logged, not re-sent.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wikibot.audit.checks import STATUS_KEYS
 from wikibot.audit.facts import title_key
 from wikibot.audit.run import postmortem_wiki
 from wikibot.errors import ConfigError, InputError, WikibotError
@@ -31,6 +33,13 @@ class AlreadyShared(WikibotError):
     """The page's summary was already shared (``--again`` shares it anyway)."""
 
 
+class NotPublished(WikibotError):
+    """The page is not Published yet (``--force`` shares it anyway, saying its real status)."""
+
+
+PUBLISHED = "published"
+
+
 def page_id_of(text: str) -> str:
     """A page id from an id or a page URL (``.../pages/123/...`` or ``...?pageId=123``)."""
     text = text.strip()
@@ -42,10 +51,17 @@ def page_id_of(text: str) -> str:
     return match.group(1)
 
 
-def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, again: bool = False) -> WikiPage:
-    """Post the page's summary to the company channel unless it was already shared; returns the page."""
+def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, again: bool = False,
+               force: bool = False) -> WikiPage:
+    """Post the page's summary to the company channel unless it was already shared; returns the page.
+
+    Only a Published page is shared: a Draft announced company-wide as "published" would spread
+    a story the team has not finished (or debriefed). ``force`` shares it anyway and the message
+    says its real status. Every way of sharing (CLI, share on publish) comes through here.
+    """
     webhook = services.config.notify.share_webhook_url
-    if not webhook:
+    channel = services.config.slack.company_channel
+    if not webhook and not channel:
         raise ConfigError("notify.share_webhook_url is not set: there is no channel to share to")
     store = store or AuditStore(services.db.engine)
     previous = store.claim_share(page_id, again=again)
@@ -54,14 +70,21 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
     try:
         page = postmortem_wiki(services).page(page_id)
         try:
-            model = parse_page(page.body)
+            model = parse_page(page.body, aliases=services.config.postmortem.section_aliases)
         except PageParseError as exc:
             raise InputError(f"page {page_id} cannot be read: {exc}") from None
+        status = page_status(model)
+        if status.casefold() != PUBLISHED and not force:
+            raise NotPublished(f"page {page_id} is {status}, not Published: publish it first "
+                               "(set its Status to Published), or share it anyway with --force")
         jira_url = services.config.jira_endpoint()[0]
         text = share_message(page, model, jira_url, store.names(NAMES_MAX_AGE))
-        notifier = Notifier(webhook)
-        notifier.send(text)
-        notifier.flush(timeout=15)
+        if channel:
+            _post_to_channel(services, channel, text)
+        else:
+            notifier = Notifier(webhook)
+            notifier.send(text)
+            notifier.flush(timeout=15)
     except BaseException:
         store.release_share(page_id, previous)
         raise
@@ -69,10 +92,23 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
     return page
 
 
+def _post_to_channel(services: Any, channel: str, text: str) -> None:
+    """Through the Web API, synchronously: a failure releases the claim so a later run retries."""
+    from wikibot.slack.wiring import build_slack_api
+
+    api = build_slack_api(services)
+    if api is None:
+        raise ConfigError("slack.company_channel is set but there is no Slack app (set slack.bot_token)")
+    api.post(channel, text)
+
+
 def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[str, str] | None = None) -> str:
     """The shared summary (Slack mrkdwn; every page-derived text escaped)."""
     names = names or {}
-    lines = [f":mega: *Post-mortem published:* {slack_link(page.url, page.title)}"]
+    status = page_status(model)
+    heading = ("Post-mortem published" if status.casefold() == PUBLISHED
+               else f"Post-mortem shared before it was published (status: {slack_escape(status)})")
+    lines = [f":mega: *{heading}:* {slack_link(page.url, page.title)}"]
     for label, words in (("Impact", ("impact",)), ("Root cause", ("root cause",))):
         text = _section_text(model, words)
         if text:
@@ -91,9 +127,16 @@ def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[s
     return "\n".join(lines)
 
 
+def page_status(model: PageModel) -> str:
+    """The post-mortem's own stage from its Page Properties ("Draft" when it names none)."""
+    keys = {title_key(k): v for k, v in model.properties.items()}
+    return next((keys[title_key(k)].strip() for k in STATUS_KEYS if keys.get(title_key(k), "").strip()), "Draft")
+
+
 def _section_text(model: PageModel, words: tuple[str, ...]) -> str:
-    """The first section whose title starts with one of ``words``, cut to a readable excerpt."""
-    section = next((s for s in model.sections if title_key(s.title).startswith(words)), None)
+    """The first section whose title (or name) starts with one of ``words``, cut to a readable excerpt."""
+    section = next((s for s in model.sections
+                    if title_key(s.title).startswith(words) or title_key(s.name).startswith(words)), None)
     if section is None or section.status != "filled":
         return ""
     text = " ".join(section.text.split())

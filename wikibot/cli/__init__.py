@@ -60,4 +60,4 @@ def main() -> None:
     cli(prog_name="wikibot")
 
 
-from wikibot.cli import audit, core, create, db, sync  # noqa: E402,F401 - registers the commands
+from wikibot.cli import audit, core, create, db, slack, sync  # noqa: E402,F401 - registers the commands

@@ -51,8 +51,9 @@ def audit(obj: _Context, page_id: str | None, fmt: str, output: str | None, publ
 @cli.command()
 @click.argument("page")
 @click.option("--again", is_flag=True, help="Share even if it was shared before.")
+@click.option("--force", is_flag=True, help="Share a page that is not Published yet (the message says its status).")
 @click.pass_obj
-def share(obj: _Context, page: str, again: bool) -> None:
+def share(obj: _Context, page: str, again: bool, force: bool) -> None:
     """Post a post-mortem's summary to the company-wide channel (notify.share_webhook_url), once."""
     from wikibot.audit.share import page_id_of, share_page
     from wikibot.services import Services
@@ -60,7 +61,7 @@ def share(obj: _Context, page: str, again: bool) -> None:
     page_id = page_id_of(page)
     services = Services(obj.config)
     try:
-        shared = share_page(services, page_id, again=again)
+        shared = share_page(services, page_id, again=again, force=force)
     finally:
         services.close()
     click.echo(f"shared: {shared.title} ({shared.url})")

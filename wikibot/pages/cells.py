@@ -19,8 +19,9 @@ from wikibot.pages.text import JIRA, LINK, TASK, TIME, USER, Reading
 FIELDS = ("summary", "owner", "due", "priority", "ticket", "status")
 
 _PHRASES = {
-    "summary": ("action", "action item", "action items", "description", "item", "what", "task",
-                "summary", "follow up", "followup", "remediation"),
+    "summary": ("action", "action item", "action items", "actions", "description", "item", "items", "what",
+                "task", "tasks", "to do", "todo", "summary", "follow up", "followup", "follow ups", "remediation",
+                "next step", "next steps"),
     "owner": ("owner", "owners", "assignee", "who", "responsible", "assigned to", "dri"),
     "due": ("due", "due date", "due by", "when", "target date", "target", "deadline", "eta", "by when"),
     "priority": ("priority", "severity", "p", "prio", "sev"),
@@ -30,6 +31,7 @@ _PHRASES = {
 }
 _WORDS = {
     "action": "summary", "item": "summary", "description": "summary", "task": "summary",
+    "actions": "summary", "items": "summary", "tasks": "summary",
     "owner": "owner", "assignee": "owner", "responsible": "owner",
     "due": "due", "date": "due", "deadline": "due",
     "priority": "priority", "severity": "priority",
@@ -57,10 +59,16 @@ _MONTH_DAY_YEAR = re.compile(r"(?<!\w)([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """Which logical column holds which field; ``status_writable`` is False for a yes/no "Done" column."""
+    """Which logical column holds which field; ``status_writable`` is False for a yes/no "Done" column.
+
+    ``actions``: whether the table holds action items at all: it has no header row (rows under an
+    Action items heading are actions), or a header names the action, or names an owner or a due date
+    beside an unnamed column. A metrics table ("Metric", "Before", "After") does not.
+    """
 
     fields: dict[str, int]
     status_writable: bool
+    actions: bool = True
 
     def get(self, name: str) -> int | None:
         return self.fields.get(name)
@@ -87,6 +95,7 @@ def map_columns(headers: Sequence[str]) -> Columns:
         name = field_of_header(header)
         if name is not None and name not in fields:
             fields[name] = column
+    actions = not headers or "summary" in fields or "owner" in fields or "due" in fields
     if "summary" not in fields:
         taken = set(fields.values())
         free = [column for column in range(max(len(headers), 1)) if column not in taken]
@@ -94,7 +103,7 @@ def map_columns(headers: Sequence[str]) -> Columns:
             fields["summary"] = free[0]
     status = fields.get("status")
     writable = status is not None and normalise_header(headers[status]) not in _DONE_COLUMNS
-    return Columns(fields, writable)
+    return Columns(fields, writable, actions)
 
 
 def owner_of(reading: Reading) -> str | None:
@@ -169,3 +178,79 @@ def done_of(reading: Reading) -> bool | None:
     if not text:
         return None
     return text in _DONE_VALUES
+
+
+# -- an action written as one line of text (a list item) ------------------------------------------
+
+_DATE_TEXT = (r"\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"
+              r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}")
+_NAME = r"@[\w.-]+|[^\W\d_][\w.'\u2019-]*(?:\s+[^\W\d_][\w.'\u2019-]*){0,3}"
+_TRAILING = (
+    ("due", re.compile(rf"(?:\s*[,;:(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:due|by|until|before|target|eta|deadline)"
+                       rf"(?:\s+date)?\s*:?\s*)?(?:on\s+)?(?:{_DATE_TEXT})\s*[)\]]?\s*$", re.I)),
+    ("name", re.compile(rf"\s*(?:[\u2014\u2013]|\s-)\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*$")),
+    ("person", re.compile(rf"\s*\(\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*\)\s*$")),
+    ("name", re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
+    ("name", re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
+    ("ticket", re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
+    ("junk", re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[,;:\u2014\u2013-]))+\s*$")),
+)
+_PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
+_NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
+_CHECKBOX = re.compile(r"^\s*(?:\[(?P<box>[ xX\u2713\u2714]?)\]|(?P<mark>[\u2705\u2714\u2611\u2612\u2610]))\s*")
+
+
+def _is_name(text: str, *, person: bool) -> bool:
+    """Capitalised words ("Priya Raman", "Payments SRE"); with ``person``, also each word lower-case after
+    its first letter, so "(RabbitMQ)" or "(SQL)" after an action is not taken for its owner."""
+    if text.startswith("@"):
+        return True
+    words = text.split()
+    if not words or not all(word[0].isupper() for word in words):
+        return False
+    if not person:
+        return True
+    return len(words) <= 3 and all(_PERSON_WORD.fullmatch(word) for word in words)
+
+
+@dataclass(frozen=True, slots=True)
+class LineAction:
+    """What one line of text says about an action: its summary, owner, due date and done state."""
+
+    summary: str
+    owner: str | None
+    due: str | None
+    done: bool | None
+
+
+def line_action(text: str) -> LineAction:
+    """Split "Add an alert — Ana, due 2026-12-03" into summary, owner and date.
+
+    The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name"; the date an ISO (or
+    written-out) date at the end; a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
+    taken off the summary, so adding an owner or a date later does not change the item's identity.
+    """
+    done = None
+    box = _CHECKBOX.match(text)
+    if box:
+        mark = box.group("box") if box.group("box") is not None else box.group("mark")
+        done = mark not in (" ", "", "\u2610")
+        text = text[box.end():]
+    due = parse_date(text)
+    owner = None
+    summary = text
+    for _ in range(4):
+        before = summary
+        for kind, pattern in _TRAILING:
+            match = pattern.search(summary)
+            if match is None or match.start() == 0:
+                continue
+            if kind in ("name", "person"):
+                name = match.group("name").strip()
+                if name.lower() in _NO_OWNER or not _is_name(name, person=kind == "person"):
+                    continue
+                owner = owner or name.lstrip("@")
+            summary = summary[:match.start()]
+        if summary == before:
+            break
+    return LineAction(summary.strip() or text.strip(), owner, due, done)

@@ -28,17 +28,26 @@ def _grid(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
 
 
 def format_table(model: PageModel) -> str:
-    """Sections with their status, the action items and the deferred items, as aligned text.
+    """Sections with their status, the action items, the deferred items, the page properties and what
+    was not read as items, as aligned text.
 
     Built from ``model.to_dict()`` so the readable and the JSON output can never disagree.
     """
     data = model.to_dict()
     lines = ["Sections"]
-    lines += _grid(["Status", "Title"], [[s["status"], s["title"]] for s in data["sections"]])
+    lines += _grid(["Status", "Title", "Section"],
+                   [[s["status"], s["title"], s["name"] if s["name"] != s["title"] else ""] for s in data["sections"]])
     fields = ["summary", "owner", "due", "priority", "jira_key", "done"]
     lines += ["", f"Action items ({len(data['action_items'])})"]
     lines += _grid(["Summary", "Owner", "Due", "Priority", "Ticket", "Done"],
                    [[item[f] for f in fields] for item in data["action_items"]])
     lines += ["", f"Deferred ({len(data['deferred'])})"]
     lines += [f"- {_cell(item['summary'])}" for item in data["deferred"]]
+    if data["properties"]:
+        lines += ["", "Page properties"]
+        lines += _grid(["Key", "Value"], list(data["properties"].items()))
+    if data["unrecognised"]:
+        lines += ["", f"Not read as action items ({len(data['unrecognised'])})"]
+        lines += _grid(["Section", "Kind", "Text"], [[u["section"], u["kind"], u["text"]]
+                                                     for u in data["unrecognised"]])
     return "\n".join(lines)

@@ -12,8 +12,10 @@ so Confluence shows a one-cell diff in the page history. Rules:
 * A ticket cell with other text ("TBD") keeps it; the macro is added after it. An empty cell is
   replaced (which also drops template placeholders).
 * A table without a Ticket column gets one: a "Ticket" header and a new last cell in every row.
-* Statuses are mirrored only into a "Status"-like column; a yes/no "Done" column and tasks are left to
-  people (no-op).
+* A task gets the macro at the end of its body (also a task in a table cell); a list item at the end
+  of its own text, before any nested list.
+* Statuses are mirrored only into a "Status"-like column; a yes/no "Done" column, tasks and list items
+  are left to people (no-op).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from xml.sax.saxutils import escape
 from wikibot.pages.cells import is_jira_key
 from wikibot.pages.errors import EditError, PageParseError, TicketConflict
 from wikibot.pages.identity import locate
-from wikibot.pages.model import ActionItem, TableShape, TableSpot, TaskSpot
+from wikibot.pages.model import ActionItem, ListSpot, TableShape, TableSpot, TaskSpot
 from wikibot.pages.offsets import Index, Span, scan
-from wikibot.pages.read import parse_page
+from wikibot.pages.read import read_page
 from wikibot.pages.tree import DEFAULT_MAX_BYTES
 
 _EMPTY_CELL = "<td><p /></td>"
@@ -55,6 +57,8 @@ class EditResult:
     body: str
     changed: bool
     skipped: list[EditError] = field(default_factory=list)
+    jira_keys: frozenset[str] = frozenset()
+    """The Jira keys the action items of ``body`` carry (read with the items' own section names)."""
 
 
 def jira_macro(key: str, *, server: str | None = None, server_id: str | None = None) -> str:
@@ -115,7 +119,9 @@ def apply_edits(body: str, edits: Iterable[Edit | tuple[ActionItem, str | None, 
     wanted = [e for e in merged.values() if e.jira_key or e.status]
     if not wanted:
         return EditResult(body, False)
-    current = locate([e.item for e in wanted], parse_page(body, max_bytes=max_bytes).action_items)
+    names = wanted[0].item.read_with
+    items = read_page(body, names=names, max_bytes=max_bytes).action_items
+    current = locate([e.item for e in wanted], items)
     planner = _Planner(body, server, server_id)
     for edit, item in zip(wanted, current, strict=True):
         if edit.jira_key:
@@ -125,10 +131,12 @@ def apply_edits(body: str, edits: Iterable[Edit | tuple[ActionItem, str | None, 
     new_body = planner.result()
     if new_body != body:
         try:
-            parse_page(new_body, max_bytes=max(max_bytes, len(new_body.encode("utf-8"))))
+            items = read_page(new_body, names=names,
+                              max_bytes=max(max_bytes, len(new_body.encode("utf-8")))).action_items
         except PageParseError as exc:  # a bug here must never reach Confluence
             raise EditError(f"edit would produce an unreadable page: {exc}") from None
-    return EditResult(new_body, new_body != body, planner.skipped)
+    keys = frozenset(item.jira_key for item in items if item.jira_key)
+    return EditResult(new_body, new_body != body, planner.skipped, keys)
 
 
 def _content(body: str, span: Span, content: str) -> Splice:
@@ -195,6 +203,8 @@ class _Planner:
                                             f"<ac:task-body>{self._macro(key)}</ac:task-body>"))
             else:
                 self.splices.append(_append(self.body, task.body, " " + self._macro(key)))
+        elif isinstance(spot, ListSpot):
+            self.splices.append(self._after_list_item(spot, key))
         elif not spot.table.has_ticket_column:
             if not spot.table.header_rows:
                 self.skipped.append(EditError(f"action item {item.identity}: its table has no header "
@@ -209,6 +219,15 @@ class _Planner:
             macro = f"<p>{self._macro(key)}</p>"
             self.splices.append(_content(self.body, cell, macro) if spot.ticket_cell_empty
                                 else _append(self.body, cell, macro))
+
+    def _after_list_item(self, spot: ListSpot, key: str) -> Splice:
+        """The macro at the end of the item's own text: inside its last paragraph if that ends it."""
+        entry = self.index.items[spot.ordinal]
+        end = entry.content_end
+        paragraph = entry.last_paragraph
+        if paragraph is not None and not paragraph.self_closing and not self.body[paragraph.end:end].strip():
+            end = paragraph.close_start
+        return end, end, " " + self._macro(key)
 
     def status(self, item: ActionItem, status: str) -> None:
         spot = item.spot
@@ -259,3 +278,72 @@ class _Planner:
             cursor = end
         parts.append(self.body[cursor:])
         return "".join(parts)
+
+
+# -- Page Properties ---------------------------------------------------------------------------------
+class PropertyConflict(EditError):
+    """The property already holds a value a person wrote; it is not overwritten."""
+
+    def __init__(self, key: str, current: str) -> None:
+        super().__init__(f"“{key}” already says “{current}”")
+        self.key, self.current = key, current
+
+
+def set_property(body: str, key: str, value: str, *, after: str | None = None) -> str:
+    """Write ``value`` (storage format) as the Page Properties (details macro) value of ``key``.
+
+    A splice like every edit here: only that value cell changes, or, when no details table has a
+    ``key`` row, one row is added after the ``after`` row (else after the last row of the first
+    details table). An empty cell (editor placeholders count as empty) is filled; a cell already
+    holding exactly ``value`` is left as is; any other content is a person's and raises
+    :class:`PropertyConflict`. Raises :class:`EditError` when the page has no Page Properties table.
+    """
+    import html as _html
+
+    from wikibot.pages.tree import ac, parse_fragment
+
+    def plain(markup: str) -> str:
+        markup = re.sub(r"<ac:placeholder\b.*?</ac:placeholder>|<ac:placeholder\b[^>]*/>", "", markup, flags=re.S)
+        dates = " ".join(re.findall(r"""<time\b[^>]*\bdatetime=["']([^"']*)["']""", markup))
+        text = " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", markup)).replace("\xa0", " ").split())
+        return " ".join(filter(None, (text, dates))) or ("(a mention or link)" if "<ri:" in markup else "")
+
+    def same_key(markup: str, name: str) -> bool:
+        def norm(text: str) -> str:
+            return " ".join(re.sub(r"[^\w\s]", "", text.casefold()).split())
+        return norm(plain(markup)) == norm(name)
+
+    root = parse_fragment(body)
+    details = [i for i, table in enumerate(root.iter("table"))
+               if any(a.tag == ac("structured-macro") and (a.get(ac("name")) or "").lower() == "details"
+                      for a in table.iterancestors())]
+    if not details:
+        raise EditError(f"the page has no Page Properties table to hold “{key}”: add the row by hand")
+    index = scan(body)
+    tables = [index.tables[i] for i in details]
+
+    def inner(span: Span) -> str:
+        return "" if span.self_closing else body[span.open_end:span.close_start]
+
+    for table in tables:
+        for row in table.rows:
+            if len(row.cells) >= 2 and same_key(inner(row.cells[0]), key):
+                cell = row.cells[1]
+                if inner(cell) == f"<p>{value}</p>" or inner(cell) == value:
+                    return body
+                current = plain(inner(cell))
+                if current:
+                    raise PropertyConflict(key, current)
+                start, end, text = _content(body, cell, f"<p>{value}</p>")
+                return body[:start] + text + body[end:]
+    anchor = next((row for table in tables for row in table.rows
+                   if after and len(row.cells) >= 2 and same_key(inner(row.cells[0]), after)), None)
+    if anchor is None:
+        anchor = next((table.rows[-1] for table in tables if table.rows), None)
+    if anchor is None:
+        raise EditError(f"the Page Properties table has no rows to add “{key}” after")
+    tag = anchor.cells[0].name if anchor.cells else "th"
+    row = f"<tr><{tag}><p>{escape(key)}</p></{tag}><td><p>{value}</p></td></tr>"
+    new_body = body[:anchor.span.end] + row + body[anchor.span.end:]
+    parse_fragment(new_body, max_bytes=max(DEFAULT_MAX_BYTES, len(new_body.encode("utf-8"))))
+    return new_body

@@ -7,8 +7,8 @@ things that fail independently:
 * ``fingerprint``: a hash of the summary's words (case, punctuation and spacing ignored), which
   survives reordering and insertions;
 * ``position``: ``t<table>r<row>`` for table rows (1-based among the section's action tables and the
-  table's data rows) or ``task-<ac:task-id>`` for tasks (Confluence keeps task ids stable), which
-  survives edits of the summary.
+  table's data rows), ``task-<ac:task-id>`` for tasks (Confluence keeps task ids stable) or
+  ``l<list>i<item>`` for list items, which survives edits of the summary.
 
 :func:`locate` matches a batch of items, each pass only among the items still unmatched:
 
@@ -50,6 +50,10 @@ def fingerprint(summary: str) -> str:
 
 def row_position(table_number: int, row_number: int) -> str:
     return f"t{table_number}r{row_number}"
+
+
+def list_position(list_number: int, item_number: int) -> str:
+    return f"l{list_number}i{item_number}"
 
 
 def task_position(task_id: str, task_number: int) -> str:

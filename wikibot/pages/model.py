@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from wikibot.pages.names import BUILTIN, SectionNames
+
 SectionStatus = Literal["filled", "empty", "placeholder"]
+ItemKind = Literal["row", "task", "list"]
+UnrecognisedKind = Literal["table", "text", "macro"]
 
 
 def _nothing() -> str:
@@ -25,11 +29,18 @@ def _nothing() -> str:
 
 @dataclass(frozen=True)
 class Section:
-    """A top-level section: its heading as a reader sees it, its status and its reader text."""
+    """A section: its heading as a person names it, the template section it stands for, its status and
+    its reader text.
+
+    ``title`` is the heading without leading numbering or emoji and without a trailing colon; ``name``
+    is the template section it stands for through the synonym table and ``postmortem.section_aliases``
+    ("Follow-ups" → "Action items"), else the title itself. Compare sections by ``name``.
+    """
 
     title: str
     status: SectionStatus
     level: int
+    name: str = ""
     text_source: Callable[[], str] = field(default=_nothing, repr=False, compare=False)
 
     @cached_property
@@ -75,12 +86,20 @@ class TaskSpot:
 
 
 @dataclass(frozen=True, slots=True)
+class ListSpot:
+    """An action item that is a list item: its index among all ``<li>`` elements of the body."""
+
+    ordinal: int
+
+
+@dataclass(frozen=True, slots=True)
 class ActionItem:
-    """One action item (a table row or a task) of the "Action items" section.
+    """One action item (a table row, a task or a list item) of the "Action items" section.
 
     ``identity`` is ``f"{position}-{fingerprint[:8]}"``: short, made of ``[A-Za-z0-9-]`` only, so it
     can be a Jira label or part of a remote-link ``globalId``. ``position`` is ``t<table>r<row>``
-    (1-based action table and data row) or ``task-<ac:task-id>``; ``fingerprint`` hashes the
+    (1-based action table and data row), ``task-<ac:task-id>`` or ``l<list>i<item>`` (1-based list under
+    Action items and item in it, nested items counted in document order); ``fingerprint`` hashes the
     normalised summary. To find an item again in a later version of the page, match by exact identity,
     then by fingerprint, then by the Jira key it already carries, then by position if the summary is
     still similar (see :func:`wikibot.pages.identity.locate`).
@@ -96,10 +115,12 @@ class ActionItem:
     """The Status/Done cell's text as written (None without such a column)."""
     owner_is_user: bool
     """True when ``owner`` is a user id from a mention, False when it is plain text."""
-    kind: Literal["row", "task"]
+    kind: ItemKind
     position: str
     fingerprint: str
-    spot: TableSpot | TaskSpot = field(repr=False, compare=False)
+    spot: TableSpot | TaskSpot | ListSpot = field(repr=False, compare=False)
+    read_with: SectionNames = field(default=BUILTIN, repr=False, compare=False)
+    """The section names the page was read with: the editor re-reads a body with the same ones."""
 
     @property
     def identity(self) -> str:
@@ -115,6 +136,23 @@ class DeferredItem:
     """An entry of an "If we have time" / "Nice to have" section; never an action item."""
 
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognised:
+    """Content under an Action items heading that was not read as action items.
+
+    ``kind``: "table" (no column names the action), "text" (prose outside any table, task or list),
+    "macro" (a list or text inside a macro wikibot does not open). ``text``: the start of its reader
+    text, to quote in a finding. ``section``: the heading it is under, as written.
+    """
+
+    section: str
+    kind: UnrecognisedKind
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"section": self.section, "kind": self.kind, "text": self.text}
 
 
 def _no_rows() -> list[dict[str, str]]:
@@ -133,6 +171,8 @@ class PageModel:
     property_users: dict[str, str]
     """Page Properties whose value mentions a user: key -> that user's id."""
     timeline_source: Callable[[], list[dict[str, str]]] = field(default=_no_rows, repr=False, compare=False)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    """What under Action items was not read as items (see :class:`Unrecognised`); the audit reports it."""
 
     @cached_property
     def timeline(self) -> list[dict[str, str]]:
@@ -140,14 +180,16 @@ class PageModel:
         return self.timeline_source()
 
     def section(self, title_part: str) -> Section | None:
-        """The first section whose title contains ``title_part`` (case-insensitive)."""
+        """The first section whose title or name contains ``title_part`` (case-insensitive)."""
         wanted = title_part.lower()
-        return next((s for s in self.sections if wanted in s.title.lower()), None)
+        return next((s for s in self.sections if wanted in s.title.lower() or wanted in s.name.lower()), None)
 
-    def to_dict(self) -> dict[str, list[dict[str, object]]]:
+    def to_dict(self) -> dict[str, object]:
         """The ``wikibot parse --json`` contract: exactly these keys, nothing else."""
         return {
-            "sections": [{"title": s.title, "status": s.status} for s in self.sections],
+            "sections": [{"title": s.title, "name": s.name, "status": s.status} for s in self.sections],
             "action_items": [item.to_dict() for item in self.action_items],
             "deferred": [{"summary": d.summary} for d in self.deferred],
+            "properties": dict(self.properties),
+            "unrecognised": [u.to_dict() for u in self.unrecognised],
         }

@@ -63,15 +63,31 @@ class TaskSpan:
 
 
 @dataclass(slots=True)
+class ListItemSpan:
+    """A ``<li>``: where its own content ends (before a nested list) and its last paragraph before that."""
+
+    span: Span
+    nested_list: int | None = None
+    """Start of its first child ``ul``/``ol``, if any."""
+    last_paragraph: Span | None = None
+    """Its last child ``p`` before ``nested_list``."""
+
+    @property
+    def content_end(self) -> int:
+        return self.nested_list if self.nested_list is not None else self.span.close_start
+
+
+@dataclass(slots=True)
 class Index:
     tables: list[TableSpan]
     tasks: list[TaskSpan]
+    items: list[ListItemSpan] = field(default_factory=list)
+    """Every ``<li>`` of the body, in document order."""
 
 
 def scan(body: str) -> Index:
-    """Locate every table (with its own rows and cells) and every task (with its body) in ``body``."""
-    tables: list[TableSpan] = []
-    tasks: list[TaskSpan] = []
+    """Locate every table (with its own rows and cells), task (with its body) and list item in ``body``."""
+    index = Index([], [], [])
     # Open elements: (name, span, the TableSpan/RowSpan/TaskSpan it is, if any).
     stack: list[tuple[str, Span, object]] = []
     for match in _MARKUP.finditer(body):
@@ -85,30 +101,39 @@ def scan(body: str) -> Index:
             span.close_start, span.end = match.start(), match.end()
             continue
         span = Span(name, match.start(), match.end())
-        record = _record(name, span, stack, tables, tasks)
+        record = _record(name, span, stack, index)
         if match.group(4):
             span.close_start = span.end = match.end()
         else:
             stack.append((name, span, record))
     if stack:
         raise EditError(f"<{stack[-1][0]}> is never closed")
-    return Index(tables, tasks)
+    return index
 
 
-def _record(name: str, span: Span, stack: list[tuple[str, Span, object]],
-            tables: list[TableSpan], tasks: list[TaskSpan]) -> object:
+def _record(name: str, span: Span, stack: list[tuple[str, Span, object]], index: Index) -> object:
     parent = stack[-1] if stack else None
     if name == "table":
         table = TableSpan(span)
-        tables.append(table)
+        index.tables.append(table)
         return table
     if name == "ac:task":
         task = TaskSpan(span)
-        tasks.append(task)
+        index.tasks.append(task)
         return task
+    if name == "li":
+        item = ListItemSpan(span)
+        index.items.append(item)
+        return item
     if parent is None:
         return None
     owner = parent[2]
+    if isinstance(owner, ListItemSpan):
+        if name in ("ul", "ol") and owner.nested_list is None:
+            owner.nested_list = span.start
+        elif name == "p" and owner.nested_list is None:
+            owner.last_paragraph = span
+        return None
     if name == "tr":
         if parent[0] in _ROW_GROUPS and len(stack) > 1:
             owner = stack[-2][2] if stack[-2][0] == "table" else None

@@ -42,6 +42,7 @@ _LINK_TARGET_ATTRS = (ri("content-title"), ri("filename"), ri("value"), ri("spac
 _EMOJI_FALLBACK = ac("emoji-fallback")
 _EMOTICON_TEXT = {"tick": "\u2714", "cross": "\u2718", "warning": "\u26a0"}
 _NESTED_ENTRIES = frozenset({ac("task-list"), "ul", "ol", "table"})
+_NESTED_TASKS_AND_TABLES = frozenset({ac("task-list"), "table"})
 _INLINE_MACROS = frozenset({"status", "jira", "anchor"})
 _PANEL_MACROS = frozenset({"info", "note", "tip", "warning", "panel"})
 # Macros that are structure or decoration: a section holding only these (and no text) is not filled.
@@ -67,6 +68,13 @@ _KIND.update(dict.fromkeys((
 ), _BLOCK))
 
 HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
+
+# Inline markup that adds nothing but its text: an element holding only these is read by lxml's
+# itertext() in C, which is most cells, headings and paragraphs of a page (see ``_plain_text``).
+_INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
+                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
+_FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
+           if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
 
 
 def macro_name(element: etree._Element) -> str | None:
@@ -145,12 +153,13 @@ class Reading:
 
 
 def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
-         header_rows: HeaderRows | None = None, limit: int | None = None) -> Reading:
+         header_rows: HeaderRows | None = None, limit: int | None = None, lists: bool = False) -> Reading:
     """Walk ``element`` (its tail excluded) and return its :class:`Reading` (``into``, if given).
 
     ``summary``: read an item's summary (a task body, a summary cell, a list item) - dates and Jira
     macros add no text (they are the item's due date and ticket, and must not change its
-    fingerprint), nested lists are other entries and nested tables are details.
+    fingerprint), nested lists are other entries (unless ``lists``: a task whose body is a list) and
+    nested tables are details.
 
     ``header_rows``: status mode - fill ``status_pieces`` too, muting the rows this function returns
     for each table. ``limit``: in status mode, stop (``stopped``) once an object or more than
@@ -159,6 +168,16 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     out = into if into is not None else Reading()
     status = header_rows is not None
     pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
+    plain = _plain_text(element)
+    if plain is not None:
+        pieces.append(plain)
+        if status and element.tag != "th":
+            status_pieces.append(plain)
+            if limit is not None and not plain.isspace():
+                out.visible += len(plain)
+                out.stopped = out.visible > limit
+        return out
+    nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
     stack: list[tuple[etree._Element | str, bool]] = [(element, False)]
     pop, push = stack.pop, stack.append
@@ -183,7 +202,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                     facts.append((TASK, "".join(node.itertext()).strip().lower()))
                 continue
             elif kind == _BLOCK:
-                if summary and tag in _NESTED_ENTRIES and node is not element:
+                if summary and tag in nested and node is not element:
                     continue
                 if status and tag == "table":
                     muted_rows.update(header_rows(node))
@@ -239,6 +258,25 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     return out
 
 
+def _plain_text(element: etree._Element) -> str | None:
+    """The walk's text for an element of inline markup only, or holding just one such block (a cell
+    ``<td><p>text</p></td>``); None when the element needs the full walk."""
+    frame = _FRAMES.get(element.tag)
+    if frame is None:
+        return None
+    inner = None
+    if len(element) == 1 and not (element.text or "").strip() and not (element[0].tail or "").strip():
+        inner = _FRAMES.get(element[0].tag)
+    body = element[0] if inner is not None else element
+    for node in body.iterdescendants():
+        if node.tag not in _INLINE:
+            return None
+    text = "".join(body.itertext())
+    if inner is not None:
+        text = f"{inner}{text}{inner}"
+    return f"{frame}{text}{frame}"
+
+
 def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) -> str:
     """The text a macro shows by itself (its body, if any, is walked as its children)."""
     if name == "status":
@@ -286,4 +324,5 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
 
 def reader_text(element: etree._Element) -> str:
     """Collapsed reader text of one element (a cell, a heading, a list item)."""
-    return read(element).text
+    plain = _plain_text(element)
+    return collapse(plain) if plain is not None else read(element).text

@@ -19,6 +19,7 @@ message. The only leniency is declaring namespace prefixes we did not expect.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from html.entities import html5
@@ -38,6 +39,8 @@ _KNOWN_PREFIXES = {"ac": AC, "ri": RI, "at": AT}
 _NAMED_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{0,31});")
 _PREFIX = re.compile(r"[<\s/]([A-Za-z_][\w.-]*):[A-Za-z_]")
 _DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
+_XML_DECLARATION = re.compile(r"\ufeff?\s*<\?xml(?:\s[^?]*)?\?>\s*|\ufeff")
+_LATE_DECLARATION = re.compile(r"<\?xml[\s?]")
 _ROOT_TAG = "wikibot-page"
 _UNCLOSED = re.compile(rf"Opening and ending tag mismatch: (\S+) line (\d+) and {_ROOT_TAG}")
 _STRAY = re.compile(rf"Opening and ending tag mismatch: {_ROOT_TAG} line \d+ and (\S+?),")
@@ -54,18 +57,50 @@ def ri(name: str) -> str:
     return f"{{{RI}}}{name}"
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_UTF16_START = ((b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
+
+
 def decode_body(data: bytes) -> str:
     """Decode a page read from a file or socket, refusing binary data.
 
-    UTF-8 is the only encoding Confluence uses for storage format; a NUL byte never occurs in text,
-    so it is the cheapest reliable sign of a binary file.
+    Confluence stores UTF-8, but exports and editors also write UTF-8 with a BOM and UTF-16 (Windows
+    "Unicode"): a byte-order mark says which, and so does a UTF-16 first character ``<`` (XML's own
+    encoding detection, Extensible Markup Language 1.0 appendix F). Otherwise a NUL byte never occurs
+    in text, so it is the cheapest reliable sign of a binary file.
     """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode(data[len(bom):], encoding)
+    for start, encoding in _UTF16_START:
+        if data.startswith(start) and len(data) % 2 == 0:
+            return _decode(data, encoding)
     if b"\x00" in data:
         raise PageParseError("not UTF-8 text: the data contains NUL bytes (binary file?)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PageParseError(f"not UTF-8 text: invalid byte at offset {exc.start}") from None
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise PageParseError(f"not {encoding.upper()} text: invalid bytes at offset {exc.start}") from None
+    if "\x00" in text:
+        raise PageParseError(f"not {encoding.upper()} text: the data contains NUL characters (binary file?)")
+    return text
+
+
+def strip_declaration(body: str) -> str:
+    """The body without a leading BOM and ``<?xml ...?>`` declaration (kept as its newlines, so error
+    line numbers stay those of the body). Anywhere else a declaration is an error, as in XML."""
+    match = _XML_DECLARATION.match(body)
+    if match is None:
+        return body
+    return "\n" * body.count("\n", 0, match.end()) + body[match.end():]
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -145,6 +180,10 @@ def _describe(exc: etree.XMLSyntaxError, body: str) -> str:
     if _has_declaration(body):
         return _DECLARATION_MESSAGE
     message = str(exc.msg or exc).splitlines()[0]
+    if "XML declaration allowed only at the start" in message:
+        late = _LATE_DECLARATION.search(body)
+        line = _line_of(body, late.start()) if late else exc.lineno or 0
+        return f"an XML declaration (<?xml ...?>) on line {line} is not at the start of the page"
     if "Excessive depth" in message:
         return "elements are nested deeper than 256 levels"
     unclosed = _UNCLOSED.search(message)
@@ -174,6 +213,7 @@ def parse_fragment(body: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._E
         raise PageParseError("page contains characters that cannot be encoded (lone surrogates)") from None
     if size > max_bytes:
         raise PageParseError(f"page is {size} bytes, over the {max_bytes}-byte limit")
+    body = strip_declaration(body)
     try:
         text = normalise_entities(body)
     except PageParseError:

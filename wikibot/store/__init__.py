@@ -84,6 +84,7 @@ class Database:
         self.engine = _engine(url)
         self.leases = Leases(self.engine)
         self.job_runs = JobRuns(self.engine)
+        self.slack = SlackStore(self.engine)
 
     def create_schema(self) -> None:
         """Create or migrate the schema to the latest revision; refuse an unusable database clearly."""
@@ -231,5 +232,6 @@ def _short(exc: Exception) -> str:
 from wikibot.store import audits, dashboard, ledger, migrate  # noqa: E402,F401
 from wikibot.store.jobs import JobRuns  # noqa: E402
 from wikibot.store.locks import Leases  # noqa: E402
+from wikibot.store.slack import SlackStore  # noqa: E402
 
 __all__ = ["Claim", "Database", "IncidentRecord", "JobRuns", "Leases", "OperationalError", "utcnow"]

@@ -139,7 +139,7 @@ class Syncer:
         if count:
             report.pages += 1
         try:
-            model = parse_page(page.body)
+            model = parse_page(page.body, aliases=self.config.postmortem.section_aliases)
         except PageParseError as exc:
             report.error(PageInfo(page.id, page.title, page.url, None, None, page.title),
                          f"cannot read the page: {exc}")

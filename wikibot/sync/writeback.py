@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wikibot.errors import ServiceError
-from wikibot.pages import Edit, EditError, ItemNotFound, PageParseError, apply_edits, parse_page
+from wikibot.pages import Edit, EditError, ItemNotFound, apply_edits
 from wikibot.wiki import VersionConflict, Wiki, WikiPage
 
 MAX_CONFLICTS = 5
@@ -70,14 +70,6 @@ def write_back(wiki: Wiki, page: WikiPage, edits: Sequence[Edit], *, max_conflic
             result.saved = True
         result.problems.extend(str(problem) for problem in applied.skipped)
         result.page = page
-        result.keys = _keys_on_page(applied.body, pending)
+        result.keys = {e.item.identity: e.jira_key for e in pending if e.jira_key and e.jira_key in applied.jira_keys}
         return result
     return result
-
-
-def _keys_on_page(body: str, edits: Sequence[Edit]) -> dict[str, str]:
-    try:
-        present = {item.jira_key for item in parse_page(body).action_items if item.jira_key}
-    except PageParseError:
-        return {}
-    return {e.item.identity: e.jira_key for e in edits if e.jira_key and e.jira_key in present}

@@ -10,7 +10,7 @@ from flask import Flask
 
 from wikibot.config import Config
 from wikibot.services import Services
-from wikibot.web import access, confluence_hook, csrf, dashboard, errors, forms, hooks, openapi, ops
+from wikibot.web import access, confluence_hook, csrf, dashboard, errors, forms, hooks, openapi, ops, slack
 
 # Webhook bodies are small JSON documents; anything bigger is refused with 413 before parsing.
 MAX_BODY_BYTES = 256 * 1024
@@ -40,4 +40,5 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
     app.register_blueprint(forms.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(confluence_hook.bp)
+    app.register_blueprint(slack.bp)
     return app

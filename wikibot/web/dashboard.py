@@ -1,33 +1,61 @@
-"""``GET /``: the dashboard managers look at weekly; buttons to run the audit or the sync now."""
+"""``GET /``: the dashboard managers look at weekly; buttons to run the audit or the sync now, and
+to record a debrief on its page."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
 
+from wikibot.audit.kinds import kind_label
 from wikibot.dashboard import (
+    Row,
     actions_over_time,
-    completion_by_month,
-    findings_over_time,
+    debriefs_by_month,
+    findings_by_day,
+    open_actions_by_age,
     rows_from_snapshot,
     select_rows,
 )
+from wikibot.errors import WikibotError
+from wikibot.figures import Figure
 from wikibot.scheduler import JobRunner, job_specs
+from wikibot.services import Services
 from wikibot.store.dashboard import DashboardStore
 from wikibot.web import csrf
-from wikibot.web.charts import Series, bar_chart, line_chart
+from wikibot.web.charts import Chart, Series, bar_chart, line_chart
 from wikibot.web.context import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("dashboard", __name__)
+bp.add_app_template_filter(kind_label, "kind_label")
 
 JIRA_CACHE_SECONDS = 60
 RUNNABLE = ("audit", "sync")
+GREEN, LATE, BLUE, GREY = "#009e73", "#d55e00", "#0072b2", "#8c8c8c"
+
+
+def _today(svc: Services) -> date:
+    """Today where the audit counts days (``audit.timezone``), so the dashboard and the audit agree."""
+    return datetime.now(ZoneInfo(svc.config.audit.timezone)).date()
+
+
+def _figures(svc: Services) -> list[Figure]:
+    return DashboardStore(svc.db.engine).figures(_today(svc), svc.config.postmortem.debrief_within_days)
+
+
+@bp.record_once
+def _export_figures(state: BlueprintSetupState) -> None:
+    """Let ``/metrics`` export the headline figures, read from the database at each scrape."""
+    svc = state.app.extensions["wikibot"]
+    svc.metrics.export_figures(lambda: _figures(svc))
 
 
 def _cached(name: str, load: Any) -> tuple[Any, str | None]:
@@ -59,14 +87,47 @@ def _action_history() -> list[tuple[date, date | None]]:
     return history
 
 
+def charts(rows: list[Row], history: list[tuple[date, date | None]], runs: list[Any], today: date,
+           within_days: int, zone: tzinfo) -> list[Markup]:
+    """The four trend charts, each with its title and a caption saying what it counts."""
+    months, within, late = debriefs_by_month(rows, within_days, today)
+    days, by_kind = findings_by_day(runs, zone=zone)
+    buckets, by_due = open_actions_by_age(rows, today)
+    weeks, open_counts, closed_counts = actions_over_time(history, today)
+    return [
+        bar_chart(Chart("debriefs", "Debriefs per month",
+                        f"Post-mortems by the month of their debrief ({_month_range(today, len(months))}): "
+                        f"held within {within_days} days of the incident, or later."), months,
+                  [Series(f"within {within_days} days", within, GREEN), Series("later", late, LATE)]),
+        bar_chart(Chart("findings", "Audit findings per day",
+                        "What the last full audit of each day found, by kind, over every post-mortem."), days,
+                  [Series("Other" if kind == "other" else kind_label(kind), counts) for kind, counts in by_kind.items()]),
+        bar_chart(Chart("action-age", "Open actions by age",
+                        "Open action items by how long ago the audit first saw them, and whether past due."),
+                  buckets, [Series("past due", by_due["past due"], LATE), Series("not yet due", by_due["not yet due"], BLUE),
+                            Series("no due date", by_due["no due date"], GREY)]),
+        line_chart(Chart("actions", "Actions open and closed",
+                         "Jira issues labelled post-mortem, open and closed at the end of each week."), weeks,
+                   [Series("open", open_counts, LATE), Series("closed", closed_counts, GREEN)]),
+    ]
+
+
+def _month_range(today: date, months: int) -> str:
+    first = date(today.year - (1 if today.month <= months - 1 else 0), (today.month - months) % 12 + 1, 1)
+    return f"{first:%b %Y} – {today:%b %Y}"
+
+
 @bp.get("/")
 def index():
     from wikibot.store.audits import recent_runs
     from wikibot.sync.actions import outstanding_actions
 
     svc = services()
-    today = datetime.now(UTC).date()
-    taken_at, snapshot = DashboardStore(svc.db.engine).latest()
+    zone = ZoneInfo(svc.config.audit.timezone)
+    today = _today(svc)
+    within_days = svc.config.postmortem.debrief_within_days
+    store = DashboardStore(svc.db.engine)
+    taken_at, snapshot = store.latest()
     all_rows = rows_from_snapshot(snapshot)
     sort = request.args.get("sort", "age_days")
     descending = request.args.get("dir", "desc" if sort in ("age_days", "findings", "actions_overdue") else "asc") == "desc"
@@ -74,28 +135,48 @@ def index():
                        query=request.args.get("q", ""))
     actions, actions_notice = _cached("outstanding actions", lambda: outstanding_actions(svc, today))
     history, history_notice = _cached("action history", _action_history)
-
-    months, within, late = completion_by_month(all_rows, DashboardStore(svc.db.engine).milestones(),
-                                               svc.config.postmortem.debrief_within_days, today)
-    weeks, open_counts, closed_counts = actions_over_time(history or [], today)
-    run_labels, by_kind = findings_over_time(recent_runs(svc.db, 30))
-    charts = {
-        "completion": bar_chart("Post-mortems completed per month", months,
-                                [Series("within the debrief target", within, "#36b37e"), Series("late", late, "#de350b")],
-                                "Post-mortems that reached Debriefed or Published, by month, and whether within target"),
-        "actions": line_chart("Post-mortem actions", weeks, [Series("open", open_counts), Series("closed", closed_counts)],
-                              "Open and closed post-mortem actions at the end of each week"),
-        "findings": line_chart("Audit findings by kind", run_labels,
-                               [Series(kind, counts) for kind, counts in by_kind.items()],
-                               "Findings of each nightly audit, by kind"),
-    }
     statuses = sorted({r.status for r in all_rows if r.status})
     return render_template(
         "dashboard.html", rows=rows, total=len(all_rows), taken_at=taken_at, sort=sort, descending=descending,
         statuses=statuses, status=request.args.get("status", ""), q=request.args.get("q", ""),
-        actions=actions or [], notices=[n for n in (actions_notice, history_notice) if n], charts=charts,
-        started=request.args.get("started"), today=today,
+        actions=actions or [], notices=[n for n in (actions_notice, history_notice) if n],
+        charts=charts(all_rows, history or [], recent_runs(svc.db, 60), today, within_days, zone),
+        figures=_figures(svc) if taken_at else [],
+        started=request.args.get("started"), today=today, within_days=within_days,
     )
+
+
+@bp.post("/postmortems/<page_id>/debriefed")
+def mark_debriefed(page_id: str):
+    """Record the debrief on the page ("Debrief held"), then show it on the dashboard at once."""
+    from wikibot.audit.run import postmortem_wiki
+    from wikibot.debrief import mark_debriefed as mark
+
+    csrf.check()
+    svc = services()
+    store = DashboardStore(svc.db.engine)
+    _, snapshot = store.latest()
+    row = next((r for r in snapshot if r["page_id"] == page_id), None)
+    if row is None:  # only post-mortems the audit listed, never an arbitrary page id
+        abort(404, description="No such post-mortem in the latest audit.")
+    today = _today(svc)
+    try:
+        held = date.fromisoformat(request.form.get("held") or today.isoformat())
+    except ValueError:
+        flash(f"“{request.form.get('held')}” is not a date (YYYY-MM-DD).", "alert")
+        return redirect(url_for("dashboard.index"), code=303)
+    if held > today:
+        flash("The debrief cannot be recorded for a day that has not come yet.", "alert")
+        return redirect(url_for("dashboard.index"), code=303)
+    try:
+        marked = mark(postmortem_wiki(svc), page_id, held, by=g.get("user"))
+    except WikibotError as exc:
+        flash(str(exc), "alert")
+        return redirect(url_for("dashboard.index"), code=303)
+    store.update_row(page_id, debrief_held=marked.held.isoformat(), debrief_from="page", debrief_overdue=False)
+    flash(f"Recorded on “{row['title']}”: debrief held {marked.held.isoformat()}."
+          if marked.changed else f"“{row['title']}” already said so: debrief held {marked.held.isoformat()}.", "notice")
+    return redirect(url_for("dashboard.index"), code=303)
 
 
 @bp.post("/run/<job>")

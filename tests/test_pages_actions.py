@@ -1,0 +1,206 @@
+"""Action items as people write them: lists, tasks in table cells, list task bodies, placeholder tasks,
+tables without an action column, and what under Action items could not be read (issue #14, #15.3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wikibot.pages import parse_page
+from wikibot.pages.model import Unrecognised
+
+ANA = '<ac:link><ri:user ri:account-id="557058:ana" /></ac:link>'
+
+
+def task(task_id: int, body: str, status: str = "incomplete") -> str:
+    return (f"<ac:task><ac:task-id>{task_id}</ac:task-id><ac:task-status>{status}</ac:task-status>"
+            f"<ac:task-body>{body}</ac:task-body></ac:task>")
+
+
+def items(body: str) -> list[tuple]:
+    return [(i.summary, i.owner, i.due, i.jira_key, i.done, i.kind) for i in parse_page(body).action_items]
+
+
+# -- point 3: bulleted and numbered lists ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("entry", "summary", "owner", "due"), [
+    ("Add an alert on queue age \u2014 Priya Raman", "Add an alert on queue age", "Priya Raman", None),
+    ("Add an alert on queue age \u2013 Payments SRE", "Add an alert on queue age", "Payments SRE", None),
+    ("Add an alert on queue age (Priya)", "Add an alert on queue age", "Priya", None),
+    ("Add an alert on queue age (RabbitMQ)", "Add an alert on queue age (RabbitMQ)", None, None),
+    ("Add an alert on queue age, owner: Lea Brandt, due 2026-11-07", "Add an alert on queue age",
+     "Lea Brandt", "2026-11-07"),
+    (f"Add an alert on queue age {ANA}", "Add an alert on queue age", "557058:ana", None),
+    (f"{ANA} add an alert on queue age <time datetime=\"2026-12-03\" />", "add an alert on queue age",
+     "557058:ana", "2026-12-03"),
+    ("Add an alert on queue age (Tom\u00e1s Ortega) 2026-10-31", "Add an alert on queue age",
+     "Tom\u00e1s Ortega", "2026-10-31"),
+    ("Add an alert on queue age by 3 Dec 2026", "Add an alert on queue age", None, "2026-12-03"),
+    ("Move rotation into the change calendar (owner TBD)", "Move rotation into the change calendar (owner TBD)",
+     None, None),
+    ("<p>Ask <strong>@dana</strong></p>", "Ask", "dana", None),
+])
+def test_each_list_item_under_action_items_is_an_item_with_owner_and_due(entry, summary, owner, due):
+    for tag in ("ul", "ol"):
+        body = f"<h2>Action items</h2><{tag}><li>{entry}</li></{tag}>"
+        assert items(body) == [(summary, owner, due, None, None, "list")]
+
+
+def test_nested_list_items_are_items_too_and_a_wrapper_item_is_not():
+    body = ("<h2>Follow-ups</h2><ul><li>Alerting<ul><li>Add queue-age alert</li><li>Page on it</li></ul></li>"
+            "<li><ol><li>Only nested</li></ol></li></ul>")
+    assert [i.summary for i in parse_page(body).action_items] == [
+        "Alerting", "Add queue-age alert", "Page on it", "Only nested"]
+    assert [i.position for i in parse_page(body).action_items] == ["l1i1", "l1i2", "l1i3", "l1i5"]
+
+
+def test_list_items_read_their_ticket_and_checkbox():
+    jira = ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-9</ac:parameter>'
+            "</ac:structured-macro>")
+    body = (f"<h2>Next steps</h2><ol><li>[x] Add a dead-letter queue {jira}</li>"
+            '<li>[ ] Alert on retries (<a href="https://jira.example.com/browse/PAY-12">PAY-12</a>)</li>'
+            "<li>Rotate keys \u2014 Ana (OPS-77)</li></ol>")
+    assert items(body) == [("Add a dead-letter queue", None, None, "OPS-9", True, "list"),
+                           ("Alert on retries", None, None, "PAY-12", False, "list"),
+                           ("Rotate keys", "Ana", None, "OPS-77", None, "list")]
+
+
+def test_adding_an_owner_or_a_date_to_a_list_item_keeps_its_identity():
+    before = parse_page("<h2>Action items</h2><ul><li>Add alert</li></ul>").action_items[0]
+    after = parse_page("<h2>Action items</h2><ul><li>Add alert \u2014 Ana, due 2026-12-01</li></ul>").action_items[0]
+    assert before.identity == after.identity and (after.owner, after.due) == ("Ana", "2026-12-01")
+
+
+def test_lists_outside_action_items_are_not_items():
+    assert items("<h2>Impact</h2><ul><li>Slow checkout \u2014 Ana</li></ul>") == []
+
+
+def test_a_list_inside_an_expand_is_read_and_one_inside_an_unknown_macro_is_reported():
+    body = ('<h2>Action items</h2><ac:structured-macro ac:name="expand"><ac:rich-text-body><ul><li>In expand</li>'
+            '</ul></ac:rich-text-body></ac:structured-macro><ac:structured-macro ac:name="vendor-widget">'
+            "<ac:rich-text-body><ul><li>In widget</li></ul></ac:rich-text-body></ac:structured-macro>")
+    model = parse_page(body)
+    assert [i.summary for i in model.action_items] == ["In expand"]
+    assert model.unrecognised == [Unrecognised("Action items", "macro", "In widget")]
+
+
+# -- point 4: tasks in table cells ----------------------------------------------------------------
+
+
+def test_a_task_list_in_the_task_column_yields_its_tasks_with_the_rows_owner_and_date():
+    tasks = task(1, "Rebuild on a replica") + task(2, f"Alert on build time {ANA}", "complete")
+    cell = f"<ac:task-list>{tasks}</ac:task-list>"
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Area</th><th>Tasks</th><th>Owner</th><th>Due</th></tr>"
+            f"<tr><td>Index</td><td>{cell}</td><td>Bo</td><td>2026-10-30</td></tr></tbody></table>")
+    assert items(body) == [("Rebuild on a replica", "Bo", "2026-10-30", None, False, "task"),
+                           ("Alert on build time", "557058:ana", "2026-10-30", None, True, "task")]
+    first, second = parse_page(body).action_items
+    assert (first.owner_is_user, second.owner_is_user) == (False, True)
+
+
+def test_a_task_in_a_status_column_is_still_the_rows_checkbox():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Done</th></tr><tr><td>Add alert</td>"
+            f"<td><ac:task-list>{task(5, '')}</ac:task-list></td></tr></tbody></table>")
+    assert items(body) == [("Add alert", None, None, None, False, "row")]
+
+
+def test_tasks_in_a_table_without_an_action_column_are_still_tasks():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Team</th><th>Notes</th></tr>"
+            f"<tr><td>Search</td><td><ac:task-list>{task(8, 'Page on-call')}</ac:task-list></td></tr></tbody></table>")
+    model = parse_page(body)
+    assert [(i.summary, i.kind) for i in model.action_items] == [("Page on-call", "task")]
+    assert model.unrecognised == []
+
+
+# -- points 5 and 6: task bodies that are lists, empty and placeholder tasks ----------------------
+
+
+def test_a_task_whose_body_is_a_list_reads_the_lists_text():
+    nested = task(3, "<ol><li><ul><li>Document the rebuild</li></ul></li></ol>")
+    body = f"<h2>Action items</h2><ac:task-list>{nested}</ac:task-list>"
+    assert items(body) == [("Document the rebuild", None, None, None, False, "task")]
+
+
+def test_a_task_with_text_keeps_its_summary_without_its_nested_list():
+    body = f"<h2>Action items</h2><ac:task-list>{task(3, 'Rebuild<ul><li>detail</li></ul>')}</ac:task-list>"
+    assert [i.summary for i in parse_page(body).action_items] == ["Rebuild"]
+
+
+@pytest.mark.parametrize("task_body", [
+    '<ac:placeholder ac:type="mention">Type your task here.</ac:placeholder>',
+    "",
+    "<p>&nbsp;</p>",
+])
+def test_empty_and_placeholder_tasks_are_not_items(task_body: str):
+    body = f"<h2>Action items</h2><ac:task-list>{task(4, task_body)}{task(5, 'Real one')}</ac:task-list>"
+    assert [i.summary for i in parse_page(body).action_items] == ["Real one"]
+    self_closing = (f"<h2>Action items</h2><ac:task-list><ac:task><ac:task-id>6</ac:task-id><ac:task-status>"
+                    "incomplete</ac:task-status><ac:task-body /></ac:task></ac:task-list>")
+    assert parse_page(self_closing).action_items == []
+
+
+def test_a_task_with_only_an_owner_is_still_an_item():
+    body = f"<h2>Action items</h2><ac:task-list>{task(7, ANA)}</ac:task-list>"
+    assert items(body) == [("", "557058:ana", None, None, False, "task")]
+
+
+# -- point 7: tables without an action column -----------------------------------------------------
+
+
+def test_a_metrics_table_under_action_items_gives_no_items_and_is_reported():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>#</th><th>Metric</th><th>Value</th></tr>"
+            "<tr><td>1</td><td>Error rate</td><td>41 %</td></tr><tr><td>Total</td><td colspan=\"2\">48 %</td></tr>"
+            "</tbody></table>")
+    model = parse_page(body)
+    assert model.action_items == []
+    assert model.unrecognised == [Unrecognised("Action items", "table", "# | Metric | Value")]
+
+
+@pytest.mark.parametrize("headers", [["Action", "Notes"], ["", "Owner"], ["Problem", "Due date"], ["Tasks"],
+                                     ["Next steps", "Who"]])
+def test_a_table_naming_the_action_or_an_owner_or_a_due_date_is_read(headers: list[str]):
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    row = "".join(f"<td>{'Add alert' if i == 0 else 'x'}</td>" for i in range(len(headers)))
+    body = f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr>{row}</tr></tbody></table>"
+    assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
+
+
+def test_a_headerless_table_under_action_items_is_still_read_as_rows():
+    body = "<h2>Action items</h2><table><tbody><tr><td>Add alert</td><td>Ana</td></tr></tbody></table>"
+    assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
+
+
+def test_an_empty_table_without_an_action_column_is_not_reported():
+    body = "<h2>Action items</h2><table><tbody><tr><th>Metric</th></tr><tr><td><p /></td></tr></tbody></table>"
+    assert parse_page(body).unrecognised == []
+
+
+# -- what under Action items is not read as items (issue #15, item 3) -----------------------------
+
+
+def test_prose_after_the_items_or_without_items_is_reported_an_intro_above_items_is_not():
+    body = ("<h2>Action items</h2><p>We agreed on these:</p><ul><li>Add alert</li></ul><p>Also rotate the keys.</p>"
+            "<h2>Follow-ups</h2><p>Nothing yet, see next week.</p>")
+    assert parse_page(body).unrecognised == [
+        Unrecognised("Action items", "text", "Also rotate the keys."),
+        Unrecognised("Follow-ups", "text", "Nothing yet, see next week."),
+    ]
+
+
+def test_template_guidance_and_instruction_panels_under_action_items_are_not_reported():
+    body = ('<h2>Action items</h2><p><ac:placeholder>List the actions.</ac:placeholder></p>'
+            '<ac:structured-macro ac:name="info"><ac:parameter ac:name="title">Instructions</ac:parameter>'
+            "<ac:rich-text-body><p>One row per action.</p></ac:rich-text-body></ac:structured-macro>"
+            "<p>Write one row per action.</p>")
+    assert parse_page(body, instructions=["Write one row per action."]).unrecognised == []
+
+
+def test_long_unrecognised_text_is_quoted_short():
+    body = "<h2>Action items</h2><p>" + "word " * 100 + "</p>"
+    (note,) = parse_page(body).unrecognised
+    assert len(note.text) <= 80 and note.text.endswith("\u2026")
+
+
+def test_content_outside_action_items_is_never_reported():
+    body = "<h2>Impact</h2><table><tbody><tr><th>Metric</th></tr><tr><td>9</td></tr></tbody></table><p>Prose.</p>"
+    assert parse_page(body).unrecognised == []

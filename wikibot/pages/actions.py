@@ -1,0 +1,308 @@
+"""Reading the content of an Action items section into action items, and what could not be.
+
+People write action items as table rows, as Confluence tasks (also inside table cells), and as
+bulleted or numbered lists. Each block under an Action items heading is walked once:
+
+* a table with a column that names the action: each data row is an item, except that a Task cell
+  holding ``<ac:task-list>`` yields its tasks (taking the row's owner and due date when they have
+  none), and a task elsewhere in a row is that row's checkbox;
+* a table without such a column is not read as items (a metrics table under Action items gives
+  no items "1", "2", "Total"); its tasks still are;
+* a task is an item unless its body is empty or only the editor's placeholder;
+* each list item is an item (owner from a mention or a trailing "— Name"/"(Name)", due date from
+  ``<time>`` or a date in the text), also in expand/panel-like macros; not inside other macros;
+* anything else with visible text is recorded as :class:`~wikibot.pages.model.Unrecognised`, so
+  the audit can say that it was not read, instead of staying silent; except prose followed by items
+  of the same section ("We agreed on these actions:"), which introduces them.
+
+Pure: lxml elements in, model values out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from wikibot.pages import cells
+from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
+from wikibot.pages.model import (
+    ActionItem,
+    ListSpot,
+    TableShape,
+    TableSpot,
+    TaskSpot,
+    Unrecognised,
+    UnrecognisedKind,
+)
+from wikibot.pages.names import SectionNames
+from wikibot.pages.tables import Row, Table, layout
+from wikibot.pages.text import USER, Reading, collapse, is_instruction_panel, macro_name, read
+from wikibot.pages.tree import ac
+
+TASK = ac("task")
+_TASK_BODY = ac("task-body")
+_LISTS = ("ul", "ol")
+_ITEM_TAGS = ("table", TASK, "ul", "ol")
+_MACROS = frozenset({ac("structured-macro"), ac("macro")})
+_OPEN_MACROS = frozenset({"expand", "ui-expand", "info", "note", "tip", "warning", "panel", "section",
+                          "column", "excerpt", "details", "ui-tabs", "ui-tab", "div"})
+"""Macros that only frame their body: a list inside one is read as usual."""
+_QUOTE = 80
+
+
+class ActionReader:
+    """Collects the action items (and unrecognised content) of a page, block by block."""
+
+    def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str]) -> None:
+        self.root = root
+        self.names = names
+        self.instructions = instructions
+        self.items: list[ActionItem] = []
+        self._notes: list[tuple[Unrecognised, int]] = []  # with the number of items read before it
+        self._item_sections: list[str] = []
+        self._tables = self._lists = self._tasks = 0
+        self._ordinals: dict[str, dict[etree._Element, int]] = {}
+
+    # -- entry points ---------------------------------------------------------------------------
+
+    @property
+    def unrecognised(self) -> list[Unrecognised]:
+        """The notes, without prose that introduces items below it in the same section."""
+        kept = []
+        for note, before in self._notes:
+            if note.kind == "text" and note.section in self._item_sections[before:]:
+                continue
+            kept.append(note)
+        return kept
+
+    def block(self, block: etree._Element, section: str) -> None:
+        """One block (an element without a heading inside) under an Action items heading."""
+        self._read_block(block, section)
+        self._item_sections += [section] * (len(self.items) - len(self._item_sections))
+
+    def _read_block(self, block: etree._Element, section: str) -> None:
+        bearing = list(block.iter(*_ITEM_TAGS))
+        if not bearing:
+            self._prose(block, section)
+            return
+        containers: set[etree._Element] = set()
+        for element in bearing:
+            for ancestor in element.iterancestors():
+                if ancestor in containers:
+                    break
+                containers.add(ancestor)
+                if ancestor is block:
+                    break
+        self._visit(block, containers, section)
+
+    def text(self, text: str, section: str) -> None:
+        """Loose text between blocks under an Action items heading."""
+        self._note(section, "text", collapse(text))
+
+    # -- walking --------------------------------------------------------------------------------
+
+    def _visit(self, element: etree._Element, containers: set[etree._Element], section: str) -> None:
+        tag = element.tag
+        if tag == "table":
+            self._table(element, section)
+            return
+        if tag == TASK:
+            self._task(element)
+            return
+        if tag in _LISTS:
+            self._list(element)
+            return
+        if tag in _MACROS:
+            if is_instruction_panel(element):
+                return
+            if macro_name(element) not in _OPEN_MACROS:
+                self._closed_macro(element, section)
+                return
+        if element.text:
+            self.text(element.text, section)
+        for child in element:
+            if child in containers or child.tag in _ITEM_TAGS:
+                self._visit(child, containers, section)
+            else:
+                self._prose(child, section)
+            if child.tail:
+                self.text(child.tail, section)
+
+    def _closed_macro(self, macro: etree._Element, section: str) -> None:
+        """A macro wikibot does not open: its tasks and tables are read, its lists and text are not."""
+        found = False
+        for element in _outside_tables(macro, TASK):
+            found = True
+            if element.tag == "table":
+                self._table(element, section)
+            else:
+                self._task(element)
+        if not found:
+            self._prose(macro, section)
+        elif next(macro.iter(*_LISTS), None) is not None:
+            self._note(section, "macro", read(macro, summary=True).text)
+
+    def _prose(self, element: etree._Element, section: str) -> None:
+        if element.tag in _MACROS and is_instruction_panel(element):
+            return
+        kind: UnrecognisedKind = "macro" if element.tag in _MACROS and macro_name(element) not in _OPEN_MACROS \
+            else "text"
+        self._note(section, kind, read(element).text)
+
+    def _note(self, section: str, kind: UnrecognisedKind, text: str) -> None:
+        if not text or text.casefold() in self.instructions:
+            return
+        quoted = text if len(text) <= _QUOTE else text[:_QUOTE - 1].rstrip() + "\u2026"
+        self._notes.append((Unrecognised(section, kind, quoted), len(self.items)))
+
+    def _ordinal(self, element: etree._Element) -> int:
+        """Index of a table, task or list item among all of its tag in the body, as the editor counts."""
+        tag = element.tag
+        table = self._ordinals.get(tag)
+        if table is None:
+            table = self._ordinals[tag] = {e: i for i, e in enumerate(self.root.iter(tag))}
+        return table[element]
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def _table(self, element: etree._Element, section: str) -> None:
+        table = layout(element)
+        columns = cells.map_columns(table.headers)
+        if not columns.actions:
+            tasks = [t for t in _outside_tables(element, TASK) if t.tag == TASK]
+            for task in tasks:
+                self._task(task)
+            if not tasks:
+                rows = [read(row.element).text for row in table.data_rows]
+                if any(rows):
+                    headers = " | ".join(h for h in table.headers if h)
+                    self._note(section, "table", headers or next(filter(None, rows)))
+            return
+        self._tables += 1
+        header = table.header_row
+        shape = TableShape(
+            ordinal=self._ordinal(element),
+            header_rows=tuple(row.index for row in table.rows if row.header),
+            header_tag="th" if header is None or all(c.tag == "th" for c in header.cells) else "td",
+            pads=tuple(row.free_columns_before(table.columns) for row in table.rows),
+            has_ticket_column=columns.get("ticket") is not None,
+            separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
+        )
+        for number, row in enumerate(table.data_rows, start=1):
+            self._row(table, row, columns, shape, row_position(self._tables, number))
+
+    def _row(self, table: Table, row: Row, columns: cells.Columns, shape: TableShape, position: str) -> None:
+        if table.is_separator(row):
+            return
+        readings: dict[etree._Element, Reading] = {}
+
+        def field(name: str) -> tuple[Reading, etree._Element | None, bool]:
+            column = columns.get(name)
+            slot = row.slot_at(column) if column is not None else None
+            if slot is None or slot.start != column:
+                return Reading(), None, False
+            if slot.cell not in readings:
+                readings[slot.cell] = read(slot.cell)
+            return readings[slot.cell], slot.cell, slot.here
+
+        column = columns.get("summary")
+        summary_cell = row.cell_starting_at(column) if column is not None else None
+        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] if summary_cell is not None else []
+        if tasks:
+            owner = field("owner")[0]
+            defaults = (cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(field("due")[0]))
+            for task in tasks:
+                self._task(task, defaults)
+            return
+        summary = read(summary_cell, summary=True).text if summary_cell is not None else ""
+        if not summary and not any(r.text or r.objects for r in map(read, row.cells)):
+            return
+        owner = field("owner")[0]
+        ticket, ticket_cell, ticket_here = field("ticket")
+        status, status_cell, status_here = field("status")
+        spot = TableSpot(
+            table=shape,
+            row=row.index,
+            ticket_cell=row.cells.index(ticket_cell) if ticket_here else None,
+            ticket_cell_empty=not (ticket.text or ticket.objects),
+            ticket_spans_rows=ticket_cell is not None and not ticket_here,
+            status_cell=row.cells.index(status_cell) if status_here and columns.status_writable else None,
+            status_lozenge=status_cell is not None and any(
+                macro_name(m) == "status" for m in status_cell.iter(*_MACROS)),
+        )
+        self.items.append(ActionItem(
+            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(field("due")[0]),
+            priority=field("priority")[0].text or None, jira_key=cells.ticket_of(ticket),
+            done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
+            owner_is_user=bool(owner.found(USER)), kind="row", position=position,
+            fingerprint=fingerprint(summary), spot=spot, read_with=self.names,
+        ))
+
+    # -- tasks and lists ------------------------------------------------------------------------
+
+    def _task(self, task: etree._Element,
+              defaults: tuple[str | None, bool, str | None] = (None, False, None)) -> None:
+        self._tasks += 1
+        task_id = state = ""
+        body = None
+        for child in task:
+            if child.tag == ac("task-id"):
+                task_id = "".join(child.itertext()).strip()
+            elif child.tag == ac("task-status"):
+                state = "".join(child.itertext()).strip().lower()
+            elif child.tag == _TASK_BODY:
+                body = child
+        reading = read(body, summary=True) if body is not None else Reading()
+        if not reading.text and body is not None and next(body.iter(*_LISTS), None) is not None:
+            reading = read(body, summary=True, lists=True)
+        if not reading.text and not reading.facts:
+            return  # an empty task, or the editor's "Type your task here" placeholder
+        summary, users = reading.text, reading.found(USER)
+        owner, owner_is_user, due = defaults
+        self.items.append(ActionItem(
+            summary=summary, owner=users[0] if users else owner,
+            due=cells.due_of(reading) or due, priority=None,
+            jira_key=cells.ticket_of(reading), done=(state == "complete") if state else None,
+            status=state or None, owner_is_user=bool(users) or (owner_is_user and owner is not None),
+            kind="task", position=task_position(task_id, self._tasks), fingerprint=fingerprint(summary),
+            spot=TaskSpot(self._ordinal(task)), read_with=self.names,
+        ))
+
+    def _list(self, element: etree._Element) -> None:
+        """Every item of a list (nested items too) is an action item; tasks in it are tasks."""
+        self._lists += 1
+        number = 0
+        for node in _outside_tables(element, "li", TASK, skip_tasks=True):
+            if node.tag == TASK:
+                self._task(node)
+            elif node.tag == "li":
+                number += 1
+                self._list_item(node, list_position(self._lists, number))
+
+    def _list_item(self, li: etree._Element, position: str) -> None:
+        reading = read(li, summary=True)
+        if not reading.text and not reading.facts:
+            return  # holds only a nested list (or nothing)
+        line = cells.line_action(reading.text)
+        users = reading.found(USER)
+        self.items.append(ActionItem(
+            summary=line.summary, owner=users[0] if users else line.owner,
+            due=cells.due_of(reading), priority=None,
+            jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
+            kind="list", position=position, fingerprint=fingerprint(line.summary),
+            spot=ListSpot(self._ordinal(li)), read_with=self.names,
+        ))
+
+
+def _outside_tables(element: etree._Element, *tags: str, skip_tasks: bool = False) -> Iterator[etree._Element]:
+    """Tables and ``tags`` elements inside ``element``, in document order, skipping anything inside a
+    table already yielded and (``skip_tasks``) inside a task."""
+    inside: set[etree._Element] = {element}
+    for node in element.iter("table", *tags):
+        if node in inside:
+            continue
+        if node.tag == "table" or (skip_tasks and node.tag == TASK):
+            inside.update(node.iter("table", *tags))
+            inside.discard(node)
+        yield node

@@ -1,0 +1,164 @@
+"""Section names: what a heading is called once cleaned, and which template section it stands for.
+
+People number their headings ("1. Impact"), decorate them ("📋 Timeline"), end them with a colon
+("Root cause:") and call the same thing by different names ("Follow-ups", "Corrective and
+Preventative Measures", "Next steps" are all the template's "Action items"). The page model applies
+this table once, while reading, so every consumer (audit, sync, CLI) sees the same section names:
+
+* :func:`clean_title` is the heading as a person would name it (leading numbering and emoji and a
+  trailing colon removed, whitespace collapsed);
+* :meth:`SectionNames.name_of` is the template section it stands for (the synonym table, extended by
+  ``postmortem.section_aliases``), else the cleaned title;
+* :meth:`SectionNames.scope_of` says whether its content is action items, deferred items or the
+  timeline.
+
+Pure: no configuration is read here; callers pass the configured aliases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+Scope = Literal["action", "deferred", "timeline"]
+
+ACTION_ITEMS = "Action items"
+DEFERRED = "Things we should do if we have time"
+TIMELINE = "Timeline of events"
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "Summary": ("summary", "issue summary", "incident summary", "executive summary", "overview", "tldr",
+                "what happened"),
+    "Impact and Scope": ("impact", "scope", "impact and scope", "customer impact", "user impact",
+                         "business impact", "impact assessment", "detailed description of impact"),
+    "Trigger": ("trigger", "triggers", "triggering event", "what triggered it", "proximate cause"),
+    "Detection": ("detection", "how we found out", "how it was detected", "discovery"),
+    "Resolution": ("resolution", "mitigation", "recovery", "resolution and recovery", "mitigation and resolution",
+                   "how it was fixed", "response"),
+    TIMELINE: ("timeline", "timeline of events", "incident timeline", "chronology", "sequence of events",
+               "time line"),
+    "Root Cause": ("root cause", "root causes", "root cause analysis", "rca", "cause", "causes",
+                   "contributing factors", "why it happened", "5 whys", "five whys"),
+    "What went well": ("what went well", "went well", "things that went well", "what worked", "what went right"),
+    "What didn't go well": ("what didnt go well", "what did not go well", "what went wrong", "what went badly",
+                            "what could have gone better", "what could be improved", "areas for improvement",
+                            "things that went wrong"),
+    "Lessons learned": ("lessons learned", "lessons learnt", "learnings", "lessons", "takeaways", "key takeaways"),
+    "Where we got lucky": ("where we got lucky", "where we were lucky", "lucky"),
+    ACTION_ITEMS: ("action items", "action item", "actions", "follow ups", "followups", "follow up",
+                   "follow up actions", "follow up items", "next steps", "remediation", "remediations",
+                   "remediation items", "remediation actions", "corrective actions", "corrective action",
+                   "corrective and preventative measures", "corrective and preventive measures",
+                   "corrective and preventive actions", "corrective and preventative actions",
+                   "preventive measures", "preventative measures", "preventive actions", "preventative actions",
+                   "action plan", "todo", "to do", "to dos", "todos", "tasks"),
+    DEFERRED: ("things we should do if we have time", "if we have time", "nice to have", "nice to haves",
+               "aspirational", "stretch goals", "wishlist", "wish list"),
+    "Data & Analysis": ("data and analysis", "supporting information", "supporting data", "appendix",
+                        "analysis", "data", "evidence", "graphs"),
+}
+"""Section → the names people give it (compared as :func:`name_key`). The keys are the sections of
+wikibot's templates plus "Summary" and "Lessons learned", which many pages have. Documented in README."""
+
+_SCOPES: dict[str, Scope] = {ACTION_ITEMS: "action", DEFERRED: "deferred", TIMELINE: "timeline"}
+_DEFERRED_WORDS = ("if we have time", "nice to have", "nice-to-have", "aspirational")
+
+_NUMBERING = re.compile(r"(?:\d+(?:\.\d+)+\.?|\d+[.)]|\d+\s*[-\u2013\u2014:]|[A-Za-z][.)]|[IVXivx]+\.)\s+")
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:\s*")
+_PARENTHESES = re.compile(r"\s*[(\[].*?[)\]]")
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
+def _is_decoration(char: str) -> bool:
+    """Emoji, symbols, punctuation, joiners and spaces: what may precede a heading's first word."""
+    return unicodedata.category(char)[0] in "SPZC" or char in "\ufe0f\u200d\u20e3"
+
+
+@lru_cache(maxsize=4096)
+def clean_title(text: str) -> str:
+    """A heading as a person names it: no leading emoji, bullets or numbering, no trailing colon."""
+    title = " ".join(text.split())
+    while True:
+        shortcode = _SHORTCODE.match(title)
+        rest = title[shortcode.end():] if shortcode else title
+        start = 0
+        while start < len(rest) and _is_decoration(rest[start]) and rest[start] not in "([\"'":
+            start += 1
+        rest = rest[start:]
+        numbering = _NUMBERING.match(rest)
+        if numbering:
+            rest = rest[numbering.end():]
+        if rest == title or not rest:
+            break
+        title = rest
+    return title.rstrip(" :\uff1a")
+
+
+@lru_cache(maxsize=4096)
+def name_key(title: str) -> str:
+    """A name as compared: case, accents' width forms, "&"/"and", punctuation and emoji ignored."""
+    text = unicodedata.normalize("NFKC", title).casefold().replace("&", " and ")
+    return " ".join(_NOT_WORD.sub("", text.replace("-", " ").replace("/", " ")).split())
+
+
+class SectionNames:
+    """The synonym table plus configured aliases (heading → section name), looked up by key."""
+
+    def __init__(self, aliases: Mapping[str, str] | None = None) -> None:
+        self._canonical: dict[str, str] = {}
+        for name, synonyms in SYNONYMS.items():
+            self._canonical[name_key(name)] = name
+            for synonym in synonyms:
+                self._canonical.setdefault(name_key(synonym), name)
+        for heading, target in (aliases or {}).items():
+            if name_key(heading) and target.strip():
+                self._canonical[name_key(heading)] = self._canonical.get(name_key(target), target.strip())
+        self._cache: dict[str, tuple[str | None, Scope | None]] = {}
+
+    def lookup(self, title: str) -> tuple[str | None, Scope | None]:
+        """(template section or None, scope) of a cleaned heading."""
+        found = self._cache.get(title)
+        if found is None:
+            found = self._cache[title] = self._lookup(title)
+        return found
+
+    def _lookup(self, title: str) -> tuple[str | None, Scope | None]:
+        lowered = title.lower()
+        key = name_key(title)
+        name = self._canonical.get(key) or self._canonical.get(name_key(_PARENTHESES.sub("", title)))
+        if any(word in lowered for word in _DEFERRED_WORDS):
+            return (name if name and _SCOPES.get(name) == "deferred" else DEFERRED), "deferred"
+        if name is not None:
+            return name, _SCOPES.get(name)
+        if "action item" in lowered:
+            return ACTION_ITEMS, "action"
+        if "timeline" in lowered:
+            return TIMELINE, "timeline"
+        return None, None
+
+    def name_of(self, title: str) -> str:
+        """The template section a cleaned heading stands for, else the heading itself."""
+        return self.lookup(title)[0] or title
+
+    def known(self, title: str) -> bool:
+        """Whether a cleaned heading is a post-mortem section name wikibot knows."""
+        return self.lookup(title)[0] is not None
+
+    def scope_of(self, title: str) -> Scope | None:
+        return self.lookup(title)[1]
+
+
+BUILTIN = SectionNames()
+
+
+@lru_cache(maxsize=32)
+def _configured(items: frozenset[tuple[str, str]]) -> SectionNames:
+    return SectionNames(dict(items))
+
+
+def section_names(aliases: Mapping[str, str] | None = None) -> SectionNames:
+    """The built-in table, extended by ``aliases`` (built once per distinct mapping)."""
+    return _configured(frozenset(aliases.items())) if aliases else BUILTIN

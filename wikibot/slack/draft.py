@@ -1,0 +1,163 @@
+"""Draft a post-mortem from its incident channel: timeline rows and the channel's files. The I/O.
+
+Reads the channel (history, pins, threads), finds who people are on the wiki (Slack email →
+Jira/Atlassian account), uploads each shared file once as a page attachment, then merges rows and
+files into the page with the pure planners in ``timeline`` and ``files``. The page write is an
+optimistic PUT through ``Wiki``: if someone saved meanwhile, the page is re-read and the merge
+planned again on their version, so their edit is never overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from atlassian import ConfluenceServer, Jira
+
+from wikibot.clients import service_error
+from wikibot.errors import ServiceError, WikibotError
+from wikibot.retry import RetryPolicy
+from wikibot.slack import files as shared
+from wikibot.slack import timeline
+from wikibot.slack.client import Message, SlackApi
+from wikibot.slack.mrkdwn import Person, mentioned_users
+from wikibot.wiki import VersionConflict, Wiki
+
+log = logging.getLogger(__name__)
+
+ATTACH_HEADERS = {"X-Atlassian-Token": "no-check", "Accept": "application/json"}
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    rows: int
+    files: int
+    failed_files: int = 0
+    events: tuple[timeline.Event, ...] = ()
+    people: dict[str, Person] | None = None
+
+    def summary(self) -> str:
+        text = f"Timeline: {self.rows} new row{'s' * (self.rows != 1)}; Data & Analysis: {self.files} new file" \
+               f"{'s' * (self.files != 1)}"
+        return text + (f" ({self.failed_files} could not be copied)" if self.failed_files else "") + "."
+
+
+class People:
+    """Slack user id → ``Person`` (name, and wiki account found by email), looked up once per run."""
+
+    def __init__(self, api: SlackApi, account_by_email: Callable[[str], str | None]) -> None:
+        self.api = api
+        self.account_by_email = account_by_email
+        self._cache: dict[str, Person] = {}
+
+    def resolve(self, user_ids: Iterable[str]) -> dict[str, Person]:
+        for user_id in user_ids:
+            if user_id in self._cache:
+                continue
+            try:
+                user = self.api.user(user_id)
+            except WikibotError as exc:
+                log.warning("Slack user %s not found: %s", user_id, exc)
+                self._cache[user_id] = Person(user_id)
+                continue
+            account = self.account_by_email(user.email) if user.email else None
+            self._cache[user_id] = Person(user.name, account)
+        return dict(self._cache)
+
+
+class ChannelDrafter:
+    def __init__(self, *, api: SlackApi, confluence: ConfluenceServer, wiki: Callable[[], Wiki],
+                 account_by_email: Callable[[str], str | None], reactions: Iterable[str],
+                 retry: RetryPolicy | None = None) -> None:
+        self.api = api
+        self.confluence = confluence
+        self.wiki = wiki
+        self.account_by_email = account_by_email
+        self.reactions = set(reactions)
+        self.retry = retry or RetryPolicy()
+
+    def draft(self, page_id: str, channel_id: str) -> DraftResult:
+        workspace, bot = self.api.workspace_url(), self.api.bot_user_id()
+        history = list(self.api.history(channel_id))
+        pins = self.api.pins(channel_id)
+        replies = [m for root in history if root.get("reply_count")
+                   for m in self.api.replies(channel_id, str(root["ts"]))[1:]]
+        events = timeline.select_events(history + pins, pinned={str(m.get("ts")) for m in pins},
+                                        reactions=self.reactions, bot_user=bot, workspace_url=workspace,
+                                        channel_id=channel_id)
+        file_messages = history + replies + pins
+        people = People(self.api, self.account_by_email).resolve(self._users(events, file_messages))  # fresh per run
+        files = shared.shared_files(file_messages, workspace_url=workspace, channel_id=channel_id, bot_user=bot,
+                                    people=people)
+        attached, failed = self._attach(page_id, files)
+        rows, shown = self._write(page_id, events, attached, people)
+        return DraftResult(rows=rows, files=shown, failed_files=failed, events=tuple(events), people=people)
+
+    @staticmethod
+    def _users(events: list[timeline.Event], messages: list[Message]) -> list[str]:
+        ids = [e.user for e in events] + [u for e in events for u in mentioned_users(e.text)]
+        ids += [u for m in messages if m.get("files") for u in mentioned_users(str(m.get("text") or ""))]
+        return list(dict.fromkeys(ids))
+
+    # -- attachments ----------------------------------------------------------------------------
+    def _attach(self, page_id: str, files: list[shared.SharedFile]) -> tuple[list[shared.SharedFile], int]:
+        """Upload the files the page lacks; returns the files now attached, and how many failed."""
+        attached, failed = [], 0
+        for file in files:
+            try:
+                if not self._has_attachment(page_id, file.attachment_name):
+                    self._upload(page_id, file, self.api.download(file.url))
+                attached.append(file)
+            except WikibotError as exc:
+                failed += 1
+                log.warning("file %s not copied to page %s: %s", file.id, page_id, exc)
+        return attached, failed
+
+    def _has_attachment(self, page_id: str, name: str) -> bool:
+        try:
+            found = self.retry.call(lambda: self.confluence.get(
+                f"rest/api/content/{page_id}/child/attachment", params={"filename": name}))
+        except Exception as exc:
+            raise service_error("Confluence", exc) from exc
+        return any(a.get("title") == name for a in (found or {}).get("results") or [])
+
+    def _upload(self, page_id: str, file: shared.SharedFile, data: bytes) -> None:
+        # Not retried blindly: a lost response is recovered by the existence check on the next run.
+        try:
+            self.confluence.post(f"rest/api/content/{page_id}/child/attachment", data={
+                "comment": f"From Slack: {file.caption[:200]}", "minorEdit": "true"},
+                files={"file": (file.attachment_name, data, file.mimetype)}, headers=ATTACH_HEADERS)
+        except Exception as exc:
+            if self._has_attachment(page_id, file.attachment_name):
+                return
+            raise service_error("Confluence", exc) from exc
+
+    # -- the page -------------------------------------------------------------------------------
+    def _write(self, page_id: str, events: list[timeline.Event], files: list[shared.SharedFile],
+               people: dict[str, Person]) -> tuple[int, int]:
+        wiki = self.wiki()
+        for _attempt in range(5):
+            page = wiki.page(page_id)
+            body, rows = timeline.merge(page.body, events, people)
+            body, shown = shared.merge(body, files)
+            if body == page.body:
+                return 0, 0
+            try:
+                wiki.update_body(page, body, message="wikibot: drafted from the incident's Slack channel")
+                return rows, shown
+            except VersionConflict:
+                continue
+        raise ServiceError(f"Confluence: page {page_id} kept changing; the timeline was not drafted, try again")
+
+
+def account_finder(jira: Jira) -> Callable[[str], str | None]:
+    """Email → Atlassian account id through Jira's user search (Confluence Cloud cannot search by email)."""
+    def find(email: str) -> str | None:
+        try:
+            users = jira.user_find_by_user_string(query=email) or []
+        except Exception as exc:  # a lookup failure leaves the name as text, never blocks the draft
+            log.warning("account lookup for a Slack user failed: %s", type(exc).__name__)
+            return None
+        exact = [u for u in users if (u.get("emailAddress") or email).lower() == email.lower()]
+        return exact[0].get("accountId") if len(exact) == 1 else None
+    return find
