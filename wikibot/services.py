@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-# Each service imports its module when first asked for: a CLI command pays only for what it uses
-# (``sync`` never loads jinja2's templates, ``check-config`` never SQLAlchemy) — see tests/test_startup.py.
+# Each service imports its module when it is first asked for, so a CLI command pays at start only
+# for the services it uses (tests/test_startup.py; timings in bench/startup.py).
 if TYPE_CHECKING:
     from wikibot.clients import Clients
     from wikibot.config import Config
@@ -18,12 +18,10 @@ if TYPE_CHECKING:
     from wikibot.metrics import Metrics
     from wikibot.notify import Notifier
     from wikibot.ratelimit import RateLimiter
+    from wikibot.slack.app import SlackApp
     from wikibot.store import Database
     from wikibot.templates import TemplateSet
     from wikibot.transport import CircuitBreaker
-
-if TYPE_CHECKING:
-    from wikibot.slack.app import SlackApp
 
 
 class Services:
