@@ -55,8 +55,8 @@ PROSE = ("For 47 minutes about 31% of requests to checkout-api returned HTTP 502
          "could not pay by card. The PgBouncer pool was sized for average load, not for the peak. ")
 SECTIONS = ("Impact and Scope", "Trigger", "Resolution", "Root Cause", "What went well", "What didn't go well",
             "Things we should do if we have time", "Data & Analysis")
-EMPTY_ACTION_ROW = "<tr>" + "<td><p></p></td>" * 5 + "</tr>"
-EMPTY_TIMELINE_ROW = "<tr>" + "<td><p></p></td>" * 3 + "</tr>"
+# A table's header row and the template's empty row under it, by the heading the table follows.
+TABLE = re.compile(r"<table><tbody>(<tr>(?:<th>.*?</th>)+</tr>)(<tr>(?:<td><p></p></td>)+</tr>)", re.S)
 
 
 def body_for(n: int, keys: list[str], today: date) -> str:
@@ -71,16 +71,24 @@ def body_for(n: int, keys: list[str], today: date) -> str:
     for title in written:
         pattern = re.compile(rf"(<h2>{re.escape(title).replace('&', '&amp;')}</h2>\s*)<p><ac:placeholder>.*?</ac:placeholder></p>")
         body = pattern.sub(lambda m: m.group(1) + f"<p>{PROSE * 3}</p>" * 2, body, count=1)
-    timeline = "".join(f"<tr><td><p>14:{m:02d}</p></td><td><p>Event {m}: alert fired and paged on-call.</p></td>"
-                       f"<td><p>Grafana</p></td></tr>" for m in range(0, 50, 7))
-    items = "".join(
-        f'<tr><td><p>Action {i} for incident {n}: alert on cl_waiting &gt; 50</p></td><td><p><ac:link><ri:user '
-        f'ri:account-id="{LEADS[(n + i) % len(LEADS)]}" /></ac:link></p></td><td><p><time datetime='
-        f'"{(today + timedelta(days=(n + i) % 40 - 20)).isoformat()}" /></p></td><td><p>High</p></td><td><p>'
-        + (f'<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="key">{key}'
-           "</ac:parameter></ac:structured-macro>" if key else "") + "</p></td></tr>"
-        for i, key in enumerate(keys))
-    return body.replace(EMPTY_TIMELINE_ROW, timeline, 1).replace(EMPTY_ACTION_ROW, items, 1)
+    timeline = [{"Time (UTC)": f"14:{m:02d}", "Event": f"Event {m}: alert fired and paged on-call.",
+                 "Source": "Grafana"} for m in range(0, 50, 7)]
+    items = [{"Action": f"Action {i} for incident {n}: alert on cl_waiting &gt; 50",
+              "Owner": f'<ac:link><ri:user ri:account-id="{LEADS[(n + i) % len(LEADS)]}" /></ac:link>',
+              "Due date": f'<time datetime="{(today + timedelta(days=(n + i) % 40 - 20)).isoformat()}" />',
+              "Priority": "High",
+              "Ticket": (f'<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="key">'
+                         f"{key}</ac:parameter></ac:structured-macro>" if key else "")}
+             for i, key in enumerate(keys)]
+    return fill_table(fill_table(body, "Timeline of events", timeline), "Action items", items)
+
+
+def fill_table(body: str, heading: str, rows: list[dict[str, str]]) -> str:
+    """Replace the empty row of the table under ``heading`` with ``rows`` (cells by column header)."""
+    found = TABLE.search(body, body.index(f"<h2>{heading}</h2>"))
+    headers = re.findall(r"<th><p>(.*?)</p></th>", found.group(1))
+    filled = "".join("<tr>" + "".join(f"<td><p>{row.get(h, '')}</p></td>" for h in headers) + "</tr>" for row in rows)
+    return body[:found.start(2)] + filled + body[found.end(2):]
 
 
 def seed(db_path: str, pages: int) -> int:
