@@ -69,6 +69,12 @@ def test_sync_and_audit_on_an_up_to_date_database_import_neither_alembic_nor_fla
     assert imported & NEVER_FOR_A_CLI_COMMAND == set()
 
 
+def test_db_check_reads_the_revision_without_alembic(tmp_path, up_to_date_config):
+    status, imported = run_and_list_imports(tmp_path, "--config", up_to_date_config, "db", "check")
+    assert status == 0
+    assert "alembic" not in imported
+
+
 def test_the_first_run_on_an_empty_database_still_migrates_it(tmp_path, examples_config):
     status, imported = run_and_list_imports(tmp_path, "--config", write_config_file(examples_config, tmp_path),
                                             "audit")
