@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs on a fresh machine, then run it.
+# Run the test suite in a fresh virtual environment, so nothing installed by hand on this machine
+# can make it pass: the project is installed exactly as the README's first command does
+# (`pip install -e .`), plus the `test` extra, with the versions pinned in constraints/test.txt
+# (refresh them with scripts/lock.sh). pip's download cache is reused; the environment is not.
 # As root, Debian's PostgreSQL and Chromium are installed when missing: PostgreSQL runs on
 # loopback for the database tests, Chromium drives the browser tests. Without them (not root,
 # no apt) those tests are skipped with a reason, and everything else still runs.
+# Arguments go to pytest: bash scripts/test.sh tests/test_store.py -k claim
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+unset PYTHONPATH PYTHONHOME  # nothing from outside the fresh environment
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "test.sh: needs python3 >= 3.11 (found: $(python3 --version 2>&1 || echo none))" >&2
+  exit 2
+fi
+
 missing=()
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+apt_pid=
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "test.sh: installing ${missing[*]} from Debian's packages" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  # In the background, while pip builds the environment.
+  ( export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq "${missing[@]}" >/dev/null ) &
+  apt_pid=$!
+fi
+
+venv=$(mktemp -d "${TMPDIR:-/tmp}/wikibot-test-venv.XXXXXX")
+trap 'rm -rf "$venv"' EXIT
+python3 -m venv "$venv"
+echo "test.sh: installing wikibot and its test extra into a fresh environment" >&2
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -c constraints/test.txt -e '.[test]'
+
+if [ -n "$apt_pid" ] && ! wait "$apt_pid"; then
+  echo "test.sh: installing ${missing[*]} failed; their tests will be skipped" >&2
 fi
 if [ -z "${WIKIBOT_TEST_POSTGRES_URL:-}" ]; then
   if url=$(bash scripts/postgres.sh); then
@@ -22,4 +44,12 @@ if [ -z "${WIKIBOT_TEST_POSTGRES_URL:-}" ]; then
     echo "test.sh: no PostgreSQL available; its tests will be skipped" >&2
   fi
 fi
-python3 -m pytest "$@"
+
+status=0
+"$venv/bin/python" -m pytest "$@" || status=$?
+if [ "$status" = 5 ]; then
+  # pytest's "no tests collected": a selection that matches nothing, or a suite that vanished.
+  # Either way nothing was proven, so it stays a failure.
+  echo "test.sh: pytest collected no tests${*:+ for: $*}" >&2
+fi
+exit "$status"

@@ -154,3 +154,20 @@ def test_publishing_is_skipped_while_another_run_holds_the_lease(make_services, 
     report = run_audit(services, publish=True, now=now)
     assert report.errors == ["publish: another audit is publishing right now; skipped"] and report.exit_code == 2
     assert comments(confluence, page_id) == [] and report_page(confluence) is None
+
+
+def test_the_report_page_stays_well_formed_whatever_a_page_title_holds():
+    # Issue #16, 1: one page titled with U+FFFE made the published report page malformed.
+    from datetime import UTC, datetime
+
+    from wikibot.audit.checks import Finding, PageAudit
+    from wikibot.audit.publish import render_report_page
+    from wikibot.audit.report import AuditReport
+
+    bad = "T\x00i\ufffet\uffffl\ud800e"
+    page = PageAudit(page_id="1", title=bad, url="https://wiki.example.com/x", status=bad, lead=bad, template=None,
+                     sections=((bad, "empty"),), required=(bad,), filled=0, created=None, modified=None,
+                     modified_by=bad, findings=(Finding("empty_section", bad, bad, None, bad),))
+    body = render_report_page(AuditReport(generated_at=datetime(2026, 12, 1, tzinfo=UTC), pages=[page]))
+    check_well_formed(body, "report page")
+    assert "Title" in body

@@ -32,6 +32,18 @@ def test_new_with_bad_input_is_one_line_exit_2(tmp_path, config):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_new_with_an_id_colliding_with_another_incident_is_one_line_exit_2(tmp_path, config, sandbox):
+    path = write(tmp_path, config)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--config", path, "new", "--incident-id", "INC-3", "--title", "Disk full"])
+    assert first.exit_code == 0
+    result = runner.invoke(cli, ["--config", path, "new", "--incident-id", "inc_3", "--title", "Disk full",
+                                 "--summary", "a\x00b"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("wikibot: incident id 'inc_3' collides with incident 'INC-3'")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_install_button_creates_the_index_once_and_then_leaves_it(tmp_path, config, confluence):
     path = write(tmp_path, config)
     runner = CliRunner()

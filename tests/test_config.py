@@ -179,3 +179,19 @@ def test_section_aliases_map_headings_to_section_names():
 def test_a_section_alias_without_a_section_name_is_refused():
     message = error_of(MINIMAL + "postmortem:\n  section_aliases: {Kaizen: ' '}\n")
     assert message.startswith("config.yaml: postmortem.section_aliases: ") and "non-empty" in message
+
+
+@pytest.mark.parametrize(("database", "sandbox_db", "expected"), [
+    ("sqlite:///var/wikibot.db", None, "var/sandbox.db"),
+    ("sqlite:////srv/wikibot/state.db", None, "/srv/wikibot/sandbox.db"),
+    ("sqlite://", None, ":memory:"),
+    ("sqlite:///:memory:", None, ":memory:"),
+    ("postgresql+psycopg://u:p@db/wikibot", None, "var/sandbox.db"),
+    ("sqlite:///var/wikibot.db", "/data/sb.db", "/data/sb.db"),
+])
+def test_the_embedded_sandbox_keeps_its_data_beside_wikibots_database(database, sandbox_db, expected):
+    from wikibot.config import parse_config
+
+    config = parse_config({"confluence": {"space": "INC", "parent_page": "P"}, "jira": {"project": "OPS"},
+                           "database": {"url": database}, "sandbox": {"db": sandbox_db}}, source="t", environ={})
+    assert config.sandbox_db() == expected

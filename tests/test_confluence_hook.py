@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -67,6 +68,39 @@ def test_a_signed_event_is_accepted(client, hook_syncs, services, confluence):
     response = post(client, body, headers={auth.SIGNATURE_HEADER: auth.sign(WEBHOOK_SECRET, body)})
     assert response.status_code == 202
     assert hook_syncs.join(timeout=10)
+
+
+def test_a_replayed_signed_event_is_409_and_starts_no_second_sync(make_config, config, services, confluence):
+    # Issue #16, 8. The second app stands for another replica: the memory of signatures is the database's.
+    from wikibot.services import Services
+    from wikibot.web import create_app
+
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    body = json.dumps({"page": {"id": page_id}}).encode()
+    now = int(time.time())
+    signed = {auth.SIGNATURE_HEADER: auth.sign(WEBHOOK_SECRET, body, timestamp=now)}
+    replicas = []
+    for built in (services, Services(config)):
+        app = create_app(config, built)
+        app.extensions[EXTENSION] = HookSyncs(built, options=replace(FAST, lease_wait=5.0))
+        replicas.append((app, built))
+    try:
+        assert post(replicas[0][0].test_client(), body, headers=signed).status_code == 202
+        again = post(replicas[1][0].test_client(), body, headers=signed)
+        assert again.status_code == 409 and "replay" in again.get_json()["error"]
+        assert post(replicas[0][0].test_client(), body, headers=signed).status_code == 409
+        fresh = {auth.SIGNATURE_HEADER: auth.sign(WEBHOOK_SECRET, body, timestamp=now - 1)}
+        assert post(replicas[1][0].test_client(), body, headers=fresh).status_code == 202  # signed afresh: fine
+    finally:
+        for app, built in replicas:
+            app.extensions[EXTENSION].join(timeout=30)
+        replicas[1][1].close()
+
+
+def test_token_events_are_not_refused_as_replays(client, hook_syncs, services, confluence):
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    assert [post(client, {"page": {"id": page_id}}).status_code for _ in range(2)] == [202, 202]
+    assert hook_syncs.join(timeout=30)
 
 
 @pytest.mark.parametrize("body, content_type, status", [

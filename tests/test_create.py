@@ -171,3 +171,73 @@ def test_titles_stay_within_confluence_limits():
     title = page_title(long, date(2026, 11, 20))
     assert len(title) <= 251 and title.endswith("… (" + "I" * 64 + ")")
     assert page_title(incident(title="x" * 150), date(2026, 11, 20)).endswith("x (INC-42)")
+
+
+# -- exact incident identity (issue #16, 2) ----------------------------------------------------------
+@pytest.mark.parametrize("other_id", ["INC_42", "INC:42", "inc.42", "Inc-42"])
+def test_an_id_whose_label_collides_is_refused_never_given_the_other_page(services, sandbox, other_id):
+    from wikibot.store import IncidentIdCollision
+
+    services.creator.create(incident())
+    with pytest.raises(IncidentIdCollision, match="'INC-42'"):
+        services.creator.create(incident(incident_id=other_id))
+    assert len(postmortem_pages(sandbox)) == 1
+    assert services.creator.create(incident()).created is False  # the owner still gets its page
+
+
+@pytest.mark.parametrize("other_id", ["INC_42", "inc.42"])
+def test_a_colliding_id_is_refused_by_the_page_itself_when_the_database_was_lost(config, services, sandbox,
+                                                                                 tmp_path, other_id):
+    from wikibot.store import IncidentIdCollision
+
+    services.creator.create(incident())
+    fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/other.db"))
+    try:
+        with pytest.raises(IncidentIdCollision):
+            fresh.creator.create(incident(incident_id=other_id))
+    finally:
+        fresh.close()
+    assert len(postmortem_pages(sandbox)) == 1
+
+
+def test_the_id_is_compared_exactly_after_trimming(services):
+    first = services.creator.create(incident())
+    assert services.creator.create(incident(incident_id=" INC-42\n")).page_id == first.page_id
+
+
+# -- a holder killed mid-create (issue #16, 9) -------------------------------------------------------
+def dead_process_holder() -> str:
+    """The holder name of a process on this host that has exited (what ``kill -9`` leaves behind)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "from wikibot.store.holders import this_process; "
+                              "print(this_process())"], stdout=subprocess.PIPE, text=True)
+    holder = child.communicate(timeout=60)[0].strip()
+    return holder
+
+
+def test_a_claim_whose_holder_is_gone_is_taken_over_at_once_and_the_page_adopted(services, sandbox):
+    # The dead process had claimed the incident and its POST had landed: the page exists, the claim says "creating".
+    from sqlalchemy import update
+
+    from wikibot.store import incidents
+
+    result = services.creator.create(incident())
+    with services.db.engine.begin() as conn:
+        conn.execute(update(incidents).where(incidents.c.incident_id == "INC-42")
+                     .values(state="creating", page_id=None, url=None, title=None, holder=dead_process_holder()))
+    services.creator.wait_seconds = 0.5
+    again = services.creator.create(incident())
+    assert again.page_id == result.page_id and again.created  # the dead process never told anyone
+    assert len(postmortem_pages(sandbox)) == 1
+    assert services.db.incident("INC-42").state == "created"
+
+
+def test_a_claim_whose_holder_is_alive_is_still_waited_for(services, sandbox):
+    from wikibot.create import CreationInProgress
+
+    services.db.claim_incident("INC-42", label="incident-inc-42")  # held by this (live) process
+    services.creator.wait_seconds = 0.3
+    with pytest.raises(CreationInProgress):
+        services.creator.create(incident())

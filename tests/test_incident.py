@@ -85,3 +85,62 @@ def test_arbitrary_payloads_either_validate_or_raise_invalid_input(data):
         parse_incident(data)
     except InvalidInput as exc:
         assert exc.fields
+
+
+# -- characters XML forbids (issue #16, 1) -----------------------------------------------------------
+def test_forbidden_characters_are_dropped_from_free_text():
+    incident = parse_incident({"incident_id": "I", "title": "Disk\ufffe full\ud800", "lead": "Ana\uffff",
+                               "summary": "a\u0000b\x01c"})
+    assert (incident.title, incident.lead, incident.summary) == ("Disk full", "Ana", "abc")
+
+
+@pytest.mark.parametrize(("field", "value"), [("incident_id", "INC-1\ufffe"), ("incident_id", "INC\ud8001"),
+                                              ("channel_url", "https://chat.example.com/\x01"),
+                                              ("channel_url", "https://chat.example.com/\uffff")])
+def test_forbidden_characters_in_ids_and_urls_are_refused_naming_the_field(field, value):
+    fields = fields_of({"incident_id": "I", "title": "t", field: value})
+    assert list(fields) == [field] and "cannot be stored" in fields[field]
+
+
+def test_a_jira_description_holding_a_nul_becomes_a_clean_summary():
+    incident = parse_incident({"issue": {"key": "OPS-1", "fields": {"summary": "x", "description": "a\x00b"}}})
+    assert incident.summary == "ab"
+
+
+# -- exact identity (issue #16, 2) -------------------------------------------------------------------
+def test_the_incident_id_is_kept_exactly_only_trimmed():
+    assert [parse_incident({"incident_id": i, "title": "t"}).incident_id for i in ("INC_1", "inc.1", " INC:1\n")] \
+        == ["INC_1", "inc.1", "INC:1"]
+
+
+# -- start times (issue #16, 3; issue #20) -----------------------------------------------------------
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                   "1969-12-31T23:00:00Z"])
+def test_a_start_time_out_of_range_is_a_field_error_not_an_overflow(value):
+    assert fields_of({"incident_id": "I", "title": "t", "started_at": value}) == {
+        "started_at": "must be between 1970 and 2999"}
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("2026-12-01T14:05:00+01:00", "2026-12-01 14:05 UTC+01:00"),
+    ("2026-12-01 14:05", "2026-12-01 14:05 UTC"),
+    ("2026-12-01 9:05:30 -05:30", "2026-12-01 09:05:30 UTC-05:30"),
+    ("2026-12-01 14:05 Europe/Paris", "2026-12-01 14:05 Europe/Paris (UTC+01:00)"),
+    ("2026-07-01 14:05 Europe/Paris", "2026-07-01 14:05 Europe/Paris (UTC+02:00)"),
+    ("2026-12-01T14:05:00.000+0100", "2026-12-01 14:05 UTC+01:00"),  # Jira's "created"
+    ("2026-12-01", None),
+])
+def test_the_start_time_and_its_zone_are_kept(value, shown):
+    incident = parse_incident({"incident_id": "I", "title": "t", "started_at": value})
+    assert incident.started_text() == shown
+    assert incident.incident_date(None).isoformat() == "2026-12-01" or value.startswith("2026-07")
+
+
+def test_the_incident_date_is_the_day_where_the_incident_started():
+    incident = parse_incident({"incident_id": "I", "title": "t", "started_at": "2026-12-01T00:30:00+02:00"})
+    assert incident.incident_date(None).isoformat() == "2026-12-01"
+
+
+@pytest.mark.parametrize("value", ["2026-12-01 14:05 Mars/Olympus", "2026-12-01 14:05 +25:00"])
+def test_an_unknown_zone_or_offset_is_a_field_error(value):
+    assert "started_at" in fields_of({"incident_id": "I", "title": "t", "started_at": value})

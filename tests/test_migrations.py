@@ -76,3 +76,75 @@ def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("wikibot: database.url: cannot open or migrate the database")
+
+
+def test_0005_labels_existing_claims_and_drops_those_that_were_given_another_incidents_page(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from wikibot.store import incidents
+
+    db = Database(f"sqlite:///{tmp_path}/old.db")
+    with db.engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), "0004")
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        for minute, (incident_id, page_id) in enumerate([("INC-1", "10"), ("INC_1", "10"), ("inc.2", "20"),
+                                                         ("INC-2", "21"), ("OPS-3", None)]):
+            conn.exec_driver_sql(
+                "INSERT INTO incidents (incident_id, state, claim_token, claimed_at, page_id) VALUES (?, ?, ?, ?, ?)",
+                (incident_id, "created" if page_id else "creating", f"t{minute}", start + timedelta(minutes=minute),
+                 page_id))
+    db.create_schema()
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(select(incidents.c.incident_id, incidents.c.label)).all())
+    db.dispose()
+    assert rows == {"INC-1": "incident-inc-1", "inc.2": "incident-inc-2", "INC-2": None, "OPS-3": "incident-ops-3"}
+
+
+def damaged_in_the_middle(tmp_path) -> str:
+    """A healthy SQLite file of ~600 KiB with 16 KiB of garbage written over its middle."""
+    import random
+
+    from sqlalchemy import insert
+
+    from wikibot.store import settings
+
+    path = tmp_path / "w.db"
+    db = Database(f"sqlite:///{path}")
+    db.create_schema()
+    with db.engine.begin() as conn:
+        conn.execute(insert(settings), [{"key": f"k{i}", "value": "v" * 1000} for i in range(400)])
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2 // 4096 * 4096
+    data[middle:middle + 16384] = random.Random(1).randbytes(16384)
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def test_a_database_damaged_in_the_middle_is_refused_at_start(tmp_path):
+    from wikibot.errors import ConfigError
+
+    broken = Database(f"sqlite:///{damaged_in_the_middle(tmp_path)}")
+    with pytest.raises(ConfigError, match=r"^database.url: cannot open or migrate the database: .*wikibot db check"):
+        broken.create_schema()
+    assert broken.check()  # and `db check` (integrity_check) says so
+    broken.dispose()
+
+
+@pytest.mark.parametrize("command", [["new", "--incident-id", "I-1", "--title", "t"], ["sync"]])
+def test_commands_refuse_a_database_damaged_in_the_middle_with_one_line(tmp_path, command):
+    import subprocess
+    import sys
+
+    path = damaged_in_the_middle(tmp_path)
+    (tmp_path / "config.yaml").write_text(f"confluence: {{space: I, parent_page: P}}\njira: {{project: O}}\n"
+                                          f"database: {{url: 'sqlite:///{path}'}}\nsandbox: {{port: 1}}\n")
+    result = subprocess.run([sys.executable, "-m", "wikibot", *command], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("wikibot: database.url: cannot open or migrate the database")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

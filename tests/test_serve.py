@@ -83,3 +83,44 @@ logging: {{format: json}}
     assert "sandbox wiki" not in out
     assert proc.returncode == 0
     assert sandbox.token not in out + err
+
+
+def test_after_kill_9_mid_create_the_resent_webhook_adopts_the_page_at_once(tmp_path, sandbox):
+    # Issue #16, 9: the claim's holder is gone, so its two-minute lease is not waited out.
+    import threading
+
+    port = free_port()
+    (tmp_path / "config.yaml").write_text(f"""
+confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC, parent_page: Post-mortems}}
+jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
+server: {{port: {port}}}
+webhook: {{secret: s3cret}}
+database: {{url: 'sqlite:///{tmp_path}/w.db'}}
+""")
+    body = {"incident_id": "INC-9", "title": "Killed mid-create"}
+    send = lambda timeout: requests.post(base + "/hooks/postmortem", json=body,  # noqa: E731
+                                         headers={"X-Wikibot-Token": "s3cret"}, timeout=timeout)
+    proc, base = start(["serve", "--no-scheduler"], tmp_path)
+    sandbox.fault(stall_ms=2000, method="POST", path_prefix="/wiki/rest/api/content", count=1)
+    threading.Thread(target=lambda: _ignore_errors(send, 10), daemon=True).start()
+    time.sleep(1.0)  # serve holds the claim and waits on the page POST
+    proc.kill()
+    proc.wait(timeout=10)
+    time.sleep(1.5)  # the POST that was in flight lands
+    proc, base = start(["serve", "--no-scheduler"], tmp_path)
+    try:
+        started = time.monotonic()
+        response = send(10)
+        assert response.status_code == 201, response.text  # nobody had been told about the page yet
+        assert time.monotonic() - started < 5
+        pages = sandbox.confluence().cql('type = page and label = "incident-inc-9"', limit=10)["results"]
+        assert [p["content"]["id"] for p in pages] == [response.json()["page_id"]]
+    finally:
+        stop(proc)
+
+
+def _ignore_errors(call, *args) -> None:
+    try:
+        call(*args)
+    except requests.RequestException:
+        pass

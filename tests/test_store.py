@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -113,3 +114,18 @@ def test_finished_runs_are_recorded_with_their_summary(db):
     assert (run.status, run.summary, run.slot) == ("ok", {"pages": 3}, SLOT)
     assert db.job_runs.is_done("audit", SLOT)
     assert db.job_runs.last_slot("audit") == SLOT
+
+
+def test_a_holder_is_gone_only_when_its_process_on_this_host_has_exited():
+    import subprocess
+    import sys
+
+    from wikibot.store.holders import is_gone, this_process
+
+    host, pid, started = this_process().rsplit(":", 2)
+    assert not is_gone(this_process())
+    assert not is_gone(f"another-host:{pid}:{started}") and not is_gone(None) and not is_gone("garbage")
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=30)
+    assert is_gone(f"{host}:{child.pid}:{started}")
+    assert is_gone(f"{host}:{os.getppid()}:1")  # a live pid, but not the process that held the claim

@@ -48,6 +48,15 @@ def test_text_inside_cdata_is_split_at_the_terminator_not_entity_escaped():
     assert texts == ["a ]]> b <em>raw</em> & c"]
 
 
+@pytest.mark.parametrize("name", ["postmortem.xml", "sre.xml"])
+def test_no_value_can_make_a_page_that_is_not_well_formed(name):
+    # Defence in depth (issue #16, 1): even a caller that skipped validation cannot break the page.
+    bad = "a\x00\x01\ufffe\uffff\ud800b"
+    body = load_template(name).render(**context(id=bad, title=bad, summary=bad, channel_url="https://x/" + bad,
+                                                 started=bad))
+    assert "ab" in "".join(tree(body).itertext())
+
+
 def test_cdata_filter_splits_every_terminator():
     assert str(cdata("x]]>y]]>")) == "x]]]]><![CDATA[>y]]]]><![CDATA[>"
 

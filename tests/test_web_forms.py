@@ -62,3 +62,10 @@ def test_the_redirect_goes_only_to_the_configured_confluence(client, app, monkey
     token = csrf_from(client.get("/postmortems/new").text)
     response = client.post("/postmortems/new", data=form_values(token))
     assert response.status_code == 502 and "Location" not in response.headers
+
+
+def test_an_id_colliding_with_another_incident_is_409_beside_the_field(client, sandbox):
+    token = csrf_from(client.get("/postmortems/new").text)
+    assert client.post("/postmortems/new", data=form_values(token)).status_code == 303
+    response = client.post("/postmortems/new", data=form_values(token, incident_id="inc_5"))
+    assert response.status_code == 409 and "collides with incident" in response.text

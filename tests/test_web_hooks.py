@@ -90,6 +90,18 @@ def test_malformed_json_is_400(client):
     assert response.status_code == 400 and response.json["error"] == "body is not valid JSON"
 
 
+@pytest.mark.parametrize("raw", [b"[" * 5000 + b"]" * 5000, b'{"a":' * 5000 + b"1" + b"}" * 5000, b"[" * 100_000])
+@pytest.mark.parametrize("path", ["/hooks/postmortem", "/hooks/confluence"])
+def test_deeply_nested_json_is_400_naming_the_body_not_a_crash(client, sandbox, raw, path):
+    response = client.post(path, data=raw, content_type="application/json", headers={"X-Wikibot-Token": WEBHOOK_SECRET})
+    assert response.status_code == 400 and "nested" in response.json["fields"]["body"]
+
+
+def test_nesting_inside_strings_does_not_count(client):
+    body = {**BODY, "summary": "[" * 1000 + '\\"{' * 100}
+    assert post(client, body).status_code == 201
+
+
 def test_a_huge_body_is_413_json(client, sandbox):
     response = post(client, body={**BODY, "summary": "x" * 300_000})
     assert response.status_code == 413
@@ -167,10 +179,20 @@ def test_a_source_over_the_rate_limit_gets_429_json(make_config, sandbox):
     from wikibot.web import create_app
 
     client = create_app(make_config(webhook={"rate_limit_per_minute": 3})).test_client()
-    statuses = [post(client, headers={"X-Wikibot-Token": "wrong"}).status_code for _ in range(5)]
-    assert statuses == [401, 401, 401, 429, 429]
+    statuses = [post(client, body={**BODY, "incident_id": f"INC-{n}"}).status_code for n in range(5)]
+    assert statuses == [201, 201, 201, 429, 429]
     limited = post(client)
     assert limited.status_code == 429 and limited.json["error"] and limited.headers["Retry-After"] == "60"
+
+
+def test_failed_authentications_use_their_own_smaller_budget(make_config, sandbox):
+    # Issue #16, 6: 60 calls with a wrong token from one address used to make the valid caller's next call a 429.
+    from wikibot.web import create_app
+
+    client = create_app(make_config(webhook={"rate_limit_per_minute": 60, "failed_auth_per_minute": 5})).test_client()
+    statuses = [post(client, headers={"X-Wikibot-Token": "wrong"}).status_code for _ in range(60)]
+    assert statuses == [401] * 5 + [429] * 55
+    assert post(client).status_code == 201
 
 
 def test_an_untrusted_host_header_is_refused(make_config):
@@ -179,3 +201,12 @@ def test_an_untrusted_host_header_is_refused(make_config):
     client = create_app(make_config(server={"trusted_hosts": ["wikibot.example.com"]})).test_client()
     assert client.get("/healthz", headers={"Host": "evil.example.net"}).status_code == 400
     assert client.get("/healthz", headers={"Host": "wikibot.example.com"}).status_code == 200
+
+
+@pytest.mark.parametrize("other_id", ["INC_7", "INC:7", "inc.7"])
+def test_an_id_that_folds_to_another_incidents_label_is_409_naming_it(client, sandbox, other_id):
+    first = post(client)
+    response = post(client, body={**BODY, "incident_id": other_id})
+    assert response.status_code == 409
+    assert "'INC-7'" in response.json["error"] and "incident_id" in response.json["fields"]
+    assert first.json["page_id"] not in response.text and count_pages(sandbox) == 1

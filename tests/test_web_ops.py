@@ -100,3 +100,13 @@ def test_json_logs_are_one_object_per_line_with_secrets_redacted(config):
     events = [json.loads(line) for line in lines]
     assert events[0]["level"] == "warning" and events[0]["logger"] == "wikibot.test"
     assert secret not in stream.getvalue() and "dXNlcjpwYXNzd29yZA==" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("values", [[""], ["  "], ["", "mallory"], ["ana", "mallory"], [", mallory"], ["ana,mallory"]])
+def test_header_auth_refuses_an_empty_or_repeated_proxy_header(make_config, values):
+    # Issue #16, 7: a client's own empty header plus the proxy's appended one arrived as ", mallory".
+    from wikibot.web import create_app
+
+    client = create_app(make_config(server={"auth": {"mode": "header", "header": "X-Auth-User"}})).test_client()
+    response = client.get("/postmortems/new", headers=[("X-Auth-User", v) for v in values])
+    assert response.status_code == 403 and "mallory" not in response.text

@@ -98,6 +98,8 @@ class WebhookConfig(_Strict):
     secret: SecretStr | None = None
     previous_secret: SecretStr | None = Field(None, description="Still accepted while senders move to the new secret")
     rate_limit_per_minute: int = Field(60, ge=1, description="Per source address, per replica")
+    failed_auth_per_minute: int = Field(10, ge=1, description="Calls with a wrong secret, per source address, "
+                                        "per replica; counted apart from rate_limit_per_minute")
 
     def secrets(self) -> list[str]:
         return [s.get_secret_value() for s in (self.secret, self.previous_secret) if s and s.get_secret_value()]
@@ -128,6 +130,10 @@ class ServerConfig(_Strict):
     public_url: str | None = Field(None, description="URL people reach wikibot at (the wiki button links there)")
     trusted_hosts: list[str] = Field(default_factory=list, description="Accepted Host headers; empty: any")
     auth: AuthConfig = AuthConfig()
+    connection_limit: int = Field(500, ge=10, le=10_000, description="Open connections waitress accepts at once")
+    channel_timeout: int = Field(30, ge=1, description="Seconds an idle connection stays open")
+    header_timeout: int = Field(10, ge=1, description="Seconds a client has to send a request's headers")
+    request_timeout: int = Field(60, ge=1, description="Seconds a client has to send a whole request")
 
     @field_validator("public_url")
     @classmethod
@@ -146,7 +152,7 @@ class SandboxConfig(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(8990, ge=1, le=65535)
-    db: str | None = None
+    db: str | None = Field(None, description="SQLite file of its pages and issues; empty: beside wikibot's database")
     examples: bool = True
 
 
@@ -348,6 +354,29 @@ class Config(_Strict):
     def sandbox_url(self) -> str:
         host = f"[{self.sandbox.host}]" if ":" in self.sandbox.host else self.sandbox.host
         return f"http://{host}:{self.sandbox.port}"
+
+    def sandbox_db(self) -> str:
+        """Where the embedded sandbox keeps its pages and issues: ``sandbox.db``, else beside wikibot's database.
+
+        Beside it, because the two describe one world: wikibot's database remembers page ids and
+        issue keys the sandbox handed out, so a sandbox that forgot them (kept in memory, say)
+        would hand the same ids to different pages after a restart. A database kept in memory
+        keeps its sandbox in memory too; one on a server keeps it in ``var/``.
+        """
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        if self.sandbox.db:
+            return self.sandbox.db
+        try:
+            url = make_url(self.database.url)
+        except ArgumentError:  # reported, in one line, when the database is opened
+            return str(Path("var") / "sandbox.db")
+        if url.get_backend_name() != "sqlite":
+            return str(Path("var") / "sandbox.db")
+        if not url.database or url.database == ":memory:":
+            return ":memory:"
+        return str(Path(url.database).parent / "sandbox.db")
 
     def confluence_endpoint(self) -> tuple[str, str, str]:
         """``(url, username, token)`` for Confluence: the configured site, or the sandbox."""

@@ -28,7 +28,7 @@ from wikibot.clients import service_error
 from wikibot.errors import ServiceError, WikibotError
 from wikibot.incident import Incident
 from wikibot.retry import status_of, with_retries
-from wikibot.store import Database, utcnow
+from wikibot.store import Database, IncidentIdCollision, utcnow
 from wikibot.templates import Template, TemplateSet
 from wikibot.wiki import cql_quote
 
@@ -82,7 +82,7 @@ class PostmortemCreator:
     def create(self, incident: Incident) -> CreateResult:
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            claim = self.db.claim_incident(incident.incident_id)
+            claim = self.db.claim_incident(incident.incident_id, label=incident.label)
             if claim.record is not None:
                 return CreateResult(claim.record.page_id or "", claim.record.url or "", claim.record.title or "", False)
             if claim.owner:
@@ -93,6 +93,10 @@ class PostmortemCreator:
         assert claim.token is not None
         try:
             result = self._create_or_adopt(incident)
+            if claim.rescued:
+                # The caller that died held the claim until it finished and told the chat, so a page
+                # it left behind has been announced to nobody: adopted now, it counts as created.
+                result = replace(result, created=True)
         except BaseException:
             self.db.release_incident(incident.incident_id, claim.token)
             raise
@@ -138,28 +142,45 @@ class PostmortemCreator:
 
         The title lookup reads the database directly and so sees a page created a moment ago;
         the label search also finds one renamed since, or given a clash suffix, once the search
-        index has caught up (Confluence's CQL index is eventually consistent).
+        index has caught up (Confluence's CQL index is eventually consistent). The label is only a
+        slug (``INC_1`` and ``INC-1`` share it), so a found page is ours only if the incident id
+        recorded in its ``wikibot`` property is exactly ours; another incident's page is refused
+        (``IncidentIdCollision``), never answered.
         """
         cql = f'type = page and space = "{cql_quote(self.space)}" and label = "{cql_quote(incident.label)}"'
         try:
             by_title = with_retries(lambda: self.confluence.get_page_by_title(
                 self.space, base_title, expand="metadata.labels"))
+            candidates = []
             for page in (by_title or {}).get("results") or []:
                 names = {label.get("name") for label in page.get("metadata", {}).get("labels", {}).get("results", [])}
                 if incident.label in names:
-                    return CreateResult(str(page["id"]), _page_url(page), page["title"], False)
-            found = with_retries(lambda: self.confluence.cql(cql, limit=1))
+                    candidates.append(CreateResult(str(page["id"]), _page_url(page), page["title"], False))
+            if not candidates:
+                found = with_retries(lambda: self.confluence.cql(cql, limit=25))
+                for result in found.get("results") or []:
+                    content = result.get("content") or {}
+                    webui = content.get("_links", {}).get("webui") or result.get("url", "")
+                    candidates.append(CreateResult(str(content.get("id")), found.get("_links", {}).get("base", "")
+                                                   + webui, content.get("title", ""), False))
+            owners = [self._incident_of(candidate.page_id) for candidate in candidates]
         except Exception as exc:
             if quiet:
                 return None
             raise service_error("Confluence", exc) from None
-        results = found.get("results") or []
-        if not results:
-            return None
-        content = results[0].get("content") or {}
-        webui = content.get("_links", {}).get("webui") or results[0].get("url", "")
-        return CreateResult(str(content.get("id")), found.get("_links", {}).get("base", "") + webui,
-                            content.get("title", ""), False)
+        return _ours(incident, candidates, owners)
+
+    def _incident_of(self, page_id: str) -> str | None:
+        """The incident id a page's ``wikibot`` property records (``None``: not made by wikibot)."""
+        try:
+            found = with_retries(lambda: self.confluence.get(f"rest/api/content/{page_id}/property/{PROPERTY_KEY}"))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                return None
+            raise
+        value = (found or {}).get("value") if isinstance(found, dict) else None
+        owner = value.get("incident_id") if isinstance(value, dict) else None
+        return owner if isinstance(owner, str) else None
 
     def _post_page(self, title: str, body: str, parent_id: str, labels: list[str], template: Template,
                    incident: Incident) -> dict[str, Any]:
@@ -182,7 +203,8 @@ class PostmortemCreator:
         lead_id, lead_name = self._resolve_lead(incident.lead)
         return template.render(
             incident={"id": incident.incident_id, "title": incident.title, "severity": incident.severity,
-                      "date": incident.incident_date(utcnow().date()), "summary": incident.summary,
+                      "date": incident.incident_date(utcnow().date()), "started": incident.started_text(),
+                      "summary": incident.summary,
                       "channel_url": incident.channel_url},
             lead={"account_id": lead_id, "name": lead_name},
             debrief_due=self._debrief_due(incident),
@@ -224,6 +246,19 @@ class PostmortemCreator:
                                        "(confluence.parent_page)")
                 self._parent_id = str(results[0]["id"])
         return self._parent_id
+
+
+def _ours(incident: Incident, candidates: list[CreateResult], owners: list[str | None]) -> CreateResult | None:
+    """The candidate recording exactly this incident; else one made outside wikibot (no id recorded)."""
+    for candidate, owner in zip(candidates, owners):
+        if owner == incident.incident_id:
+            return candidate
+    for candidate, owner in zip(candidates, owners):
+        if owner is None:
+            return candidate
+    if candidates:
+        raise IncidentIdCollision(incident.incident_id, owners[0] or "", incident.label)
+    return None
 
 
 def _page_url(page: dict[str, Any]) -> str:

@@ -64,7 +64,15 @@ class TextFormatter(logging.Formatter):
         return super().format(record).replace("\n", "\\n")
 
 
-def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream=None) -> logging.Handler:  # noqa: ANN001
+# Libraries whose INFO lines narrate their own workings ("Context impl SQLiteImpl", "Added job",
+# "Serving on", "Creating page"): shown only at debug level or with --verbose; their warnings
+# and errors always are.
+CHATTY_LIBRARIES = ("alembic", "apscheduler", "waitress", "atlassian", "urllib3", "werkzeug")
+
+
+def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream=None,  # noqa: ANN001
+                      verbose: bool = False) -> logging.Handler:
+    """One handler on the root logger at ``level``; libraries' chatter hidden unless ``verbose``."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(Redactor(secrets))
@@ -75,4 +83,7 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream=None)
     handler._wikibot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet = not verbose and level.lower() != "debug"
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
     return handler

@@ -12,19 +12,26 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
-import waitress
 
 from wikibot.config import Config
 from wikibot.errors import InputError
+from wikibot.http_server import create_server
 from wikibot.logs import configure_logging
 from wikibot.scheduler import Scheduler
 from wikibot.services import Services
 from wikibot.web import create_app
 from wikibot.web.confluence_hook import EXTENSION as HOOK_SYNCS
+
+if TYPE_CHECKING:
+    from service_sandbox import SandboxServer, SandboxStore
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +43,55 @@ def sandbox_running(url: str) -> bool:
         return False
 
 
-def start_embedded_sandbox(config: Config, echo: Callable[[str], None]):
-    """Start the sandbox in a thread unless one already answers at ``sandbox.host:port``."""
+@dataclass
+class EmbeddedSandbox:
+    """The sandbox ``serve`` started in its own process; ``is_new``: its data was created just now."""
+
+    server: SandboxServer
+    store: SandboxStore
+    is_new: bool
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.store.close()
+
+
+def start_embedded_sandbox(config: Config, echo: Callable[[str], None]) -> EmbeddedSandbox | None:
+    """Start the sandbox in a thread unless one already answers at ``sandbox.host:port``.
+
+    Its pages and issues live in ``config.sandbox_db()`` (a file beside wikibot's database by
+    default), so a restart finds the pages that wikibot's database remembers.
+    """
     from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
 
     if sandbox_running(config.sandbox_url):
         echo(f"using the sandbox already running at {config.sandbox_url}")
         return None
-    store = SandboxStore(config.sandbox.db or ":memory:")
+    path = config.sandbox_db()
+    is_new = path == ":memory:" or not Path(path).exists()
+    try:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        store = SandboxStore(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"sandbox.db: cannot open the sandbox's database {path}: {exc}") from None
     app = create_sandbox_app(store, examples=config.sandbox.examples)
     try:
-        return SandboxServer(app, host=config.sandbox.host, port=config.sandbox.port).start()
+        server = SandboxServer(app, host=config.sandbox.host, port=config.sandbox.port).start()
     except OSError as exc:
+        store.close()
         raise InputError(f"cannot start the sandbox on {config.sandbox.host}:{config.sandbox.port}: "
-                         f"{exc.strerror or exc} (sandbox.port)") from None
+                         f"{exc.strerror or exc} (sandbox.port, or --sandbox-port)") from None
+    return EmbeddedSandbox(server=server, store=store, is_new=is_new)
+
+
+def check_site(config: Config, services: Services, sandbox: EmbeddedSandbox | None) -> None:
+    """Refuse to run wikibot's database against a site (or sandbox) other than its own."""
+    from wikibot import site
+
+    site.check_site(services.db, services.clients, config.confluence_endpoint()[0], config.jira_endpoint()[0],
+                    sandbox=config.sandbox_url if config.uses_sandbox else None,
+                    sandbox_is_new=sandbox is not None and sandbox.is_new)
 
 
 class _Stop(SystemExit):
@@ -71,15 +113,16 @@ def _stop_on_sigterm() -> None:
 
 
 def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], threads: int = 8,
-          scheduler: bool = True) -> None:
-    configure_logging(config.logging.level, config.logging.format, config.secrets())
+          scheduler: bool = True, verbose: bool = False) -> None:
+    configure_logging(config.logging.level, config.logging.format, config.secrets(), verbose=verbose)
     sandbox = start_embedded_sandbox(config, echo) if config.uses_sandbox else None
     services = Services(config)
     jobs: Scheduler | None = None
     try:
+        check_site(config, services, sandbox)
         app = create_app(config, services)
         try:
-            server = waitress.create_server(app, host=host, port=port, threads=threads, ident="wikibot")
+            server = create_server(app, config.server, host=host, port=port, threads=threads)
         except OSError as exc:
             raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         base = config.server.public_url or f"http://{host}:{server.effective_port}"
@@ -121,10 +164,15 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
         echo("stopped")
 
 
-def run_scheduler(config: Config, *, echo: Callable[[str], None]) -> None:
+def run_scheduler(config: Config, *, echo: Callable[[str], None], verbose: bool = False) -> None:
     """The scheduler alone, for deployments that run it as its own process."""
-    configure_logging(config.logging.level, config.logging.format, config.secrets())
+    configure_logging(config.logging.level, config.logging.format, config.secrets(), verbose=verbose)
     services = Services(config)
+    try:
+        check_site(config, services, None)
+    except BaseException:
+        services.close()
+        raise
     jobs = Scheduler(services)
     _stop_on_sigterm()
     jobs.start()

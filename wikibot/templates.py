@@ -3,8 +3,10 @@
 Every value is autoescaped whatever the file's suffix (``select_autoescape`` would skip
 ``*.j2``), undefined variables fail loudly, and text placed inside CDATA goes through the
 ``cdata`` filter, which splits ``]]>`` instead of entity-escaping (Confluence shows entities
-inside CDATA literally). A template is rendered once at startup with sample values and refused
-if the result is not well-formed storage format.
+inside CDATA literally). Every printed value also loses the characters XML 1.0 forbids
+(``xmlchars.finalize``), so no input can make a page that is not well-formed. A template is
+rendered once at startup with sample values and refused if the result is not well-formed
+storage format.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
+from wikibot import xmlchars
 from wikibot.errors import ConfigError
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "page_templates"
@@ -68,7 +71,8 @@ def load_template(path: str | Path) -> Template:
         raise ConfigError(f"{path}: cannot read template: {exc}") from None
     header = _HEADER.search(source)
     name, version = (header.group(1), header.group(2)) if header else (path.stem, "0")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
+                             finalize=xmlchars.finalize)
     env.filters["cdata"] = cdata
     try:
         jinja = env.from_string(source)
@@ -82,7 +86,8 @@ def load_template(path: str | Path) -> Template:
 def sample_context() -> dict[str, Any]:
     """Values that exercise every branch of a template, used to validate it at startup."""
     incident = {"id": "INC-0", "title": "Sample <incident> & ]]> test", "severity": "SEV-2",
-                "date": date(2026, 1, 1), "summary": "Sample summary ]]> with <markup>",
+                "date": date(2026, 1, 1), "started": "2026-01-01 14:05 Europe/Paris (UTC+01:00)",
+                "summary": "Sample summary ]]> with <markup>",
                 "channel_url": "https://chat.example.com/c/incident"}
     return {"incident": incident, "lead": {"account_id": "557058:aa11", "name": "Ana"},
             "debrief_due": date(2026, 1, 8), "recording_url": "https://video.example.com/r/1",

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from wikibot import xmlchars
 from wikibot.audit.checks import PageAudit, kind_rank
 from wikibot.audit.kinds import kind_label
 
@@ -113,7 +114,8 @@ def _age(page: PageAudit, now: datetime) -> str:
 def environment() -> jinja2.Environment:
     """The jinja environment for the audit's HTML and storage-format templates (always autoescaped)."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("wikibot.audit", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=xmlchars.finalize)
     env.filters["age"] = _age
     env.filters["kind_label"] = kind_label
     return env

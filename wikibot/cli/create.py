@@ -7,27 +7,38 @@ import click
 from wikibot.cli import _Context, cli
 
 
+_VERBOSE = click.option("--verbose", "-v", is_flag=True,
+                        help="Also show libraries' INFO lines (alembic, apscheduler, waitress, ...).")
+
+
 @cli.command()
 @click.option("--host", default=None, help="Interface to listen on (default: server.host).")
 @click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (default: server.port).")
+@click.option("--sandbox-port", default=None, type=click.IntRange(1, 65535),
+              help="Port of the embedded sandbox (default: sandbox.port).")
 @click.option("--no-scheduler", is_flag=True, help="Serve only; run `wikibot scheduler` elsewhere.")
+@_VERBOSE
 @click.pass_obj
-def serve(obj: _Context, host: str | None, port: int | None, no_scheduler: bool) -> None:
+def serve(obj: _Context, host: str | None, port: int | None, sandbox_port: int | None, no_scheduler: bool,
+          verbose: bool) -> None:
     """Run the service (dashboard, form, webhooks, scheduled jobs); on the sandbox when no Confluence is configured."""
     from wikibot.serve import serve as run
 
     config = obj.config
+    if sandbox_port is not None:
+        config = config.model_copy(update={"sandbox": config.sandbox.model_copy(update={"port": sandbox_port})})
     run(config, host=host or config.server.host, port=config.server.port if port is None else port,
-        echo=click.echo, scheduler=not no_scheduler)
+        echo=click.echo, scheduler=not no_scheduler, verbose=verbose)
 
 
 @cli.command()
+@_VERBOSE
 @click.pass_obj
-def scheduler(obj: _Context) -> None:
+def scheduler(obj: _Context, verbose: bool) -> None:
     """Run the scheduled jobs (sync, audit) alone, without the web service."""
     from wikibot.serve import run_scheduler
 
-    run_scheduler(obj.config, echo=click.echo)
+    run_scheduler(obj.config, echo=click.echo, verbose=verbose)
 
 
 @cli.command()

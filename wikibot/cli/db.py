@@ -49,3 +49,24 @@ def upgrade(obj: _Context) -> None:
         click.echo(f"database at revision {migrate.current(database.engine)}")
     finally:
         database.dispose()
+
+
+@db.command("forget-site")
+@click.pass_obj
+def forget_site(obj: _Context) -> None:
+    """Forget which Confluence/Jira site the database belongs to (after moving a site to a new URL).
+
+    The next start records the configured site. Never do this to point a database at a different
+    site: its page ids and issue keys would name other pages and issues there.
+    """
+    from wikibot import site
+    from wikibot.store import Database
+
+    database = Database(obj.config.database.url)
+    try:
+        database.create_schema()
+        forgotten = site.forget_site(database)
+    finally:
+        database.dispose()
+    click.echo("forgot the recorded site; the next start records the configured one" if forgotten
+               else "no site was recorded; the next start records the configured one")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -29,14 +30,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
-from wikibot.errors import ConfigError
+from wikibot.errors import ConfigError, WikibotError
+from wikibot.store.holders import is_gone, this_process
 from wikibot.store.schema import aware as _aware
 from wikibot.store.schema import metadata, utcnow
 
 incidents = Table(
     "incidents",
     metadata,
-    Column("incident_id", String(128), primary_key=True),
+    Column("incident_id", String(128), primary_key=True),  # exact (trimmed, NFC): the identity
     Column("state", String(16), nullable=False),  # "creating" | "created"
     Column("claim_token", String(64), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
@@ -44,6 +46,11 @@ incidents = Table(
     Column("url", Text),
     Column("title", Text),
     Column("created_at", DateTime(timezone=True)),
+    # The page label ``incident-<slug>``: unique, so two ids that fold to one label cannot both
+    # claim (NULL only for rows that collided before 0005 and kept a page of their own).
+    Column("label", String(255)),
+    Column("holder", String(128)),  # ``holders.this_process()`` of the claimant
+    UniqueConstraint("label", name="uq_incidents_label"),
 )
 
 settings = Table(
@@ -74,6 +81,19 @@ class Claim:
     owner: bool
     token: str | None = None
     record: IncidentRecord | None = None
+    rescued: bool = False  # taken over from a caller that died before it finished (and told anyone)
+
+
+class IncidentIdCollision(WikibotError):
+    """Another incident's id folds to the same page label: refused, never answered with its page."""
+
+    exit_code = 2
+
+    def __init__(self, incident_id: str, other_id: str, label: str) -> None:
+        super().__init__(f"incident id {incident_id!r} collides with incident {other_id!r} (both make the "
+                         f"label {label}); use a distinct id")
+        self.incident_id = incident_id
+        self.other_id = other_id
 
 
 class Database:
@@ -85,14 +105,32 @@ class Database:
         self.leases = Leases(self.engine)
         self.job_runs = JobRuns(self.engine)
         self.slack = SlackStore(self.engine)
+        self.replays = Replays(self.engine)
 
     def create_schema(self) -> None:
-        """Create or migrate the schema to the latest revision; refuse an unusable database clearly."""
+        """Create or migrate the schema to the latest revision; refuse an unusable database clearly.
+
+        A SQLite file damaged in the middle still opens and may answer most queries, so its
+        structure is checked first (``PRAGMA quick_check``, proportional to the file's size):
+        wikibot does no work on a database it cannot trust.
+        """
         try:
-            migrate.upgrade(self.engine)
+            damage = self._quick_check()
+            if not damage:
+                migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
-            raise ConfigError(f"database.url: cannot open or migrate the database: {_short(exc)} "
-                              "(run `wikibot db check`; see README, Backups)") from None
+            damage = _short(exc)
+        if damage:
+            raise ConfigError(f"database.url: cannot open or migrate the database: {damage} "
+                              "(run `wikibot db check`; see README, Backups)")
+
+    def _quick_check(self) -> str | None:
+        """What SQLite's ``quick_check`` finds wrong (first finding), or ``None``."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        with self.engine.connect() as conn:
+            result = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+        return None if result == ["ok"] else "integrity check failed: " + " ".join(result[0].split())[:200]
 
     def check(self) -> list[str]:
         """Problems with the database, for ``wikibot db check`` (an empty list when healthy)."""
@@ -117,35 +155,43 @@ class Database:
         self.engine.dispose()
 
     # -- incident → page ----------------------------------------------------------------------
-    def claim_incident(self, incident_id: str, lease: timedelta = timedelta(minutes=2)) -> Claim:
+    def claim_incident(self, incident_id: str, lease: timedelta = timedelta(minutes=2),
+                       label: str | None = None) -> Claim:
         """Claim the right to create ``incident_id``'s page; exactly one caller wins at a time.
 
-        A claim older than ``lease`` belongs to a caller that died mid-creation: it is taken over
-        with a compare-and-set on its token, so two rescuers cannot both win.
+        A claim older than ``lease``, or whose holder process is gone from this host (``kill -9``),
+        belongs to a caller that died mid-creation: it is taken over with a compare-and-set on its
+        token, so two rescuers cannot both win. ``label`` is unique across incidents: an id whose
+        label another incident already has raises ``IncidentIdCollision``.
         """
         token = uuid.uuid4().hex
         now = utcnow()
+        holder = this_process()
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(incidents).values(incident_id=incident_id, state="creating",
-                                                      claim_token=token, claimed_at=now))
+                conn.execute(insert(incidents).values(incident_id=incident_id, state="creating", label=label,
+                                                      claim_token=token, claimed_at=now, holder=holder))
             return Claim(owner=True, token=token)
         except IntegrityError:
             pass
         with self.engine.begin() as conn:
             row = conn.execute(select(incidents).where(incidents.c.incident_id == incident_id)).mappings().first()
-            if row is None:  # released between our insert and this read: try again
-                return self.claim_incident(incident_id, lease)
+            if row is None:
+                other = label and conn.execute(select(incidents.c.incident_id)
+                                               .where(incidents.c.label == label)).scalar()
+                if other:
+                    raise IncidentIdCollision(incident_id, other, label)
+                return self.claim_incident(incident_id, lease, label)  # released meanwhile: try again
             if row["state"] == "created":
                 return Claim(owner=False, record=_record(row))
-            if _aware(row["claimed_at"]) > now - lease:
+            if _aware(row["claimed_at"]) > now - lease and not is_gone(row["holder"]):
                 return Claim(owner=False)
             taken = conn.execute(
                 update(incidents)
                 .where(incidents.c.incident_id == incident_id, incidents.c.claim_token == row["claim_token"])
-                .values(claim_token=token, claimed_at=now)
+                .values(claim_token=token, claimed_at=now, holder=holder)
             ).rowcount
-        return Claim(owner=True, token=token) if taken else Claim(owner=False)
+        return Claim(owner=True, token=token, rescued=True) if taken else Claim(owner=False)
 
     def finish_incident(self, incident_id: str, token: str, page_id: str, url: str, title: str) -> None:
         with self.engine.begin() as conn:
@@ -181,6 +227,12 @@ class Database:
             pass  # another replica stored it first; use theirs
         return self.setting(key)
 
+    def remembers_pages(self) -> bool:
+        """Does the database hold any page id (an incident's page, a synced action item)?"""
+        with self.engine.connect() as conn:
+            return any(conn.execute(select(table.c.page_id).limit(1)).first() is not None
+                       for table in (incidents, ledger.sync_ledger))
+
     def secret_key(self) -> str:
         """The key that signs session cookies (CSRF tokens), the same on every replica."""
         return self.setting("secret_key", lambda: secrets.token_urlsafe(32)) or ""
@@ -203,6 +255,10 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            # The driver is an optional extra (pyproject.toml), imported only when configured.
+            hint = "pip install 'wikibot[postgres]'" if parsed.get_backend_name() == "postgresql" else "install it"
+            raise ConfigError(f"database.url: its driver {exc.name or ''} is not installed ({hint})") from None
         except (ArgumentError, ImportError) as exc:
             raise ConfigError(f"database.url: {_short(exc)}") from None
     database = parsed.database
@@ -229,9 +285,11 @@ def _short(exc: Exception) -> str:
 
 
 # Every table module registers on ``metadata``; import them so ``create_schema`` sees them all.
-from wikibot.store import audits, dashboard, ledger, migrate  # noqa: E402,F401
+from wikibot.store import audits, dashboard, ledger, migrate, replays  # noqa: E402,F401
 from wikibot.store.jobs import JobRuns  # noqa: E402
 from wikibot.store.locks import Leases  # noqa: E402
 from wikibot.store.slack import SlackStore  # noqa: E402
+from wikibot.store.replays import Replays  # noqa: E402
 
-__all__ = ["Claim", "Database", "IncidentRecord", "JobRuns", "Leases", "OperationalError", "utcnow"]
+__all__ = ["Claim", "Database", "IncidentIdCollision", "IncidentRecord", "JobRuns", "Leases", "OperationalError",
+           "Replays", "utcnow"]

@@ -1,7 +1,8 @@
 """Optional access control for people-facing pages (``server.auth``).
 
 ``basic``: HTTP basic auth against one configured account. ``header``: a trusted reverse proxy
-(SSO) authenticates people and passes their name in a header; requests without it are refused.
+(SSO) authenticates people and passes their name in a header; requests without exactly one
+non-empty value are refused.
 Webhooks (their own secret) and the health/metrics endpoints are not behind it.
 """
 
@@ -30,8 +31,22 @@ def init_app(app: Flask) -> None:
                 return Response("Authentication required.", 401, {"WWW-Authenticate": 'Basic realm="wikibot"'})
             g.user = given.username
         elif auth.mode == "header":
-            user = request.headers.get(auth.header, "").strip()
-            if not user:
-                return Response(f"Access is through the company proxy only (missing {auth.header}).", 403)
+            user = proxy_user(request.headers.getlist(auth.header))
+            if user is None:
+                return Response(f"Access is through the company proxy only (missing or repeated {auth.header}).",
+                                403)
             g.user = user
         return None
+
+
+def proxy_user(values: list[str]) -> str | None:
+    """The one non-empty identity the proxy set, or ``None`` when there is none or more than one.
+
+    A client can send its own header that a proxy then appends to; the WSGI server joins repeated
+    headers with commas (``", mallory"``), so a comma means "more than one value" and is refused
+    rather than guessed at.
+    """
+    if len(values) != 1:
+        return None
+    user = values[0].strip()
+    return user if user and "," not in user else None

@@ -5,7 +5,8 @@ sync the page in a background thread, so a slow Jira never makes Confluence retr
 page already waiting is not queued twice (bursts of saves collapse into one sync); an event arriving
 while that page is being synced asks for one more run, because the running one may have read the
 page before this save. A page another sync holds (the hourly run, another replica) is waited for,
-not skipped. Authentication is the same as every other webhook (``web.auth``).
+not skipped. Authentication is the same as every other webhook (``web.auth``); a signed call seen
+before is answered 409, because replaying it would start another sync.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import json
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
 from wikibot.errors import WikibotError
 from wikibot.sync import SyncOptions, run_sync
+from wikibot.web import auth
 from wikibot.web.context import services
 from wikibot.web.errors import json_error
 from wikibot.web.hooks import read_webhook
@@ -115,11 +118,25 @@ def page_id_of(payload: Any) -> str | None:
     return None
 
 
+def is_replay() -> bool:
+    """A signed call whose signature was already used (by this replica or another) within the window.
+
+    Token-authenticated calls carry nothing unique to remember; a signature does (its timestamp and
+    HMAC), so it is recorded in the database and a second use refused.
+    """
+    signature = request.headers.get(auth.SIGNATURE_HEADER)
+    if signature is None or request.headers.get(auth.TOKEN_HEADER) is not None:
+        return False
+    return not services().db.replays.first_use(signature, timedelta(seconds=auth.WINDOW_SECONDS))
+
+
 @bp.post("/confluence")
 def confluence_event():
     payload, refused = read_webhook()
     if refused is not None:
         return refused
+    if is_replay():
+        return json_error(409, "this signed call was already received (a replay); sign every call afresh")
     page_id = page_id_of(payload)
     if page_id is None:
         return json_error(400, "no page id: send page.id, content.id or id (digits)")

@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request
 from wikibot.create import CreationInProgress
 from wikibot.errors import ServiceError
 from wikibot.incident import InvalidInput, parse_incident
+from wikibot.store import IncidentIdCollision
 from wikibot.web import csrf
 from wikibot.web.context import services
 
@@ -33,6 +34,9 @@ def create():
     except InvalidInput as exc:
         return render_template("new.html", values=values, errors=exc.fields,
                                message="Please correct the fields marked below."), 400
+    except IncidentIdCollision as exc:
+        return render_template("new.html", values=values, errors={"incident_id": str(exc)},
+                               message="Please correct the fields marked below."), 409
     except (CreationInProgress, ServiceError) as exc:
         return render_template("new.html", values=values, errors={},
                                message=f"The page could not be created yet: {exc}"), 503

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-
+import re
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 from wikibot.create import CreationInProgress
 from wikibot.errors import ServiceError
 from wikibot.incident import InvalidInput, parse_incident
+from wikibot.store import IncidentIdCollision
 from wikibot.web import auth
 from wikibot.web.context import services
 from wikibot.web.errors import json_error
@@ -27,29 +28,72 @@ def webhook_secrets() -> list[str]:
 
 
 def authenticate() -> tuple[Response, int] | None:
-    """Rate-limit the source, then check the token or signature on the raw body (before parsing)."""
+    """Check the token or signature on the raw body (before parsing), then rate-limit the source.
+
+    Failed authentications count in their own, smaller budget: behind a proxy or NAT one client
+    with a wrong secret must not use up the budget of the callers that have the right one.
+    """
     webhook = services().config.webhook
-    if not services().rate_limiter.allow(request.remote_addr or "?", webhook.rate_limit_per_minute):
-        response, status = json_error(429, "too many webhook calls from this address; slow down")
-        response.headers["Retry-After"] = "60"
-        return response, status
+    source = request.remote_addr or "?"
     if not auth.verify(request.headers, request.get_data(cache=True), webhook_secrets()):
+        if not services().rate_limiter.allow("failed:" + source, webhook.failed_auth_per_minute):
+            return _too_many("too many webhook calls with a wrong secret from this address; slow down")
         return json_error(401, "missing or invalid X-Wikibot-Token / X-Wikibot-Signature")
+    if not services().rate_limiter.allow(source, webhook.rate_limit_per_minute):
+        return _too_many("too many webhook calls from this address; slow down")
     return None
 
 
-def read_webhook() -> tuple[Any, tuple[Response, int] | None]:
-    """Every webhook's front door: rate limit, authenticate the raw bytes, then parse JSON.
+def _too_many(message: str) -> tuple[Response, int]:
+    response, status = json_error(429, message)
+    response.headers["Retry-After"] = "60"
+    return response, status
 
-    Returns ``(payload, None)``, or ``(None, error response)`` to return as is.
+
+MAX_JSON_DEPTH = 32
+# One pass over the tokens that matter: an escape (two bytes), a quote, a bracket.
+_JSON_TOKEN = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)
+
+
+def too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``raw`` JSON nests arrays/objects deeper than ``limit`` (checked before parsing, in linear time).
+
+    Python's parser recurses once per level and dies with ``RecursionError`` a few thousand levels
+    down; no incident payload needs more than a handful. Brackets inside strings do not count.
+    """
+    depth, in_string = 0, False
+    for match in _JSON_TOKEN.finditer(raw):
+        token = match.group()
+        if token == b'"':
+            in_string = not in_string
+        elif in_string or len(token) == 2:
+            continue
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def read_webhook() -> tuple[Any, tuple[Response, int] | None]:
+    """Every webhook's front door: authenticate the raw bytes, rate limit, then parse JSON.
+
+    Returns ``(payload, None)``, or ``(None, error response)`` to return as is. Nesting depth is
+    bounded before the parser sees the body.
     """
     refused = authenticate()
     if refused is not None:
         return None, refused
     if request.mimetype != "application/json":
         return None, json_error(415, "send the body as application/json")
+    raw = request.get_data(cache=True)
+    if too_deep(raw):
+        return None, json_error(400, "body is nested too deeply",
+                                fields={"body": f"JSON nested deeper than {MAX_JSON_DEPTH} levels"})
     try:
-        return json.loads(request.get_data(cache=True)), None
+        return json.loads(raw), None
     except (ValueError, UnicodeDecodeError):
         return None, json_error(400, "body is not valid JSON")
 
@@ -65,6 +109,8 @@ def postmortem():
         return json_error(400, exc.summary, fields=exc.fields)
     try:
         result = services().creator.create(incident)
+    except IncidentIdCollision as exc:
+        return json_error(409, str(exc), fields={"incident_id": f"collides with incident {exc.other_id!r}"})
     except CreationInProgress as exc:
         response, status = json_error(503, str(exc))
         response.headers["Retry-After"] = "2"

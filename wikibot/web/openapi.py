@@ -26,13 +26,17 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 INCIDENT = {
     "type": "object",
-    "description": "An incident, or a Jira issue webhook / automation body ({\"issue\": {...}}).",
+    "description": "An incident, or a Jira issue webhook / automation body ({\"issue\": {...}}). "
+                   "Characters XML 1.0 forbids are dropped from text fields and refused in incident_id "
+                   "and channel_url.",
     "properties": {
         "incident_id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"},
         "title": {"type": "string", "minLength": 1, "maxLength": 200},
         "severity": {"type": ["string", "integer", "null"], "description": "SEV-1 … SEV-5, or 1 … 5"},
         "lead": {"type": ["string", "null"], "description": "Account id or name", "maxLength": 128},
-        "started_at": {"type": ["string", "null"], "description": "ISO date or date-time"},
+        "started_at": {"type": ["string", "null"],
+                       "description": "ISO date or date-time with offset; also '2026-12-01 14:05 Europe/Paris'. "
+                                      "No zone: UTC. Kept with its zone and shown on the page."},
         "summary": {"type": ["string", "null"], "maxLength": 20000},
         "channel_url": {"type": ["string", "null"], "description": "http(s) URL"},
         "issue": {"type": "object", "description": "Jira issue: key, fields.summary, fields.priority.name"},
@@ -63,7 +67,7 @@ SPEC: dict[str, Any] = {
             "responses": {
                 "201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
                 "200": {"description": "the incident already had its page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
-                **_errors(400, 401, 405, 413, 415, 429, 502, 503),
+                **_errors(400, 401, 405, 409, 413, 415, 429, 502, 503),
             },
         }},
         "/hooks/confluence": {"post": {
@@ -72,7 +76,7 @@ SPEC: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {
                 "202": {"description": "accepted", "content": {"application/json": {"schema": {"type": "object"}}}},
-                **_errors(400, 401, 405, 413, 415, 429, 503),
+                **_errors(400, 401, 405, 409, 413, 415, 429, 503),
             },
         }},
         "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "up"}}}},

@@ -1,0 +1,136 @@
+"""Which Confluence and Jira site wikibot's database belongs to; never run it against another.
+
+wikibot's database remembers page ids, issue keys and which incident has which page. Those mean
+something only on the site that handed them out: against another site (or a sandbox that forgot
+its data) the same ids name *different* pages, so "this incident already has its page" answers
+with someone else's page and the sync writes keys of issues that do not exist. So the database
+records the site it was made against, and a start against a different one stops with one line.
+
+A site is known by its cloudId, which every Atlassian Cloud site (and the sandbox, which keeps
+it with its data) answers without authentication at ``<site>/_edge/tenant_info``; it survives a
+renamed URL. A site without one (Data Center) is known by its configured URL.
+
+``identify`` does the I/O (two GETs through the configured clients); ``compare`` is pure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+import requests
+from atlassian.rest_client import AtlassianRestAPI
+from sqlalchemy import delete
+
+from wikibot.clients import Clients
+from wikibot.errors import ConfigError
+from wikibot.store import Database, settings
+
+log = logging.getLogger(__name__)
+
+SETTING = "site"  # key in the settings table
+
+
+@dataclass(frozen=True)
+class SiteIdentity:
+    """``cloud:<cloudId>`` or ``url:<base URL>`` for each product."""
+
+    confluence: str
+    jira: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SiteIdentity:
+        data = json.loads(text)
+        return cls(confluence=str(data["confluence"]), jira=str(data["jira"]))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _one(client: AtlassianRestAPI, base_url: str) -> str | None:
+    """The identity of the site behind ``client``; None when it cannot be asked right now."""
+    try:
+        response = client.get(_origin(base_url) + "/_edge/tenant_info", absolute=True, advanced_mode=True)
+    except requests.RequestException as exc:
+        log.warning("cannot ask %s which site it is (%s); checking at the next start", base_url, exc)
+        return None
+    if response.status_code >= 500 or response.status_code == 429:
+        log.warning("cannot ask %s which site it is (HTTP %s); checking at the next start",
+                    base_url, response.status_code)
+        return None
+    try:
+        cloud_id = response.json().get("cloudId") if response.ok else None
+    except (ValueError, AttributeError):
+        cloud_id = None
+    if isinstance(cloud_id, str) and cloud_id:
+        return f"cloud:{cloud_id}"
+    return "url:" + _origin(base_url) + urlsplit(base_url).path.rstrip("/")
+
+
+def identify(clients: Clients, confluence_url: str, jira_url: str) -> SiteIdentity | None:
+    """Ask both sites who they are; None if either cannot answer now (then nothing is checked)."""
+    confluence = _one(clients.confluence, confluence_url)
+    jira = _one(clients.jira, jira_url)
+    if confluence is None or jira is None:
+        return None
+    return SiteIdentity(confluence=confluence, jira=jira)
+
+
+def _describe(identity: str) -> str:
+    kind, _, value = identity.partition(":")
+    return f"cloudId {value}" if kind == "cloud" else value
+
+
+def compare(recorded: SiteIdentity, current: SiteIdentity, *, sandbox: str | None) -> str | None:
+    """The one-line refusal when ``current`` is not the site the database was made against."""
+    for product, before, now in (("Confluence", recorded.confluence, current.confluence),
+                                 ("Jira", recorded.jira, current.jira)):
+        if before == now:
+            continue
+        if sandbox is not None:
+            return (f"database.url: this database belongs to the sandbox with {_describe(before)}, but the sandbox "
+                    f"at {sandbox} is {_describe(now)}, whose pages are not the ones the database remembers: "
+                    "set sandbox.db to that sandbox's file, or use a new database.url")
+        moved = " (the same site at a new URL? `wikibot db forget-site`)" if now.startswith("url:") else ""
+        return (f"database.url: this database belongs to the {product} site {_describe(before)}, but "
+                f"{product.lower()}.url is {_describe(now)}: use the database made for that site, "
+                f"or a new database.url{moved}")
+    return None
+
+
+def check_site(db: Database, clients: Clients, confluence_url: str, jira_url: str, *,
+               sandbox: str | None = None, sandbox_is_new: bool = False) -> None:
+    """Record the site on first use; raise ``ConfigError`` if the database belongs to another.
+
+    ``sandbox`` is the embedded sandbox's URL when wikibot runs on one, and ``sandbox_is_new``
+    says it was created empty just now: a database that already remembers pages but never
+    recorded a site (made before sites were recorded, against a sandbox kept in memory) cannot
+    belong to it.
+    """
+    current = identify(clients, confluence_url, jira_url)
+    if current is None:
+        return
+    recorded = db.setting(SETTING)
+    if recorded is None:
+        if sandbox is not None and sandbox_is_new and db.remembers_pages():
+            raise ConfigError(f"database.url: this database remembers pages of an earlier sandbox, but the sandbox "
+                              f"at {sandbox} was created empty just now: move the database away to start afresh, "
+                              "or set sandbox.db to the earlier sandbox's file")
+        # The first replica to get here records the site; the others compare against it.
+        recorded = db.setting(SETTING, current.to_json)
+    problem = compare(SiteIdentity.from_json(recorded or current.to_json()), current, sandbox=sandbox)
+    if problem:
+        raise ConfigError(problem)
+
+
+def forget_site(db: Database) -> bool:
+    """Forget the recorded site, so the next start records the configured one; False if none was."""
+    with db.engine.begin() as conn:
+        return conn.execute(delete(settings).where(settings.c.key == SETTING)).rowcount > 0
