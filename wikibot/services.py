@@ -9,20 +9,21 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from wikibot.atlassian.clients import Clients, build_clients
-from wikibot.atlassian.confluence import ConfluenceGateway
-from wikibot.atlassian.jira import JiraGateway
-from wikibot.config import Config
-from wikibot.create import PostmortemCreator
-from wikibot.metrics import Metrics
-from wikibot.notify import Notifier
-from wikibot.store import Database
-from wikibot.templates import TemplateSet, load_template
-from wikibot.atlassian.transport import CircuitBreaker, guard
-from wikibot.ratelimit import RateLimiter
-
+# Each service imports its module when it is first asked for, so a CLI command pays at start only
+# for the services it uses (tests/test_startup.py; timings in bench/startup.py).
 if TYPE_CHECKING:
+    from wikibot.atlassian.clients import Clients
+    from wikibot.atlassian.confluence import ConfluenceGateway
+    from wikibot.atlassian.jira import JiraGateway
+    from wikibot.atlassian.transport import CircuitBreaker
+    from wikibot.config import Config
+    from wikibot.create import PostmortemCreator
+    from wikibot.metrics import Metrics
+    from wikibot.notify import Notifier
+    from wikibot.ratelimit import RateLimiter
     from wikibot.slack.app import SlackApp
+    from wikibot.store import Database
+    from wikibot.templates import TemplateSet
 
 
 class Services:
@@ -33,19 +34,28 @@ class Services:
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
+        from wikibot.ratelimit import RateLimiter
+
         return RateLimiter()
 
     @cached_property
     def metrics(self) -> Metrics:
+        from wikibot.metrics import Metrics
+
         return Metrics()
 
     @cached_property
     def breakers(self) -> dict[str, CircuitBreaker]:
+        from wikibot.atlassian.transport import CircuitBreaker
+
         http = self.config.http
         return {name: CircuitBreaker(http.circuit_failures, http.circuit_cooldown) for name in ("confluence", "jira")}
 
     @cached_property
     def clients(self) -> Clients:
+        from wikibot.atlassian.clients import build_clients
+        from wikibot.atlassian.transport import guard
+
         clients = self._clients or build_clients(self.config)
         for name, client in (("confluence", clients.confluence), ("jira", clients.jira)):
             guard(client, name, self.breakers[name], self._on_call)
@@ -54,6 +64,8 @@ class Services:
     @cached_property
     def confluence(self) -> ConfluenceGateway:
         """Every Confluence call goes through this gateway (space from ``confluence.space``)."""
+        from wikibot.atlassian.confluence import ConfluenceGateway
+
         clients = self.clients
         return ConfluenceGateway(clients.confluence, space=self.config.confluence.space,
                                  site_url=clients.confluence_endpoint.site_url)
@@ -61,6 +73,8 @@ class Services:
     @cached_property
     def jira(self) -> JiraGateway:
         """Every Jira call goes through this gateway."""
+        from wikibot.atlassian.jira import JiraGateway
+
         return JiraGateway(self.clients.jira, site_url=self.clients.jira_endpoint.site_url)
 
     def _on_call(self, service: str, status: int | None) -> None:
@@ -69,6 +83,8 @@ class Services:
 
     @cached_property
     def db(self) -> Database:
+        from wikibot.store import Database
+
         db = self._db or Database(self.config.database.url)
         db.create_schema()
         return db
@@ -76,15 +92,21 @@ class Services:
     @cached_property
     def templates(self) -> TemplateSet:
         """Every configured template, loaded and validated: a broken one stops startup."""
+        from wikibot.templates import TemplateSet, load_template
+
         pm = self.config.postmortem
         return TemplateSet(load_template(pm.template), {k: load_template(v) for k, v in pm.templates.items()})
 
     @cached_property
     def notifier(self) -> Notifier:
+        from wikibot.notify import Notifier
+
         return Notifier(self.config.notify.slack_webhook_url)
 
     @cached_property
     def creator(self) -> PostmortemCreator:
+        from wikibot.create import PostmortemCreator
+
         c = self.config
         # Local state first: a corrupt database or a broken template is refused before any request.
         db, templates = self.db, self.templates

@@ -135,7 +135,10 @@ class BlameMatcher:
 
     def candidates(self, text: str) -> list[str]:
         """The sentences of ``text`` that use a phrase at all: whether they blame depends on who is a person."""
-        if self._regex is None or not any(phrase in normalise(text) for phrase in self._all):
+        if self._regex is None:
+            return []
+        whole = normalise(text)  # once, not once per phrase: this runs on every section of every page
+        if not any(phrase in whole for phrase in self._all):
             return []
         return [s for s in split_sentences(text) if self._regex.search(s.translate(_APOSTROPHES))]
 
