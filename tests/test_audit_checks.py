@@ -51,6 +51,7 @@ RULES = Rules()
 REQUIRED = tuple(t for t in STANDARD_SECTIONS if t not in ("Data & Analysis", "Things we should do if we have time"))
 GUIDANCE = {**SRE.guidance, **POSTMORTEM.guidance}
 ALL_FILLED = {title: f"What we learnt about {title.lower()}." for title in STANDARD_SECTIONS}
+COMPLETE_ITEM = {"summary": "Alert on pool saturation", "owner": "557058:bb22", "due": "2026-12-31", "key": "OPS-100"}
 
 
 # -- building pages (also used by tests/test_audit.py) ----------------------------------------------
@@ -88,8 +89,9 @@ def postmortem_body(*, status: str = "Draft", lead: str | None = "557058:aa11", 
         if title.startswith("Timeline") and timeline:
             rows = "".join(_cells(escape(t), escape(e), "log") for t, e in timeline)
             parts.append(f"<table><tbody>{_cells('Time (UTC)', 'Event', 'Source', tag='th')}{rows}</tbody></table>")
-        if title == "Action items" and items:
-            parts.append(_action_table(items))
+        if title == "Action items" and (items or title in filled):
+            # A filled Action items section holds items: prose alone would be "not recognised".
+            parts.append(_action_table(items or [COMPLETE_ITEM]))
     return "\n".join(parts)
 
 
@@ -224,6 +226,15 @@ def test_action_items_content_not_read_as_items_becomes_a_finding_with_a_hint():
     assert "one action per table row, task or list item" in found[0].message
     assert "no column that names the action" in found[1].message
     assert len({f.ref for f in found}) == 2
+
+
+def test_the_audit_reports_action_items_prose_and_tables_it_cannot_file():
+    prose = postmortem_body(filled={**ALL_FILLED}).replace(
+        "<table><tbody><tr><th><p>Action</p>", "<p>Someone should look at the pool.</p><table><tbody><tr><th><p>Action</p>")
+    assert judge(prose) == []  # prose above items introduces them
+    only_prose = postmortem_body(filled=ALL_FILLED).split("<h2>Action items</h2>")
+    body = only_prose[0] + "<h2>Action items</h2><p>Look at the pool sizes.</p><h2>" + only_prose[1].split("<h2>", 1)[1]
+    assert [(f.kind, f.section) for f in judge(body)] == [("actions_not_recognised", "Action items")]
 
 
 def test_facts_keep_section_names_through_the_cache():
