@@ -87,6 +87,28 @@ def test_a_lease_has_one_holder_until_released_or_expired(db):
     assert expired and db.leases.acquire("job", timedelta(minutes=5)) not in (None, expired)
 
 
+def _holder_of_a_process_that_exited() -> str:
+    import subprocess
+    import sys
+
+    code = "from wikibot.store.holders import this_process; print(this_process())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_a_lease_whose_holder_process_is_gone_is_taken_over_at_once(db):
+    from sqlalchemy import update
+
+    from wikibot.store.locks import leases
+
+    dead = db.leases.acquire("sync-page:1", timedelta(minutes=10))
+    with db.engine.begin() as conn:
+        conn.execute(update(leases).where(leases.c.name == "sync-page:1").values(holder=_holder_of_a_process_that_exited()))
+    taker = db.leases.acquire("sync-page:1", timedelta(minutes=10))
+    assert taker not in (None, dead)
+    assert db.leases.acquire("sync-page:1", timedelta(minutes=10)) is None  # the new holder (us) is alive
+    assert not db.leases.renew("sync-page:1", dead, timedelta(minutes=1))
+
+
 def test_a_lease_can_be_renewed_only_by_its_holder(db):
     owner = db.leases.acquire("job", timedelta(minutes=5))
     assert db.leases.renew("job", owner, timedelta(minutes=5))

@@ -290,3 +290,47 @@ def test_with_a_lagging_search_a_sync_right_after_filing_reads_its_issues_by_key
     assert sandbox.stats()["by_route"]["GET /rest/api/2/issue/{id_or_key}"] == 2  # the ledger's keys, by key
     time.sleep(LAG / 1000 + 0.2)
     one_issue_per_item(jira, confluence, page_id)
+
+
+def _run_sync_cli(config_path: str, *, background: bool = False):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "wikibot", "--config", config_path, "sync"]
+    if background:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_a_sync_killed_while_writing_keys_back_does_not_block_the_next_one(services, sandbox, confluence, jira,
+                                                                            tmp_path):
+    from tests.conftest import write_config_file
+
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    sandbox.fault(stall_ms=20_000, method="PUT", path_prefix=f"/wiki/api/v2/pages/{page_id}", count=1)
+    proc = _run_sync_cli(write_config_file(services.config, tmp_path), background=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not sandbox.stats()["by_route"].get("PUT /wiki/api/v2/pages/{id}"):  # stalled in the write-back
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.communicate()
+    sandbox.clear_faults()
+    report = sync(services)  # its lease is held by a process that no longer exists: taken over at once
+    assert report.skipped == [] and not report.incomplete and report.errors == []
+    one_issue_per_item(jira, confluence, page_id)
+
+
+def test_a_page_busy_with_a_live_sync_makes_the_run_exit_1_with_the_reason(services, confluence, tmp_path):
+    from tests.conftest import write_config_file
+
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    owner = services.db.leases.acquire(f"sync-page:{page_id}", timedelta(minutes=1))  # this process: alive
+    try:
+        result = _run_sync_cli(write_config_file(services.config, tmp_path))
+    finally:
+        services.db.leases.release(f"sync-page:{page_id}", owner)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "skipped: " in result.stdout and "busy: another sync (still running) holds this page's lease" in result.stdout

@@ -2,7 +2,9 @@
 
 A lease is a row keyed by name with an owner token and an expiry. Taking it is one atomic
 statement (insert, or update where expired), so two replicas can never both hold it; a holder
-that dies simply lets the lease expire, and another takes over.
+that dies simply lets the lease expire, and another takes over. The row also names its holder
+process (``store.holders``): a lease whose holder ran on this host and no longer exists (``kill
+-9``, a crash) is taken over at once instead of after its expiry.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Column, DateTime, String, Table, delete, insert, or_, update
+from sqlalchemy import Column, DateTime, String, Table, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from wikibot.store.holders import is_gone, this_process
 from wikibot.store.schema import metadata, utcnow
 
 leases = Table(
@@ -22,6 +25,7 @@ leases = Table(
     Column("owner", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("holder", String(64), nullable=True),
 )
 
 
@@ -33,13 +37,19 @@ class Leases:
         """Take the lease ``name`` for ``ttl``; the owner token on success, ``None`` if someone holds it."""
         owner = owner or uuid.uuid4().hex
         now = utcnow()
-        values = {"owner": owner, "expires_at": now + ttl, "acquired_at": now}
+        values = {"owner": owner, "expires_at": now + ttl, "acquired_at": now, "holder": this_process()}
         with self.engine.begin() as conn:
             taken = conn.execute(
                 update(leases)
                 .where(leases.c.name == name, or_(leases.c.expires_at < now, leases.c.owner == owner))
                 .values(**values)
             ).rowcount
+            if not taken:
+                held = conn.execute(select(leases.c.owner, leases.c.holder).where(leases.c.name == name)).first()
+                if held is not None and is_gone(held.holder):
+                    # Compare-and-swap on the dead holder's token: of two takers, one wins.
+                    taken = conn.execute(update(leases).where(leases.c.name == name, leases.c.owner == held.owner)
+                                         .values(**values)).rowcount
         if taken:
             return owner
         try:

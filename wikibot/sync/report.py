@@ -30,13 +30,17 @@ class SyncReport:
     warnings: list[Entry] = field(default_factory=list)
     errors: list[Entry] = field(default_factory=list)
     planned: list[Entry] = field(default_factory=list)
+    incomplete: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def skip(self, page: PageInfo | None, note: Note | str) -> None:
+    def skip(self, page: PageInfo | None, note: Note | str, *, unsynced: bool = False) -> None:
+        """A page or item left out. ``unsynced``: one that should have been synced and was not (a
+        busy page): the run is then incomplete, and ``wikibot sync`` exits non-zero so cron notices."""
         self.skipped.append(_entry(page, note, "reason"))
+        self.incomplete = self.incomplete or unsynced
 
     def warn(self, page: PageInfo | None, note: Note | str) -> None:
         self.warnings.append(_entry(page, note, "reason"))
@@ -49,7 +53,7 @@ class SyncReport:
             "pages": self.pages, "created": self.created, "already_synced": self.already_synced,
             "written_back": self.written_back, "skipped": self.skipped, "errors": self.errors,
             "updated": self.updated, "transitioned": self.transitioned, "warnings": self.warnings,
-            "dry_run": self.dry_run,
+            "dry_run": self.dry_run, "incomplete": self.incomplete,
         }
         if self.dry_run:
             data["planned"] = self.planned

@@ -160,7 +160,8 @@ class Syncer:
                 waited = True
                 time.sleep(LEASE_POLL_SECONDS)
             if owner is None:
-                report.skip(work.info, "busy: another sync is working on this page; it is synced by that run")
+                report.skip(work.info, "busy: another sync (still running) holds this page's lease; not synced by "
+                                       "this run", unsynced=True)
                 continue
             fresh = self._reread(work, report) if waited else work
             if fresh is None:
