@@ -402,24 +402,59 @@ def test_many_new_items_are_filed_in_bulk_requests_of_fifty(services, sandbox, c
     assert by_route["GET /rest/api/3/search/jql"] == 1
 
 
-def test_a_per_item_error_in_a_bulk_create_is_reported_and_the_rest_still_land(services, confluence, jira):
+def test_an_owner_jira_will_not_assign_is_filed_unassigned_and_only_that_element_is_sent_again(
+        services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, action_page(table(
         row("Add alert", mention(ANA), "", "", ""),
         row("Fix proxy", mention("557058:nobody"), "", "", ""),
         row("Tune pool", mention(BOB), "", "", ""))))
+    sandbox.reset_stats()
     report = sync(services)
-    assert report.created == 2 and report.written_back == 2
-    [error] = report.errors
-    assert error["summary"] == "Fix proxy" and "assignee" in error["error"]
-    assert keys_on_page(confluence, page_id)[1] is None
-    assert len(all_issues(jira)) == 2
+    assert report.errors == [] and report.created == 3 and report.written_back == 3
+    [warning] = report.warnings
+    assert warning["summary"] == "Fix proxy" and warning["reason"].startswith("unassigned: not assignable in Jira: ")
+    bulk = [r for r in sandbox.stats()["by_route"] if r.startswith("POST ") and r.endswith("/issue/bulk")]
+    assert [sandbox.stats()["by_route"][r] for r in bulk] == [2]  # the refused element alone, once more
+    issue = jira.issue(keys_on_page(confluence, page_id)[1], fields="assignee,description")
+    assert issue["fields"]["assignee"] is None
+    assert "Owner: @557058:nobody" in issue["fields"]["description"]
+    assert "Unassigned: not assignable in Jira: " in issue["fields"]["description"]
+    assert sync(services).created == 0
+
+
+def test_a_plain_text_owner_is_assigned_when_exactly_one_jira_user_has_that_name(services, confluence, jira):
+    page_id = make_page(services, confluence, action_page(table(
+        row("Add alert", "Eve Martin", "", "", ""),
+        row("Fix proxy", "Zed Nobody", "", "", ""))))
+    report = sync(services)
+    assert report.errors == [] and report.created == 2
+    assert [w["reason"] for w in report.warnings] == ["unassigned: not a Jira user: no Jira user is called 'Zed Nobody'"]
+    eve, zed = (jira.issue(key, fields="assignee,description") for key in keys_on_page(confluence, page_id))
+    assert eve["fields"]["assignee"]["displayName"] == "Eve Martin"
+    assert zed["fields"]["assignee"] is None and "Owner: Zed Nobody" in zed["fields"]["description"]
 
 
 # -- entry points --------------------------------------------------------------------------------
 
 
-def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(config, services, confluence, tmp_path):
-    make_page(services, confluence, action_page(table(row("Fix proxy", mention("557058:nobody"), "", "", ""))))
+def test_a_per_item_error_in_a_bulk_create_is_reported_and_the_rest_still_land(make_config, confluence, jira):
+    from wikibot.services import Services
+
+    services = Services(make_config(jira={"priority_map": {"urgent": "No such priority"}}))
+    page_id = make_page(services, confluence, action_page(table(
+        row("Add alert", mention(ANA), "", "", ""), row("Fix proxy", mention(BOB), "", "urgent", ""),
+        row("Tune pool", mention(BOB), "", "", ""))))
+    report = sync(services)
+    assert report.created == 2 and report.written_back == 2
+    [error] = report.errors
+    assert error["summary"] == "Fix proxy" and "priority" in error["error"]
+    assert keys_on_page(confluence, page_id)[1] is None
+    assert len(all_issues(jira)) == 2
+
+
+def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(make_config, services, confluence, tmp_path):
+    config = make_config(jira={"priority_map": {"urgent": "No such priority"}})
+    make_page(services, confluence, action_page(table(row("Fix proxy", mention(BOB), "", "urgent", ""))))
     path = config_file(config, tmp_path)
     runner = CliRunner()
     result = runner.invoke(cli, ["--config", str(path), "sync", "--json"])

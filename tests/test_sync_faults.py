@@ -246,8 +246,9 @@ def test_a_sync_waits_for_a_busy_page_when_asked_to(services, confluence, jira):
     one_issue_per_item(jira, confluence, page_id)
 
 
-def test_a_per_item_rejection_in_one_page_does_not_hold_up_another(services, confluence, jira):
-    bad = make_page(services, confluence, action_page(table(row("Fix proxy", mention("557058:nobody"), "", "", ""))),
+def test_a_per_item_rejection_in_one_page_does_not_hold_up_another(make_config, confluence, jira):
+    services = Services(make_config(jira={"priority_map": {"urgent": "No such priority"}}))
+    bad = make_page(services, confluence, action_page(table(row("Fix proxy", mention(ANA), "", "urgent", ""))),
                     title="PM bad")
     good = make_page(services, confluence, action_page(table(row("Add alert", mention(ANA), "", "", ""))),
                      title="PM good")

@@ -47,6 +47,8 @@ class Created:
     key: str | None = None
     error: str | None = None
     id: str | None = None
+    fields: tuple[str, ...] = ()
+    """The fields Jira named in the element's ``errors`` (``("assignee",)``: an owner it will not take)."""
 
 
 class _Final(Exception):
@@ -238,16 +240,18 @@ def _error_messages(exc: BaseException) -> list[str]:
 
 def _outcomes(count: int, body: Mapping[str, Any]) -> list[Created]:
     """Map a bulk answer onto its elements: ``issues`` lists the successes in element order."""
-    failed: dict[int, str] = {}
+    failed: dict[int, tuple[str, tuple[str, ...]]] = {}
     for error in body.get("errors") or []:
         index = error.get("failedElementNumber")
         if isinstance(index, int) and 0 <= index < count:
-            failed[index] = _element_error(error.get("elementErrors") or {})
+            element = error.get("elementErrors") or {}
+            failed[index] = (_element_error(element), tuple(str(f) for f in element.get("errors") or {}))
     issues = iter(body.get("issues") or [])
     outcomes = []
     for index in range(count):
         if index in failed:
-            outcomes.append(Created(error=failed[index]))
+            message, fields = failed[index]
+            outcomes.append(Created(error=message, fields=fields))
             continue
         issue = next(issues, None)
         outcomes.append(Created(key=issue["key"], id=_str(issue.get("id"))) if issue

@@ -44,6 +44,7 @@ from wikibot.audit.facts import (
 )
 from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
+from wikibot.sync.issues import NOT_A_USER
 from wikibot.pages.names import ACTION_ITEMS
 
 # Sections a page may leave empty unless ``postmortem.required_sections`` asks for them: supporting
@@ -55,7 +56,8 @@ DEBRIEF_KEYS = ("Debrief due", "Debrief date", "Debrief")
 DEBRIEF_HELD_KEYS = ("Debrief held", "Debriefed on", "Debrief held on")
 UNFINISHED = frozenset({"missing", "empty", "placeholder"})
 KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
-              "debrief_overdue", "missing_owner", "missing_due", "unsynced_action", "overdue_action",
+              "debrief_overdue", "missing_owner", "owner_not_assignable", "owner_not_a_user", "missing_due",
+              "unsynced_action", "overdue_action",
               "too_many_actions", "actions_not_recognised", "blame_language", "timeline_order")
 
 
@@ -99,6 +101,8 @@ class JiraState:
     status: str
     done: bool
     due: str | None
+    unassigned: str | None = None
+    """Why the issue has no assignee though its item names an owner (the sync's ``Unassigned:`` line)."""
 
 
 @dataclass(frozen=True)
@@ -352,6 +356,11 @@ def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Ru
                     "written: check that the sync runs (wikibot sync) or link a ticket.", item=name, ref=item.identity))
             continue
         state = evidence.jira.get(key)
+        if state is not None and state.unassigned and not state.done:
+            kind = "owner_not_a_user" if state.unassigned.startswith(NOT_A_USER) else "owner_not_assignable"
+            found.append(Finding(
+                kind, f"{key} “{name}” is unassigned in Jira ({state.unassigned}): name its owner as a Jira user "
+                "(a mention), or assign the issue in Jira.", item=name, ref=f"{item.identity}:{key}:owner"))
         due = (state.due if state else None) or item.due
         if state is not None and not state.done and due and date.fromisoformat(due) < today:
             found.append(Finding(

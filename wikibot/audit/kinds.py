@@ -14,6 +14,10 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "stale": ("Stale page", "not edited for audit.stale_after_days while a required section is unfinished"),
     "debrief_overdue": ("Debrief overdue", "past the debrief date, no debrief held, status not Debriefed/Published"),
     "missing_owner": ("Missing owner", "an open action item names no owner"),
+    "owner_not_assignable": ("Owner not assignable", "the owner's account cannot be assigned in Jira, so the issue "
+                             "was filed unassigned"),
+    "owner_not_a_user": ("Owner not a Jira user", "the owner is written as a name that matches no single Jira user, "
+                         "so the issue was filed unassigned"),
     "missing_due": ("Missing due date", "an open action item has no due date"),
     "unsynced_action": ("No Jira ticket", "an action item still has no Jira issue one sync interval after it was written"),
     "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is not Done"),

@@ -6,7 +6,7 @@ would add the Jira round trips to the run's wall time; instead, every full chunk
 searched as soon as it is collected, and each unknown lead is looked up as soon as it is seen.
 
 * Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
-  duedate`` (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are
+  duedate,assignee,description`` (an unassigned issue's description says why: ``sync.filing``) (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are
   dropped, every page of the answer is read). A key that does not exist is simply not judged.
 * Names: one lookup per account the database has not named recently; an unknown account leaves
   the id, any other failure stops further lookups for this run.
@@ -25,6 +25,8 @@ from typing import Any, Self
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.audit.checks import JiraState
 from wikibot.errors import WikibotError
+from wikibot.sync.actions import description_lines
+from wikibot.sync.issues import unassigned_reason
 
 CHUNK = 100
 WORKERS = 4  # requests in flight at once: hides latency, stays far below any rate limit
@@ -91,7 +93,8 @@ class Lookups:
 
     def search(self, keys: list[str]) -> dict[str, JiraState]:
         """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
-        return {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, ("status", "duedate"))}
+        fields = ("status", "duedate", "assignee", "description")
+        return {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields)}
 
     def _name(self, account: str) -> str | None:
         if self._names_failed.is_set():
@@ -106,6 +109,8 @@ class Lookups:
 def _state(issue: dict[str, Any]) -> JiraState:
     fields = issue.get("fields") or {}
     status = fields.get("status") or {}
+    unassigned = None if fields.get("assignee") else unassigned_reason(description_lines(fields.get("description")))
     return JiraState(key=issue["key"], status=status.get("name") or "?",
-                     done=(status.get("statusCategory") or {}).get("key") == "done", due=fields.get("duedate"))
+                     done=(status.get("statusCategory") or {}).get("key") == "done", due=fields.get("duedate"),
+                     unassigned=unassigned)
 

@@ -15,12 +15,13 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL
+from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL, unassigned_reason
 from wikibot.retry import RetryPolicy
 
 OUTSTANDING_JQL = f'labels = "{POSTMORTEM_LABEL}" and statusCategory != Done order by duedate asc, key asc'
 FIELDS = ("summary", "status", "assignee", "duedate", "labels", "description")
-CSV_COLUMNS = ("key", "summary", "status", "owner", "due", "days_overdue", "incident", "page_url", "issue_url")
+CSV_COLUMNS = ("key", "summary", "status", "owner", "due", "days_overdue", "incident", "page_url", "issue_url",
+               "unassigned")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Action:
     page_id: str | None
     page_url: str | None
     issue_url: str
+    unassigned: str | None = None
+    """Why the issue has no assignee although the page names an owner (see ``sync.filing``)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,6 +71,7 @@ def parse_action(raw: Mapping[str, Any], *, jira_url: str, wiki_url: str, today:
         owner=owner, due=due, days_overdue=max(0, (today - due).days) if due else None, incident=incident,
         page_id=page_id, page_url=f"{wiki_url}/pages/viewpage.action?pageId={page_id}" if page_id else None,
         issue_url=f"{jira_url}/browse/{key}",
+        unassigned=None if assignee else unassigned_reason(description_lines(fields.get("description"))),
     )
 
 
@@ -89,7 +93,10 @@ def to_text(actions: Sequence[Action]) -> str:
         when = f"due {a.due.isoformat()}" if a.due else "no due date"
         if a.days_overdue:
             when += f" ({a.days_overdue} day{'s' if a.days_overdue != 1 else ''} overdue)"
-        lines.append(f"{a.key}  {a.status}  {when}  {a.owner or 'no owner'}  {a.incident or '-'}  {a.summary}")
+        owner = a.owner or "no owner"
+        if a.unassigned:
+            owner += f" (unassigned: {a.unassigned})"
+        lines.append(f"{a.key}  {a.status}  {when}  {owner}  {a.incident or '-'}  {a.summary}")
         lines.append(f"    {a.page_url or a.issue_url}")
     return "\n".join(lines)
 
@@ -102,13 +109,13 @@ def _date(value: Any) -> date | None:
 
 
 def _owner_line(description: Any) -> str | None:
-    for line in _lines(description):
+    for line in description_lines(description):
         if line.startswith(OWNER_LINE):
             return line[len(OWNER_LINE):].strip() or None
     return None
 
 
-def _lines(description: Any) -> list[str]:
+def description_lines(description: Any) -> list[str]:
     """Text lines of a description: plain text (REST v2) or Atlassian Document Format (v3 search)."""
     if isinstance(description, str):
         return description.splitlines()

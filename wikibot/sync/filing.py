@@ -16,18 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from wikibot.atlassian.jira import MAX_BULK, CreateUncertain, JiraGateway
 from wikibot.errors import ServiceError
 from wikibot.store.ledger import LedgerEntry, SyncLedger
 from wikibot.store.locks import Leases
-from wikibot.sync.issues import page_values
+from wikibot.sync.issues import NOT_A_USER, NOT_ASSIGNABLE, page_values, unassigned_fields
 from wikibot.sync.markers import marker_issues
 from wikibot.sync.plan import NewIssue, Note
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork, lease_name
 
-Queued = tuple[PageWork, NewIssue, LedgerEntry]
+Queued = tuple[PageWork, NewIssue, LedgerEntry, dict[str, Any]]
+"""A new issue about to be filed: its page, its plan, its pending ledger row and the create fields."""
 
 
 class Filer:
@@ -38,6 +40,8 @@ class Filer:
         self.leases = leases
         self.lease_ttl = lease_ttl
         self.priority_map = priority_map
+        self._owners: dict[str, tuple[str | None, str | None]] = {}
+        self.unresolved: list[tuple[PageWork, NewIssue, str]] = []
 
     def file(self, works: Sequence[PageWork], report: SyncReport) -> None:
         """Create every planned new issue of ``works``; outcomes land on each ``PageWork``."""
@@ -52,7 +56,10 @@ class Filer:
                 continue
             self.ledger.delete(new.stale.id for new in plan.new if new.stale and new.stale.id is not None)
             pending = self.ledger.insert(self._pending(work, new) for new in plan.new)
-            queue.extend((work, new, entry) for new, entry in zip(plan.new, pending, strict=True))
+            queue.extend((work, new, entry, self._fields(work, new))
+                         for new, entry in zip(plan.new, pending, strict=True))
+        for work, new, reason in self.unresolved:
+            report.warn(work.info, Note(f"unassigned: {reason}", new.item.identity, new.item.summary))
         for start in range(0, len(queue), MAX_BULK):
             self._file_chunk(queue[start:start + MAX_BULK], report)
 
@@ -62,44 +69,90 @@ class Filer:
                            fingerprint=new.item.fingerprint, state="pending", base_page=values, base_jira=values,
                            want_done=new.want_done)
 
+    def _fields(self, work: PageWork, new: NewIssue) -> dict[str, Any]:
+        """The create fields, with a plain-text owner resolved to the one Jira user of that name."""
+        item, fields = new.item, dict(new.draft.fields)
+        if not item.owner or item.owner_is_user:
+            return fields
+        account, reason = self._owner(item.owner)
+        if account is not None:
+            fields["assignee"] = {"accountId": account}
+            return fields
+        reason = reason or NOT_A_USER + item.owner
+        self.unresolved.append((work, new, reason))
+        return unassigned_fields(fields, item, work.info, reason)
+
+    def _owner(self, name: str) -> tuple[str | None, str | None]:
+        """``(account id, None)`` for exactly one Jira user called ``name``, else ``(None, why not)``."""
+        if name not in self._owners:
+            try:
+                users = self.jira.find_users(name)
+            except ServiceError as exc:
+                self._owners[name] = (None, f"{NOT_A_USER}could not look {name!r} up ({exc})")
+                return self._owners[name]
+            wanted = " ".join(name.split()).casefold()
+            exact = [u for u in users if " ".join(str(u.get("displayName", "")).split()).casefold() == wanted
+                     or str(u.get("emailAddress", "")).casefold() == wanted]
+            if len(exact) == 1 and exact[0].get("accountId"):
+                self._owners[name] = (str(exact[0]["accountId"]), None)
+            elif not exact and not users:
+                self._owners[name] = (None, f"{NOT_A_USER}no Jira user is called {name!r}")
+            else:
+                candidates = ", ".join(sorted(str(u.get("displayName", "?")) for u in (exact or users)))
+                self._owners[name] = (None, f"{NOT_A_USER}{name!r} could be any of: {candidates}")
+        return self._owners[name]
+
     def _file_chunk(self, chunk: list[Queued], report: SyncReport) -> None:
         """One bulk create; after an uncertain failure, adopt what the marker search shows, and leave
         the rest pending (never re-sent on the word of a search that may lag)."""
         try:
-            outcomes = self.jira.create_batch([new.draft.fields for _, new, _ in chunk])
+            outcomes = self.jira.create_batch([fields for _, _, _, fields in chunk])
         except CreateUncertain as exc:
             unresolved = self._adopt_landed(chunk, report)
-            for work, new, _ in chunk if unresolved is None else unresolved:
+            for work, new, _, _ in chunk if unresolved is None else unresolved:
                 report.error(work.info, Note(f"maybe not filed ({exc}); a later run adopts the issue if it "
                                              "exists, else files it once the create has settled",
                                              new.item.identity, new.item.summary))
             return
         except ServiceError as exc:
-            for work, new, _ in chunk:
+            for work, new, _, _ in chunk:
                 report.error(work.info, Note(f"not filed: {exc}", new.item.identity, new.item.summary))
-            self.ledger.delete(entry.id for _, _, entry in chunk if entry.id is not None)
+            self.ledger.delete(entry.id for _, _, entry, _ in chunk if entry.id is not None)
             return
-        for (work, new, entry), outcome in zip(chunk, outcomes, strict=True):
+        unassignable: list[tuple[Queued, str]] = []
+        for queued, outcome in zip(chunk, outcomes, strict=True):
+            work, new, entry, fields = queued
             if outcome.key:
                 self._created(work, new, entry, outcome.key, report)
+            elif "assignee" in outcome.fields and "assignee" in fields:
+                reason = NOT_ASSIGNABLE + (outcome.error or "").removeprefix("Jira: ")
+                unassignable.append(((work, new, entry, unassigned_fields(fields, new.item, work.info, reason)), reason))
             else:
                 report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
                 self.ledger.delete([entry.id] if entry.id is not None else [])
+        if unassignable:
+            self._file_unassigned(unassignable, report)
+
+    def _file_unassigned(self, refused: list[tuple[Queued, str]], report: SyncReport) -> None:
+        """The elements Jira refused only for their assignee, sent again without one (just those)."""
+        for (work, new, _, _), reason in refused:
+            report.warn(work.info, Note(f"unassigned: {reason}", new.item.identity, new.item.summary))
+        self._file_chunk([queued for queued, _ in refused], report)
 
     def _adopt_landed(self, chunk: list[Queued], report: SyncReport) -> list[Queued] | None:
         """After an uncertain create: the marker search tells which of ``chunk`` exist (those it shows
         yet); the rest are returned. None when the search fails too."""
         try:
-            found = marker_issues(self.jira, list(dict.fromkeys(work.page.id for work, _, _ in chunk)))
+            found = marker_issues(self.jira, list(dict.fromkeys(work.page.id for work, _, _, _ in chunk)))
         except ServiceError:
             return None
         remaining = []
-        for work, new, entry in chunk:
+        for work, new, entry, fields in chunk:
             known = {linked.key for linked in work.planned.linked} | {key for _, key, _ in work.created}
             key = next((issue.key for issue in found.get(work.page.id, [])
                         if issue.origin == new.item.identity and issue.key not in known), None)
             if key is None:
-                remaining.append((work, new, entry))
+                remaining.append((work, new, entry, fields))
             else:
                 self._created(work, new, entry, key, report)
         return remaining

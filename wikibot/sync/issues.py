@@ -35,6 +35,11 @@ MAX_LABEL = 255
 PUBLISHED = "published"
 FIELDS = ("summary", "duedate", "priority")
 OWNER_LINE = "Owner: "
+UNASSIGNED_LINE = "Unassigned: "
+"""Why an issue has no assignee although its item names an owner; read back by ``wikibot actions``
+and the audit (``NOT_ASSIGNABLE`` → ``owner_not_assignable``, ``NOT_A_USER`` → ``owner_not_a_user``)."""
+NOT_ASSIGNABLE = "not assignable in Jira: "
+NOT_A_USER = "not a Jira user: "
 
 _SPACE = re.compile(r"\s+")
 
@@ -149,6 +154,20 @@ def draft_issue(item: ActionItem, page: PageInfo, *, project: str, issue_type: s
     return Draft(item.identity, fields, tuple(warnings))
 
 
+def unassigned_fields(fields: Mapping[str, Any], item: ActionItem, page: PageInfo, reason: str) -> dict[str, Any]:
+    """The create ``fields`` without an assignee, the owner and ``reason`` written in the description."""
+    unassigned = {name: value for name, value in fields.items() if name != "assignee"}
+    unassigned["description"] = description(item, page, unmapped_priority="priority" not in fields and
+                                            bool(item.priority), unassigned=reason)
+    return unassigned
+
+
+def unassigned_reason(description_lines: Sequence[str]) -> str | None:
+    """The ``Unassigned:`` reason an issue's description records, if any."""
+    return next((line[len(UNASSIGNED_LINE):].strip() for line in description_lines
+                 if line.startswith(UNASSIGNED_LINE)), None)
+
+
 def jira_fields(values: Mapping[str, str | None]) -> dict[str, Any]:
     """Page-owned values (summary, duedate, priority) as an edit's ``fields``."""
     fields: dict[str, Any] = {}
@@ -157,13 +176,16 @@ def jira_fields(values: Mapping[str, str | None]) -> dict[str, Any]:
     return fields
 
 
-def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = False) -> str:
+def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = False,
+                unassigned: str | None = None) -> str:
     """Plain text (REST v2): where the item comes from, who owns it when that is not a Jira user
-    (the ``Owner:`` line is what the actions report reads back), a priority Jira could not take,
-    and who owns which field."""
+    (the ``Owner:`` line is what the actions report reads back) and why it is unassigned, a priority
+    Jira could not take, and who owns which field."""
     lines = [f"Action item from the post-mortem of {page.incident}: {page.title}", page.url, ""]
-    if item.owner and not item.owner_is_user:
-        lines.append(f"{OWNER_LINE}{item.owner}")
+    if item.owner and (not item.owner_is_user or unassigned):
+        lines.append(f"{OWNER_LINE}{item.owner if not item.owner_is_user else '@' + item.owner}")
+    if unassigned:
+        lines.append(f"{UNASSIGNED_LINE}{unassigned}")
     if item.priority and unmapped_priority:
         lines.append(f"Priority on the page: {item.priority}")
     lines.append("Filed by wikibot. The page owns the summary, due date and priority (edit them there); "
