@@ -313,3 +313,23 @@ def test_cli_errors_are_one_line(make_config, tmp_path):
     assert result.stderr.startswith("wikibot: Confluence: cannot connect") and len(result.stderr.splitlines()) == 1
     bad = CliRunner().invoke(cli, ["--config", config_file(unreachable, tmp_path), "audit", "--page", "x1"])
     assert bad.exit_code == 2 and bad.stderr.startswith("wikibot: --page 'x1'")
+
+
+def test_staleness_counts_from_the_last_edit_by_a_person_not_wikibots_own_write_back(services, sandbox, confluence,
+                                                                                    now):
+    from wikibot.sync import run_sync
+
+    day = timedelta(days=1)
+    body = postmortem_body(filled=PARTIAL, debrief_due=(now + 5 * day).date(),
+                           items=[{"summary": "Alert on pool saturation", "owner": "557058:bb22",
+                                   "due": (now + 9 * day).date().isoformat()}])
+    page_id = create_page(sandbox, confluence, "PM half done, synced", body, created=now - 12 * day,
+                          modified=now - 9 * day)
+    assert run_sync(services, page_id).written_back == 1  # a new version, saved by wikibot just now
+    report = run_audit(services, now=now)
+    [page] = report.pages
+    stale = [f.message for f in page.findings if f.kind == "stale"]
+    assert stale and stale[0].startswith("Not edited for 9 days")
+    sandbox.reset_stats()
+    assert [f.kind for f in run_audit(services, now=now).pages[0].findings if f.kind == "stale"] == ["stale"]
+    assert not any("/versions" in route for route in sandbox.stats()["by_route"])  # read once per version

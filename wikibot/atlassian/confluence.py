@@ -32,11 +32,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from atlassian import ConfluenceV2
 
-from wikibot.atlassian.content import WikiPage, cql_quote
+from wikibot.atlassian.content import WikiPage, cql_quote, is_wikibot_edit, parse_time
 from wikibot.atlassian.errors import LIBRARY_ERRORS, boundary, error_detail, service_error
 from wikibot.errors import ServiceError
 from wikibot.retry import RetryPolicy, status_of
@@ -170,6 +171,15 @@ class ConfluenceGateway:
         found = self._property(page_id, key)
         value = found.get("value") if found else None
         return value if isinstance(value, dict) else None
+
+    def last_edit_by_people(self, page_id: str) -> tuple[datetime | None, str | None]:
+        """When, and by whom (account id), the page was last saved by someone other than wikibot:
+        v2's version list, newest first, read until the first version whose comment is not
+        wikibot's (a write-back or a "Debrief held" is no sign that people work on the page)."""
+        for version, _ in self._v2_list(f"api/v2/pages/{int(page_id)}/versions", {"limit": 50}):
+            if not is_wikibot_edit(version.get("message")):
+                return parse_time(version.get("createdAt")), version.get("authorId")
+        return None, None
 
     def has_attachment(self, page_id: str, filename: str) -> bool:
         """Whether the page has an attachment of that name (v2 read: consistent)."""

@@ -21,6 +21,12 @@ class WikiPage:
     modified: datetime | None = None
     modified_by: str | None = None
     labels: tuple[str, ...] = field(default_factory=tuple)
+    modified_message: str = ""
+    """The last version's comment: wikibot's own saves say ``wikibot: ...`` (``is_wikibot_edit``)."""
+
+    @property
+    def edited_by_wikibot(self) -> bool:
+        return is_wikibot_edit(self.modified_message)
 
     @classmethod
     def from_content(cls, content: dict[str, Any], base: str = "") -> WikiPage:
@@ -40,6 +46,7 @@ class WikiPage:
             modified=parse_time(version.get("when")),
             modified_by=_person(version.get("by")),
             labels=tuple(label.get("name", "") for label in labels),
+            modified_message=str(version.get("message") or ""),
         )
 
 
@@ -63,7 +70,13 @@ class WikiPage:
             modified=parse_time(version.get("createdAt")),
             modified_by=version.get("authorId"),
             labels=tuple(label.get("name", "") for label in labels),
+            modified_message=str(version.get("message") or ""),
         )
+
+
+def is_wikibot_edit(message: str | None) -> bool:
+    """Whether a version comment is one of wikibot's (every save it makes says ``wikibot: ...``)."""
+    return (message or "").startswith("wikibot")
 
 
 def parse_time(value: str | None) -> datetime | None:

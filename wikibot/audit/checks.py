@@ -303,12 +303,17 @@ def debrief_held(page_id: str, status: str | None, facts: PageFacts,
 def _time_findings(page: Any, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
                    evidence: Evidence, held: date | None = None) -> list[Finding]:
     found = []
-    if unfinished and page.modified is not None:
-        idle = evidence.now - page.modified
+    # wikibot's own saves (keys written back, a debrief recorded) are no sign that people work on it.
+    modified, by = page.modified, page.modified_by
+    if facts.human_edit is not None:
+        modified, by = datetime.fromisoformat(facts.human_edit[0]), facts.human_edit[1]
+        by = evidence.names.get(by or "", by)
+    if unfinished and modified is not None:
+        idle = evidence.now - modified
         if idle >= timedelta(days=rules.stale_after_days):
-            who = f" by {page.modified_by}" if page.modified_by else ""
+            who = f" by {by}" if by else ""
             found.append(Finding(
-                "stale", f"Not edited for {_days(idle.days)} (last edit{who} on {_day(page.modified, rules)}) while "
+                "stale", f"Not edited for {_days(idle.days)} (last edit{who} on {_day(modified, rules)}) while "
                 f"{len(unfinished)} required section{'s are' if len(unfinished) != 1 else ' is'} unfinished: "
                 f"{', '.join(unfinished)}.", ref="stale"))
     deadline = debrief_deadline(facts, page.created, rules)

@@ -28,7 +28,7 @@ from wikibot.pages.cells import parse_date
 from wikibot.pages.names import clean_title, section_names
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
@@ -83,6 +83,9 @@ class PageFacts:
     directory's names are known (the body alone cannot say whether "Dana" is a person)."""
     people: tuple[str, ...] = ()
     """Names the page gives to people (lead, plain-text owners)."""
+    human_edit: tuple[str, str | None] | None = None
+    """(ISO time, account) of the last save by someone other than wikibot, when this version is
+    wikibot's own (a key written back): staleness counts from it. Fixed once the version exists."""
     timeline: tuple[Finding, ...] = ()
     error: str | None = None
     unrecognised: tuple[tuple[str, str, str], ...] = ()
@@ -111,6 +114,7 @@ class PageFacts:
         data = {"sections": self.sections, "names": self.names, "items": [vars(i) for i in self.items],
                 "properties": self.properties, "property_users": self.property_users, "template": self.template,
                 "blame_candidates": [list(c) for c in self.blame_candidates], "people": list(self.people),
+                "human_edit": list(self.human_edit) if self.human_edit else None,
                 "timeline": [vars(f) for f in self.timeline],
                 "error": self.error, "unrecognised": self.unrecognised}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -123,7 +127,8 @@ class PageFacts:
             items=tuple(ItemFacts(**item) for item in data["items"]),
             properties=data["properties"], property_users=data["property_users"], template=data["template"],
             blame_candidates=tuple((section, sentence) for section, sentence in data["blame_candidates"]),
-            people=tuple(data["people"]), timeline=tuple(Finding(**f) for f in data["timeline"]),
+            people=tuple(data["people"]), human_edit=tuple(data["human_edit"]) if data.get("human_edit") else None,
+            timeline=tuple(Finding(**f) for f in data["timeline"]),
             error=data["error"], unrecognised=tuple(tuple(u) for u in data.get("unrecognised", ())),
         )
 

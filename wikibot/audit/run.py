@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from queue import Full, Queue
@@ -217,7 +218,16 @@ class AuditRun:
             except WikibotError as exc:
                 self.errors.append(f"page {page.id}: template not read: {exc}")
                 cacheable = False
-        return extract_facts(model, template, self.matcher), cacheable
+        facts = extract_facts(model, template, self.matcher)
+        if page.edited_by_wikibot:
+            try:
+                when, by = self.confluence.last_edit_by_people(page.id)
+            except WikibotError as exc:
+                self.errors.append(f"page {page.id}: its history was not read: {exc}")
+                return facts, False
+            if when is not None:
+                facts = replace(facts, human_edit=(when.isoformat(), by))
+        return facts, cacheable
 
     def _recorded_template(self, page_id: str) -> str | None:
         """The template named in the page's ``wikibot`` content property; read once per page, ever."""
