@@ -93,7 +93,8 @@ def test_without_a_slack_app_the_hooks_are_404(client):
 def test_a_confluence_outage_is_told_to_the_user_privately(sandbox, slack, slack_client, slack_services):
     ana = slack.users()["ana@example.com"]["id"]
     channel = slack.channel("inc-7304-outage", "Outage")
-    sandbox.fault(status=500, count=None, path_prefix="/wiki/rest/api/content", method="POST")
+    # Every wiki write fails: the v2 page create and the v1 label write after it.
+    sandbox.fault(status=500, count=None, path_prefix="/wiki/", method="POST")
     command(slack_client, channel, "inc-7304-outage", ana)
     slack_services.slack.wait()
     messages = slack.messages(channel)
