@@ -185,6 +185,16 @@ def test_a_wiki_outage_while_drafting_still_posts_the_link_and_says_what_failed(
     assert slack_services.slack.refresh(page["id"], incident_channel["id"]).startswith("Timeline: 3 new rows")
 
 
+def test_a_lost_answer_to_the_page_write_still_reports_what_was_drafted_once(
+        sandbox, slack, slack_client, slack_services, incident_channel):
+    sandbox.fault(drop=True, after=True, count=1, path_prefix="/wiki/api/v2/pages/", method="PUT")
+    run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
+    [link] = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")]
+    assert "Timeline: 3 new rows; Data &amp; Analysis: 2 new files." in link["text"]
+    page, body = the_page(sandbox)
+    assert timeline_of(body).count("Slack message") == 3 and len(attachments_of(sandbox, page["id"])) == 2
+
+
 def test_a_file_that_cannot_be_downloaded_is_counted_and_the_rest_is_drafted(
         sandbox, slack, slack_client, slack_services, incident_channel):
     sandbox.fault(status=503, count=None, path_prefix="/slack/files-pri/")
