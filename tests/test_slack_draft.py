@@ -37,7 +37,7 @@ def run_postmortem(slack_client, slack_services, channel, user):
 
 def the_page(sandbox, incident="inc-9001"):
     """The incident's one page (found by its label) as v2 gives it, and its storage body."""
-    found = sandbox.cql(f'label = "incident-{incident}"')
+    found = sandbox.cql_settled(f'label = "incident-{incident}"')
     assert len(found) == 1
     page = sandbox.page(found[0]["id"])
     return page, page["body"]["storage"]["value"]

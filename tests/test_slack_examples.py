@@ -43,7 +43,7 @@ def test_postmortem_in_the_example_channel_drafts_timeline_and_graph_once(sandbo
     assert client.post("/hooks/slack/commands", data=body, headers=slack_signed(body)).status_code == 200
     assert time.monotonic() - started < 3
     services.slack.wait()
-    [found] = sandbox_with_examples.cql('label = "incident-inc-140"')
+    [found] = sandbox_with_examples.cql_settled('label = "incident-inc-140"')
     page = sandbox_with_examples.page(found["id"])
     stored = page["body"]["storage"]["value"]
     timeline = stored[stored.index("Timeline of events"):stored.index("Root Cause")]

@@ -29,7 +29,7 @@ def test_postmortem_in_an_incident_channel_answers_at_once_then_posts_the_page_l
     slack_services.slack.wait()
     posted = [m for m in slack.messages(channel) if m.get("bot_id")]
     assert len(posted) == 1 and "started" in posted[0]["text"]
-    pages = sandbox.cql('label = "incident-inc-7301"')
+    pages = sandbox.cql_settled('label = "incident-inc-7301"')
     assert len(pages) == 1
     assert "Checkout errors after the payments deploy" in pages[0]["title"]
     body = sandbox.page(pages[0]["id"])["body"]["storage"]["value"]
@@ -48,7 +48,7 @@ def test_a_second_postmortem_finds_the_same_page(slack, slack_client, slack_serv
         slack_services.slack.wait()
     texts = [m["text"] for m in slack.messages(channel) if m.get("bot_id")]
     assert len(texts) == 2 and "already exists" in texts[1]
-    assert len(sandbox.cql('label = "incident-inc-7302"')) == 1
+    assert len(sandbox.cql_settled('label = "incident-inc-7302"')) == 1
 
 
 def test_the_incident_and_title_can_be_given_in_the_text(slack, slack_client, slack_services, sandbox):
@@ -56,7 +56,7 @@ def test_the_incident_and_title_can_be_given_in_the_text(slack, slack_client, sl
     channel = slack.channel("war-room")
     command(slack_client, channel, "war-room", ana, text="ops-55 Login outage")
     slack_services.slack.wait()
-    page = sandbox.cql('label = "incident-ops-55"')[0]
+    page = sandbox.cql_settled('label = "incident-ops-55"')[0]
     assert "Login outage" in page["title"] and "(OPS-55)" in page["title"]
 
 
