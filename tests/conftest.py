@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -59,6 +60,17 @@ class RunningSandbox:
         when the sandbox lags its index)."""
         found = self.confluence().get("rest/api/search", params={"cql": query, "limit": limit})
         return [result["content"] for result in found["results"]]
+
+    def cql_settled(self, query: str, at_least: int = 1) -> list[dict]:
+        """What ``query`` finds once the search has caught up with the writes just made: asked again
+        until it finds ``at_least`` items or the sandbox's index lag has surely passed (at once when
+        there is no lag), as a reader of an eventually consistent search does."""
+        deadline = time.monotonic() + INDEX_LAG_MS / 1000 + 1
+        while True:
+            found = self.cql(query)
+            if len(found) >= at_least or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
     def page(self, page_id: str) -> dict:
         """A page as v2 gives it: ``title``, ``version.number``, ``body.storage.value``, labels (consistent)."""

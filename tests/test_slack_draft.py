@@ -35,11 +35,25 @@ def run_postmortem(slack_client, slack_services, channel, user):
     slack_services.slack.wait()
 
 
-def the_page(confluence, incident="inc-9001"):
-    found = confluence.cql(f'label = "incident-{incident}"')["results"]
+def the_page(sandbox, incident="inc-9001"):
+    """The incident's one page (found by its label) as v2 gives it, and its storage body."""
+    found = sandbox.cql_settled(f'label = "incident-{incident}"')
     assert len(found) == 1
-    page = confluence.get_page_by_id(found[0]["content"]["id"], expand="body.storage,version")
+    page = sandbox.page(found[0]["id"])
     return page, page["body"]["storage"]["value"]
+
+
+def attachments_of(sandbox, page_id: str) -> list[dict]:
+    """The page's attachments (v2's list: Cloud reads attachments only through v2)."""
+    return sandbox.confluence().get(f"api/v2/pages/{page_id}/attachments", params={"limit": 250})["results"]
+
+
+def edit_as_a_person(sandbox, page: dict, body: str, user: str = "bob@example.com") -> None:
+    """Bob saves ``body`` over the version read (v2, his own account)."""
+    sandbox.confluence(user=user).put(f"api/v2/pages/{page['id']}", data={
+        "id": page["id"], "status": "current", "title": page["title"],
+        "version": {"number": page["version"]["number"] + 1},
+        "body": {"representation": "storage", "value": body}})
 
 
 def timeline_of(body: str) -> str:
@@ -56,9 +70,9 @@ def customer_config(make_config, sandbox, slack):
 
 
 def test_creation_drafts_pinned_reacted_and_thread_root_messages_into_the_timeline(
-        slack, slack_client, slack_services, confluence, incident_channel):
+        slack, slack_client, slack_services, sandbox, incident_channel):
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
-    _page, body = the_page(confluence)
+    _page, body = the_page(sandbox)
     timeline = timeline_of(body)
     for text in ("<strong>checkout p99 &gt; 4s</strong>", "Looking at the payments deploy", "Latency graph"):
         assert text in timeline
@@ -70,40 +84,40 @@ def test_creation_drafts_pinned_reacted_and_thread_root_messages_into_the_timeli
 
 
 def test_the_channels_files_are_attached_once_and_shown_in_data_and_analysis(
-        slack, slack_client, slack_services, confluence, incident_channel):
+        slack, slack_client, slack_services, sandbox, incident_channel):
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
-    page, body = the_page(confluence)
-    attachments = confluence.get_attachments_from_content(page["id"])["results"]
+    page, body = the_page(sandbox)
+    attachments = attachments_of(sandbox, page["id"])
     names = sorted(a["title"] for a in attachments)
     assert len(names) == 2 and names[0].endswith("-p99.csv") and names[1].endswith("-p99.png")
     data = body[body.index("Data &amp; Analysis"):]
     assert "<ac:image" in data and "Latency graph" in data and "query result attached" in data
     summary = slack_services.slack.refresh(page["id"], incident_channel["id"])
     assert summary.startswith("Timeline: 0 new rows; Data & Analysis: 0 new files")
-    assert len(confluence.get_attachments_from_content(page["id"])["results"]) == 2
-    assert the_page(confluence)[1] == body
+    assert len(attachments_of(sandbox, page["id"])) == 2
+    assert the_page(sandbox)[1] == body
 
 
 def test_a_refresh_adds_new_events_and_never_touches_rows_people_edited(
-        slack, slack_client, slack_services, config, confluence, incident_channel):
+        slack, slack_client, slack_services, config, sandbox, incident_channel):
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
-    page, body = the_page(confluence)
+    page, body = the_page(sandbox)
     edited = body.replace("Looking at the payments deploy", "Bob suspected the payments deploy (edited)")
-    confluence.update_page(page["id"], page["title"], edited)
+    edit_as_a_person(sandbox, page, edited)
     slack.post(incident_channel["id"], incident_channel["ana"], "Rolled back", reactions=["pushpin"])
     summary = slack_services.slack.refresh(page["id"], incident_channel["id"])
     assert summary.startswith("Timeline: 1 new row;")
-    _page, after = the_page(confluence)
+    _page, after = the_page(sandbox)
     assert "Bob suspected the payments deploy (edited)" in after and "Looking at the payments" not in after
     assert timeline_of(after).count("Slack message") == 4
 
 
 def test_the_refresh_button_redrafts_and_answers_privately(
-        slack, slack_client, slack_services, confluence, incident_channel):
+        slack, slack_client, slack_services, sandbox, incident_channel):
     import json
 
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
-    page, _body = the_page(confluence)
+    page, _body = the_page(sandbox)
     payload = json.dumps({"type": "block_actions", "user": {"id": incident_channel["ana"]},
                           "channel": {"id": incident_channel["id"]},
                           "actions": [{"action_id": "wikibot_refresh_timeline", "value": page["id"]}]})
@@ -134,7 +148,7 @@ def test_customer_channels_are_asked_on_creation_with_the_link_and_what_is_known
 
 
 def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
-        slack, slack_client, slack_services, slack_config, confluence, incident_channel, tmp_path):
+        slack, slack_client, slack_services, slack_config, sandbox, incident_channel, tmp_path):
     from pathlib import Path
 
     import yaml
@@ -144,7 +158,7 @@ def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
     from wikibot.cli import cli
 
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
-    page, _ = the_page(confluence)
+    page, _ = the_page(sandbox)
     slack.post(incident_channel["id"], incident_channel["ana"], "Customer impact over", pinned=True)
     path = write_config_file(slack_config, tmp_path)
     data = yaml.safe_load(Path(path).read_text())
@@ -161,22 +175,32 @@ def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
 
 
 def test_a_wiki_outage_while_drafting_still_posts_the_link_and_says_what_failed(
-        sandbox, slack, slack_client, slack_services, confluence, incident_channel):
-    sandbox.fault(status=500, count=None, path_prefix="/wiki/rest/api/content/", method="PUT")
+        sandbox, slack, slack_client, slack_services, incident_channel):
+    sandbox.fault(status=500, count=None, path_prefix="/wiki/api/v2/pages/", method="PUT")
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
     [link] = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")]
     assert "started" in link["text"] and "The timeline could not be drafted" in link["text"]
     sandbox.clear_faults()
-    page, _ = the_page(confluence)
+    page, _ = the_page(sandbox)
     assert slack_services.slack.refresh(page["id"], incident_channel["id"]).startswith("Timeline: 3 new rows")
 
 
+def test_a_lost_answer_to_the_page_write_still_reports_what_was_drafted_once(
+        sandbox, slack, slack_client, slack_services, incident_channel):
+    sandbox.fault(drop=True, after=True, count=1, path_prefix="/wiki/api/v2/pages/", method="PUT")
+    run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
+    [link] = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")]
+    assert "Timeline: 3 new rows; Data &amp; Analysis: 2 new files." in link["text"]
+    page, body = the_page(sandbox)
+    assert timeline_of(body).count("Slack message") == 3 and len(attachments_of(sandbox, page["id"])) == 2
+
+
 def test_a_file_that_cannot_be_downloaded_is_counted_and_the_rest_is_drafted(
-        sandbox, slack, slack_client, slack_services, confluence, incident_channel):
+        sandbox, slack, slack_client, slack_services, incident_channel):
     sandbox.fault(status=503, count=None, path_prefix="/slack/files-pri/")
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
     [link] = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")]
     assert "Timeline: 3 new rows; Data &amp; Analysis: 0 new files (2 could not be copied)" in link["text"]
     sandbox.clear_faults()
-    page, _ = the_page(confluence)
+    page, _ = the_page(sandbox)
     assert "2 new files" in slack_services.slack.refresh(page["id"], incident_channel["id"])

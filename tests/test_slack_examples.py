@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from tests.conftest import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, RunningSandbox, SandboxSlack, slack_signed
+from tests.conftest import SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SandboxSlack, slack_signed
 
 
 @pytest.fixture
@@ -43,9 +43,8 @@ def test_postmortem_in_the_example_channel_drafts_timeline_and_graph_once(sandbo
     assert client.post("/hooks/slack/commands", data=body, headers=slack_signed(body)).status_code == 200
     assert time.monotonic() - started < 3
     services.slack.wait()
-    confluence = RunningSandbox(sandbox_with_examples.server).confluence()
-    [found] = confluence.cql('label = "incident-inc-140"')["results"]
-    page = confluence.get_page_by_id(found["content"]["id"], expand="body.storage")
+    [found] = sandbox_with_examples.cql_settled('label = "incident-inc-140"')
+    page = sandbox_with_examples.page(found["id"])
     stored = page["body"]["storage"]["value"]
     timeline = stored[stored.index("Timeline of events"):stored.index("Root Cause")]
     pinned_or_reacted = [m for m in channel if m.get("pinned_to") or m.get("reactions", [{}])[0].get("name") == "pushpin"]

@@ -86,6 +86,23 @@ def test_not_doing_comments_the_reason_on_the_jira_issue(slack, slack_client, sl
     assert slack_services.db.slack.reminders_of(bob)[0].answer == "not_doing"
 
 
+def test_not_doing_comments_once_after_a_lost_answer_and_a_second_click(
+        sandbox, slack, slack_client, slack_services, jira, postmortem):
+    run_remind(slack_services, NOON_LA)
+    [dm] = dms(slack, "bob@example.com")
+    bob = slack.users()["bob@example.com"]["id"]
+    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == "wikibot_remind_not_doing")
+    why = {"wikibot_remind_why": {"why": {"type": "plain_text_input", "value": "Queue is being replaced"}}}
+    sandbox.fault(drop=True, after=True, count=1, method="POST",  # the comment lands, its answer is lost
+                  path_prefix=f"/rest/api/2/issue/{postmortem['issue']}/comment")
+    click(slack_client, slack_services, bob, no, state=why)
+    click(slack_client, slack_services, bob, no, state=why)
+    comments = jira.issue_get_comments(postmortem["issue"])["comments"]
+    assert len([c for c in comments if "Queue is being replaced" in str(c["body"])]) == 1
+    assert "I added your reason to the issue." in dms(slack, "bob@example.com")[-1]["text"]
+
+
 def test_someone_else_cannot_answer_your_reminder(slack, slack_client, slack_services, postmortem):
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")

@@ -32,6 +32,7 @@ SERVICE = "Jira"
 MAX_BULK = 50  # Jira's limit per bulk create
 SEARCH_PAGE = 100  # Jira Cloud's cap on maxResults
 MAX_RECONCILE = 50  # reconcileIssues per request
+RECENT_COMMENTS = 100  # the newest comments searched for one about to be posted (Jira's default page)
 DONE = "Done"
 _ISSUE_KEY = re.compile(r"'([A-Z][A-Z0-9_]+-[0-9]+)'")
 
@@ -175,8 +176,14 @@ class JiraGateway:
         self._call(lambda: self.client.update_issue_field(key, dict(fields), notify_users=True))
 
     def add_comment(self, key: str, text: str) -> None:
-        """A comment on the issue (not idempotent: callers record that they commented)."""
-        self._call(lambda: self.client.issue_add_comment(key, text))
+        """A comment on the issue, posted once: each attempt first looks for this text among the
+        issue's newest comments, so a retry after a lost answer (or the same answer given twice)
+        never posts it again. A POST alone is not idempotent."""
+        def attempt() -> None:
+            if not self._has_comment(key, text):
+                self.client.issue_add_comment(key, text)
+
+        self._call(attempt)
 
     def user(self, account_id: str) -> dict[str, Any] | None:
         """An account (display name, email when visible, time zone); None when Jira does not know it."""
@@ -201,6 +208,15 @@ class JiraGateway:
                 raise service_error(SERVICE, exc, self.client.url) from exc
 
     # -- plumbing -----------------------------------------------------------------------------
+    def _has_comment(self, key: str, text: str) -> bool:
+        """Whether one of the issue's newest comments says ``text`` (whitespace aside: Jira may
+        rewrite line ends)."""
+        found = self.client.get(f"{self.client.resource_url('issue')}/{key}/comment",
+                                params={"orderBy": "-created", "maxResults": RECENT_COMMENTS})
+        wanted = " ".join(text.split())
+        comments = (found.get("comments") or []) if isinstance(found, dict) else []
+        return any(isinstance(c.get("body"), str) and " ".join(c["body"].split()) == wanted for c in comments)
+
     def _search_raw(self, jql: str, fields: Sequence[str], limit: int = SEARCH_PAGE,
                     reconcile: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
         """The enhanced search through the client's generic ``get`` (its ``enhanced_jql`` helper cannot

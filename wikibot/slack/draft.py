@@ -114,8 +114,13 @@ class ChannelDrafter:
     def _write(self, page_id: str, events: list[timeline.Event], files: list[shared.SharedFile],
                people: dict[str, Person]) -> tuple[int, int]:
         wiki = self.wiki
+        sent: tuple[str, int, int] | None = None  # the body of a PUT answered 409, and what it added
         for _attempt in range(5):
             page = wiki.page(page_id)
+            if sent is not None and page.body == sent[0]:
+                # The "conflicting" save was our own: the gateway retried a PUT whose first answer was
+                # lost, and the retry met the version that PUT made. Report what it drafted, not 0 rows.
+                return sent[1], sent[2]
             body, rows = timeline.merge(page.body, events, people)
             body, shown = shared.merge(body, files)
             if body == page.body:
@@ -124,7 +129,7 @@ class ChannelDrafter:
                 wiki.update_body(page, body, message="wikibot: drafted from the incident's Slack channel")
                 return rows, shown
             except VersionConflict:
-                continue
+                sent = (body, rows, shown)
         raise ServiceError(f"Confluence: page {page_id} kept changing; the timeline was not drafted, try again")
 
 
