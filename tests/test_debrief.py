@@ -198,7 +198,7 @@ def test_mark_debriefed_refuses_without_the_token_for_unknown_pages_and_future_d
 
 def test_a_lost_response_to_the_write_is_retried_safely_and_lands_once(wiki_and_page, sandbox_with_examples):
     _, wiki, page = wiki_and_page
-    sandbox_with_examples.fault(drop=True, after=True, method="PUT", path_prefix="/wiki/rest/api/content/", count=1)
+    sandbox_with_examples.fault(drop=True, after=True, method="PUT", path_prefix="/wiki/api/v2/pages/", count=1)
     mark_debriefed(wiki, page.id, date(2026, 11, 30))
     after = wiki.page(page.id)
     assert after.version == page.version + 1
