@@ -417,3 +417,15 @@ def test_report_json_contract_and_exit_codes():
     html = render(report, "html")
     assert "Draft &lt;b&gt;" in html and "Draft <b>" not in html
     assert "PM 1" in render(report, "table") and "7/8" in render(report, "table")
+
+
+def test_blame_phrases_in_code_and_inline_code_are_not_blame():
+    code = ('<ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[# Bob forgot to set this\n'
+            'careless_mode = true]]></ac:plain-text-body></ac:structured-macro>')
+    root = (f"<p>The flag <code>Bob didn't</code> was set.</p>{code}"
+            '<ac:structured-macro ac:name="noformat"><ac:plain-text-body><![CDATA[ERROR: he failed to connect]]>'
+            "</ac:plain-text-body></ac:structured-macro><p>Then he forgot to page anyone.</p>")
+    body = postmortem_body(filled=ALL_FILLED).replace(
+        f"<p>{ALL_FILLED['Root Cause']}</p>", f"<p>{ALL_FILLED['Root Cause']}</p>{root}")
+    blame = [f.message for f in judge(body, names={"557058:bb22": "Bob Chen"}) if f.kind == "blame_language"]
+    assert len(blame) == 1 and "“Then he forgot to page anyone.”" in blame[0]

@@ -17,7 +17,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -28,7 +28,7 @@ from wikibot.pages.cells import parse_date
 from wikibot.pages.names import clean_title, section_names
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
@@ -218,10 +218,18 @@ def extract_facts(model: PageModel, template: str | None, matcher: BlameMatcher)
         sections=tuple((s.title, s.status) for s in model.sections), names=tuple(s.name for s in model.sections),
         items=items, unrecognised=tuple((u.section, u.kind, u.text) for u in model.unrecognised),
         properties=dict(model.properties), property_users=dict(model.property_users), template=template,
-        blame_candidates=tuple((s.title, sentence) for s in model.sections for sentence in matcher.candidates(s.text)),
+        blame_candidates=tuple(_blame_candidates(model.sections, matcher)),
         people=tuple(page_people(model)),
         timeline=tuple(timeline_findings(model.timeline, _timeline_title(model.sections))),
     )
+
+
+def _blame_candidates(sections: Sequence[Section], matcher: BlameMatcher) -> Iterator[tuple[str, str]]:
+    """(section, sentence) using a blame phrase, code left out: a config flag or a log line in a code
+    block is nobody's fault. The text without code is built only for sections with a candidate."""
+    for section in sections:
+        if matcher.candidates(section.text):
+            yield from ((section.title, sentence) for sentence in matcher.candidates(section.prose))
 
 
 def page_people(model: PageModel) -> list[str]:

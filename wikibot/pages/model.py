@@ -42,11 +42,18 @@ class Section:
     level: int
     name: str = ""
     text_source: Callable[[], str] = field(default=_nothing, repr=False, compare=False)
+    prose_source: Callable[[], str] = field(default=_nothing, repr=False, compare=False)
 
     @cached_property
     def text(self) -> str:
         """Plain reader text, one line per block (for audits of the wording)."""
         return self.text_source()
+
+    @cached_property
+    def prose(self) -> str:
+        """The reader text without code (code/noformat macros, ``<code>``, ``<pre>``): what people wrote
+        as sentences, where blameful wording is looked for."""
+        return self.prose_source() if self.prose_source is not _nothing else self.text
 
 
 @dataclass(frozen=True, slots=True)

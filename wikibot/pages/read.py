@@ -21,6 +21,7 @@ items" sub-heading works under any parent. What an Action items scope holds is r
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from copy import deepcopy
 from functools import partial
 
 from lxml import etree
@@ -136,8 +137,9 @@ class _SectionBuilder:
                 probe.stopped = probe.visible > self.limit
 
     def build(self, instructions: frozenset[str]) -> Section:
+        parts = tuple(self.parts)
         return Section(self.title, self._status(instructions), self.level, self.name,
-                       partial(_section_text, tuple(self.parts)))
+                       partial(_section_text, parts), partial(_section_prose, parts))
 
     def _status(self, instructions: frozenset[str]) -> SectionStatus:
         probe = self.probe
@@ -160,6 +162,54 @@ def _section_text(parts: tuple[etree._Element | str, ...]) -> str:
         else:
             read(part, into=reading)
     return reading.lines
+
+
+_CODE_MACROS = frozenset({"code", "noformat"})
+_CODE_TAGS = frozenset({"code", "pre", "kbd", "samp"})
+
+
+def _section_prose(parts: tuple[etree._Element | str, ...]) -> str:
+    """The section's reader text without code: code and noformat macros, ``<code>``/``<pre>``.
+
+    Asked for only where the wording is judged (blame): the parts are copied and their code cut out
+    (each element's tail text kept), so the page itself is untouched.
+    """
+    if not any(isinstance(p, etree._Element) and _has_code(p) for p in parts):
+        return _section_text(parts)
+    pruned: list[etree._Element | str] = []
+    for part in parts:
+        if isinstance(part, str) or not _has_code(part):
+            pruned.append(part)
+            continue
+        copy = deepcopy(part)
+        for element in [e for e in copy.iter() if _is_code(e)]:
+            if element is copy:
+                break
+            parent = element.getparent()
+            if parent is None:
+                continue
+            tail = element.tail or ""
+            previous = element.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + " " + tail
+            else:
+                parent.text = (parent.text or "") + " " + tail
+            parent.remove(element)
+        else:
+            pruned.append(copy)
+    return _section_text(tuple(pruned))
+
+
+def _is_code(element: etree._Element) -> bool:
+    tag = element.tag
+    if not isinstance(tag, str):
+        return False
+    return (etree.QName(tag).localname in _CODE_TAGS if not tag.startswith("{") else
+            tag in (ac("structured-macro"), ac("macro")) and macro_name(element) in _CODE_MACROS)
+
+
+def _has_code(element: etree._Element) -> bool:
+    return any(_is_code(e) for e in element.iter())
 
 
 class _PageReader:
