@@ -12,6 +12,7 @@ from tests.conftest import DATABASES, url_for
 from wikibot.cli import cli
 from wikibot.store import Database, migrate
 from wikibot.store.schema import metadata
+from wikibot.status import ExitStatus
 
 
 @pytest.fixture(params=DATABASES)
@@ -62,7 +63,7 @@ def test_db_check_reports_a_healthy_database_and_a_broken_one(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("good.db", "bad.db"))
     broken = runner.invoke(cli, ["--config", str(bad), "db", "check"])
-    assert broken.exit_code == 3 and "problem: cannot read the database" in broken.stderr
+    assert broken.exit_code == ExitStatus.DATABASE and "problem: cannot read the database" in broken.stderr
 
 
 def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from wikibot.errors import WikibotError
+from wikibot.status import ExitStatus
 from wikibot.xmlchars import clean, require_clean
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -43,7 +44,7 @@ def incident_label(incident_id: str) -> str | None:
 class InvalidInput(WikibotError):
     """Input that cannot make a post-mortem; ``fields`` maps each bad field to what is wrong."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
     def __init__(self, fields: dict[str, str], message: str = "invalid input") -> None:
         super().__init__(message + ": " + "; ".join(f"{k}: {v}" for k, v in fields.items()))

@@ -29,7 +29,7 @@ def check_config_cmd(obj: _Context) -> None:
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:
-        sys.exit(3)
+        sys.exit(report.exit_code)
     click.echo("ok: configuration works")
 
 

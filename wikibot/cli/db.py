@@ -7,6 +7,7 @@ import sys
 import click
 
 from wikibot.cli import _Context, cli
+from wikibot.status import ExitStatus
 
 
 @cli.group()
@@ -33,7 +34,7 @@ def check(obj: _Context) -> None:
         click.echo("To recover: restore the latest backup (README, Backups), or move the file aside and start "
                    "wikibot with an empty database; Jira and Confluence carry the identities that prevent "
                    "duplicates.", err=True)
-        sys.exit(3)
+        sys.exit(ExitStatus.DATABASE)
     click.echo("ok: database is healthy and up to date")
 
 

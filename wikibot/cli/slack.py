@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from wikibot.cli import _Context, cli
 from wikibot.errors import ConfigError, InputError
+from wikibot.status import ExitStatus
 
 
 @cli.command()
@@ -60,4 +63,4 @@ def remind(obj: _Context, at: str | None) -> None:
         services.close()
     click.echo(report.summary())
     if report.errors:
-        raise SystemExit(1)
+        sys.exit(ExitStatus.INCOMPLETE)

@@ -9,6 +9,7 @@ import click
 
 from wikibot.cli import _Context, cli
 from wikibot.errors import InputError
+from wikibot.status import ExitStatus
 
 
 @cli.command()
@@ -28,7 +29,7 @@ def sync(obj: _Context, page_id: str | None, dry_run: bool, as_json: bool) -> No
         services.close()
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())
     if report.errors or report.incomplete:
-        sys.exit(1)
+        sys.exit(ExitStatus.INCOMPLETE)
 
 
 @cli.command()

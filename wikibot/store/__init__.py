@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from wikibot.errors import ConfigError, WikibotError
+from wikibot.status import ExitStatus
 from wikibot.store.holders import is_gone, this_process
 from wikibot.store.schema import aware as _aware
 from wikibot.store.schema import metadata, utcnow
@@ -87,7 +88,7 @@ class Claim:
 class IncidentIdCollision(WikibotError):
     """Another incident's id folds to the same page label: refused, never answered with its page."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
     def __init__(self, incident_id: str, other_id: str, label: str) -> None:
         super().__init__(f"incident id {incident_id!r} collides with incident {other_id!r} (both make the "
