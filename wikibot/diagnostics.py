@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import requests
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from wikibot.atlassian.clients import Endpoint
 from wikibot.atlassian.confluence import ConfluenceGateway
@@ -70,8 +71,8 @@ def _check_slack(config: Config, report: CheckReport) -> None:
     from wikibot.slack.client import SlackApi
 
     api_url, token, secret = endpoint
-    report.lines.append(f"slack: {api_url}, bot token ****" + (" (embedded sandbox)" if config.slack.bot_token is None
-                                                                 or not config.slack.bot_token.get_secret_value() else ""))
+    embedded = config.slack.bot_token is None or not config.slack.bot_token.get_secret_value()
+    report.lines.append(f"slack: {api_url}, bot token ****" + (" (embedded sandbox)" if embedded else ""))
     try:
         api = SlackApi(api_url, token, timeout=config.http.timeout, retries=0)
         report.lines.append(f"  workspace: {api.workspace_url()} as {api.bot_user_id()}")
@@ -141,7 +142,7 @@ def redact_url(url: str) -> str:
     """A database URL with its password masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except (ArgumentError, ValueError):  # what make_url raises for a string that is not a URL
         return "(unparseable URL)"
 
 

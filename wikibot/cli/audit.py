@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import _Context, cli
 from wikibot.errors import InputError
 
 

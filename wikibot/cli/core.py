@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import _Context, cli
 from wikibot.errors import InputError
 
 # Bigger than any page Confluence accepts (5 MiB), so the parser's own limit decides.

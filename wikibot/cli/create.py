@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from wikibot.cli import _Context, cli
-
+from wikibot.cli.group import _Context, cli
 
 _VERBOSE = click.option("--verbose", "-v", is_flag=True,
                         help="Also show libraries' INFO lines (alembic, apscheduler, waitress, ...).")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import _Context, cli
 from wikibot.errors import ConfigError, InputError
 from wikibot.status import ExitStatus
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import _Context, cli
 from wikibot.errors import InputError
 from wikibot.status import ExitStatus
 
