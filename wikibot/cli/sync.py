@@ -47,7 +47,7 @@ def actions(obj: _Context, as_json: bool, as_csv: bool, overdue: bool) -> None:
 
     services = Services(obj.config)
     try:
-        found = outstanding_actions(services, utcnow().date())
+        found = outstanding_actions(services.jira, services.confluence.url, utcnow().date())
     finally:
         services.close()
     if overdue:

@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -41,6 +41,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from wikibot.store.schema import aware, metadata, utcnow
+
+if TYPE_CHECKING:
+    from wikibot.store import Database
 
 audit_page_cache = Table(
     "audit_page_cache", metadata,
@@ -330,14 +333,15 @@ class AuditStore:
         by_run: dict[int, dict[str, int]] = {}
         for row in kinds:
             by_run.setdefault(row.run_id, {})[row.kind] = row.count
-        return [AuditRun(id=r["id"], trigger=r["trigger"], scope=r["scope"], status=r["status"], started_at=aware(r["started_at"]),
+        return [AuditRun(id=r["id"], trigger=r["trigger"], scope=r["scope"], status=r["status"],
+                         started_at=aware(r["started_at"]),
                          finished_at=aware(r["finished_at"]) if r["finished_at"] else None, pages=r["pages"],
                          pages_with_findings=r["pages_with_findings"], findings=r["findings"], parsed=r["parsed"],
                          reused=r["reused"], by_kind=by_run.get(r["id"], {}), errors=json.loads(r["errors"] or "[]"))
                 for r in runs]
 
 
-def recent_runs(db: Any, limit: int = 30) -> list[AuditRun]:
+def recent_runs(db: Database, limit: int = 30) -> list[AuditRun]:
     """The latest audits of every post-mortem, newest first, with findings by kind (the dashboard's
     trends); one-page audits (``wikibot audit --page``) are left out, they would look like dips."""
     return AuditStore(db.engine).recent_runs(limit)
