@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -45,6 +45,10 @@ from wikibot.audit.facts import (
 from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
 from wikibot.pages.names import ACTION_ITEMS
+
+if TYPE_CHECKING:
+    from wikibot.atlassian.content import WikiPage
+    from wikibot.config import Config
 
 # Sections a page may leave empty unless ``postmortem.required_sections`` asks for them: supporting
 # material, and the wish list ("if we have time" is by definition what a team may not get to).
@@ -73,7 +77,7 @@ class Rules:
     blame: BlameMatcher = field(default_factory=lambda: BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS))
 
     @classmethod
-    def from_config(cls, config: Any, now: datetime) -> Rules:
+    def from_config(cls, config: Config, now: datetime) -> Rules:
         zone = ZoneInfo(config.audit.timezone)
         required = config.postmortem.required_sections
         return cls(required_sections=tuple(required) if required else None,
@@ -175,7 +179,7 @@ class PageAudit:
                             "from": self.debrief_held_from, "note": self.debrief_note}}
 
 
-def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
+def audit_page(page: WikiPage, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
                evidence: Evidence) -> PageAudit:
     """Judge one page. ``page`` is its metadata (a ``WikiPage``: id, title, url, dates, editors)."""
     status = facts.prop(*STATUS_KEYS)
@@ -296,7 +300,7 @@ def debrief_held(page_id: str, status: str | None, facts: PageFacts,
     return None, None
 
 
-def _time_findings(page: Any, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
+def _time_findings(page: WikiPage, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
                    evidence: Evidence, held: date | None = None) -> list[Finding]:
     found = []
     if unfinished and page.modified is not None:
