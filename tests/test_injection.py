@@ -62,7 +62,7 @@ def test_chat_messages_escape_slack_markup(payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_the_dashboard_shows_page_text_as_text(payload, app, client, services):
-    from wikibot.store.dashboard import DashboardStore
+    from wikibot.store.snapshots import DashboardStore
 
     row = {"page_id": "1", "title": payload, "url": "https://wiki.example/p/1", "incident": payload, "severity": payload,
            "lead": payload, "status": payload, "created": "2026-11-01", "modified": "2026-11-01", "age_days": 3,

@@ -1,6 +1,6 @@
 """The headline figures a manager asks for, computed from the audit's record of every post-mortem.
 
-Pure: the latest audit snapshot (``wikibot.dashboard.Row``), the pages shared, today's date and the
+Pure: the latest audit snapshot (``wikibot.dashboard_rows.Row``), the pages shared, today's date and the
 debrief target in, :class:`Figure` values out. The dashboard shows them, ``/metrics`` exports them
 and ``wikibot audit --format json`` includes them; the definitions below are what the dashboard
 shows on hover and what the README lists, so the three never disagree.
@@ -17,7 +17,7 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from wikibot.dashboard import Row
+from wikibot.dashboard_rows import Row
 
 
 @dataclass(frozen=True)

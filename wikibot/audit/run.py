@@ -61,9 +61,9 @@ from wikibot.audit.report import AuditReport
 from wikibot.create import PROPERTY_KEY
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageParseError, parse_page
-from wikibot.dashboard import snapshot_rows
+from wikibot.dashboard_rows import snapshot_rows
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore, CachedFacts
-from wikibot.store.dashboard import DashboardStore
+from wikibot.store.snapshots import DashboardStore
 from wikibot.store.schema import utcnow
 from wikibot.templates import BUILTIN_DIR, load_template
 

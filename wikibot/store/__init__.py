@@ -286,7 +286,7 @@ def _short(exc: Exception) -> str:
 
 
 # Every table module registers on ``metadata``; import them so ``create_schema`` sees them all.
-from wikibot.store import audits, dashboard, ledger, migrate, replays  # noqa: E402,F401
+from wikibot.store import audits, ledger, migrate, replays, snapshots  # noqa: E402,F401
 from wikibot.store.jobs import JobRuns  # noqa: E402
 from wikibot.store.locks import Leases  # noqa: E402
 from wikibot.store.slack import SlackStore  # noqa: E402

@@ -10,7 +10,7 @@ from flask import Flask
 
 from wikibot.config import Config
 from wikibot.services import Services
-from wikibot.web import access, confluence_hook, csrf, dashboard, errors, forms, hooks, openapi, ops, slack
+from wikibot.web import access, confluence_hook, csrf, dashboard, error_handlers, forms, hooks, openapi, ops, slack
 
 # Webhook bodies are small JSON documents; anything bigger is refused with 413 before parsing.
 MAX_BODY_BYTES = 256 * 1024
@@ -33,7 +33,7 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
     ops.init_app(app)
     access.init_app(app)
     csrf.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(hooks.bp)

@@ -24,7 +24,7 @@ from wikibot.errors import WikibotError
 from wikibot.sync import SyncOptions, run_sync
 from wikibot.web import auth
 from wikibot.web.context import services
-from wikibot.web.errors import json_error
+from wikibot.web.error_handlers import json_error
 from wikibot.web.hooks import read_webhook
 
 if TYPE_CHECKING:

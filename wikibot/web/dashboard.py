@@ -16,7 +16,7 @@ from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
 from wikibot.audit.kinds import kind_label
-from wikibot.dashboard import (
+from wikibot.dashboard_rows import (
     Row,
     actions_over_time,
     debriefs_by_month,
@@ -29,7 +29,7 @@ from wikibot.errors import WikibotError
 from wikibot.figures import Figure
 from wikibot.scheduler import JobRunner, job_specs
 from wikibot.services import Services
-from wikibot.store.dashboard import DashboardStore
+from wikibot.store.snapshots import DashboardStore
 from wikibot.web import csrf
 from wikibot.web.charts import Chart, Series, bar_chart, line_chart
 from wikibot.web.context import services

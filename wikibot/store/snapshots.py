@@ -39,7 +39,7 @@ class DashboardStore:
 
     def save(self, rows: Sequence[dict[str, Any]], taken_at: datetime) -> None:
         """Replace the snapshot; each action item keeps the day the first snapshot held it."""
-        from wikibot.dashboard import carry_first_seen
+        from wikibot.dashboard_rows import carry_first_seen
 
         _, previous = self.latest()
         payload = json.dumps(carry_first_seen(rows, previous, taken_at.date()), ensure_ascii=False)
@@ -87,7 +87,7 @@ class DashboardStore:
 
     def figures(self, today: date, debrief_within_days: int) -> list[Figure]:
         """The headline figures (``wikibot.figures``) from the latest snapshot and the shares sent."""
-        from wikibot.dashboard import rows_from_snapshot
+        from wikibot.dashboard_rows import rows_from_snapshot
         from wikibot.figures import headline_figures
         from wikibot.store.audits import audit_shares
 
