@@ -19,15 +19,16 @@ that buffers requests (README, Deployment).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
 from wikibot.config import ServerConfig
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+# PEP 3333: (environ, start_response) -> body chunks (typeshed's _typeshed.wsgi exists only for checkers)
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class GuardedChannel(HTTPChannel):
