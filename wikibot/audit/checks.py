@@ -27,6 +27,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -186,13 +187,13 @@ def audit_page(page: WikiPage, facts: PageFacts, catalogue: TemplateCatalogue, r
     lead_id = facts.prop_user(*LEAD_KEYS)
     lead = evidence.names.get(lead_id, lead_id) if lead_id else facts.prop(*LEAD_KEYS)
     held, held_from = debrief_held(page.id, status, facts, evidence)
-    base = {"page_id": page.id, "title": page.title, "url": page.url, "status": status, "lead": lead,
-            "template": facts.template, "created": page.created, "modified": page.modified,
-            "modified_by": page.modified_by, "labels": tuple(page.labels), "version": page.version,
-            "debrief_held": held, "debrief_held_from": held_from}
+    audited = partial(PageAudit, page_id=page.id, title=page.title, url=page.url, status=status, lead=lead,
+                      template=facts.template, created=page.created, modified=page.modified,
+                      modified_by=page.modified_by, labels=tuple(page.labels), version=page.version,
+                      debrief_held=held, debrief_held_from=held_from)
     if facts.error is not None:
         finding = Finding("unreadable", f"wikibot cannot read this page: {facts.error}", ref="unreadable")
-        return PageAudit(**base, sections=(), required=(), filled=0, findings=(finding,))
+        return audited(sections=(), required=(), filled=0, findings=(finding,))
     required = required_sections(facts, catalogue, rules)
     statuses, shown = _statuses(facts, required)
     sections = facts.sections + tuple((title, "missing") for title in required
@@ -204,8 +205,8 @@ def audit_page(page: WikiPage, facts: PageFacts, catalogue: TemplateCatalogue, r
     findings += unrecognised_findings(facts)
     findings += [*blame_findings(facts, rules.blame, evidence.names.values()), *facts.timeline]
     findings.sort(key=lambda f: kind_rank(f.kind))
-    return PageAudit(**base, sections=sections, required=required, filled=len(required) - len(unfinished),
-                     findings=tuple(findings))
+    return audited(sections=sections, required=required, filled=len(required) - len(unfinished),
+                   findings=tuple(findings))
 
 
 def kind_rank(kind: str) -> int:
