@@ -40,11 +40,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wikibot.audit import run_audit  # noqa: E402
-from wikibot.config import parse_config  # noqa: E402
 from service_sandbox import confluence_store as cf  # noqa: E402
 from service_sandbox import create_sandbox_app  # noqa: E402
 from service_sandbox.store import SandboxStore  # noqa: E402
+from wikibot.audit import run_audit  # noqa: E402
+from wikibot.config import parse_config  # noqa: E402
 from wikibot.services import Services  # noqa: E402
 from wikibot.templates import load_template  # noqa: E402
 

@@ -86,9 +86,9 @@ def headline_figures(rows: Sequence[Row], shared: Collection[str], today: date,
         return Figure(key, label, value, display, detail, definition.replace(
             "debrief_within_days days", f"{debrief_within_days} days"))
 
-    due = [r for r in quarter if r.debrief_held or
-           (today - date.fromisoformat(r.incident_date)).days > debrief_within_days]
-    on_time = [r for r in due if (days_to_debrief(r) is not None and days_to_debrief(r) <= debrief_within_days)]
+    due = [r for r in quarter if r.debrief_held or  # every row of the quarter has an incident date
+           (r.incident_date and (today - date.fromisoformat(r.incident_date)).days > debrief_within_days)]
+    on_time = [r for r in due if (days := days_to_debrief(r)) is not None and days <= debrief_within_days]
     ratio = len(on_time) / len(due) if due else None
     spans = [d for d in (days_to_debrief(r) for r in quarter) if d is not None]
     middle = float(median(spans)) if spans else None

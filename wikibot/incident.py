@@ -245,11 +245,16 @@ def parse_incident(data: Any) -> Incident:
         raise InvalidInput(fields) from None
 
 
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (a payload's shape is never trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _from_jira(issue: dict[str, Any]) -> dict[str, Any]:
     """A Jira issue webhook / automation "send web request" payload → our fields."""
-    fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
-    priority = fields.get("priority") if isinstance(fields.get("priority"), dict) else {}
-    assignee = fields.get("assignee") if isinstance(fields.get("assignee"), dict) else {}
+    fields = _object(issue.get("fields"))
+    priority = _object(fields.get("priority"))
+    assignee = _object(fields.get("assignee"))
     severity = JIRA_PRIORITY_SEVERITY.get(str(priority.get("name", "")).lower())
     return {
         "incident_id": issue.get("key"),

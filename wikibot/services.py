@@ -138,8 +138,9 @@ class Services:
         return build_slack_app(self)
 
     def close(self) -> None:
-        if self.__dict__.get("slack") is not None:
-            self.slack.close()
+        slack: SlackApp | None = self.__dict__.get("slack")
+        if slack is not None:
+            slack.close()
         self.notifier.flush(timeout=5)
         if "db" in self.__dict__:
             self.db.dispose()

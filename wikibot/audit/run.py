@@ -252,7 +252,7 @@ class AuditRun:
                 if item.jira_key:
                     continue
                 match = next((e for e in entries if e.identity == item.identity), None)
-                if match is not None:
+                if match is not None and match.issue_key:
                     tickets[(page.id, item.identity)] = match.issue_key
         return tickets
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -27,7 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from wikibot.errors import ConfigError, WikibotError
@@ -180,7 +182,7 @@ class Database:
             if row is None:
                 other = label and conn.execute(select(incidents.c.incident_id)
                                                .where(incidents.c.label == label)).scalar()
-                if other:
+                if other and label:
                     raise IncidentIdCollision(incident_id, other, label)
                 return self.claim_incident(incident_id, lease, label)  # released meanwhile: try again
             if row["state"] == "created":
@@ -215,7 +217,7 @@ class Database:
         return _record(row) if row else None
 
     # -- settings -----------------------------------------------------------------------------
-    def setting(self, key: str, default_factory: callable | None = None) -> str | None:
+    def setting(self, key: str, default_factory: Callable[[], str] | None = None) -> str | None:
         """A stored value; with ``default_factory``, created once and shared by every replica."""
         with self.engine.connect() as conn:
             value = conn.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
@@ -243,7 +245,7 @@ class Database:
             conn.execute(select(1))
 
 
-def _record(row) -> IncidentRecord:
+def _record(row: RowMapping) -> IncidentRecord:
     return IncidentRecord(incident_id=row["incident_id"], state=row["state"], page_id=row["page_id"],
                           url=row["url"], title=row["title"])
 
@@ -268,7 +270,7 @@ def _engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DBAPI objects: untyped
         cursor = dbapi_conn.cursor()
         if database and database != ":memory:":
             # WAL + synchronous=NORMAL: crash-safe (no corruption); a power cut may lose the last
@@ -289,8 +291,8 @@ def _short(exc: Exception) -> str:
 from wikibot.store import audits, ledger, migrate, replays, snapshots  # noqa: E402,F401
 from wikibot.store.jobs import JobRuns  # noqa: E402
 from wikibot.store.locks import Leases  # noqa: E402
-from wikibot.store.slack import SlackStore  # noqa: E402
 from wikibot.store.replays import Replays  # noqa: E402
+from wikibot.store.slack import SlackStore  # noqa: E402
 
 __all__ = ["Claim", "Database", "IncidentIdCollision", "IncidentRecord", "JobRuns", "Leases", "OperationalError",
            "Replays", "utcnow"]

@@ -308,7 +308,10 @@ class AuditStore:
         with self.engine.begin() as conn:
             result = conn.execute(insert(audit_runs).values(trigger=trigger, scope=scope, status="running",
                                                             started_at=started_at, errors="[]"))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            if key is None:  # a single-row insert into a table with an integer key always has one
+                raise RuntimeError("audit_runs: the insert returned no key")
+            return int(key[0])
 
     def finish_run(self, run_id: int, summary: Mapping[str, Any], *, failed: bool = False) -> None:
         by_kind: Mapping[str, int] = summary.get("findings_by_kind") or {}
@@ -332,7 +335,7 @@ class AuditStore:
             kinds = conn.execute(select(audit_run_kinds).where(audit_run_kinds.c.run_id.in_(ids))).all() if ids else []
         by_run: dict[int, dict[str, int]] = {}
         for row in kinds:
-            by_run.setdefault(row.run_id, {})[row.kind] = row.count
+            by_run.setdefault(row.run_id, {})[row.kind] = row._mapping["count"]
         return [AuditRun(id=r["id"], trigger=r["trigger"], scope=r["scope"], status=r["status"],
                          started_at=aware(r["started_at"]),
                          finished_at=aware(r["finished_at"]) if r["finished_at"] else None, pages=r["pages"],

@@ -50,7 +50,8 @@ class DashboardStore:
 
     def latest(self) -> tuple[datetime | None, list[dict[str, Any]]]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(dashboard_snapshots).where(dashboard_snapshots.c.name == "latest")).mappings().first()
+            query = select(dashboard_snapshots).where(dashboard_snapshots.c.name == "latest")
+            row = conn.execute(query).mappings().first()
         if row is None:
             return None, []
         return aware(row["taken_at"]), json.loads(row["rows"])

@@ -26,7 +26,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wikibot.atlassian.confluence import LIST_LIMIT, postmortems_cql
 from wikibot.atlassian.content import WikiPage
@@ -226,7 +226,7 @@ class Syncer:
                     work.entry_ids[linked.key] = linked.entry.id
                 if not linked.record:
                     continue
-                values = {"state": "created", "issue_key": linked.key, "identity": linked.item.identity,
+                values: dict[str, Any] = {"state": "created", "issue_key": linked.key, "identity": linked.item.identity,
                           "fingerprint": linked.item.fingerprint, "base_page": linked.base_page,
                           "base_jira": linked.base_jira, "written": not linked.write_key}
                 if linked.key in work.entry_ids:
@@ -234,4 +234,5 @@ class Syncer:
                 else:
                     [entry] = self.ledger.insert([LedgerEntry(page_id=work.page.id, origin_identity=linked.origin,
                                                               **values)])
-                    work.entry_ids[linked.key] = entry.id
+                    if entry.id is not None:
+                        work.entry_ids[linked.key] = entry.id

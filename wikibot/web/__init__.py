@@ -7,6 +7,7 @@ tests). It starts nothing: no scheduler, no threads — the ``serve`` command do
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from wikibot.config import Config
 from wikibot.services import Services
@@ -26,7 +27,8 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         TRUSTED_HOSTS=config.server.trusted_hosts or None,
     )
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # answers keep the order we build them in
     app.extensions["wikibot"] = services
     # Validate templates now, so a broken one stops startup rather than the first webhook.
     services.templates  # noqa: B018

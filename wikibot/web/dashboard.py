@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import date, datetime, tzinfo
 from collections.abc import Callable
+from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from wikibot.audit.kinds import kind_label
@@ -122,7 +123,7 @@ def _month_range(today: date, months: int) -> str:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     from wikibot.store.audits import recent_runs
     from wikibot.sync.actions import outstanding_actions
 
@@ -153,7 +154,7 @@ def index():
 
 
 @bp.post("/postmortems/<page_id>/debriefed")
-def mark_debriefed(page_id: str):
+def mark_debriefed(page_id: str) -> ResponseReturnValue:
     """Record the debrief on the page ("Debrief held"), then show it on the dashboard at once."""
     from wikibot.debrief import mark_debriefed as mark
 
@@ -185,7 +186,7 @@ def mark_debriefed(page_id: str):
 
 
 @bp.post("/run/<job>")
-def run_now(job: str):
+def run_now(job: str) -> ResponseReturnValue:
     """Start the audit or the sync in the background (one at a time across replicas), then come back."""
     csrf.check()
     if job not in RUNNABLE:
