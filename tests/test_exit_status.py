@@ -13,7 +13,7 @@ from wikibot.audit.facts import Finding
 from wikibot.audit.report import AuditReport
 from wikibot.cli import cli
 from wikibot.diagnostics import CheckReport
-from wikibot.errors import ConfigError, InputError, ServiceError, WikibotError
+from wikibot.errors import ConfigError, DatabaseError, InputError, ServiceError, WikibotError
 from wikibot.incident import InvalidInput
 from wikibot.status import ExitStatus
 
@@ -39,6 +39,7 @@ def test_the_readme_documents_every_code():
     (InputError("x"), ExitStatus.USAGE),
     (InvalidInput({"title": "required"}), ExitStatus.USAGE),
     (ServiceError("x"), ExitStatus.SERVICE),
+    (DatabaseError("x"), ExitStatus.DATABASE),
 ])
 def test_each_error_maps_to_its_status(error, status):
     assert error.exit_code is status
@@ -85,10 +86,12 @@ def test_an_unreachable_service_exits_service(make_config, tmp_path):
     assert result.exit_code == ExitStatus.SERVICE, result.output
 
 
-def test_a_damaged_database_exits_database(tmp_path):
+def test_a_damaged_database_exits_database_from_db_check_and_from_any_command_that_opens_it(tmp_path):
     (tmp_path / "bad.db").write_bytes(b"garbage" * 500)
     path = tmp_path / "config.yaml"
     path.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\n"
                     f"database: {{url: 'sqlite:///{tmp_path / 'bad.db'}'}}\n")
     result = CliRunner().invoke(cli, ["--config", str(path), "db", "check"])
+    assert result.exit_code == ExitStatus.DATABASE, result.output
+    result = CliRunner().invoke(cli, ["--config", str(path), "sync"])
     assert result.exit_code == ExitStatus.DATABASE, result.output

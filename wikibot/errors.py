@@ -35,6 +35,14 @@ class InputError(WikibotError):
     exit_code = ExitStatus.USAGE
 
 
+class DatabaseError(WikibotError):
+    """wikibot's own database is damaged, or cannot be opened or migrated (``wikibot db check`` says more).
+
+    Not a ``ConfigError``: ``database.url`` names the right database, but its content cannot be trusted."""
+
+    exit_code = ExitStatus.DATABASE
+
+
 class ServiceError(WikibotError):
     """Confluence or Jira could not be reached, refused us, or answered something unusable.
 

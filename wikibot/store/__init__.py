@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
-from wikibot.errors import ConfigError, WikibotError
+from wikibot.errors import ConfigError, DatabaseError, WikibotError
 from wikibot.status import ExitStatus
 from wikibot.store.holders import is_gone, this_process
 from wikibot.store.schema import aware as _aware
@@ -124,7 +124,7 @@ class Database:
         except SQLAlchemyError as exc:
             damage = _short(exc)
         if damage:
-            raise ConfigError(f"database.url: cannot open or migrate the database: {damage} "
+            raise DatabaseError(f"database.url: cannot open or migrate the database: {damage} "
                               "(run `wikibot db check`; see README, Backups)")
 
     def _quick_check(self) -> str | None:
