@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from wikibot.cli.group import _Context, cli
+from wikibot.cli.group import CliContext, cli
 from wikibot.errors import InputError
 
 # Bigger than any page Confluence accepts (5 MiB), so the parser's own limit decides.
@@ -16,7 +16,7 @@ _PARSE_READ_LIMIT = 64 * 1024 * 1024
 
 @cli.command("check-config")
 @click.pass_obj
-def check_config_cmd(obj: _Context) -> None:
+def check_config_cmd(obj: CliContext) -> None:
     """Validate the configuration, connect to Confluence and Jira, and show what was found."""
     from wikibot.diagnostics import check_config
     from wikibot.services import Services

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from wikibot.config import Config
 
 
-class _Context:
+class CliContext:
     """Per-invocation state: the --config option, loaded lazily so `sandbox` and `parse` need no config."""
 
     def __init__(self, config_path: str | None) -> None:
@@ -56,4 +56,4 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Incident post-mortems on Confluence and Jira."""
-    ctx.obj = _Context(config_path)
+    ctx.obj = CliContext(config_path)
