@@ -124,7 +124,8 @@ class Week:
             return
         allowed = {"sync": (ExitStatus.OK, ExitStatus.INCOMPLETE),
                    "audit": (ExitStatus.OK, ExitStatus.FINDINGS, ExitStatus.INCOMPLETE)}[run.kind]
-        assert run.returncode in allowed or (run.returncode == ExitStatus.SERVICE and run.stderr.strip().startswith("wikibot:")), \
+        one_line_service_error = run.returncode == ExitStatus.SERVICE and run.stderr.strip().startswith("wikibot:")
+        assert run.returncode in allowed or one_line_service_error, \
             f"{self.hint} wikibot {run.kind} exited {run.returncode}:\n{run.stderr[-3000:]}"
         if run.returncode in allowed:
             assert run.report is not None, f"{self.hint} wikibot {run.kind} printed no JSON:\n{run.stdout[-2000:]}"

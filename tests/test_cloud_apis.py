@@ -30,7 +30,7 @@ def test_every_feature_runs_on_cloud_apis_only(make_config, sandbox, chat, tmp_p
 
     def run(*args: str) -> str:
         result = runner.invoke(cli, ["--config", path, *args])
-        assert result.exit_code in (ExitStatus.OK, ExitStatus.FINDINGS), result.output  # the audit finds things, as it should
+        assert result.exit_code in (ExitStatus.OK, ExitStatus.FINDINGS), result.output  # the audit finds things
         return result.stdout
 
     app = create_app(config)

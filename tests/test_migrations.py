@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from tests.conftest import DATABASES, url_for
 from wikibot.cli import cli
+from wikibot.status import ExitStatus
 from wikibot.store import Database, migrate
 from wikibot.store.schema import metadata
-from wikibot.status import ExitStatus
 
 
 @pytest.fixture(params=DATABASES)
@@ -46,7 +46,8 @@ def test_a_corrupt_sqlite_file_is_refused_with_a_clear_message(tmp_path):
     path = tmp_path / "wikibot.db"
     path.write_bytes(b"this is not a database" * 100)
     broken = Database(f"sqlite:///{path}")
-    with pytest.raises(DatabaseError, match="database.url: cannot open or migrate the database: file is not a database"):
+    expected = "^database.url: cannot open or migrate the database: file is not a database"
+    with pytest.raises(DatabaseError, match=expected):
         broken.create_schema()
     broken.dispose()
 
