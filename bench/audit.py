@@ -40,11 +40,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wikibot.audit import run_audit  # noqa: E402
-from wikibot.config import parse_config  # noqa: E402
 from service_sandbox import confluence_store as cf  # noqa: E402
 from service_sandbox import create_sandbox_app  # noqa: E402
 from service_sandbox.store import SandboxStore  # noqa: E402
+from wikibot.audit import run_audit  # noqa: E402
+from wikibot.config import parse_config  # noqa: E402
 from wikibot.services import Services  # noqa: E402
 from wikibot.templates import load_template  # noqa: E402
 
@@ -223,11 +223,11 @@ def main() -> None:
             print("as processes, start-up included:")
             reset_stats(url)
             wall1, cpu1, out = run_process("wikibot audit, first run",
-                                           [*wikibot, "audit", "--format", "json"], ok=(0, 1))
+                                           [*wikibot, "audit", "--format", "json"], ok=(0, 4))
             cli_made, cli_summary = stats(url), json.loads(out)["summary"]
             reset_stats(url)
             wall_rerun, _, _ = run_process("wikibot audit, unchanged rerun",
-                                           [*wikibot, "audit", "--format", "json"], ok=(0, 1))
+                                           [*wikibot, "audit", "--format", "json"], ok=(0, 4))
             rerun_made = stats(url)
             naive_result = None
             if not args.skip_naive:

@@ -40,7 +40,7 @@ def seed(services, confluence, jira) -> dict[str, str]:
 def test_open_actions_come_with_incident_owner_due_date_lateness_and_page_link(services, sandbox, confluence, jira):
     seeded = seed(services, confluence, jira)
     sandbox.reset_stats()
-    actions = outstanding_actions(services, TODAY)
+    actions = outstanding_actions(services.jira, services.confluence.url, TODAY)
     assert sandbox.stats()["requests"] == 1
     assert [a.summary for a in actions] == ["Add alert", "Fix proxy", "Tune pool"]
     late = actions[0]

@@ -21,6 +21,7 @@ from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
 from service_sandbox.confluence_seed import seed
 from wikibot.scheduler import JobRunner, JobSpec
+from wikibot.status import ExitStatus
 from wikibot.store.audits import AuditStore, recent_runs
 
 PARTIAL = {t: ALL_FILLED[t] for t in ("Impact and Scope", "Trigger", "Resolution", "Root Cause")}
@@ -138,7 +139,7 @@ def test_each_finding_kind_appears_exactly_when_it_should(services, stages, now)
     half = next(p for p in report.pages if p.title == "PM half done")
     assert (half.lead, half.completeness, half.status) == ("Ana Lima", "6/8", "Draft")
     assert "last edit by" in next(f.message for f in half.findings if f.kind == "stale")
-    assert report.exit_code == 1
+    assert report.exit_code == ExitStatus.FINDINGS
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
@@ -192,7 +193,7 @@ def test_a_page_that_fails_to_parse_is_reported_not_fatal(services, sandbox, con
     assert by_title(report) == {"PM broken": ["unreadable"], "PM fine": []}
     broken = next(p for p in report.pages if p.title == "PM broken")
     assert broken.findings[0].message.startswith("wikibot cannot read this page: ")
-    assert report.errors == [] and report.exit_code == 1
+    assert report.errors == [] and report.exit_code == ExitStatus.FINDINGS
     assert run_audit(services, now=now).parsed == 0  # still unreadable at that version: not re-parsed
 
 
@@ -202,7 +203,7 @@ def test_jira_refusing_is_an_error_of_the_run_and_everything_else_is_still_check
     assert "overdue_action" not in by_title(report)["PM debriefed"]
     assert by_title(report)["PM stale"] == EXPECTED["PM stale"]
     assert len(report.errors) == 1 and report.errors[0].startswith("Jira: permission denied (403)")
-    assert report.exit_code == 2
+    assert report.exit_code == ExitStatus.INCOMPLETE
 
 
 def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services, sandbox, jira):
@@ -287,13 +288,13 @@ def test_every_run_is_recorded_with_findings_by_kind(services, stages, now):
 def test_cli_json_and_exit_status(config, services, stages, tmp_path):
     path = config_file(config, tmp_path)
     result = CliRunner().invoke(cli, ["--config", path, "audit", "--format", "json"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == ExitStatus.FINDINGS, result.output
     data = json.loads(result.stdout)
     assert {p["title"] for p in data["pages"]} == set(EXPECTED)
     assert data["summary"]["findings_by_kind"]["placeholder_section"] == 14
     out = tmp_path / "audit.html"
     html = CliRunner().invoke(cli, ["--config", path, "audit", "--format", "html", "--output", str(out)])
-    assert html.exit_code == 1 and html.stdout == ""
+    assert html.exit_code == ExitStatus.FINDINGS and html.stdout == ""
     assert "<table>" in out.read_text() and "PM half done" in out.read_text()
 
 
@@ -309,10 +310,10 @@ def test_cli_exits_0_when_everything_is_in_order(config, sandbox, confluence, tm
 def test_cli_errors_are_one_line(make_config, tmp_path):
     unreachable = make_config(confluence={"url": "http://127.0.0.1:9/wiki"})
     result = CliRunner().invoke(cli, ["--config", config_file(unreachable, tmp_path), "audit"])
-    assert result.exit_code == 3
+    assert result.exit_code == ExitStatus.SERVICE
     assert result.stderr.startswith("wikibot: Confluence: cannot connect") and len(result.stderr.splitlines()) == 1
     bad = CliRunner().invoke(cli, ["--config", config_file(unreachable, tmp_path), "audit", "--page", "x1"])
-    assert bad.exit_code == 2 and bad.stderr.startswith("wikibot: --page 'x1'")
+    assert bad.exit_code == ExitStatus.USAGE and bad.stderr.startswith("wikibot: --page 'x1'")
 
 
 def test_staleness_counts_from_the_last_edit_by_a_person_not_wikibots_own_write_back(services, sandbox, confluence,

@@ -38,6 +38,7 @@ from wikibot.audit.facts import (
 from wikibot.audit.report import AuditReport, render
 from wikibot.config import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
+from wikibot.status import ExitStatus
 from service_sandbox.examples import STANDARD_SECTIONS
 from wikibot.templates import load_template
 from wikibot.atlassian.content import WikiPage
@@ -411,9 +412,9 @@ def test_report_json_contract_and_exit_codes():
     assert entry["lead"] == "Ana" and entry["status"] == "Draft <b>"
     assert set(entry["findings"][0]) == {"kind", "section", "item", "message"}
     assert data["summary"]["findings_by_kind"] == {"empty_section": 1}
-    assert report.exit_code == 1
-    assert AuditReport(generated_at=NOW, pages=[]).exit_code == 0
-    assert AuditReport(generated_at=NOW, pages=[], errors=["Jira: down"]).exit_code == 2
+    assert report.exit_code == ExitStatus.FINDINGS
+    assert AuditReport(generated_at=NOW, pages=[]).exit_code == ExitStatus.OK
+    assert AuditReport(generated_at=NOW, pages=[], errors=["Jira: down"]).exit_code == ExitStatus.INCOMPLETE
     html = render(report, "html")
     assert "Draft &lt;b&gt;" in html and "Draft <b>" not in html
     assert "PM 1" in render(report, "table") and "7/8" in render(report, "table")

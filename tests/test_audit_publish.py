@@ -13,6 +13,7 @@ from tests.test_sync import labels_of, page_titled, update_as
 from wikibot.audit import run_audit
 from wikibot.audit.publish import INCOMPLETE_LABEL, PUBLISH_LEASE
 from wikibot.services import Services
+from wikibot.status import ExitStatus
 from wikibot.templates import check_well_formed
 
 HOSTILE = "Disk <full> & \"]]> <ac:placeholder>x</ac:placeholder>"
@@ -152,7 +153,8 @@ def test_publishing_is_skipped_while_another_run_holds_the_lease(make_services, 
     page_id = create_page(sandbox, confluence, "PM draft", postmortem_body(debrief_due=now.date()), created=now)
     assert services.db.leases.acquire(PUBLISH_LEASE, timedelta(minutes=5), owner="other-replica")
     report = run_audit(services, publish=True, now=now)
-    assert report.errors == ["publish: another audit is publishing right now; skipped"] and report.exit_code == 2
+    assert report.errors == ["publish: another audit is publishing right now; skipped"]
+    assert report.exit_code == ExitStatus.INCOMPLETE
     assert comments(confluence, page_id) == [] and report_page(confluence) is None
 
 

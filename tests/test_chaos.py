@@ -49,6 +49,7 @@ from tests.chaos_world import (
 from tests.conftest import WEBHOOK_SECRET
 from tests.test_serve import free_port
 from wikibot.pages import parse_page
+from wikibot.status import ExitStatus
 from wikibot.sync.issues import PAGE_LABEL_PREFIX
 
 # wikibot bug (see test_a_row_reworded_after_a_sync_died_mid_filing_reaches_jira): a row reworded
@@ -115,14 +116,16 @@ class Week:
 
     # -- checks of every process ---------------------------------------------------------------
     def check_run(self, run: Run) -> None:
-        """A run may fail under chaos (exit 1, or 2 for an audit that hit errors), but it must end
-        in wikibot's own report or one-line error, never a crash."""
+        """A run may fail under chaos (INCOMPLETE: errors or skipped pages; an audit may also have
+        FINDINGS), but it must end in wikibot's own report or one-line error, never a crash."""
         assert "Traceback (most recent call last)" not in run.stderr, \
             f"{self.hint} wikibot {run.kind} (run {run.number}) crashed:\n{run.stderr[-4000:]}"
         if run.killed:
             return
-        allowed = {"sync": (0, 1), "audit": (0, 1, 2)}[run.kind]
-        assert run.returncode in allowed or (run.returncode == 3 and run.stderr.strip().startswith("wikibot:")), \
+        allowed = {"sync": (ExitStatus.OK, ExitStatus.INCOMPLETE),
+                   "audit": (ExitStatus.OK, ExitStatus.FINDINGS, ExitStatus.INCOMPLETE)}[run.kind]
+        one_line_service_error = run.returncode == ExitStatus.SERVICE and run.stderr.strip().startswith("wikibot:")
+        assert run.returncode in allowed or one_line_service_error, \
             f"{self.hint} wikibot {run.kind} exited {run.returncode}:\n{run.stderr[-3000:]}"
         if run.returncode in allowed:
             assert run.report is not None, f"{self.hint} wikibot {run.kind} printed no JSON:\n{run.stdout[-2000:]}"

@@ -14,6 +14,7 @@ import requests
 from click.testing import CliRunner
 
 from wikibot.cli import cli
+from wikibot.status import ExitStatus
 
 
 def run_wikibot(*args: str, cwd: Path | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -72,7 +73,7 @@ def test_check_config_reports_a_template_file_that_does_not_exist(tmp_path, sand
     path = tmp_path / "config.yaml"
     path.write_text(write_config(tmp_path, sandbox).read_text() + "postmortem: {template: no-such-template.xml}\n")
     result = CliRunner().invoke(cli, ["--config", str(path), "check-config"])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == ExitStatus.USAGE, result.output
     assert "problem: postmortem.template: " in result.output and "no-such-template.xml" in result.output
     assert "ok: configuration works" not in result.output
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from wikibot.audit import run_audit
-from wikibot.dashboard import (
+from wikibot.dashboard_rows import (
     ActionRow,
     Row,
     actions_over_time,

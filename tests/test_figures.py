@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from wikibot.dashboard import ActionRow, Row
+from wikibot.dashboard_rows import ActionRow, Row
 from wikibot.figures import DEFINITIONS, headline_figures, quarter_name, quarter_start
 
 TODAY = date(2026, 11, 27)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from tests.conftest import DATABASES, url_for
 from wikibot.cli import cli
+from wikibot.status import ExitStatus
 from wikibot.store import Database, migrate
 from wikibot.store.schema import metadata
 
@@ -40,12 +41,13 @@ def test_migrating_twice_is_harmless_and_downgrade_empties_the_database(database
 
 
 def test_a_corrupt_sqlite_file_is_refused_with_a_clear_message(tmp_path):
-    from wikibot.errors import ConfigError
+    from wikibot.errors import DatabaseError
 
     path = tmp_path / "wikibot.db"
     path.write_bytes(b"this is not a database" * 100)
     broken = Database(f"sqlite:///{path}")
-    with pytest.raises(ConfigError, match="database.url: cannot open or migrate the database: file is not a database"):
+    expected = "^database.url: cannot open or migrate the database: file is not a database"
+    with pytest.raises(DatabaseError, match=expected):
         broken.create_schema()
     broken.dispose()
 
@@ -62,7 +64,7 @@ def test_db_check_reports_a_healthy_database_and_a_broken_one(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("good.db", "bad.db"))
     broken = runner.invoke(cli, ["--config", str(bad), "db", "check"])
-    assert broken.exit_code == 3 and "problem: cannot read the database" in broken.stderr
+    assert broken.exit_code == ExitStatus.DATABASE and "problem: cannot read the database" in broken.stderr
 
 
 def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):
@@ -74,7 +76,7 @@ def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):
                                           f"database: {{url: 'sqlite:///{tmp_path}/w.db'}}\nsandbox: {{port: 1}}\n")
     result = subprocess.run([sys.executable, "-m", "wikibot", "new", "--incident-id", "I-1", "--title", "t"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
+    assert result.returncode == ExitStatus.DATABASE
     assert result.stderr.startswith("wikibot: database.url: cannot open or migrate the database")
 
 
@@ -126,10 +128,10 @@ def damaged_in_the_middle(tmp_path) -> str:
 
 
 def test_a_database_damaged_in_the_middle_is_refused_at_start(tmp_path):
-    from wikibot.errors import ConfigError
+    from wikibot.errors import DatabaseError
 
     broken = Database(f"sqlite:///{damaged_in_the_middle(tmp_path)}")
-    with pytest.raises(ConfigError, match=r"^database.url: cannot open or migrate the database: .*wikibot db check"):
+    with pytest.raises(DatabaseError, match=r"^database.url: cannot open or migrate the database: .*wikibot db check"):
         broken.create_schema()
     assert broken.check()  # and `db check` (integrity_check) says so
     broken.dispose()
@@ -145,6 +147,6 @@ def test_commands_refuse_a_database_damaged_in_the_middle_with_one_line(tmp_path
                                           f"database: {{url: 'sqlite:///{path}'}}\nsandbox: {{port: 1}}\n")
     result = subprocess.run([sys.executable, "-m", "wikibot", *command], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60)
-    assert result.returncode == 2
+    assert result.returncode == ExitStatus.DATABASE
     assert result.stderr.startswith("wikibot: database.url: cannot open or migrate the database")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

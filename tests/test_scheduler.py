@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from wikibot.config import parse_config
-from wikibot.scheduler import JobRunner, JobSpec, Scheduler, job_specs, last_slot
 from tests.conftest import DATABASES
+from wikibot.config import parse_config
+from wikibot.metrics import Metrics
+from wikibot.scheduler import JobRunner, JobSpec, Scheduler, job_specs, last_slot
 from wikibot.store import Database
 
 
 class FakeServices:
-    """Just what the scheduler touches: a config and a database (no HTTP needed)."""
+    """Just what the scheduler touches (``JobServices``): a config, a database and metrics (no HTTP needed)."""
 
     def __init__(self, db: Database, **sections: dict) -> None:
         self.db = db
+        self.metrics = Metrics()
         self.config = parse_config({"confluence": {"space": "INC", "parent_page": "P"}, "jira": {"project": "OPS"},
                                     **sections}, source="test", environ={})
 
@@ -94,10 +96,12 @@ def test_a_failing_job_is_recorded_as_an_error_and_does_not_raise(db):
     def broken(_services) -> dict:
         raise RuntimeError("Confluence down")
 
-    runner = JobRunner(FakeServices(db))
+    services = FakeServices(db)
+    runner = JobRunner(services)
     assert runner.run_slot(JobSpec("sync", NIGHTLY, "x:y"), datetime(2026, 11, 27, 2, tzinfo=UTC), broken)
     [run] = db.job_runs.recent("sync")
     assert run.status == "error" and "Confluence down" in run.error
+    assert 'wikibot_job_runs_total{job="sync",status="error"} 1.0' in services.metrics.render().decode()
 
 
 def test_a_slot_missed_while_down_runs_once_at_start(db):
@@ -115,10 +119,18 @@ def test_a_slot_missed_while_down_runs_once_at_start(db):
 
 
 def test_the_scheduler_starts_and_stops_cleanly_without_running_anything_early(db):
-    services = FakeServices(db, sync={"schedule": "0 0 1 1 *"}, audit={"schedule": "0 0 1 1 *"})
-    scheduler = Scheduler(services, specs=[])
+    services = FakeServices(db)
+    yearly = CronTrigger.from_crontab("0 0 1 1 *", timezone=ZoneInfo("UTC"))  # last fired > 40 days ago: no catch-up
+    scheduler = Scheduler(services, specs=[JobSpec("audit", yearly, "tests.test_scheduler:unused")])
+    before = datetime.now(UTC)
     scheduler.start()
-    scheduler.shutdown()
+    try:
+        assert scheduler.running
+        assert scheduler.next_runs() == {"audit": yearly.get_next_fire_time(None, before)}
+    finally:
+        scheduler.shutdown(wait=True)
+    assert not scheduler.running
+    assert db.job_runs.recent("audit") == []  # neither the slot nor a catch-up ran early
 
 
 def test_an_on_demand_run_uses_its_own_slot(db):
@@ -135,4 +147,3 @@ def test_cron_validation_errors_name_the_key():
     with pytest.raises(ConfigError, match="sync.schedule: not a cron expression"):
         parse_config({"confluence": {"space": "I", "parent_page": "P"}, "jira": {"project": "O"},
                       "sync": {"schedule": "every hour"}}, source="c", environ={})
-    assert timedelta  # imported for readers extending these tests

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from wikibot.cli import cli
 from wikibot.errors import InputError
 from wikibot.pages import parse_page
+from wikibot.status import ExitStatus
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync import RetryPolicy, SyncOptions, run_sync, scheduled_sync
 
@@ -458,13 +459,13 @@ def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(make_config,
     path = config_file(config, tmp_path)
     runner = CliRunner()
     result = runner.invoke(cli, ["--config", str(path), "sync", "--json"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == ExitStatus.INCOMPLETE, result.output
     report = json.loads(result.output)
     assert set(report) >= {"pages", "created", "already_synced", "written_back", "skipped", "errors"}
     dry = runner.invoke(cli, ["--config", str(path), "sync", "--dry-run"])
     assert dry.exit_code == 0 and "would create" in dry.output
     bad = runner.invoke(cli, ["--config", str(path), "sync", "--page", "abc"])
-    assert bad.exit_code == 2 and bad.output.count("\n") == 1
+    assert bad.exit_code == ExitStatus.USAGE and bad.output.count("\n") == 1
 
 
 def test_the_scheduled_job_returns_the_json_report(services, confluence):

@@ -27,6 +27,7 @@ from tests.test_sync import (
 )
 from wikibot.pages import Edit, parse_page
 from wikibot.services import Services
+from wikibot.status import ExitStatus
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync.writeback import write_back
 
@@ -324,7 +325,7 @@ def test_a_sync_killed_while_writing_keys_back_does_not_block_the_next_one(servi
     one_issue_per_item(jira, confluence, page_id)
 
 
-def test_a_page_busy_with_a_live_sync_makes_the_run_exit_1_with_the_reason(services, confluence, tmp_path):
+def test_a_page_busy_with_a_live_sync_makes_the_run_exit_incomplete_with_the_reason(services, confluence, tmp_path):
     from tests.conftest import write_config_file
 
     page_id = make_page(services, confluence, simple_page("Add alert"))
@@ -333,5 +334,5 @@ def test_a_page_busy_with_a_live_sync_makes_the_run_exit_1_with_the_reason(servi
         result = _run_sync_cli(write_config_file(services.config, tmp_path))
     finally:
         services.db.leases.release(f"sync-page:{page_id}", owner)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == ExitStatus.INCOMPLETE, result.stdout + result.stderr
     assert "skipped: " in result.stdout and "busy: another sync (still running) holds this page's lease" in result.stdout

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from wikibot.scheduler import JobRunner, JobSpec, job_specs
-from wikibot.services import Services
 from wikibot.atlassian.transport import CircuitBreaker, CircuitOpen
+from wikibot.scheduler import JobRunner, job_specs
+from wikibot.services import Services
 
 
 class Clock:
@@ -75,16 +75,26 @@ def test_a_service_that_is_down_is_not_hammered(guarded, sandbox):
     assert "wikibot_circuit_open{service=\"jira\"} 1.0" in guarded.metrics.render().decode()
 
 
-def test_the_scheduler_keeps_running_and_the_next_run_succeeds_when_the_service_is_back(guarded, sandbox):
-    import time
-
-    sync = next(spec for spec in job_specs(guarded.config) if spec.name == "sync")
-    runner = JobRunner(guarded)
-    sandbox.fault(status=503, count=None)  # both products down
-    assert runner.run_slot(sync, datetime(2026, 11, 27, 5, tzinfo=UTC))
-    sandbox.clear_faults()
-    time.sleep(0.4)  # the cooldown
-    assert runner.run_slot(JobSpec("sync", sync.trigger, sync.target), datetime(2026, 11, 27, 6, tzinfo=UTC))
-    first, second = guarded.db.job_runs.recent("sync")[::-1]
-    assert second.status == "ok" and second.summary["errors"] == []
+def test_the_scheduler_keeps_running_and_the_next_run_succeeds_when_the_service_is_back(make_config, sandbox):
+    clock = Clock()
+    services = Services(make_config(http={"timeout": 5, "circuit_failures": 3, "circuit_cooldown": 30}), clock=clock)
+    try:
+        sync = next(spec for spec in job_specs(services.config) if spec.name == "sync")
+        runner = JobRunner(services)
+        sandbox.fault(status=503, count=None)  # both products down
+        assert runner.run_slot(sync, datetime(2026, 11, 27, 5, tzinfo=UTC))
+        assert services.breakers["confluence"].is_open
+        sandbox.clear_faults()
+        sandbox.reset_stats()
+        clock.now = 29  # back, but still within the cooldown: the run fails fast without a request
+        assert runner.run_slot(sync, datetime(2026, 11, 27, 6, tzinfo=UTC))
+        assert sandbox.stats()["requests"] == 0
+        clock.now = 30  # the cooldown is over: one trial call, it succeeds, the run goes through
+        assert runner.run_slot(sync, datetime(2026, 11, 27, 7, tzinfo=UTC))
+        first, during, after = services.db.job_runs.recent("sync")[::-1]
+    finally:
+        services.close()
     assert first.status == "error" or first.summary["errors"]
+    assert during.status == "error" or during.summary["errors"]
+    assert after.status == "ok" and after.summary["errors"] == []
+    assert not services.breakers["confluence"].is_open

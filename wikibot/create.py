@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wikibot.atlassian.confluence import ConfluenceGateway, TitleTaken
 from wikibot.atlassian.content import WikiPage
@@ -34,6 +34,9 @@ from wikibot.errors import ServiceError, WikibotError
 from wikibot.incident import Incident
 from wikibot.store import Database, IncidentIdCollision, utcnow
 from wikibot.templates import Template, TemplateSet
+
+if TYPE_CHECKING:
+    from wikibot.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +66,48 @@ def page_title(incident: Incident, day: date) -> str:
     return f"{prefix}{title}{suffix}"
 
 
+class ParentPage:
+    """``confluence.parent_page`` (an id or a title) resolved to a page id, looked up once.
+
+    Every post-mortem is filed under it, and the audit, the sync and the reminders search below it,
+    so each of them takes this (or the id) rather than the creator that happens to file pages.
+    """
+
+    def __init__(self, confluence: ConfluenceGateway, space: str, parent_page: str) -> None:
+        self.confluence = confluence
+        self.space = space
+        self.parent_page = parent_page
+        self._id: str | None = None
+
+    def page_id(self) -> str:
+        if self._id is None:
+            if self.parent_page.isdigit():
+                self._id = self.parent_page
+            else:
+                found = self.confluence.pages_titled(self.parent_page)
+                if not found:
+                    raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
+                                       "(confluence.parent_page)")
+                self._id = found[0].id
+        return self._id
+
+
 class PostmortemCreator:
     def __init__(self, *, confluence: ConfluenceGateway, jira: JiraGateway, db: Database, templates: TemplateSet,
-                 space: str, parent_page: str, label: str, debrief_within_days: int,
-                 notifier: Any = None, wait_seconds: float = 20.0,
+                 space: str, parent: ParentPage, label: str, debrief_within_days: int,
+                 notifier: Notifier | None = None, wait_seconds: float = 20.0,
                  on_created: Callable[[], None] | None = None) -> None:
         self.confluence = confluence
         self.jira = jira
         self.db = db
         self.templates = templates
         self.space = space
-        self.parent_page = parent_page
+        self.parent = parent
         self.label = label
         self.debrief_within_days = debrief_within_days
         self.notifier = notifier
         self.wait_seconds = wait_seconds
         self.on_created = on_created
-        self._parent_id: str | None = None
 
     # -- the one entry point ------------------------------------------------------------------
     def create(self, incident: Incident) -> CreateResult:
@@ -219,17 +247,8 @@ class PostmortemCreator:
         return None, lead
 
     def parent_id(self) -> str:
-        """The id of ``confluence.parent_page`` (given as an id or a title), looked up once."""
-        if self._parent_id is None:
-            if self.parent_page.isdigit():
-                self._parent_id = self.parent_page
-            else:
-                found = self.confluence.pages_titled(self.parent_page)
-                if not found:
-                    raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
-                                       "(confluence.parent_page)")
-                self._parent_id = found[0].id
-        return self._parent_id
+        """The id of ``confluence.parent_page``, where new post-mortems go."""
+        return self.parent.page_id()
 
 
 def _ours(incident: Incident, candidates: list[CreateResult], owners: list[str | None]) -> CreateResult | None:

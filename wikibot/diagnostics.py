@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 import requests
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from wikibot.atlassian.clients import Endpoint
 from wikibot.atlassian.confluence import ConfluenceGateway
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.config import Config
 from wikibot.errors import ServiceError, WikibotError
+from wikibot.status import ExitStatus
 
 if TYPE_CHECKING:
     from wikibot.services import Services
@@ -24,6 +26,19 @@ class CheckReport:
 
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    service_failed: bool = False
+    """A service could not be reached or refused us (not only a configured name that does not exist)."""
+
+    def service_problem(self, problem: str) -> None:
+        self.problems.append(problem)
+        self.service_failed = True
+
+    @property
+    def exit_code(self) -> ExitStatus:
+        """SERVICE when a service failed us, USAGE when the configuration names things that do not work."""
+        if not self.problems:
+            return ExitStatus.OK
+        return ExitStatus.SERVICE if self.service_failed else ExitStatus.USAGE
 
 
 def check_config(config: Config, services: Services) -> CheckReport:
@@ -33,8 +48,10 @@ def check_config(config: Config, services: Services) -> CheckReport:
     try:
         clients = services.clients  # decides each product's deployment (one probe at most)
     except WikibotError as exc:
-        report.problems.append(_failure("Atlassian", config.confluence_endpoint()[0], exc, config.uses_sandbox)
-                               if isinstance(exc, ServiceError) else str(exc))
+        if isinstance(exc, ServiceError):
+            report.service_problem(_failure("Atlassian", config.confluence_endpoint()[0], exc, config.uses_sandbox))
+        else:
+            report.problems.append(str(exc))
     else:
         _check_confluence(config, clients.confluence_endpoint, services.confluence, report)
         _check_jira(config, clients.jira_endpoint, services.jira, report)
@@ -51,15 +68,16 @@ def _check_slack(config: Config, report: CheckReport) -> None:
     if endpoint is None:
         report.lines.append("slack: not configured (slack.bot_token)")
         return
-    from wikibot.errors import WikibotError
     from wikibot.slack.client import SlackApi
 
     api_url, token, secret = endpoint
-    report.lines.append(f"slack: {api_url}, bot token ****" + (" (embedded sandbox)" if config.slack.bot_token is None
-                                                                 or not config.slack.bot_token.get_secret_value() else ""))
+    embedded = config.slack.bot_token is None or not config.slack.bot_token.get_secret_value()
+    report.lines.append(f"slack: {api_url}, bot token ****" + (" (embedded sandbox)" if embedded else ""))
     try:
         api = SlackApi(api_url, token, timeout=config.http.timeout, retries=0)
         report.lines.append(f"  workspace: {api.workspace_url()} as {api.bot_user_id()}")
+    except ServiceError as exc:
+        report.service_problem(f"slack.bot_token: {exc}")
     except WikibotError as exc:
         report.problems.append(f"slack.bot_token: {exc}")
     if not secret:
@@ -90,14 +108,14 @@ def _check_confluence(config: Config, endpoint: Endpoint, confluence: Confluence
     try:
         space = confluence.space_info()
     except ServiceError as exc:  # any failure is reported, not raised: check-config lists them all
-        report.problems.append(f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        report.service_problem(f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
     report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
     try:
         page = confluence.page(parent) if parent.isdigit() else next(iter(confluence.pages_titled(parent)), None)
     except ServiceError as exc:
-        report.problems.append(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
     if not page:
         report.problems.append(f"confluence.parent_page: no page titled {parent!r} in space {key}")
@@ -113,7 +131,7 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     try:
         project = jira.project(key)
     except ServiceError as exc:
-        report.problems.append(f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
+        report.service_problem(f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
         return
     report.lines.append(f"  project: {project.get('key')} ({project.get('name')})")
     types = ", ".join(t.get("name", "?") for t in project.get("issueTypes", [])) or "none"
@@ -124,7 +142,7 @@ def redact_url(url: str) -> str:
     """A database URL with its password masked."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except (ArgumentError, ValueError):  # what make_url raises for a string that is not a URL
         return "(unparseable URL)"
 
 

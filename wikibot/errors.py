@@ -7,11 +7,13 @@ with ``exit_code``. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from wikibot.status import ExitStatus
+
 
 class WikibotError(Exception):
     """Base class: a one-line, user-facing message and the CLI exit status it maps to."""
 
-    exit_code = 1
+    exit_code: ExitStatus = ExitStatus.ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -22,15 +24,23 @@ class WikibotError(Exception):
 
 
 class ConfigError(WikibotError):
-    """The configuration file or environment is invalid. Exit status 2, like a usage error."""
+    """The configuration file or environment is invalid. Exit status 2, like click's usage errors."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
 
 class InputError(WikibotError):
     """A file or argument given on the command line cannot be used."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
+
+
+class DatabaseError(WikibotError):
+    """wikibot's own database is damaged, or cannot be opened or migrated (``wikibot db check`` says more).
+
+    Not a ``ConfigError``: ``database.url`` names the right database, but its content cannot be trusted."""
+
+    exit_code = ExitStatus.DATABASE
 
 
 class ServiceError(WikibotError):
@@ -39,7 +49,7 @@ class ServiceError(WikibotError):
     ``status`` is the HTTP status the service answered, when it answered at all.
     """
 
-    exit_code = 3
+    exit_code = ExitStatus.SERVICE
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

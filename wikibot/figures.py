@@ -1,6 +1,6 @@
 """The headline figures a manager asks for, computed from the audit's record of every post-mortem.
 
-Pure: the latest audit snapshot (``wikibot.dashboard.Row``), the pages shared, today's date and the
+Pure: the latest audit snapshot (``wikibot.dashboard_rows.Row``), the pages shared, today's date and the
 debrief target in, :class:`Figure` values out. The dashboard shows them, ``/metrics`` exports them
 and ``wikibot audit --format json`` includes them; the definitions below are what the dashboard
 shows on hover and what the README lists, so the three never disagree.
@@ -17,7 +17,7 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from wikibot.dashboard import Row
+from wikibot.dashboard_rows import Row
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,9 @@ def headline_figures(rows: Sequence[Row], shared: Collection[str], today: date,
         return Figure(key, label, value, display, detail, definition.replace(
             "debrief_within_days days", f"{debrief_within_days} days"))
 
-    due = [r for r in quarter if r.debrief_held or
-           (today - date.fromisoformat(r.incident_date)).days > debrief_within_days]
-    on_time = [r for r in due if (days_to_debrief(r) is not None and days_to_debrief(r) <= debrief_within_days)]
+    due = [r for r in quarter if r.debrief_held or  # every row of the quarter has an incident date
+           (r.incident_date and (today - date.fromisoformat(r.incident_date)).days > debrief_within_days)]
+    on_time = [r for r in due if (days := days_to_debrief(r)) is not None and days <= debrief_within_days]
     ratio = len(on_time) / len(due) if due else None
     spans = [d for d in (days_to_debrief(r) for r in quarter) if d is not None]
     middle = float(median(spans)) if spans else None

@@ -19,12 +19,16 @@ that buffers requests (README, Deployment).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
 from wikibot.config import ServerConfig
+
+# PEP 3333: (environ, start_response) -> body chunks (typeshed's _typeshed.wsgi exists only for checkers)
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class GuardedChannel(HTTPChannel):
@@ -58,7 +62,7 @@ class GuardedServer(TcpWSGIServer):
 
     channel_class = GuardedChannel
 
-    def __init__(self, app: Any, *, header_timeout: float, request_timeout: float, **options: Any) -> None:
+    def __init__(self, app: WSGIApplication, *, header_timeout: float, request_timeout: float, **options: Any) -> None:
         self.header_timeout = header_timeout
         self.request_timeout = request_timeout
         super().__init__(app, **options)
@@ -72,7 +76,7 @@ class GuardedServer(TcpWSGIServer):
                 channel.will_close = True
 
 
-def create_server(app: Any, server: ServerConfig, *, host: str, port: int, threads: int) -> GuardedServer:
+def create_server(app: WSGIApplication, server: ServerConfig, *, host: str, port: int, threads: int) -> GuardedServer:
     """The waitress server for ``app`` with ``server.*``'s limits (raises ``OSError`` if it cannot listen)."""
     return GuardedServer(
         app, header_timeout=server.header_timeout, request_timeout=server.request_timeout,

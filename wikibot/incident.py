@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from wikibot.errors import WikibotError
+from wikibot.status import ExitStatus
 from wikibot.xmlchars import clean, require_clean
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -43,7 +44,7 @@ def incident_label(incident_id: str) -> str | None:
 class InvalidInput(WikibotError):
     """Input that cannot make a post-mortem; ``fields`` maps each bad field to what is wrong."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
     def __init__(self, fields: dict[str, str], message: str = "invalid input") -> None:
         super().__init__(message + ": " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
@@ -244,11 +245,16 @@ def parse_incident(data: Any) -> Incident:
         raise InvalidInput(fields) from None
 
 
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (a payload's shape is never trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _from_jira(issue: dict[str, Any]) -> dict[str, Any]:
     """A Jira issue webhook / automation "send web request" payload → our fields."""
-    fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
-    priority = fields.get("priority") if isinstance(fields.get("priority"), dict) else {}
-    assignee = fields.get("assignee") if isinstance(fields.get("assignee"), dict) else {}
+    fields = _object(issue.get("fields"))
+    priority = _object(fields.get("priority"))
+    assignee = _object(fields.get("assignee"))
     severity = JIRA_PRIORITY_SEVERITY.get(str(priority.get("name", "")).lower())
     return {
         "incident_id": issue.get("key"),

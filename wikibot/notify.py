@@ -13,9 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from wikibot.create import CreateResult
+    from wikibot.incident import Incident
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ class Notifier:
         log.error("chat message dropped after %d attempts", self.attempts)
 
     # -- messages -----------------------------------------------------------------------------
-    def page_created(self, incident: Any, result: Any, debrief_due: date) -> None:
+    def page_created(self, incident: Incident, result: CreateResult, debrief_due: date) -> None:
         lead = f" · lead: {slack_escape(incident.lead)}" if incident.lead else ""
         severity = f"{incident.severity} " if incident.severity else ""
         self.send(

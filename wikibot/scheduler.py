@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,10 +24,35 @@ from apscheduler.triggers.cron import CronTrigger
 
 from wikibot.store.schema import utcnow
 
+if TYPE_CHECKING:
+    from wikibot.config import Config
+    from wikibot.metrics import Metrics
+    from wikibot.store import Database
+
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 HEARTBEAT_SECONDS = 60.0
+
+
+class JobServices(Protocol):
+    """What the scheduler itself uses of the wiring (``wikibot.services.Services`` in production):
+    the configuration, the database that decides who runs a slot, and the metrics. Each job is
+    handed the same object and may use more of it."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+
+Job = Callable[[Any], dict[str, Any]]
+"""A job: called with the services, returns a JSON-able summary (its parameter is the full
+``Services`` in production, which a Protocol of what the scheduler uses cannot name)."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +62,14 @@ class JobSpec:
     target: str  # "module:function", called with the Services; returns a JSON-able summary
 
 
-def job_specs(config: Any) -> list[JobSpec]:
+def job_specs(config: Config) -> list[JobSpec]:
     """The jobs wikibot schedules, with their triggers from the configuration."""
     audit_zone = ZoneInfo(config.audit.timezone)
     return [
-        JobSpec("sync", CronTrigger.from_crontab(config.sync.schedule, timezone=audit_zone), "wikibot.sync:scheduled_sync"),
-        JobSpec("audit", CronTrigger.from_crontab(config.audit.schedule, timezone=audit_zone), "wikibot.audit:scheduled_audit"),
+        JobSpec("sync", CronTrigger.from_crontab(config.sync.schedule, timezone=audit_zone),
+                "wikibot.sync:scheduled_sync"),
+        JobSpec("audit", CronTrigger.from_crontab(config.audit.schedule, timezone=audit_zone),
+                "wikibot.audit:scheduled_audit"),
     ] + ([JobSpec("remind", CronTrigger.from_crontab(config.remind.schedule, timezone=ZoneInfo("UTC")),
                   "wikibot.slack.remind:scheduled_remind")] if config.slack_endpoint() is not None else [])
 
@@ -62,22 +89,20 @@ def last_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
     return None
 
 
-def resolve(target: str) -> Callable[[Any], dict[str, Any]]:
+def resolve(target: str) -> Job:
     module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+    job: Job = getattr(importlib.import_module(module), name)
+    return job
 
 
 class JobRunner:
     """Runs one slot of one job if this process wins it, with a heartbeat on its lease."""
 
-    def __init__(self, services: Any, owner: str | None = None) -> None:
+    def __init__(self, services: JobServices, owner: str | None = None) -> None:
         self.services = services
         self.owner = owner or uuid.uuid4().hex
-        metrics = getattr(services, "metrics", None)
-        self.on_finish: Callable[[str, dict[str, Any] | None, str | None], None] | None = (
-            metrics.record_job if metrics is not None else None)
 
-    def run_slot(self, spec: JobSpec, slot: datetime, func: Callable[[Any], dict[str, Any]] | None = None) -> bool:
+    def run_slot(self, spec: JobSpec, slot: datetime, func: Job | None = None) -> bool:
         runs = self.services.db.job_runs
         if not runs.claim(spec.name, slot, self.owner, LEASE):
             return False
@@ -87,7 +112,7 @@ class JobRunner:
         summary, error = None, None
         try:
             summary = (func or resolve(spec.target))(self.services)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the job's boundary: logged with its traceback, recorded
             log.exception("job %s (slot %s) failed", spec.name, slot.isoformat())
             error = f"{type(exc).__name__}: {exc}"[:2000]
         finally:
@@ -95,11 +120,10 @@ class JobRunner:
         runs.finish(spec.name, slot, self.owner, summary=summary, error=error)
         if error is None:
             log.info("job %s (slot %s) done: %s", spec.name, slot.isoformat(), summary)
-        if self.on_finish is not None:
-            self.on_finish(spec.name, summary, error)
+        self.services.metrics.record_job(spec.name, summary, error)
         return True
 
-    def run_now(self, spec: JobSpec, func: Callable[[Any], dict[str, Any]] | None = None) -> bool:
+    def run_now(self, spec: JobSpec, func: Job | None = None) -> bool:
         """An on-demand run ("run audit now"): its own slot, so it never collides with a scheduled one."""
         return self.run_slot(spec, utcnow(), func)
 
@@ -111,7 +135,7 @@ class JobRunner:
 class Scheduler:
     """APScheduler wired to ``JobRunner``: fires at each cron slot and catches up missed ones at start."""
 
-    def __init__(self, services: Any, specs: list[JobSpec] | None = None) -> None:
+    def __init__(self, services: JobServices, specs: list[JobSpec] | None = None) -> None:
         self.services = services
         self.specs = specs if specs is not None else job_specs(services.config)
         self.runner = JobRunner(services)
@@ -125,6 +149,14 @@ class Scheduler:
         self._scheduler.start()
         for spec in self.specs:
             self._scheduler.add_job(self.catch_up, args=(spec,), id=f"{spec.name}-catch-up")
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        """When each scheduled job fires next (None: paused), for the operator and for tests."""
+        return {spec.name: self._scheduler.get_job(spec.name).next_run_time for spec in self.specs}
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop firing; with ``wait``, let running jobs finish (graceful shutdown)."""

@@ -6,6 +6,8 @@ sandbox. Nothing here does work at import time.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from wikibot.atlassian.jira import JiraGateway
     from wikibot.atlassian.transport import CircuitBreaker
     from wikibot.config import Config
-    from wikibot.create import PostmortemCreator
+    from wikibot.create import ParentPage, PostmortemCreator
     from wikibot.metrics import Metrics
     from wikibot.notify import Notifier
     from wikibot.ratelimit import RateLimiter
@@ -27,10 +29,13 @@ if TYPE_CHECKING:
 
 
 class Services:
-    def __init__(self, config: Config, clients: Clients | None = None, db: Database | None = None) -> None:
+    def __init__(self, config: Config, clients: Clients | None = None, db: Database | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock`` (monotonic seconds) times the circuit breakers' cooldowns; tests inject one."""
         self.config = config
         self._clients = clients
         self._db = db
+        self._clock = clock
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
@@ -49,7 +54,8 @@ class Services:
         from wikibot.atlassian.transport import CircuitBreaker
 
         http = self.config.http
-        return {name: CircuitBreaker(http.circuit_failures, http.circuit_cooldown) for name in ("confluence", "jira")}
+        return {name: CircuitBreaker(http.circuit_failures, http.circuit_cooldown, clock=self._clock)
+                for name in ("confluence", "jira")}
 
     @cached_property
     def clients(self) -> Clients:
@@ -104,6 +110,13 @@ class Services:
         return Notifier(self.config.notify.slack_webhook_url)
 
     @cached_property
+    def parent_page(self) -> ParentPage:
+        """Where post-mortems live (``confluence.parent_page``), resolved to an id on first use."""
+        from wikibot.create import ParentPage
+
+        return ParentPage(self.confluence, self.config.confluence.space, self.config.confluence.parent_page)
+
+    @cached_property
     def creator(self) -> PostmortemCreator:
         from wikibot.create import PostmortemCreator
 
@@ -112,7 +125,7 @@ class Services:
         db, templates = self.db, self.templates
         return PostmortemCreator(
             confluence=self.confluence, jira=self.jira, db=db, templates=templates,
-            space=c.confluence.space, parent_page=c.confluence.parent_page, label=c.postmortem.label,
+            space=c.confluence.space, parent=self.parent_page, label=c.postmortem.label,
             debrief_within_days=c.postmortem.debrief_within_days, notifier=self.notifier,
             on_created=self.metrics.pages_created.inc,
         )
@@ -125,8 +138,9 @@ class Services:
         return build_slack_app(self)
 
     def close(self) -> None:
-        if self.__dict__.get("slack") is not None:
-            self.slack.close()
+        slack: SlackApp | None = self.__dict__.get("slack")
+        if slack is not None:
+            slack.close()
         self.notifier.flush(timeout=5)
         if "db" in self.__dict__:
             self.db.dispose()

@@ -27,7 +27,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -46,6 +47,10 @@ from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
 from wikibot.sync.issues import NOT_A_USER
 from wikibot.pages.names import ACTION_ITEMS
+
+if TYPE_CHECKING:
+    from wikibot.atlassian.content import WikiPage
+    from wikibot.config import Config
 
 # Sections a page may leave empty unless ``postmortem.required_sections`` asks for them: supporting
 # material, and the wish list ("if we have time" is by definition what a team may not get to).
@@ -75,7 +80,7 @@ class Rules:
     blame: BlameMatcher = field(default_factory=lambda: BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS))
 
     @classmethod
-    def from_config(cls, config: Any, now: datetime) -> Rules:
+    def from_config(cls, config: Config, now: datetime) -> Rules:
         zone = ZoneInfo(config.audit.timezone)
         required = config.postmortem.required_sections
         return cls(required_sections=tuple(required) if required else None,
@@ -179,20 +184,20 @@ class PageAudit:
                             "from": self.debrief_held_from, "note": self.debrief_note}}
 
 
-def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
+def audit_page(page: WikiPage, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
                evidence: Evidence) -> PageAudit:
     """Judge one page. ``page`` is its metadata (a ``WikiPage``: id, title, url, dates, editors)."""
     status = facts.prop(*STATUS_KEYS)
     lead_id = facts.prop_user(*LEAD_KEYS)
     lead = evidence.names.get(lead_id, lead_id) if lead_id else facts.prop(*LEAD_KEYS)
     held, held_from = debrief_held(page.id, status, facts, evidence)
-    base = {"page_id": page.id, "title": page.title, "url": page.url, "status": status, "lead": lead,
-            "template": facts.template, "created": page.created, "modified": page.modified,
-            "modified_by": page.modified_by, "labels": tuple(page.labels), "version": page.version,
-            "debrief_held": held, "debrief_held_from": held_from}
+    audited = partial(PageAudit, page_id=page.id, title=page.title, url=page.url, status=status, lead=lead,
+                      template=facts.template, created=page.created, modified=page.modified,
+                      modified_by=page.modified_by, labels=tuple(page.labels), version=page.version,
+                      debrief_held=held, debrief_held_from=held_from)
     if facts.error is not None:
         finding = Finding("unreadable", f"wikibot cannot read this page: {facts.error}", ref="unreadable")
-        return PageAudit(**base, sections=(), required=(), filled=0, findings=(finding,))
+        return audited(sections=(), required=(), filled=0, findings=(finding,))
     required = required_sections(facts, catalogue, rules)
     statuses, shown = _statuses(facts, required)
     sections = facts.sections + tuple((title, "missing") for title in required
@@ -204,8 +209,8 @@ def audit_page(page: Any, facts: PageFacts, catalogue: TemplateCatalogue, rules:
     findings += unrecognised_findings(facts)
     findings += [*blame_findings(facts, rules.blame, evidence.names.values()), *facts.timeline]
     findings.sort(key=lambda f: kind_rank(f.kind))
-    return PageAudit(**base, sections=sections, required=required, filled=len(required) - len(unfinished),
-                     findings=tuple(findings))
+    return audited(sections=sections, required=required, filled=len(required) - len(unfinished),
+                   findings=tuple(findings))
 
 
 def kind_rank(kind: str) -> int:
@@ -300,7 +305,7 @@ def debrief_held(page_id: str, status: str | None, facts: PageFacts,
     return None, None
 
 
-def _time_findings(page: Any, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
+def _time_findings(page: WikiPage, status: str | None, facts: PageFacts, unfinished: list[str], rules: Rules,
                    evidence: Evidence, held: date | None = None) -> list[Finding]:
     found = []
     # wikibot's own saves (keys written back, a debrief recorded) are no sign that people work on it.

@@ -21,18 +21,21 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from wikibot.audit.checks import PageAudit
 from wikibot.audit.facts import Finding
 from wikibot.audit.kinds import kind_label
 from wikibot.audit.report import AuditReport, render_template
-from wikibot.atlassian.confluence import VersionConflict
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
 from wikibot.atlassian.content import WikiPage
 from wikibot.audit.share import AlreadyShared, NotPublished, share_page
 from wikibot.errors import WikibotError
 from wikibot.notify import slack_escape, slack_link
 from wikibot.store.audits import AuditStore
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 T = TypeVar("T")
 
@@ -42,7 +45,7 @@ LEASE_TTL = timedelta(minutes=15)
 CHAT_PAGES = 10
 
 
-def publish_report(services: Any, store: AuditStore, report: AuditReport) -> list[str]:
+def publish_report(services: Services, store: AuditStore, report: AuditReport) -> list[str]:
     """Run every configured publishing step for ``report``; the errors, one line each."""
     owner = services.db.leases.acquire(PUBLISH_LEASE, LEASE_TTL)
     if owner is None:
@@ -54,9 +57,9 @@ def publish_report(services: Any, store: AuditStore, report: AuditReport) -> lis
         if report.scope is None:
             report_url = _step(errors, "report page", lambda: update_report_page(services, store, report))
         if config.audit.label_incomplete:
-            errors += _step(errors, "labels", lambda: update_labels(services, report)) or []
+            errors += _step(errors, "labels", lambda: update_labels(services.confluence, report)) or []
         if config.audit.comment_findings:
-            errors += _step(errors, "comments", lambda: post_comments(services, store, report)) or []
+            errors += _step(errors, "comments", lambda: post_comments(services.confluence, store, report)) or []
         if report.newly_published and (config.notify.share_webhook_url or config.slack.company_channel):
             errors += share_published(services, store, report.newly_published)
         if report.scope is None and config.notify.slack_webhook_url:
@@ -84,7 +87,7 @@ def render_report_page(report: AuditReport) -> str:
                            now=report.generated_at).strip()
 
 
-def update_report_page(services: Any, store: AuditStore, report: AuditReport) -> str:
+def update_report_page(services: Services, store: AuditStore, report: AuditReport) -> str:
     """Create or update the report page (one write at most, none if unchanged); returns its URL."""
     config = services.config
     title = config.audit.report_page
@@ -94,7 +97,7 @@ def update_report_page(services: Any, store: AuditStore, report: AuditReport) ->
     for _attempt in range(2):
         page = confluence.page_titled(title)
         if page is None:
-            created = _create_page(services, title, body, services.creator.parent_id())
+            created = _create_page(confluence, title, body, services.parent_page.page_id())
             store.save_report_page(title, created.id, created.version, digest)
             return created.url
         if store.report_page(title) == (page.id, page.version, digest) or page.body.strip() == body:
@@ -109,15 +112,14 @@ def update_report_page(services: Any, store: AuditStore, report: AuditReport) ->
     raise VersionConflict(f"Confluence: the page {title!r} keeps changing; not updated this time", status=409)
 
 
-def _create_page(services: Any, title: str, body: str, parent_id: str) -> WikiPage:
+def _create_page(confluence: ConfluenceGateway, title: str, body: str, parent_id: str) -> WikiPage:
     """Not retried blindly (a create is not idempotent): a lost answer is found by title next run."""
-    return services.confluence.create_page(title, body, parent_id)
+    return confluence.create_page(title, body, parent_id)
 
 
 # -- labels and comments ------------------------------------------------------------------------------
-def update_labels(services: Any, report: AuditReport) -> list[str]:
+def update_labels(confluence: ConfluenceGateway, report: AuditReport) -> list[str]:
     """``postmortem-incomplete`` on exactly the readable pages with an unfinished required section."""
-    confluence = services.confluence
     errors = []
     for page in report.pages:
         if not page.readable:
@@ -141,10 +143,9 @@ def findings_fingerprint(findings: tuple[Finding, ...] | list[Finding]) -> str:
     return hashlib.sha256("\x1e".join(keys).encode()).hexdigest()
 
 
-def post_comments(services: Any, store: AuditStore, report: AuditReport) -> list[str]:
+def post_comments(confluence: ConfluenceGateway, store: AuditStore, report: AuditReport) -> list[str]:
     """One footer comment per page per new finding set."""
     known = store.comment_fingerprints()
-    confluence = services.confluence
     errors = []
     for page in report.pages:
         fingerprint = findings_fingerprint(page.findings)
@@ -160,7 +161,7 @@ def post_comments(services: Any, store: AuditStore, report: AuditReport) -> list
     return errors
 
 
-def share_published(services: Any, store: AuditStore, page_ids: list[str]) -> list[str]:
+def share_published(services: Services, store: AuditStore, page_ids: list[str]) -> list[str]:
     errors = []
     for page_id in page_ids:
         try:

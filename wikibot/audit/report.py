@@ -19,6 +19,7 @@ import jinja2
 from wikibot import xmlchars
 from wikibot.audit.checks import PageAudit, kind_rank
 from wikibot.audit.kinds import kind_label
+from wikibot.status import ExitStatus
 
 FORMATS = ("table", "json", "html")
 
@@ -60,11 +61,12 @@ class AuditReport:
         return data
 
     @property
-    def exit_code(self) -> int:
-        """0: all good; 1: findings (cron or CI alerts); 2: the audit itself hit errors."""
+    def exit_code(self) -> ExitStatus:
+        """OK: all good; FINDINGS: something to fix (cron or CI alerts); INCOMPLETE: the audit itself hit errors,
+        so its findings may be partial (errors outrank findings)."""
         if self.errors:
-            return 2
-        return 1 if any(p.findings for p in self.pages) else 0
+            return ExitStatus.INCOMPLETE
+        return ExitStatus.FINDINGS if any(p.findings for p in self.pages) else ExitStatus.OK
 
 
 def render(report: AuditReport, fmt: str) -> str:

@@ -32,7 +32,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from queue import Full, Queue
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -62,11 +62,14 @@ from wikibot.audit.report import AuditReport
 from wikibot.create import PROPERTY_KEY
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageParseError, parse_page
-from wikibot.dashboard import snapshot_rows
+from wikibot.dashboard_rows import snapshot_rows
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore, CachedFacts
-from wikibot.store.dashboard import DashboardStore
+from wikibot.store.snapshots import DashboardStore
 from wikibot.store.schema import utcnow
 from wikibot.templates import BUILTIN_DIR, load_template
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ BODY_CHUNK = 50  # ... and with the body
 PUBLISHED = "published"
 
 
-def run_audit(services: Any, *, page_id: str | None = None, publish: bool = False, now: datetime | None = None,
+def run_audit(services: Services, *, page_id: str | None = None, publish: bool = False, now: datetime | None = None,
               trigger: str = "cli") -> AuditReport:
     """Audit every post-mortem (or one page), record the run, and with ``publish`` tell people.
 
@@ -106,19 +109,20 @@ def run_audit(services: Any, *, page_id: str | None = None, publish: bool = Fals
     return report
 
 
-def scheduled_audit(services: Any) -> dict[str, Any]:
+def scheduled_audit(services: Services) -> dict[str, Any]:
     """The nightly job (``wikibot.scheduler``): audit everything, publish, return the summary."""
     return run_audit(services, publish=True, trigger="scheduled").summary()
 
 
-def postmortem_pages(services: Any, expand: str = PAGE_EXPAND, page_size: int = BODY_CHUNK) -> Iterator[WikiPage]:
+def postmortem_pages(services: Services, expand: str = PAGE_EXPAND, page_size: int = BODY_CHUNK
+                     ) -> Iterator[WikiPage]:
     """Every post-mortem (space, parent page and label from the configuration), in as few requests as possible."""
     config = services.config
-    cql = postmortems_cql(config.confluence.space, config.postmortem.label, services.creator.parent_id())
+    cql = postmortems_cql(config.confluence.space, config.postmortem.label, services.parent_page.page_id())
     return services.confluence.search_pages(cql, expand=expand, limit=page_size)
 
 
-def template_catalogue(services: Any) -> TemplateCatalogue:
+def template_catalogue(services: Services) -> TemplateCatalogue:
     """The configured templates plus every built-in one, so older pages are recognised too."""
     templates = list(services.templates.all())
     for path in sorted(BUILTIN_DIR.glob("*.xml")):
@@ -132,7 +136,7 @@ def template_catalogue(services: Any) -> TemplateCatalogue:
 
 
 class AuditRun:
-    def __init__(self, services: Any, store: AuditStore, now: datetime) -> None:
+    def __init__(self, services: Services, store: AuditStore, now: datetime) -> None:
         config = services.config
         self.services = services
         self.store = store
@@ -258,7 +262,7 @@ class AuditRun:
                 if item.jira_key:
                     continue
                 match = next((e for e in entries if e.identity == item.identity), None)
-                if match is not None:
+                if match is not None and match.issue_key:
                     tickets[(page.id, item.identity)] = match.issue_key
         return tickets
 
@@ -316,7 +320,7 @@ def prefetched(source: Iterator[T], depth: int = 4 * BODY_CHUNK) -> Iterator[T]:
                 if not put("item", item):
                     return
             put("end", None)
-        except BaseException as exc:  # handed to the consumer and raised there
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer and raised there
             put("error", exc)
 
     threading.Thread(target=pump, name="audit-listing", daemon=True).start()

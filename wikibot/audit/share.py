@@ -12,7 +12,7 @@ background); a message the chat service never accepts is logged, not re-sent.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wikibot.audit.checks import STATUS_KEYS
 from wikibot.atlassian.content import WikiPage
@@ -21,6 +21,9 @@ from wikibot.errors import ConfigError, InputError, WikibotError
 from wikibot.notify import Notifier, slack_escape, slack_link
 from wikibot.pages import PageModel, PageParseError, parse_page
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 EXCERPT = 500
 MAX_ITEMS = 15
@@ -50,7 +53,7 @@ def page_id_of(text: str) -> str:
     return match.group(1)
 
 
-def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, again: bool = False,
+def share_page(services: Services, page_id: str, *, store: AuditStore | None = None, again: bool = False,
                force: bool = False) -> WikiPage:
     """Post the page's summary to the company channel unless it was already shared; returns the page.
 
@@ -91,7 +94,7 @@ def share_page(services: Any, page_id: str, *, store: AuditStore | None = None, 
     return page
 
 
-def _post_to_channel(services: Any, channel: str, text: str) -> None:
+def _post_to_channel(services: Services, channel: str, text: str) -> None:
     """Through the Web API, synchronously: a failure releases the claim so a later run retries."""
     from wikibot.slack.wiring import build_slack_api
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import CliContext, cli
 from wikibot.errors import InputError
 
 
@@ -24,7 +24,7 @@ from wikibot.errors import InputError
 @click.option("--publish", is_flag=True,
               help="Also update the wiki report page, labels, comments and chat, as the nightly run does.")
 @click.pass_obj
-def audit(obj: _Context, page_id: str | None, fmt: str, output: str | None, publish: bool) -> None:
+def audit(obj: CliContext, page_id: str | None, fmt: str, output: str | None, publish: bool) -> None:
     """Check every post-mortem for missing sections, stale pages, overdue debriefs and actions, blame."""
     from wikibot.audit import run_audit
     from wikibot.audit.report import render
@@ -53,7 +53,7 @@ def audit(obj: _Context, page_id: str | None, fmt: str, output: str | None, publ
 @click.option("--again", is_flag=True, help="Share even if it was shared before.")
 @click.option("--force", is_flag=True, help="Share a page that is not Published yet (the message says its status).")
 @click.pass_obj
-def share(obj: _Context, page: str, again: bool, force: bool) -> None:
+def share(obj: CliContext, page: str, again: bool, force: bool) -> None:
     """Post a post-mortem's summary to the company-wide channel (notify.share_webhook_url), once."""
     from wikibot.audit.share import page_id_of, share_page
     from wikibot.services import Services

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import CliContext, cli
 from wikibot.errors import InputError
 
 # Bigger than any page Confluence accepts (5 MiB), so the parser's own limit decides.
@@ -16,7 +16,7 @@ _PARSE_READ_LIMIT = 64 * 1024 * 1024
 
 @cli.command("check-config")
 @click.pass_obj
-def check_config_cmd(obj: _Context) -> None:
+def check_config_cmd(obj: CliContext) -> None:
     """Validate the configuration, connect to Confluence and Jira, and show what was found."""
     from wikibot.diagnostics import check_config
     from wikibot.services import Services
@@ -29,7 +29,7 @@ def check_config_cmd(obj: _Context) -> None:
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:
-        sys.exit(3)
+        sys.exit(report.exit_code)
     click.echo("ok: configuration works")
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from wikibot.cli import _Context, cli
-
+from wikibot.cli.group import CliContext, cli
 
 _VERBOSE = click.option("--verbose", "-v", is_flag=True,
                         help="Also show libraries' INFO lines (alembic, apscheduler, waitress, ...).")
@@ -19,7 +18,7 @@ _VERBOSE = click.option("--verbose", "-v", is_flag=True,
 @click.option("--no-scheduler", is_flag=True, help="Serve only; run `wikibot scheduler` elsewhere.")
 @_VERBOSE
 @click.pass_obj
-def serve(obj: _Context, host: str | None, port: int | None, sandbox_port: int | None, no_scheduler: bool,
+def serve(obj: CliContext, host: str | None, port: int | None, sandbox_port: int | None, no_scheduler: bool,
           verbose: bool) -> None:
     """Run the service (dashboard, form, webhooks, scheduled jobs); on the sandbox when no Confluence is configured."""
     from wikibot.serve import serve as run
@@ -34,7 +33,7 @@ def serve(obj: _Context, host: str | None, port: int | None, sandbox_port: int |
 @cli.command()
 @_VERBOSE
 @click.pass_obj
-def scheduler(obj: _Context, verbose: bool) -> None:
+def scheduler(obj: CliContext, verbose: bool) -> None:
     """Run the scheduled jobs (sync, audit) alone, without the web service."""
     from wikibot.serve import run_scheduler
 
@@ -50,7 +49,7 @@ def scheduler(obj: _Context, verbose: bool) -> None:
 @click.option("--summary", default=None, help="Initial report.")
 @click.option("--channel-url", default=None, help="Incident chat channel URL.")
 @click.pass_obj
-def new(obj: _Context, **fields: str | None) -> None:
+def new(obj: CliContext, **fields: str | None) -> None:
     """Create the post-mortem page for an incident and print its URL."""
     from wikibot.incident import parse_incident
     from wikibot.services import Services
@@ -67,7 +66,7 @@ def new(obj: _Context, **fields: str | None) -> None:
 
 @cli.command("install-button")
 @click.pass_obj
-def install_button_cmd(obj: _Context) -> None:
+def install_button_cmd(obj: CliContext) -> None:
     """Create or update the wiki's post-mortem index page with the "Create post-mortem" button."""
     from wikibot.button import install_button
     from wikibot.services import Services

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import CliContext, cli
+from wikibot.status import ExitStatus
 
 
 @cli.group()
@@ -16,7 +17,7 @@ def db() -> None:
 
 @db.command("check")
 @click.pass_obj
-def check(obj: _Context) -> None:
+def check(obj: CliContext) -> None:
     """Check the database is readable, intact and at the expected schema revision."""
     from wikibot.diagnostics import redact_url
     from wikibot.store import Database
@@ -33,13 +34,13 @@ def check(obj: _Context) -> None:
         click.echo("To recover: restore the latest backup (README, Backups), or move the file aside and start "
                    "wikibot with an empty database; Jira and Confluence carry the identities that prevent "
                    "duplicates.", err=True)
-        sys.exit(3)
+        sys.exit(ExitStatus.DATABASE)
     click.echo("ok: database is healthy and up to date")
 
 
 @db.command("upgrade")
 @click.pass_obj
-def upgrade(obj: _Context) -> None:
+def upgrade(obj: CliContext) -> None:
     """Create or migrate the schema now (wikibot also does this at every start)."""
     from wikibot.store import Database, migrate
 
@@ -53,7 +54,7 @@ def upgrade(obj: _Context) -> None:
 
 @db.command("forget-site")
 @click.pass_obj
-def forget_site(obj: _Context) -> None:
+def forget_site(obj: CliContext) -> None:
     """Forget which Confluence/Jira site the database belongs to (after moving a site to a new URL).
 
     The next start records the configured site. Never do this to point a database at a different

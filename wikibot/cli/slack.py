@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import CliContext, cli
 from wikibot.errors import ConfigError, InputError
+from wikibot.status import ExitStatus
 
 
 @cli.command()
@@ -13,7 +16,7 @@ from wikibot.errors import ConfigError, InputError
 @click.option("--channel", "channel_id", metavar="ID", default=None,
               help="The incident's Slack channel id (default: the one /postmortem ran in).")
 @click.pass_obj
-def timeline(obj: _Context, page_id: str, channel_id: str | None) -> None:
+def timeline(obj: CliContext, page_id: str, channel_id: str | None) -> None:
     """Draft PAGE's timeline and Data & Analysis from its incident's Slack channel again (merges)."""
     if not page_id.isdigit():
         raise InputError(f"PAGE must be a page id (digits), not {page_id!r}")
@@ -38,7 +41,7 @@ def timeline(obj: _Context, page_id: str, channel_id: str | None) -> None:
 @click.option("--at", "at", metavar="ISO-TIME", default=None,
               help="Judge working hours and 'once a day' at this moment instead of now (e.g. 2026-12-01T10:00Z).")
 @click.pass_obj
-def remind(obj: _Context, at: str | None) -> None:
+def remind(obj: CliContext, at: str | None) -> None:
     """Direct-message people their overdue actions and empty sections (in their working hours)."""
     from datetime import UTC, datetime
 
@@ -60,4 +63,4 @@ def remind(obj: _Context, at: str | None) -> None:
         services.close()
     click.echo(report.summary())
     if report.errors:
-        raise SystemExit(1)
+        sys.exit(ExitStatus.INCOMPLETE)

@@ -7,8 +7,9 @@ import sys
 
 import click
 
-from wikibot.cli import _Context, cli
+from wikibot.cli.group import CliContext, cli
 from wikibot.errors import InputError
+from wikibot.status import ExitStatus
 
 
 @cli.command()
@@ -16,7 +17,7 @@ from wikibot.errors import InputError
 @click.option("--dry-run", is_flag=True, help="Show what would be created and updated; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def sync(obj: _Context, page_id: str | None, dry_run: bool, as_json: bool) -> None:
+def sync(obj: CliContext, page_id: str | None, dry_run: bool, as_json: bool) -> None:
     """File every post-mortem action item as one Jira issue and keep both in step."""
     from wikibot.services import Services
     from wikibot.sync import run_sync
@@ -28,7 +29,7 @@ def sync(obj: _Context, page_id: str | None, dry_run: bool, as_json: bool) -> No
         services.close()
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())
     if report.errors or report.incomplete:
-        sys.exit(1)
+        sys.exit(ExitStatus.INCOMPLETE)
 
 
 @cli.command()
@@ -36,7 +37,7 @@ def sync(obj: _Context, page_id: str | None, dry_run: bool, as_json: bool) -> No
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.option("--overdue", is_flag=True, help="Only actions past their due date.")
 @click.pass_obj
-def actions(obj: _Context, as_json: bool, as_csv: bool, overdue: bool) -> None:
+def actions(obj: CliContext, as_json: bool, as_csv: bool, overdue: bool) -> None:
     """List open post-mortem actions across all pages (incident, owner, due date, page link)."""
     if as_json and as_csv:
         raise InputError("give --json or --csv, not both")
@@ -46,7 +47,7 @@ def actions(obj: _Context, as_json: bool, as_csv: bool, overdue: bool) -> None:
 
     services = Services(obj.config)
     try:
-        found = outstanding_actions(services, utcnow().date())
+        found = outstanding_actions(services.jira, services.confluence.url, utcnow().date())
     finally:
         services.close()
     if overdue:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from wikibot.atlassian.confluence import postmortems_cql
 from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, OPTIONAL_SECTIONS, STATUS_KEYS, UNFINISHED
 from wikibot.audit.facts import title_key
 from wikibot.errors import ConfigError, WikibotError
@@ -23,7 +24,6 @@ from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi, SlackUser
 from wikibot.store.slack import Reminder
 from wikibot.sync.actions import FIELDS, OUTSTANDING_JQL, parse_action
-from wikibot.atlassian.confluence import postmortems_cql
 
 if TYPE_CHECKING:
     from wikibot.services import Services
@@ -80,7 +80,7 @@ class ReminderRun:
         leads: dict[str, str] = {}
         required = self.config.postmortem.required_sections
         c = self.config
-        cql = postmortems_cql(c.confluence.space, c.postmortem.label, self.services.creator.parent_id())
+        cql = postmortems_cql(c.confluence.space, c.postmortem.label, self.services.parent_page.page_id())
         for page in self.services.confluence.search_pages(cql):
             try:
                 model = parse_page(page.body, aliases=c.postmortem.section_aliases)

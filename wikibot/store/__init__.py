@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -27,10 +29,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
-from wikibot.errors import ConfigError, WikibotError
+from wikibot.errors import ConfigError, DatabaseError, WikibotError
+from wikibot.status import ExitStatus
 from wikibot.store.holders import is_gone, this_process
 from wikibot.store.schema import aware as _aware
 from wikibot.store.schema import metadata, utcnow
@@ -87,7 +90,7 @@ class Claim:
 class IncidentIdCollision(WikibotError):
     """Another incident's id folds to the same page label: refused, never answered with its page."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
     def __init__(self, incident_id: str, other_id: str, label: str) -> None:
         super().__init__(f"incident id {incident_id!r} collides with incident {other_id!r} (both make the "
@@ -121,7 +124,7 @@ class Database:
         except SQLAlchemyError as exc:
             damage = _short(exc)
         if damage:
-            raise ConfigError(f"database.url: cannot open or migrate the database: {damage} "
+            raise DatabaseError(f"database.url: cannot open or migrate the database: {damage} "
                               "(run `wikibot db check`; see README, Backups)")
 
     def _quick_check(self) -> str | None:
@@ -179,7 +182,7 @@ class Database:
             if row is None:
                 other = label and conn.execute(select(incidents.c.incident_id)
                                                .where(incidents.c.label == label)).scalar()
-                if other:
+                if other and label:
                     raise IncidentIdCollision(incident_id, other, label)
                 return self.claim_incident(incident_id, lease, label)  # released meanwhile: try again
             if row["state"] == "created":
@@ -214,7 +217,7 @@ class Database:
         return _record(row) if row else None
 
     # -- settings -----------------------------------------------------------------------------
-    def setting(self, key: str, default_factory: callable | None = None) -> str | None:
+    def setting(self, key: str, default_factory: Callable[[], str] | None = None) -> str | None:
         """A stored value; with ``default_factory``, created once and shared by every replica."""
         with self.engine.connect() as conn:
             value = conn.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
@@ -242,7 +245,7 @@ class Database:
             conn.execute(select(1))
 
 
-def _record(row) -> IncidentRecord:
+def _record(row: RowMapping) -> IncidentRecord:
     return IncidentRecord(incident_id=row["incident_id"], state=row["state"], page_id=row["page_id"],
                           url=row["url"], title=row["title"])
 
@@ -267,7 +270,7 @@ def _engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # DBAPI objects: untyped
         cursor = dbapi_conn.cursor()
         if database and database != ":memory:":
             # WAL + synchronous=NORMAL: crash-safe (no corruption); a power cut may lose the last
@@ -285,11 +288,11 @@ def _short(exc: Exception) -> str:
 
 
 # Every table module registers on ``metadata``; import them so ``create_schema`` sees them all.
-from wikibot.store import audits, dashboard, ledger, migrate, replays  # noqa: E402,F401
+from wikibot.store import audits, ledger, migrate, replays, snapshots  # noqa: E402,F401
 from wikibot.store.jobs import JobRuns  # noqa: E402
 from wikibot.store.locks import Leases  # noqa: E402
-from wikibot.store.slack import SlackStore  # noqa: E402
 from wikibot.store.replays import Replays  # noqa: E402
+from wikibot.store.slack import SlackStore  # noqa: E402
 
 __all__ = ["Claim", "Database", "IncidentIdCollision", "IncidentRecord", "JobRuns", "Leases", "OperationalError",
            "Replays", "utcnow"]

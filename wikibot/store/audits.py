@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -41,6 +41,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from wikibot.store.schema import aware, metadata, utcnow
+
+if TYPE_CHECKING:
+    from wikibot.store import Database
 
 audit_page_cache = Table(
     "audit_page_cache", metadata,
@@ -305,7 +308,10 @@ class AuditStore:
         with self.engine.begin() as conn:
             result = conn.execute(insert(audit_runs).values(trigger=trigger, scope=scope, status="running",
                                                             started_at=started_at, errors="[]"))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            if key is None:  # a single-row insert into a table with an integer key always has one
+                raise RuntimeError("audit_runs: the insert returned no key")
+            return int(key[0])
 
     def finish_run(self, run_id: int, summary: Mapping[str, Any], *, failed: bool = False) -> None:
         by_kind: Mapping[str, int] = summary.get("findings_by_kind") or {}
@@ -329,15 +335,16 @@ class AuditStore:
             kinds = conn.execute(select(audit_run_kinds).where(audit_run_kinds.c.run_id.in_(ids))).all() if ids else []
         by_run: dict[int, dict[str, int]] = {}
         for row in kinds:
-            by_run.setdefault(row.run_id, {})[row.kind] = row.count
-        return [AuditRun(id=r["id"], trigger=r["trigger"], scope=r["scope"], status=r["status"], started_at=aware(r["started_at"]),
+            by_run.setdefault(row.run_id, {})[row.kind] = row._mapping["count"]
+        return [AuditRun(id=r["id"], trigger=r["trigger"], scope=r["scope"], status=r["status"],
+                         started_at=aware(r["started_at"]),
                          finished_at=aware(r["finished_at"]) if r["finished_at"] else None, pages=r["pages"],
                          pages_with_findings=r["pages_with_findings"], findings=r["findings"], parsed=r["parsed"],
                          reused=r["reused"], by_kind=by_run.get(r["id"], {}), errors=json.loads(r["errors"] or "[]"))
                 for r in runs]
 
 
-def recent_runs(db: Any, limit: int = 30) -> list[AuditRun]:
+def recent_runs(db: Database, limit: int = 30) -> list[AuditRun]:
     """The latest audits of every post-mortem, newest first, with findings by kind (the dashboard's
     trends); one-page audits (``wikibot audit --page``) are left out, they would look like dips."""
     return AuditStore(db.engine).recent_runs(limit)

@@ -22,16 +22,19 @@ so even a lost database or a lost answer never yields a second issue.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wikibot.retry import RetryPolicy
 from wikibot.sync.report import SyncReport
 from wikibot.sync.runner import Syncer, SyncOptions
 
+if TYPE_CHECKING:
+    from wikibot.services import Services
+
 __all__ = ["RetryPolicy", "SyncOptions", "SyncReport", "Syncer", "run_sync", "scheduled_sync"]
 
 
-def run_sync(services: Any, page_id: str | None = None, *, dry_run: bool = False,
+def run_sync(services: Services, page_id: str | None = None, *, dry_run: bool = False,
              options: SyncOptions | None = None) -> SyncReport:
     """Sync every post-mortem page (or one); never raises for a page's problems — see the report.
 
@@ -43,6 +46,6 @@ def run_sync(services: Any, page_id: str | None = None, *, dry_run: bool = False
     return Syncer(services, options).run(page_id)
 
 
-def scheduled_sync(services: Any) -> dict[str, Any]:
+def scheduled_sync(services: Services) -> dict[str, Any]:
     """The scheduler's job (``sync.schedule``): a full run; its JSON report is the job's summary."""
     return run_sync(services).to_dict()

@@ -13,10 +13,13 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL, unassigned_reason
 from wikibot.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from wikibot.atlassian.jira import JiraGateway
 
 OUTSTANDING_JQL = f'labels = "{POSTMORTEM_LABEL}" and statusCategory != Done order by duedate asc, key asc'
 FIELDS = ("summary", "status", "assignee", "duedate", "labels", "description")
@@ -46,10 +49,13 @@ class Action:
         return data
 
 
-def outstanding_actions(services: Any, today: date, *, retry: RetryPolicy | None = None) -> list[Action]:
-    """Every open post-mortem action, most overdue first, then by due date (none last), then key."""
-    jira = services.jira.with_retry(retry) if retry else services.jira
-    found = [parse_action(raw, jira_url=jira.url, wiki_url=services.confluence.url, today=today)
+def outstanding_actions(jira: JiraGateway, wiki_url: str, today: date, *, retry: RetryPolicy | None = None
+                        ) -> list[Action]:
+    """Every open post-mortem action, most overdue first, then by due date (none last), then key.
+
+    ``wiki_url`` is Confluence's base URL, for the links to each action's page."""
+    jira = jira.with_retry(retry) if retry else jira
+    found = [parse_action(raw, jira_url=jira.url, wiki_url=wiki_url, today=today)
              for raw in jira.search(OUTSTANDING_JQL, FIELDS)]
     return sorted(found, key=lambda a: (-(a.days_overdue or 0), a.due is None, a.due or today, a.key))
 

@@ -26,22 +26,25 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wikibot.atlassian.confluence import LIST_LIMIT, postmortems_cql
 from wikibot.atlassian.content import WikiPage
 from wikibot.errors import InputError, ServiceError
 from wikibot.pages import PageParseError, parse_page
+from wikibot.retry import RetryPolicy
 from wikibot.store.ledger import LedgerEntry, SyncLedger
 from wikibot.store.schema import utcnow
 from wikibot.sync.filing import Filer
 from wikibot.sync.finishing import Finisher
 from wikibot.sync.issues import PageInfo, page_info
-from wikibot.retry import RetryPolicy
 from wikibot.sync.markers import marker_issues
 from wikibot.sync.plan import Rules, plan_page
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork, lease_name
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ class SyncOptions:
 
 
 class Syncer:
-    def __init__(self, services: Any, options: SyncOptions | None = None) -> None:
+    def __init__(self, services: Services, options: SyncOptions | None = None) -> None:
         self.services = services
         self.options = options or SyncOptions()
         self.config = services.config
@@ -99,7 +102,7 @@ class Syncer:
         if page_id is None:
             c = self.config  # listing needs the parent page's id (one lookup per ``Services``)
             pages = self.confluence.search_pages(postmortems_cql(c.confluence.space, c.postmortem.label,
-                                                                 self.services.creator.parent_id()))
+                                                                 self.services.parent_page.page_id()))
             while batch := list(islice(pages, LIST_LIMIT)):
                 yield batch
             return
@@ -223,7 +226,7 @@ class Syncer:
                     work.entry_ids[linked.key] = linked.entry.id
                 if not linked.record:
                     continue
-                values = {"state": "created", "issue_key": linked.key, "identity": linked.item.identity,
+                values: dict[str, Any] = {"state": "created", "issue_key": linked.key, "identity": linked.item.identity,
                           "fingerprint": linked.item.fingerprint, "base_page": linked.base_page,
                           "base_jira": linked.base_jira, "written": not linked.write_key}
                 if linked.key in work.entry_ids:
@@ -231,4 +234,5 @@ class Syncer:
                 else:
                     [entry] = self.ledger.insert([LedgerEntry(page_id=work.page.id, origin_identity=linked.origin,
                                                               **values)])
-                    work.entry_ids[linked.key] = entry.id
+                    if entry.id is not None:
+                        work.entry_ids[linked.key] = entry.id

@@ -7,10 +7,11 @@ tests). It starts nothing: no scheduler, no threads — the ``serve`` command do
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from wikibot.config import Config
 from wikibot.services import Services
-from wikibot.web import access, confluence_hook, csrf, dashboard, errors, forms, hooks, openapi, ops, slack
+from wikibot.web import access, confluence_hook, csrf, dashboard, error_handlers, forms, hooks, openapi, ops, slack
 
 # Webhook bodies are small JSON documents; anything bigger is refused with 413 before parsing.
 MAX_BODY_BYTES = 256 * 1024
@@ -26,14 +27,15 @@ def create_app(config: Config, services: Services | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         TRUSTED_HOSTS=config.server.trusted_hosts or None,
     )
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # answers keep the order we build them in
     app.extensions["wikibot"] = services
     # Validate templates now, so a broken one stops startup rather than the first webhook.
     services.templates  # noqa: B018
     ops.init_app(app)
     access.init_app(app)
     csrf.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(hooks.bp)

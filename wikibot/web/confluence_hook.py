@@ -16,7 +16,7 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, request
 
@@ -24,8 +24,11 @@ from wikibot.errors import WikibotError
 from wikibot.sync import SyncOptions, run_sync
 from wikibot.web import auth
 from wikibot.web.context import services
-from wikibot.web.errors import json_error
+from wikibot.web.error_handlers import json_error
 from wikibot.web.hooks import read_webhook
+
+if TYPE_CHECKING:
+    from wikibot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class HookSyncs:
     changes nothing; an event for a page being synced asks for one more run after it.
     """
 
-    def __init__(self, services: Any, options: SyncOptions | None = None, workers: int = 2) -> None:
+    def __init__(self, services: Services, options: SyncOptions | None = None, workers: int = 2) -> None:
         self.services = services
         self.options = options or SyncOptions(lease_wait=LEASE_WAIT_SECONDS)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hook-sync")

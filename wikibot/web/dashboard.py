@@ -6,16 +6,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from wikibot.audit.kinds import kind_label
-from wikibot.dashboard import (
+from wikibot.dashboard_rows import (
     Row,
     actions_over_time,
     debriefs_by_month,
@@ -28,7 +30,7 @@ from wikibot.errors import WikibotError
 from wikibot.figures import Figure
 from wikibot.scheduler import JobRunner, job_specs
 from wikibot.services import Services
-from wikibot.store.dashboard import DashboardStore
+from wikibot.store.snapshots import DashboardStore
 from wikibot.web import csrf
 from wikibot.web.charts import Chart, Series, bar_chart, line_chart
 from wikibot.web.context import services
@@ -58,7 +60,10 @@ def _export_figures(state: BlueprintSetupState) -> None:
     svc.metrics.export_figures(lambda: _figures(svc))
 
 
-def _cached(name: str, load: Any) -> tuple[Any, str | None]:
+T = TypeVar("T")
+
+
+def _cached(name: str, load: Callable[[], T]) -> tuple[T | None, str | None]:
     """Jira answers cached for a minute per app, so a busy dashboard is not a Jira load test."""
     cache = services().__dict__.setdefault("_dashboard_cache", {})
     hit = cache.get(name)
@@ -66,8 +71,8 @@ def _cached(name: str, load: Any) -> tuple[Any, str | None]:
         return hit[1], None
     try:
         value = load()
-    except Exception as exc:  # the dashboard shows what it can; the rest is a notice, not a 500
-        log.warning("dashboard: %s unavailable: %s", name, type(exc).__name__)
+    except WikibotError as exc:  # the dashboard shows what it can; the rest is a notice, not a 500
+        log.warning("dashboard: %s unavailable: %s", name, exc)
         return (hit[1] if hit else None), f"{name} could not be read from Jira just now"
     cache[name] = (time.monotonic(), value)
     return value, None
@@ -99,10 +104,12 @@ def charts(rows: list[Row], history: list[tuple[date, date | None]], runs: list[
                   [Series(f"within {within_days} days", within, GREEN), Series("later", late, LATE)]),
         bar_chart(Chart("findings", "Audit findings per day",
                         "What the last full audit of each day found, by kind, over every post-mortem."), days,
-                  [Series("Other" if kind == "other" else kind_label(kind), counts) for kind, counts in by_kind.items()]),
+                  [Series("Other" if kind == "other" else kind_label(kind), counts)
+                   for kind, counts in by_kind.items()]),
         bar_chart(Chart("action-age", "Open actions by age",
                         "Open action items by how long ago the audit first saw them, and whether past due."),
-                  buckets, [Series("past due", by_due["past due"], LATE), Series("not yet due", by_due["not yet due"], BLUE),
+                  buckets, [Series("past due", by_due["past due"], LATE),
+                            Series("not yet due", by_due["not yet due"], BLUE),
                             Series("no due date", by_due["no due date"], GREY)]),
         line_chart(Chart("actions", "Actions open and closed",
                          "Jira issues labelled post-mortem, open and closed at the end of each week."), weeks,
@@ -116,7 +123,7 @@ def _month_range(today: date, months: int) -> str:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     from wikibot.store.audits import recent_runs
     from wikibot.sync.actions import outstanding_actions
 
@@ -128,10 +135,12 @@ def index():
     taken_at, snapshot = store.latest()
     all_rows = rows_from_snapshot(snapshot)
     sort = request.args.get("sort", "age_days")
-    descending = request.args.get("dir", "desc" if sort in ("age_days", "findings", "actions_overdue") else "asc") == "desc"
+    default_dir = "desc" if sort in ("age_days", "findings", "actions_overdue") else "asc"
+    descending = request.args.get("dir", default_dir) == "desc"
     rows = select_rows(all_rows, sort=sort, descending=descending, status=request.args.get("status", ""),
                        query=request.args.get("q", ""))
-    actions, actions_notice = _cached("outstanding actions", lambda: outstanding_actions(svc, today))
+    actions, actions_notice = _cached("outstanding actions",
+                                      lambda: outstanding_actions(svc.jira, svc.confluence.url, today))
     history, history_notice = _cached("action history", _action_history)
     statuses = sorted({r.status for r in all_rows if r.status})
     return render_template(
@@ -145,7 +154,7 @@ def index():
 
 
 @bp.post("/postmortems/<page_id>/debriefed")
-def mark_debriefed(page_id: str):
+def mark_debriefed(page_id: str) -> ResponseReturnValue:
     """Record the debrief on the page ("Debrief held"), then show it on the dashboard at once."""
     from wikibot.debrief import mark_debriefed as mark
 
@@ -177,7 +186,7 @@ def mark_debriefed(page_id: str):
 
 
 @bp.post("/run/<job>")
-def run_now(job: str):
+def run_now(job: str) -> ResponseReturnValue:
     """Start the audit or the sync in the background (one at a time across replicas), then come back."""
     csrf.check()
     if job not in RUNNABLE:

@@ -15,7 +15,7 @@ from wikibot.incident import InvalidInput, parse_incident
 from wikibot.store import IncidentIdCollision
 from wikibot.web import auth
 from wikibot.web.context import services
-from wikibot.web.errors import json_error
+from wikibot.web.error_handlers import json_error
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, request
 
 from wikibot.slack.app import SlackApp
 from wikibot.web.context import services
-from wikibot.web.errors import json_error
+from wikibot.web.error_handlers import json_error
 
 log = logging.getLogger(__name__)
 

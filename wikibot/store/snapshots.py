@@ -39,7 +39,7 @@ class DashboardStore:
 
     def save(self, rows: Sequence[dict[str, Any]], taken_at: datetime) -> None:
         """Replace the snapshot; each action item keeps the day the first snapshot held it."""
-        from wikibot.dashboard import carry_first_seen
+        from wikibot.dashboard_rows import carry_first_seen
 
         _, previous = self.latest()
         payload = json.dumps(carry_first_seen(rows, previous, taken_at.date()), ensure_ascii=False)
@@ -50,7 +50,8 @@ class DashboardStore:
 
     def latest(self) -> tuple[datetime | None, list[dict[str, Any]]]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(dashboard_snapshots).where(dashboard_snapshots.c.name == "latest")).mappings().first()
+            query = select(dashboard_snapshots).where(dashboard_snapshots.c.name == "latest")
+            row = conn.execute(query).mappings().first()
         if row is None:
             return None, []
         return aware(row["taken_at"]), json.loads(row["rows"])
@@ -87,7 +88,7 @@ class DashboardStore:
 
     def figures(self, today: date, debrief_within_days: int) -> list[Figure]:
         """The headline figures (``wikibot.figures``) from the latest snapshot and the shares sent."""
-        from wikibot.dashboard import rows_from_snapshot
+        from wikibot.dashboard_rows import rows_from_snapshot
         from wikibot.figures import headline_figures
         from wikibot.store.audits import audit_shares
 

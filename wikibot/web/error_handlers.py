@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +25,23 @@ def error_page(status: int, title: str, message: str) -> tuple[Response | str, i
     """The HTML error page; plain text when the request cannot even build URLs (an untrusted Host)."""
     try:
         return render_template("error.html", status=status, title=title, message=message), status
-    except Exception:
+    except Exception:  # noqa: BLE001 - the error page of last resort must not fail in turn
         return Response(f"{status} {title}: {message}\n", mimetype="text/plain"), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
         message = "request body too large" if status == 413 else (exc.description or exc.name)
         body, status = json_error(status, message) if wants_json() else error_page(status, exc.name, message)
         response = app.make_response((body, status))
-        if status == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "internal error; the operator can find details in wikibot's log")
