@@ -37,7 +37,7 @@ from wikibot.pages.model import (
 )
 from wikibot.pages.names import SectionNames
 from wikibot.pages.tables import Row, Table, layout
-from wikibot.pages.text import USER, Reading, collapse, is_instruction_panel, macro_name, read
+from wikibot.pages.text import USER, Reading, collapse, is_instruction_panel, macro_name, read, text_content
 from wikibot.pages.tree import ac
 
 TASK = ac("task")
@@ -248,9 +248,9 @@ class ActionReader:
         body = None
         for child in task:
             if child.tag == ac("task-id"):
-                task_id = "".join(child.itertext()).strip()
+                task_id = text_content(child).strip()
             elif child.tag == ac("task-status"):
-                state = "".join(child.itertext()).strip().lower()
+                state = text_content(child).strip().lower()
             elif child.tag == _TASK_BODY:
                 body = child
         reading = read(body, summary=True) if body is not None else Reading()

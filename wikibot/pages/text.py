@@ -21,6 +21,7 @@ soon as the answer is known (``limit``), which keeps deciding the status of a lo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from lxml import etree
 
@@ -69,12 +70,18 @@ _KIND.update(dict.fromkeys((
 
 HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
 
-# Inline markup that adds nothing but its text: an element holding only these is read by lxml's
-# itertext() in C, which is most cells, headings and paragraphs of a page (see ``_plain_text``).
+# Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
+# (``text_content``), which is most cells, headings and paragraphs of a page (see ``_plain_text``).
 _INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
                      "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
 _FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
            if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
+
+
+text_content: Callable[[etree._Element], str] = partial(etree.tostring, method="text", encoding=str,
+                                                       with_tail=False)
+"""All text inside an element, as ``"".join(element.itertext())``, but concatenated by libxml2 in C:
+about ten times cheaper, and the reader calls it for nearly every cell, heading and paragraph."""
 
 
 def macro_name(element: etree._Element) -> str | None:
@@ -89,7 +96,7 @@ def macro_parameter(element: etree._Element, name: str) -> str | None:
     wanted = name.lower()
     for child in element:
         if child.tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
-            return "".join(child.itertext()).strip()
+            return text_content(child).strip()
     return None
 
 
@@ -199,7 +206,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 elif kind == _IMAGE:
                     out.objects = True
                 elif kind == _TASK_STATUS:
-                    facts.append((TASK, "".join(node.itertext()).strip().lower()))
+                    facts.append((TASK, text_content(node).strip().lower()))
                 continue
             elif kind == _BLOCK:
                 if summary and tag in nested and node is not element:
@@ -271,7 +278,7 @@ def _plain_text(element: etree._Element) -> str | None:
     for node in body.iterdescendants():
         if node.tag not in _INLINE:
             return None
-    text = "".join(body.itertext())
+    text = text_content(body)
     if inner is not None:
         text = f"{inner}{text}{inner}"
     return f"{frame}{text}{frame}"
