@@ -216,7 +216,8 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 value = "\n"
                 push((value, muted))
             elif kind == _CELL:
-                muted = muted or tag == "th" or node.getparent() in muted_rows
+                if status and not muted:  # only status mode looks at ``muted``
+                    muted = tag == "th" or (bool(muted_rows) and node.getparent() in muted_rows)
                 value = "\t"
                 push((value, muted))
             elif kind == _MACRO:
@@ -242,8 +243,12 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 href = node.get("href")
                 if href:
                     facts.append((LINK, href))
-            elif kind == _AC_LINK and not any(child.tag in _LINK_BODIES for child in node):
-                value = _link_target_text(node, summary)
+            elif kind == _AC_LINK:
+                for child in node:
+                    if child.tag in _LINK_BODIES:
+                        break
+                else:
+                    value = _link_target_text(node, summary)
             if node.text:
                 value += node.text
             for child in reversed(node):
