@@ -61,6 +61,7 @@ _KIND: dict[str, int] = {
     ac("structured-macro"): _MACRO, ac("macro"): _MACRO, "td": _CELL, "th": _CELL,
     "time": _TIME, "br": _BR, ac("emoticon"): _EMOTICON, "a": _A, _LINK: _AC_LINK,
 }
+_SKIPPED = frozenset(tag for tag, kind in _KIND.items() if kind == _SKIP)
 _KIND.update(dict.fromkeys((
     "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
     "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
@@ -172,10 +173,16 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     for each table. ``limit``: in status mode, stop (``stopped``) once an object or more than
     ``limit`` visible characters were seen.
     """
+    plain = _plain_text(element)
+    if plain is None and into is None and header_rows is None:
+        lone = _lone_object(element)
+        if lone is not None:
+            reading = _read_lone_object(lone, summary)
+            if reading is not None:
+                return reading
     out = into if into is not None else Reading()
     status = header_rows is not None
     pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
-    plain = _plain_text(element)
     if plain is not None:
         pieces.append(plain)
         if status and element.tag != "th":
@@ -254,7 +261,8 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
             for child in reversed(node):
                 if child.tail:
                     push((child.tail, muted))
-                push((child, muted))
+                if child.tag not in _SKIPPED:  # macro parameters: most children of a macro
+                    push((child, muted))
         if value:
             pieces.append(value)
             if status and not muted:
@@ -287,6 +295,70 @@ def _plain_text(element: etree._Element) -> str | None:
     if inner is not None:
         text = f"{inner}{text}{inner}"
     return f"{frame}{text}{frame}"
+
+
+def _blank(text: str | None) -> bool:
+    return not text or text.isspace()
+
+
+def _lone_object(element: etree._Element) -> etree._Element | None:
+    """The only element inside ``element``, through at most one more block (``<td><p><time/></p></td>``),
+    when all text around it is whitespace; None otherwise."""
+    node = element
+    for _ in range(2):
+        if len(node) != 1 or node.tag not in _FRAMES or not _blank(node.text):
+            return None
+        child = node[0]
+        if not _blank(child.tail):
+            return None
+        if child.tag not in _FRAMES:
+            return child
+        node = child
+    return None
+
+
+def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
+    """The walk's reading of an element that holds nothing but ``node``, when ``node`` is a date, a
+    mention or a status/Jira macro: most cells of an action table, read without walking them.
+
+    Equal to the walk's text, facts and flags; the text pieces differ by whitespace only. None for
+    anything else (the caller walks it).
+    """
+    tag = node.tag
+    out = Reading()
+    if tag == "time":
+        if len(node) or not _blank(node.text):
+            return None
+        value = node.get("datetime") or ""
+        if value:
+            out.facts.append((TIME, value))
+        out.objects = True
+        if not summary:
+            out.pieces.append(value)
+        return out
+    if tag == _LINK:
+        if len(node) != 1 or not _blank(node.text):
+            return None
+        user = node[0]
+        if user.tag != _USER or not _blank(user.tail):
+            return None
+        ident = user_id(user)
+        if ident:
+            out.facts.append((USER, ident))
+            if not summary:
+                out.pieces.append(f"@{ident}")
+        out.objects = True
+        return out
+    if _KIND.get(tag) == _MACRO:
+        name = (node.get(_NAME) or "").lower()
+        if name not in ("jira", "status") or not _blank(node.text):
+            return None
+        for child in node:
+            if child.tag not in _SKIPPED or not _blank(child.tail):
+                return None
+        out.pieces.append(_read_macro(node, name, out, summary))
+        return out
+    return None
 
 
 def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) -> str:
