@@ -208,7 +208,8 @@ class ActionReader:
 
         column = columns.get("summary")
         summary_cell = row.cell_starting_at(column) if column is not None else None
-        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] if summary_cell is not None else []
+        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] \
+            if summary_cell is not None and next(summary_cell.iter(TASK), None) is not None else []
         if tasks:
             owner = field("owner")[0]
             defaults = (cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(field("due")[0]))

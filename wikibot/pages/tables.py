@@ -27,13 +27,23 @@ _BOLD = ("strong", "b")
 
 def own_rows(table: etree._Element) -> list[etree._Element]:
     """The table's rows, not those of tables nested in its cells."""
-    rows = []
+    return _rows_and_heads(table)[0]
+
+
+def _rows_and_heads(table: etree._Element) -> tuple[list[etree._Element], list[int]]:
+    """The own rows and the indexes of those in a ``thead``, in one pass over the table's children."""
+    rows: list[etree._Element] = []
+    heads: list[int] = []
     for child in table:
-        if child.tag == "tr":
+        tag = child.tag
+        if tag == "tr":
             rows.append(child)
-        elif child.tag in ROW_GROUPS:
+        elif tag in ROW_GROUPS:
+            start = len(rows)
             rows.extend(row for row in child if row.tag == "tr")
-    return rows
+            if tag == "thead":
+                heads.extend(range(start, len(rows)))
+    return rows, heads
 
 
 def own_cells(row: etree._Element) -> list[etree._Element]:
@@ -60,7 +70,11 @@ def _is_bold(cell: etree._Element) -> bool:
 
 def header_row_indexes(rows: list[etree._Element]) -> list[int]:
     """Indexes of header rows: ``thead`` rows, else a first row of ``th`` or of bold-only ``td``."""
-    heads = [i for i, row in enumerate(rows) if row.getparent().tag == "thead"]
+    return _header_rows(rows, [i for i, row in enumerate(rows) if row.getparent().tag == "thead"])
+
+
+def _header_rows(rows: list[etree._Element], heads: list[int]) -> list[int]:
+    """:func:`header_row_indexes`, the ``thead`` rows already known."""
     if heads or not rows:
         return heads
     cells = own_cells(rows[0])
@@ -75,8 +89,8 @@ def header_row_indexes(rows: list[etree._Element]) -> list[int]:
 
 def header_row_elements(table: etree._Element) -> list[etree._Element]:
     """The header rows of ``table`` (used by the reader-text walk to ignore header text)."""
-    rows = own_rows(table)
-    return [rows[i] for i in header_row_indexes(rows)]
+    rows, heads = _rows_and_heads(table)
+    return [rows[i] for i in _header_rows(rows, heads)]
 
 
 @dataclass(slots=True)
@@ -99,6 +113,8 @@ class Row:
     slots: list[Slot]
     """Sorted by ``start``."""
     header: bool
+    carries: bool = False
+    """Cells of rows above reach into this row (rowspan)."""
     starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -121,6 +137,8 @@ class Row:
 
     def free_columns_before(self, limit: int) -> int:
         """How many grid positions after this row's last own cell are free, up to ``limit``."""
+        if not self.carries:  # only own cells, in order: everything after the last one is free
+            return max(limit - (self.slots[-1].end if self.slots else 0), 0)
         last = max((slot.end for slot in self.slots if slot.here), default=0)
         taken = sum(min(slot.end, limit) - max(slot.start, last)
                     for slot in self.slots if slot.end > last and slot.start < limit)
@@ -156,8 +174,9 @@ class Table:
 
 def layout(table: etree._Element) -> Table:
     """Lay the table's own rows out on a grid (at most 1000 columns) and read its header names."""
-    elements = own_rows(table)
-    heads = set(header_row_indexes(elements))
+    elements, thead = _rows_and_heads(table)
+    heads = set(_header_rows(elements, thead))
+    width = 0
     carried: list[tuple[int, int, etree._Element, int]] = []  # start, end, cell, rows still to cover
     rows = []
     for index, element in enumerate(elements):
@@ -180,9 +199,12 @@ def layout(table: etree._Element) -> Table:
             column += span
         if carried:
             slots.sort(key=lambda slot: slot.start)
-        rows.append(Row(element, index, cells, slots, index in heads))
+            width = max(width, max(slot.end for slot in slots))
+        else:
+            width = max(width, column)  # the end of the last own cell
+        rows.append(Row(element, index, cells, slots, index in heads, bool(carried)))
         carried = sorted(next_carried, key=lambda entry: entry[0])
-    result = Table(table, rows, max((row.width for row in rows), default=0))
+    result = Table(table, rows, width)
     header = result.header_row
     if header is not None:
         result.headers = [""] * result.columns
