@@ -284,17 +284,19 @@ def _plain_text(element: etree._Element) -> str | None:
     frame = _FRAMES.get(element.tag)
     if frame is None:
         return None
-    inner = None
-    if len(element) == 1 and not (element.text or "").strip() and not (element[0].tail or "").strip():
-        inner = _FRAMES.get(element[0].tag)
-    body = element[0] if inner is not None else element
-    for node in body.iterdescendants():
-        if node.tag not in _INLINE:
-            return None
-    text = text_content(body)
-    if inner is not None:
-        text = f"{inner}{text}{inner}"
-    return f"{frame}{text}{frame}"
+    body = element
+    if len(element) == 1:
+        first = element[0]
+        if _blank(element.text) and _blank(first.tail):
+            inner = _FRAMES.get(first.tag)
+            if inner is not None:
+                body = first
+                frame += inner
+    if len(body):
+        for node in body.iterdescendants():
+            if node.tag not in _INLINE:
+                return None
+    return frame + text_content(body) + frame[::-1]
 
 
 def _blank(text: str | None) -> bool:
