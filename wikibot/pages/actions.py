@@ -36,7 +36,7 @@ from wikibot.pages.model import (
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
-from wikibot.pages.tables import Row, Table, layout
+from wikibot.pages.tables import Row, Table, Tables
 from wikibot.pages.text import USER, Reading, collapse, is_instruction_panel, macro_name, read, text_content
 from wikibot.pages.tree import ac
 
@@ -54,8 +54,10 @@ _QUOTE = 80
 class ActionReader:
     """Collects the action items (and unrecognised content) of a page, block by block."""
 
-    def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str]) -> None:
+    def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str],
+                 tables: Tables | None = None) -> None:
         self.root = root
+        self.tables = tables if tables is not None else Tables()
         self.names = names
         self.instructions = instructions
         self.items: list[ActionItem] = []
@@ -167,7 +169,7 @@ class ActionReader:
     # -- tables ---------------------------------------------------------------------------------
 
     def _table(self, element: etree._Element, section: str) -> None:
-        table = layout(element)
+        table = self.tables.layout(element)
         columns = cells.map_columns(table.headers)
         if not columns.actions:
             tasks = [t for t in _outside_tables(element, TASK) if t.tag == TASK]

@@ -87,12 +87,6 @@ def _header_rows(rows: list[etree._Element], heads: list[int]) -> list[int]:
     return []
 
 
-def header_row_elements(table: etree._Element) -> list[etree._Element]:
-    """The header rows of ``table`` (used by the reader-text walk to ignore header text)."""
-    rows, heads = _rows_and_heads(table)
-    return [rows[i] for i in _header_rows(rows, heads)]
-
-
 @dataclass(slots=True)
 class Slot:
     """A cell placed in the grid: columns ``start``..``end - 1``; ``here`` is False when carried by rowspan."""
@@ -172,10 +166,38 @@ class Table:
         return own.start == 0 and own.end >= self.columns
 
 
+class Tables:
+    """The header rows and layouts of one page's tables, each worked out once: a section's status and
+    its action items both need the header rows of the same table."""
+
+    def __init__(self) -> None:
+        self._rows: dict[etree._Element, tuple[list[etree._Element], list[int]]] = {}
+
+    def _rows_and_header_indexes(self, table: etree._Element) -> tuple[list[etree._Element], list[int]]:
+        found = self._rows.get(table)
+        if found is None:
+            rows, thead = _rows_and_heads(table)
+            found = self._rows[table] = (rows, _header_rows(rows, thead))
+        return found
+
+    def header_rows(self, table: etree._Element) -> list[etree._Element]:
+        """The header rows of ``table`` (the reader-text walk mutes them when deciding a status)."""
+        rows, heads = self._rows_and_header_indexes(table)
+        return [rows[i] for i in heads]
+
+    def layout(self, table: etree._Element) -> Table:
+        """:func:`layout`, sharing the header rows."""
+        return _layout(table, *self._rows_and_header_indexes(table))
+
+
 def layout(table: etree._Element) -> Table:
     """Lay the table's own rows out on a grid (at most 1000 columns) and read its header names."""
     elements, thead = _rows_and_heads(table)
-    heads = set(_header_rows(elements, thead))
+    return _layout(table, elements, _header_rows(elements, thead))
+
+
+def _layout(table: etree._Element, elements: list[etree._Element], header_indexes: list[int]) -> Table:
+    heads = set(header_indexes)
     width = 0
     carried: list[tuple[int, int, etree._Element, int]] = []  # start, end, cell, rows still to cover
     rows = []
