@@ -173,13 +173,14 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     for each table. ``limit``: in status mode, stop (``stopped``) once an object or more than
     ``limit`` visible characters were seen.
     """
-    plain = _plain_text(element)
-    if plain is None and into is None and header_rows is None:
-        lone = _lone_object(element)
-        if lone is not None:
+    frame, body = _unwrap(element)
+    if body is not None and into is None and header_rows is None and len(body) == 1 and _blank(body.text):
+        lone = body[0]
+        if _blank(lone.tail):
             reading = _read_lone_object(lone, summary)
             if reading is not None:
                 return reading
+    plain = _plain_text(frame, body)
     out = into if into is not None else Reading()
     status = header_rows is not None
     pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
@@ -278,20 +279,27 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     return out
 
 
-def _plain_text(element: etree._Element) -> str | None:
-    """The walk's text for an element of inline markup only, or holding just one such block (a cell
-    ``<td><p>text</p></td>``); None when the element needs the full walk."""
+def _unwrap(element: etree._Element) -> tuple[str, etree._Element | None]:
+    """(frame, body) for the shortcuts of :func:`read`: ``body`` is ``element``, or its only child when
+    that is a block with nothing but whitespace around it (``<td><p>...</p></td>``), and ``frame`` the
+    whitespace the walk adds around ``body``'s text; ``body`` is None unless ``element`` is a block or
+    a cell."""
     frame = _FRAMES.get(element.tag)
     if frame is None:
-        return None
-    body = element
+        return "", None
     if len(element) == 1:
         first = element[0]
         if _blank(element.text) and _blank(first.tail):
             inner = _FRAMES.get(first.tag)
             if inner is not None:
-                body = first
-                frame += inner
+                return frame + inner, first
+    return frame, element
+
+
+def _plain_text(frame: str, body: etree._Element | None) -> str | None:
+    """The walk's text for an unwrapped body of inline markup only; None when it needs the full walk."""
+    if body is None:
+        return None
     if len(body):
         for node in body.iterdescendants():
             if node.tag not in _INLINE:
@@ -301,22 +309,6 @@ def _plain_text(element: etree._Element) -> str | None:
 
 def _blank(text: str | None) -> bool:
     return not text or text.isspace()
-
-
-def _lone_object(element: etree._Element) -> etree._Element | None:
-    """The only element inside ``element``, through at most one more block (``<td><p><time/></p></td>``),
-    when all text around it is whitespace; None otherwise."""
-    node = element
-    for _ in range(2):
-        if len(node) != 1 or node.tag not in _FRAMES or not _blank(node.text):
-            return None
-        child = node[0]
-        if not _blank(child.tail):
-            return None
-        if child.tag not in _FRAMES:
-            return child
-        node = child
-    return None
 
 
 def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
@@ -353,14 +345,29 @@ def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
         return out
     if _KIND.get(tag) == _MACRO:
         name = (node.get(_NAME) or "").lower()
-        if name not in ("jira", "status") or not _blank(node.text):
+        if name not in _LONE_MACROS or not _blank(node.text):
             return None
+        wanted = _LONE_MACROS[name]
+        value = None  # as macro_parameter(node, wanted), found in the same pass over the children
         for child in node:
-            if child.tag not in _SKIPPED or not _blank(child.tail):
+            child_tag = child.tag
+            if child_tag not in _SKIPPED or not _blank(child.tail):
                 return None
-        out.pieces.append(_read_macro(node, name, out, summary))
+            if value is None and child_tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
+                value = text_content(child).strip()
+        if name == "status":
+            out.pieces.append(value or "")
+            return out
+        if value:
+            out.facts.append((JIRA, value))
+        out.objects = True
+        if not summary:
+            out.pieces.append(value or "")
         return out
     return None
+
+
+_LONE_MACROS = {"jira": "key", "status": "title"}
 
 
 def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) -> str:
@@ -410,5 +417,5 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
 
 def reader_text(element: etree._Element) -> str:
     """Collapsed reader text of one element (a cell, a heading, a list item)."""
-    plain = _plain_text(element)
+    plain = _plain_text(*_unwrap(element))
     return collapse(plain) if plain is not None else read(element).text
