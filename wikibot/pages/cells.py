@@ -128,6 +128,9 @@ def parse_date(text: str) -> str | None:
     Purely numeric day/month forms (03/04/2026) are None: whether that is March or April is a team
     convention we cannot see, and guessing would move deadlines by months.
     """
+    if len(text) == 10 and text[4] == "-" == text[7] and text.isascii() and text[:4].isdigit() \
+            and text[5:7].isdigit() and text[8:].isdigit():
+        return _date(text[:4], int(text[5:7]), text[8:])  # a <time datetime>: what _ISO would match
     if _FOUR_DIGITS.search(text) is None:
         return None  # every form has a four-digit year; one cheap scan instead of three expensive ones
     match = _ISO.search(text)

@@ -211,13 +211,15 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
             while taken < len(carried) and carried[taken][0] <= column:
                 column = max(column, carried[taken][1])
                 taken += 1
-            span = min(_span(cell, "colspan", _MAX_COLUMNS), _MAX_COLUMNS - column)
+            span = min(_span(cell, "colspan", _MAX_COLUMNS) if cell.get("colspan") is not None else 1,
+                       _MAX_COLUMNS - column)
             if span <= 0:
                 break
             slots.append(Slot(column, column + span, cell, True))
-            rowspan = _span(cell, "rowspan", remaining)
-            if rowspan > 1:
-                next_carried.append((column, column + span, cell, rowspan - 1))
+            if cell.get("rowspan") is not None:
+                rowspan = _span(cell, "rowspan", remaining)
+                if rowspan > 1:
+                    next_carried.append((column, column + span, cell, rowspan - 1))
             column += span
         if carried:
             slots.sort(key=lambda slot: slot.start)
