@@ -110,9 +110,11 @@ class Row:
     carries: bool = False
     """Cells of rows above reach into this row (rowspan)."""
     starts: list[int] = field(default_factory=list)
+    """``start`` of each slot (for bisecting); filled in when not given."""
 
     def __post_init__(self) -> None:
-        self.starts = [slot.start for slot in self.slots]
+        if len(self.starts) != len(self.slots):
+            self.starts = [slot.start for slot in self.slots]
 
     @property
     def width(self) -> int:
@@ -206,6 +208,7 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
         remaining = len(elements) - index
         next_carried = [(s, e, c, left - 1) for s, e, c, left in carried if left > 1]
         column, taken = 0, 0  # taken: carried slots already stepped over (both sorted by column)
+        starts = [start for start, _, _, _ in carried]
         cells = own_cells(element)
         for cell in cells:
             while taken < len(carried) and carried[taken][0] <= column:
@@ -216,6 +219,7 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
             if span <= 0:
                 break
             slots.append(Slot(column, column + span, cell, True))
+            starts.append(column)
             if cell.get("rowspan") is not None:
                 rowspan = _span(cell, "rowspan", remaining)
                 if rowspan > 1:
@@ -223,10 +227,11 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
             column += span
         if carried:
             slots.sort(key=lambda slot: slot.start)
+            starts.sort()
             width = max(width, max(slot.end for slot in slots))
         else:
             width = max(width, column)  # the end of the last own cell
-        rows.append(Row(element, index, cells, slots, index in heads, bool(carried)))
+        rows.append(Row(element, index, cells, slots, index in heads, bool(carried), starts))
         carried = sorted(next_carried, key=lambda entry: entry[0])
     result = Table(table, rows, width)
     header = result.header_row

@@ -20,7 +20,7 @@ soon as the answer is known (``limit``), which keeps deciding the status of a lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 from lxml import etree
@@ -61,6 +61,8 @@ _KIND: dict[str, int] = {
     ac("structured-macro"): _MACRO, ac("macro"): _MACRO, "td": _CELL, "th": _CELL,
     "time": _TIME, "br": _BR, ac("emoticon"): _EMOTICON, "a": _A, _LINK: _AC_LINK,
 }
+_ROW_CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot"})
+_CHILDREN = type(iter(etree.Element("children")))
 _SKIPPED = frozenset(tag for tag, kind in _KIND.items() if kind == _SKIP)
 _KIND.update(dict.fromkeys((
     "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
@@ -194,12 +196,20 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
         return out
     nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
-    stack: list[tuple[etree._Element | str, bool]] = [(element, False)]
+    stack: list[tuple[etree._Element | str | Iterator[etree._Element], bool]] = [(element, False)]
     pop, push = stack.pop, stack.append
     while stack:
         node, muted = pop()
         if type(node) is str:
             value = node
+        elif type(node) is _CHILDREN:  # the rows of a table, one at a time (see below)
+            child = next(node, None)
+            if child is not None:
+                push((node, muted))
+                if child.tail:
+                    push((child.tail, muted))
+                push((child, muted))
+            continue
         else:
             tag = node.tag
             kind = _KIND.get(tag)
@@ -259,11 +269,15 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                     value = _link_target_text(node, summary)
             if node.text:
                 value += node.text
-            for child in reversed(node):
-                if child.tail:
-                    push((child.tail, muted))
-                if child.tag not in _SKIPPED:  # macro parameters: most children of a macro
-                    push((child, muted))
+            if limit is not None and tag in _ROW_CONTAINERS:
+                # Deciding a status usually stops in the first data row: do not stack a long table's rows.
+                push((iter(node), muted))
+            else:
+                for child in reversed(node):
+                    if child.tail:
+                        push((child.tail, muted))
+                    if child.tag not in _SKIPPED:  # macro parameters: most children of a macro
+                        push((child, muted))
         if value:
             pieces.append(value)
             if status and not muted:
