@@ -11,6 +11,7 @@ count the same rows and cells, which is what lets the editor splice the right ce
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -261,6 +262,10 @@ def outermost_tables(block: etree._Element) -> list[etree._Element]:
     return list(unnested(block))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+"""What ``str.isalnum`` rejects (a word character is exactly isalnum() or the underscore)."""
+
+
 def normalise_header(text: str) -> str:
     """Lower-case words only: "Due date:" and "due  DATE" name the same column."""
-    return collapse("".join(ch if ch.isalnum() else " " for ch in text.lower()))
+    return collapse(_NOT_ALNUM.sub(" ", text.lower()))
