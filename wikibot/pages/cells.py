@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wikibot.pages.tables import normalise_header
-from wikibot.pages.text import JIRA, LINK, TASK, TIME, USER, Reading
+from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading
 
 FIELDS = ("summary", "owner", "due", "priority", "ticket", "status")
 

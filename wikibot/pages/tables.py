@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from wikibot.pages.text import collapse, reader_text
+from wikibot.pages.reading import collapse
+from wikibot.pages.text import reader_text
 
 ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 CELLS = frozenset({"td", "th"})

@@ -21,14 +21,11 @@ soon as the answer is known (``limit``), which keeps deciding the status of a lo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
 
 from lxml import etree
 
+from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading, collapse, text_content
 from wikibot.pages.tree import RI, ac, ri
-
-USER, TIME, JIRA, LINK, TASK = "user", "time", "jira", "link", "task"
-"""Kinds of facts a :class:`Reading` collects."""
 
 _RI_PREFIX = f"{{{RI}}}"
 _NAME = ac("name")
@@ -81,12 +78,6 @@ _FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
            if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
 
 
-text_content: Callable[[etree._Element], str] = partial(etree.tostring, method="text", encoding=str,
-                                                       with_tail=False)
-"""All text inside an element, as ``"".join(element.itertext())``, but concatenated by libxml2 in C:
-about ten times cheaper, and the reader calls it for nearly every cell, heading and paragraph."""
-
-
 def macro_name(element: etree._Element) -> str | None:
     """The lower-cased ``ac:name`` of a macro element, or None for anything else."""
     if _KIND.get(element.tag) != _MACRO:
@@ -117,49 +108,6 @@ def is_instruction_panel(element: etree._Element) -> bool:
     if macro_name(element) not in _PANEL_MACROS:
         return False
     return (macro_parameter(element, "title") or "").lower().startswith("instruction")
-
-
-def collapse(text: str) -> str:
-    """Collapse all whitespace, non-breaking and zero-width spaces included, to single spaces."""
-    return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
-
-
-class Reading:
-    """The result of reading elements: text pieces, status pieces, flags and facts ``(kind, value)``."""
-
-    __slots__ = ("pieces", "status_pieces", "placeholder", "objects", "facts", "visible", "stopped")
-
-    def __init__(self) -> None:
-        self.pieces: list[str] = []
-        self.status_pieces: list[str] = []
-        self.placeholder = False
-        self.objects = False
-        self.facts: list[tuple[str, str]] = []
-        self.visible = 0
-        self.stopped = False
-
-    def found(self, kind: str) -> list[str]:
-        """Values of the facts of one kind, in document order."""
-        return [value for k, value in self.facts if k == kind]
-
-    @property
-    def text(self) -> str:
-        """The text on one line, whitespace collapsed (cell text, heading text)."""
-        return collapse("".join(self.pieces))
-
-    @property
-    def lines(self) -> str:
-        """The text with one line per block, each collapsed, empty lines dropped (section text)."""
-        return "\n".join(filter(None, (collapse(line) for line in "".join(self.pieces).split("\n"))))
-
-    @property
-    def status_text(self) -> str:
-        """The text that makes a section filled (no header rows, no instruction panels), collapsed."""
-        return collapse("".join(self.status_pieces))
-
-    @property
-    def status_lines(self) -> list[str]:
-        return list(filter(None, (collapse(line) for line in "".join(self.status_pieces).split("\n"))))
 
 
 def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
