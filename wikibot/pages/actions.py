@@ -199,17 +199,21 @@ class ActionReader:
         if table.is_separator(row):
             return
         readings: dict[etree._Element, Reading] = {}
+        fields = columns.fields
 
         def field(name: str) -> tuple[Reading, etree._Element | None, bool]:
-            column = columns.get(name)
-            slot = row.slot_at(column) if column is not None else None
-            if slot is None or slot.start != column:
-                return Reading(), None, False
-            if slot.cell not in readings:
-                readings[slot.cell] = read(slot.cell)
-            return readings[slot.cell], slot.cell, slot.here
+            column = fields.get(name)
+            if column is not None:
+                slot = row.slot_at(column)
+                if slot is not None and slot.start == column:
+                    cell = slot.cell
+                    reading = readings.get(cell)
+                    if reading is None:
+                        reading = readings[cell] = read(cell)
+                    return reading, cell, slot.here
+            return Reading(), None, False
 
-        column = columns.get("summary")
+        column = fields.get("summary")
         summary_cell = row.cell_starting_at(column) if column is not None else None
         tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] \
             if summary_cell is not None and next(summary_cell.iter(TASK), None) is not None else []

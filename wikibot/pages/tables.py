@@ -212,12 +212,15 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
         column, taken = 0, 0  # taken: carried slots already stepped over (both sorted by column)
         starts = [start for start, _, _, _ in carried]
         cells = own_cells(element)
+        pending = len(carried)
         for cell in cells:
-            while taken < len(carried) and carried[taken][0] <= column:
+            while taken < pending and carried[taken][0] <= column:
                 column = max(column, carried[taken][1])
                 taken += 1
-            span = min(_span(cell, "colspan", _MAX_COLUMNS) if cell.get("colspan") is not None else 1,
-                       _MAX_COLUMNS - column)
+            if cell.get("colspan") is None:
+                span = 1 if column < _MAX_COLUMNS else 0
+            else:
+                span = min(_span(cell, "colspan", _MAX_COLUMNS), _MAX_COLUMNS - column)
             if span <= 0:
                 break
             slots.append(Slot(column, column + span, cell, True))
