@@ -22,7 +22,9 @@ about ten times cheaper, and the reader calls it for nearly every cell, heading 
 
 def collapse(text: str) -> str:
     """Collapse all whitespace, non-breaking and zero-width spaces included, to single spaces."""
-    return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
+    if not text.isascii():  # (O(1)) only non-ASCII text can hold the zero-width spaces
+        text = text.replace("\u200b", " ").replace("\ufeff", " ")
+    return " ".join(text.split())
 
 
 class Reading:
