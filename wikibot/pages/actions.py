@@ -36,8 +36,9 @@ from wikibot.pages.model import (
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
-from wikibot.pages.tables import Row, Table, layout
-from wikibot.pages.text import USER, Reading, collapse, is_instruction_panel, macro_name, read
+from wikibot.pages.tables import Row, Table, Tables
+from wikibot.pages.reading import USER, Reading, collapse, text_content
+from wikibot.pages.text import is_instruction_panel, macro_name, read
 from wikibot.pages.tree import ac
 
 TASK = ac("task")
@@ -54,8 +55,10 @@ _QUOTE = 80
 class ActionReader:
     """Collects the action items (and unrecognised content) of a page, block by block."""
 
-    def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str]) -> None:
+    def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str],
+                 tables: Tables | None = None) -> None:
         self.root = root
+        self.tables = tables if tables is not None else Tables()
         self.names = names
         self.instructions = instructions
         self.items: list[ActionItem] = []
@@ -167,7 +170,7 @@ class ActionReader:
     # -- tables ---------------------------------------------------------------------------------
 
     def _table(self, element: etree._Element, section: str) -> None:
-        table = layout(element)
+        table = self.tables.layout(element)
         columns = cells.map_columns(table.headers)
         if not columns.actions:
             tasks = [t for t in _outside_tables(element, TASK) if t.tag == TASK]
@@ -196,19 +199,24 @@ class ActionReader:
         if table.is_separator(row):
             return
         readings: dict[etree._Element, Reading] = {}
+        fields = columns.fields
 
         def field(name: str) -> tuple[Reading, etree._Element | None, bool]:
-            column = columns.get(name)
-            slot = row.slot_at(column) if column is not None else None
-            if slot is None or slot.start != column:
-                return Reading(), None, False
-            if slot.cell not in readings:
-                readings[slot.cell] = read(slot.cell)
-            return readings[slot.cell], slot.cell, slot.here
+            column = fields.get(name)
+            if column is not None:
+                slot = row.slot_at(column)
+                if slot is not None and slot.start == column:
+                    cell = slot.cell
+                    reading = readings.get(cell)
+                    if reading is None:
+                        reading = readings[cell] = read(cell)
+                    return reading, cell, slot.here
+            return Reading(), None, False
 
-        column = columns.get("summary")
+        column = fields.get("summary")
         summary_cell = row.cell_starting_at(column) if column is not None else None
-        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] if summary_cell is not None else []
+        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] \
+            if summary_cell is not None and next(summary_cell.iter(TASK), None) is not None else []
         if tasks:
             owner = field("owner")[0]
             defaults = (cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(field("due")[0]))
@@ -248,9 +256,9 @@ class ActionReader:
         body = None
         for child in task:
             if child.tag == ac("task-id"):
-                task_id = "".join(child.itertext()).strip()
+                task_id = text_content(child).strip()
             elif child.tag == ac("task-status"):
-                state = "".join(child.itertext()).strip().lower()
+                state = text_content(child).strip().lower()
             elif child.tag == _TASK_BODY:
                 body = child
         reading = read(body, summary=True) if body is not None else Reading()

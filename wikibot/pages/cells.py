@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wikibot.pages.tables import normalise_header
-from wikibot.pages.text import JIRA, LINK, TASK, TIME, USER, Reading
+from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading
 
 FIELDS = ("summary", "owner", "due", "priority", "ticket", "status")
 
@@ -55,6 +55,7 @@ _MONTHS = {name: number for number, names in enumerate((
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _DAY_MONTH_YEAR = re.compile(r"(?<!\w)(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})(?!\d)")
 _MONTH_DAY_YEAR = re.compile(r"(?<!\w)([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,11 @@ def parse_date(text: str) -> str | None:
     Purely numeric day/month forms (03/04/2026) are None: whether that is March or April is a team
     convention we cannot see, and guessing would move deadlines by months.
     """
+    if len(text) == 10 and text[4] == "-" == text[7] and text.isascii() and text[:4].isdigit() \
+            and text[5:7].isdigit() and text[8:].isdigit():
+        return _date(text[:4], int(text[5:7]), text[8:])  # a <time datetime>: what _ISO would match
+    if _FOUR_DIGITS.search(text) is None:
+        return None  # every form has a four-digit year; one cheap scan instead of three expensive ones
     match = _ISO.search(text)
     if match:
         return _date(match.group(1), int(match.group(2)), match.group(3))
@@ -185,15 +191,41 @@ def done_of(reading: Reading) -> bool | None:
 _DATE_TEXT = (r"\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"
               r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}")
 _NAME = r"@[\w.-]+|[^\W\d_][\w.'\u2019-]*(?:\s+[^\W\d_][\w.'\u2019-]*){0,3}"
+
+
+def _ends_with_digit(text: str) -> bool:
+    """The text ends with a digit, ignoring trailing whitespace and one closing bracket."""
+    text = text.rstrip()
+    if text[-1:] in (")", "]"):
+        text = text[:-1].rstrip()
+    return text[-1:].isdigit()
+
+
+def _ends_with(chars: str) -> Callable[[str], bool]:
+    def test(text: str) -> bool:
+        last = text.rstrip()[-1:]
+        return bool(last) and last in chars
+    return test
+
+
+def _has(*needles: str) -> Callable[[str], bool]:
+    return lambda text: any(needle in text for needle in needles)
+
+
+# Trailing parts of a one-line action, each with a cheap test that must hold for the pattern to match
+# at all (a list item's text is searched with all of them, up to four times, and most match nothing).
 _TRAILING = (
-    ("due", re.compile(rf"(?:\s*[,;:(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:due|by|until|before|target|eta|deadline)"
-                       rf"(?:\s+date)?\s*:?\s*)?(?:on\s+)?(?:{_DATE_TEXT})\s*[)\]]?\s*$", re.I)),
-    ("name", re.compile(rf"\s*(?:[\u2014\u2013]|\s-)\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*$")),
-    ("person", re.compile(rf"\s*\(\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*\)\s*$")),
-    ("name", re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
-    ("name", re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
-    ("ticket", re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
-    ("junk", re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[,;:\u2014\u2013-]))+\s*$")),
+    ("due", _ends_with_digit,
+     re.compile(rf"(?:\s*[,;:(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:due|by|until|before|target|eta|deadline)"
+                rf"(?:\s+date)?\s*:?\s*)?(?:on\s+)?(?:{_DATE_TEXT})\s*[)\]]?\s*$", re.I)),
+    ("name", _has("\u2014", "\u2013", "-"),
+     re.compile(rf"\s*(?:[\u2014\u2013]|\s-)\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*$")),
+    ("person", _ends_with(")"), re.compile(rf"\s*\(\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*\)\s*$")),
+    ("name", _has(":"), re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
+    ("name", _has("@"), re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
+    ("ticket", _ends_with_digit, re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
+    ("junk", _ends_with(")],;:\u2014\u2013-"),
+     re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[,;:\u2014\u2013-]))+\s*$")),
 )
 _PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
 _NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
@@ -241,7 +273,9 @@ def line_action(text: str) -> LineAction:
     summary = text
     for _ in range(4):
         before = summary
-        for kind, pattern in _TRAILING:
+        for kind, possible, pattern in _TRAILING:
+            if not possible(summary):
+                continue
             match = pattern.search(summary)
             if match is None or match.start() == 0:
                 continue

@@ -40,7 +40,9 @@ _SIMILAR_ENOUGH = 0.5
 
 def normalised_words(summary: str) -> str:
     """The summary's words, case-folded and NFKC-normalised, separated by single spaces."""
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", summary).casefold()))
+    if not summary.isascii():  # NFKC leaves ASCII as it is
+        summary = unicodedata.normalize("NFKC", summary)
+    return " ".join(_WORD.findall(summary.casefold()))
 
 
 def fingerprint(summary: str) -> str:

@@ -30,8 +30,9 @@ from wikibot.pages import cells
 from wikibot.pages.actions import TASK, ActionReader
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
-from wikibot.pages.tables import Row, Table, header_row_elements, layout, outermost_tables, unnested
-from wikibot.pages.text import USER, Reading, collapse, macro_name, read, reader_text
+from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
+from wikibot.pages.reading import USER, Reading, collapse
+from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -113,7 +114,8 @@ class _SectionBuilder:
     The section's text is read only if someone asks for it (see :class:`Section`).
     """
 
-    def __init__(self, title: str, name: str, level: int, limit: int) -> None:
+    def __init__(self, title: str, name: str, level: int, limit: int, header_rows: HeaderRows) -> None:
+        self.header_rows = header_rows
         self.title = title
         self.name = name
         self.level = level
@@ -124,7 +126,7 @@ class _SectionBuilder:
     def add_block(self, block: etree._Element) -> None:
         self.parts.append(block)
         if not self.probe.stopped:
-            read(block, into=self.probe, header_rows=header_row_elements, limit=self.limit)
+            read(block, into=self.probe, header_rows=self.header_rows, limit=self.limit)
 
     def add_text(self, text: str, *, counts: bool = True) -> None:
         self.parts.append(text)
@@ -219,7 +221,8 @@ class _PageReader:
         self.instructions = frozenset(filter(None, (collapse(s).casefold() for s in instructions)))
         # Past this many visible characters a section cannot be a template instruction any more.
         self.limit = 4 * sum(map(len, self.instructions)) + 16 if self.instructions else 0
-        self.actions = ActionReader(root, names, self.instructions)
+        self.tables = Tables()
+        self.actions = ActionReader(root, names, self.instructions, self.tables)
         self.deferred: list[DeferredItem] = []
         self.timeline_blocks: list[etree._Element] = []
 
@@ -247,7 +250,8 @@ class _PageReader:
                     scopes.pop()
                 scopes.append((level, self.names.scope_of(title), title))
                 if level == top:
-                    current = _SectionBuilder(title, self.names.name_of(title), level, self.limit)
+                    current = _SectionBuilder(title, self.names.name_of(title), level, self.limit,
+                                              self.tables.header_rows)
                     builders.append(current)
                 elif level < top:
                     current = None
@@ -276,7 +280,7 @@ class _PageReader:
     def _deferred_block(self, block: etree._Element) -> None:
         for element in unnested(block, "li", TASK):
             if element.tag == "table":
-                table = layout(element)
+                table = self.tables.layout(element)
                 column = cells.map_columns(table.headers).get("summary")
                 texts = [_text_at(row, column, summary=True)
                          for row in table.data_rows if not table.is_separator(row)]
@@ -292,7 +296,7 @@ class _PageReader:
             if macro_name(macro) != "details":
                 continue
             for element in outermost_tables(macro):
-                for key, reading in _key_values(layout(element)):
+                for key, reading in _key_values(self.tables.layout(element)):
                     if key and key not in properties:
                         properties[key] = reading.text
                         mentioned = reading.found(USER)

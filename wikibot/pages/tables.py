@@ -11,13 +11,15 @@ count the same rows and cells, which is what lets the editor splice the right ce
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from wikibot.pages.text import collapse, reader_text
+from wikibot.pages.reading import collapse
+from wikibot.pages.text import reader_text
 
 ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 CELLS = frozenset({"td", "th"})
@@ -27,13 +29,23 @@ _BOLD = ("strong", "b")
 
 def own_rows(table: etree._Element) -> list[etree._Element]:
     """The table's rows, not those of tables nested in its cells."""
-    rows = []
+    return _rows_and_heads(table)[0]
+
+
+def _rows_and_heads(table: etree._Element) -> tuple[list[etree._Element], list[int]]:
+    """The own rows and the indexes of those in a ``thead``, in one pass over the table's children."""
+    rows: list[etree._Element] = []
+    heads: list[int] = []
     for child in table:
-        if child.tag == "tr":
+        tag = child.tag
+        if tag == "tr":
             rows.append(child)
-        elif child.tag in ROW_GROUPS:
+        elif tag in ROW_GROUPS:
+            start = len(rows)
             rows.extend(row for row in child if row.tag == "tr")
-    return rows
+            if tag == "thead":
+                heads.extend(range(start, len(rows)))
+    return rows, heads
 
 
 def own_cells(row: etree._Element) -> list[etree._Element]:
@@ -60,7 +72,11 @@ def _is_bold(cell: etree._Element) -> bool:
 
 def header_row_indexes(rows: list[etree._Element]) -> list[int]:
     """Indexes of header rows: ``thead`` rows, else a first row of ``th`` or of bold-only ``td``."""
-    heads = [i for i, row in enumerate(rows) if row.getparent().tag == "thead"]
+    return _header_rows(rows, [i for i, row in enumerate(rows) if row.getparent().tag == "thead"])
+
+
+def _header_rows(rows: list[etree._Element], heads: list[int]) -> list[int]:
+    """:func:`header_row_indexes`, the ``thead`` rows already known."""
     if heads or not rows:
         return heads
     cells = own_cells(rows[0])
@@ -71,12 +87,6 @@ def header_row_indexes(rows: list[etree._Element]) -> list[int]:
     if any(reader_text(cell) for cell in cells) and all(_is_bold(cell) for cell in cells):
         return [0]
     return []
-
-
-def header_row_elements(table: etree._Element) -> list[etree._Element]:
-    """The header rows of ``table`` (used by the reader-text walk to ignore header text)."""
-    rows = own_rows(table)
-    return [rows[i] for i in header_row_indexes(rows)]
 
 
 @dataclass(slots=True)
@@ -99,10 +109,14 @@ class Row:
     slots: list[Slot]
     """Sorted by ``start``."""
     header: bool
+    carries: bool = False
+    """Cells of rows above reach into this row (rowspan)."""
     starts: list[int] = field(default_factory=list)
+    """``start`` of each slot (for bisecting); filled in when not given."""
 
     def __post_init__(self) -> None:
-        self.starts = [slot.start for slot in self.slots]
+        if len(self.starts) != len(self.slots):
+            self.starts = [slot.start for slot in self.slots]
 
     @property
     def width(self) -> int:
@@ -121,6 +135,8 @@ class Row:
 
     def free_columns_before(self, limit: int) -> int:
         """How many grid positions after this row's last own cell are free, up to ``limit``."""
+        if not self.carries:  # only own cells, in order: everything after the last one is free
+            return max(limit - (self.slots[-1].end if self.slots else 0), 0)
         last = max((slot.end for slot in self.slots if slot.here), default=0)
         taken = sum(min(slot.end, limit) - max(slot.start, last)
                     for slot in self.slots if slot.end > last and slot.start < limit)
@@ -154,10 +170,39 @@ class Table:
         return own.start == 0 and own.end >= self.columns
 
 
+class Tables:
+    """The header rows and layouts of one page's tables, each worked out once: a section's status and
+    its action items both need the header rows of the same table."""
+
+    def __init__(self) -> None:
+        self._rows: dict[etree._Element, tuple[list[etree._Element], list[int]]] = {}
+
+    def _rows_and_header_indexes(self, table: etree._Element) -> tuple[list[etree._Element], list[int]]:
+        found = self._rows.get(table)
+        if found is None:
+            rows, thead = _rows_and_heads(table)
+            found = self._rows[table] = (rows, _header_rows(rows, thead))
+        return found
+
+    def header_rows(self, table: etree._Element) -> list[etree._Element]:
+        """The header rows of ``table`` (the reader-text walk mutes them when deciding a status)."""
+        rows, heads = self._rows_and_header_indexes(table)
+        return [rows[i] for i in heads]
+
+    def layout(self, table: etree._Element) -> Table:
+        """:func:`layout`, sharing the header rows."""
+        return _layout(table, *self._rows_and_header_indexes(table))
+
+
 def layout(table: etree._Element) -> Table:
     """Lay the table's own rows out on a grid (at most 1000 columns) and read its header names."""
-    elements = own_rows(table)
-    heads = set(header_row_indexes(elements))
+    elements, thead = _rows_and_heads(table)
+    return _layout(table, elements, _header_rows(elements, thead))
+
+
+def _layout(table: etree._Element, elements: list[etree._Element], header_indexes: list[int]) -> Table:
+    heads = set(header_indexes)
+    width = 0
     carried: list[tuple[int, int, etree._Element, int]] = []  # start, end, cell, rows still to cover
     rows = []
     for index, element in enumerate(elements):
@@ -165,24 +210,35 @@ def layout(table: etree._Element) -> Table:
         remaining = len(elements) - index
         next_carried = [(s, e, c, left - 1) for s, e, c, left in carried if left > 1]
         column, taken = 0, 0  # taken: carried slots already stepped over (both sorted by column)
+        starts = [start for start, _, _, _ in carried]
         cells = own_cells(element)
+        pending = len(carried)
         for cell in cells:
-            while taken < len(carried) and carried[taken][0] <= column:
+            while taken < pending and carried[taken][0] <= column:
                 column = max(column, carried[taken][1])
                 taken += 1
-            span = min(_span(cell, "colspan", _MAX_COLUMNS), _MAX_COLUMNS - column)
+            if cell.get("colspan") is None:
+                span = 1 if column < _MAX_COLUMNS else 0
+            else:
+                span = min(_span(cell, "colspan", _MAX_COLUMNS), _MAX_COLUMNS - column)
             if span <= 0:
                 break
             slots.append(Slot(column, column + span, cell, True))
-            rowspan = _span(cell, "rowspan", remaining)
-            if rowspan > 1:
-                next_carried.append((column, column + span, cell, rowspan - 1))
+            starts.append(column)
+            if cell.get("rowspan") is not None:
+                rowspan = _span(cell, "rowspan", remaining)
+                if rowspan > 1:
+                    next_carried.append((column, column + span, cell, rowspan - 1))
             column += span
         if carried:
             slots.sort(key=lambda slot: slot.start)
-        rows.append(Row(element, index, cells, slots, index in heads))
+            starts.sort()
+            width = max(width, max(slot.end for slot in slots))
+        else:
+            width = max(width, column)  # the end of the last own cell
+        rows.append(Row(element, index, cells, slots, index in heads, bool(carried), starts))
         carried = sorted(next_carried, key=lambda entry: entry[0])
-    result = Table(table, rows, max((row.width for row in rows), default=0))
+    result = Table(table, rows, width)
     header = result.header_row
     if header is not None:
         result.headers = [""] * result.columns
@@ -210,6 +266,10 @@ def outermost_tables(block: etree._Element) -> list[etree._Element]:
     return list(unnested(block))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+"""What ``str.isalnum`` rejects (a word character is exactly isalnum() or the underscore)."""
+
+
 def normalise_header(text: str) -> str:
     """Lower-case words only: "Due date:" and "due  DATE" name the same column."""
-    return collapse("".join(ch if ch.isalnum() else " " for ch in text.lower()))
+    return collapse(_NOT_ALNUM.sub(" ", text.lower()))

@@ -20,14 +20,12 @@ soon as the answer is known (``limit``), which keeps deciding the status of a lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
+from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading, collapse, text_content
 from wikibot.pages.tree import RI, ac, ri
-
-USER, TIME, JIRA, LINK, TASK = "user", "time", "jira", "link", "task"
-"""Kinds of facts a :class:`Reading` collects."""
 
 _RI_PREFIX = f"{{{RI}}}"
 _NAME = ac("name")
@@ -60,6 +58,9 @@ _KIND: dict[str, int] = {
     ac("structured-macro"): _MACRO, ac("macro"): _MACRO, "td": _CELL, "th": _CELL,
     "time": _TIME, "br": _BR, ac("emoticon"): _EMOTICON, "a": _A, _LINK: _AC_LINK,
 }
+_ROW_CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot"})
+_CHILDREN = type(iter(etree.Element("children")))
+_SKIPPED = frozenset(tag for tag, kind in _KIND.items() if kind == _SKIP)
 _KIND.update(dict.fromkeys((
     "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
     "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
@@ -69,8 +70,8 @@ _KIND.update(dict.fromkeys((
 
 HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
 
-# Inline markup that adds nothing but its text: an element holding only these is read by lxml's
-# itertext() in C, which is most cells, headings and paragraphs of a page (see ``_plain_text``).
+# Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
+# (``text_content``), which is most cells, headings and paragraphs of a page (see ``_plain_text``).
 _INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
                      "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
 _FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
@@ -89,7 +90,7 @@ def macro_parameter(element: etree._Element, name: str) -> str | None:
     wanted = name.lower()
     for child in element:
         if child.tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
-            return "".join(child.itertext()).strip()
+            return text_content(child).strip()
     return None
 
 
@@ -109,49 +110,6 @@ def is_instruction_panel(element: etree._Element) -> bool:
     return (macro_parameter(element, "title") or "").lower().startswith("instruction")
 
 
-def collapse(text: str) -> str:
-    """Collapse all whitespace, non-breaking and zero-width spaces included, to single spaces."""
-    return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
-
-
-class Reading:
-    """The result of reading elements: text pieces, status pieces, flags and facts ``(kind, value)``."""
-
-    __slots__ = ("pieces", "status_pieces", "placeholder", "objects", "facts", "visible", "stopped")
-
-    def __init__(self) -> None:
-        self.pieces: list[str] = []
-        self.status_pieces: list[str] = []
-        self.placeholder = False
-        self.objects = False
-        self.facts: list[tuple[str, str]] = []
-        self.visible = 0
-        self.stopped = False
-
-    def found(self, kind: str) -> list[str]:
-        """Values of the facts of one kind, in document order."""
-        return [value for k, value in self.facts if k == kind]
-
-    @property
-    def text(self) -> str:
-        """The text on one line, whitespace collapsed (cell text, heading text)."""
-        return collapse("".join(self.pieces))
-
-    @property
-    def lines(self) -> str:
-        """The text with one line per block, each collapsed, empty lines dropped (section text)."""
-        return "\n".join(filter(None, (collapse(line) for line in "".join(self.pieces).split("\n"))))
-
-    @property
-    def status_text(self) -> str:
-        """The text that makes a section filled (no header rows, no instruction panels), collapsed."""
-        return collapse("".join(self.status_pieces))
-
-    @property
-    def status_lines(self) -> list[str]:
-        return list(filter(None, (collapse(line) for line in "".join(self.status_pieces).split("\n"))))
-
-
 def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
          header_rows: HeaderRows | None = None, limit: int | None = None, lists: bool = False) -> Reading:
     """Walk ``element`` (its tail excluded) and return its :class:`Reading` (``into``, if given).
@@ -165,10 +123,17 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     for each table. ``limit``: in status mode, stop (``stopped``) once an object or more than
     ``limit`` visible characters were seen.
     """
+    frame, body = _unwrap(element)
+    if body is not None and into is None and header_rows is None and len(body) == 1 and _blank(body.text):
+        lone = body[0]
+        if _blank(lone.tail):
+            reading = _read_lone_object(lone, summary)
+            if reading is not None:
+                return reading
+    plain = _plain_text(frame, body)
     out = into if into is not None else Reading()
     status = header_rows is not None
     pieces, status_pieces, facts = out.pieces, out.status_pieces, out.facts
-    plain = _plain_text(element)
     if plain is not None:
         pieces.append(plain)
         if status and element.tag != "th":
@@ -179,12 +144,20 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
         return out
     nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
-    stack: list[tuple[etree._Element | str, bool]] = [(element, False)]
+    stack: list[tuple[etree._Element | str | Iterator[etree._Element], bool]] = [(element, False)]
     pop, push = stack.pop, stack.append
     while stack:
         node, muted = pop()
         if type(node) is str:
             value = node
+        elif type(node) is _CHILDREN:  # the rows of a table, one at a time (see below)
+            child = next(node, None)
+            if child is not None:
+                push((node, muted))
+                if child.tail:
+                    push((child.tail, muted))
+                push((child, muted))
+            continue
         else:
             tag = node.tag
             kind = _KIND.get(tag)
@@ -199,7 +172,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 elif kind == _IMAGE:
                     out.objects = True
                 elif kind == _TASK_STATUS:
-                    facts.append((TASK, "".join(node.itertext()).strip().lower()))
+                    facts.append((TASK, text_content(node).strip().lower()))
                 continue
             elif kind == _BLOCK:
                 if summary and tag in nested and node is not element:
@@ -209,7 +182,8 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 value = "\n"
                 push((value, muted))
             elif kind == _CELL:
-                muted = muted or tag == "th" or node.getparent() in muted_rows
+                if status and not muted:  # only status mode looks at ``muted``
+                    muted = tag == "th" or (bool(muted_rows) and node.getparent() in muted_rows)
                 value = "\t"
                 push((value, muted))
             elif kind == _MACRO:
@@ -235,14 +209,23 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 href = node.get("href")
                 if href:
                     facts.append((LINK, href))
-            elif kind == _AC_LINK and not any(child.tag in _LINK_BODIES for child in node):
-                value = _link_target_text(node, summary)
+            elif kind == _AC_LINK:
+                for child in node:
+                    if child.tag in _LINK_BODIES:
+                        break
+                else:
+                    value = _link_target_text(node, summary)
             if node.text:
                 value += node.text
-            for child in reversed(node):
-                if child.tail:
-                    push((child.tail, muted))
-                push((child, muted))
+            if limit is not None and tag in _ROW_CONTAINERS:
+                # Deciding a status usually stops in the first data row: do not stack a long table's rows.
+                push((iter(node), muted))
+            else:
+                for child in reversed(node):
+                    if child.tail:
+                        push((child.tail, muted))
+                    if child.tag not in _SKIPPED:  # macro parameters: most children of a macro
+                        push((child, muted))
         if value:
             pieces.append(value)
             if status and not muted:
@@ -258,23 +241,95 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     return out
 
 
-def _plain_text(element: etree._Element) -> str | None:
-    """The walk's text for an element of inline markup only, or holding just one such block (a cell
-    ``<td><p>text</p></td>``); None when the element needs the full walk."""
+def _unwrap(element: etree._Element) -> tuple[str, etree._Element | None]:
+    """(frame, body) for the shortcuts of :func:`read`: ``body`` is ``element``, or its only child when
+    that is a block with nothing but whitespace around it (``<td><p>...</p></td>``), and ``frame`` the
+    whitespace the walk adds around ``body``'s text; ``body`` is None unless ``element`` is a block or
+    a cell."""
     frame = _FRAMES.get(element.tag)
     if frame is None:
+        return "", None
+    if len(element) == 1:
+        first = element[0]
+        if _blank(element.text) and _blank(first.tail):
+            inner = _FRAMES.get(first.tag)
+            if inner is not None:
+                return frame + inner, first
+    return frame, element
+
+
+def _plain_text(frame: str, body: etree._Element | None) -> str | None:
+    """The walk's text for an unwrapped body of inline markup only; None when it needs the full walk."""
+    if body is None:
         return None
-    inner = None
-    if len(element) == 1 and not (element.text or "").strip() and not (element[0].tail or "").strip():
-        inner = _FRAMES.get(element[0].tag)
-    body = element[0] if inner is not None else element
-    for node in body.iterdescendants():
-        if node.tag not in _INLINE:
+    if len(body):
+        for node in body.iterdescendants():
+            if node.tag not in _INLINE:
+                return None
+    return frame + text_content(body) + frame[::-1]
+
+
+def _blank(text: str | None) -> bool:
+    return not text or text.isspace()
+
+
+def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
+    """The walk's reading of an element that holds nothing but ``node``, when ``node`` is a date, a
+    mention or a status/Jira macro: most cells of an action table, read without walking them.
+
+    Equal to the walk's text, facts and flags; the text pieces differ by whitespace only. None for
+    anything else (the caller walks it).
+    """
+    tag = node.tag
+    out = Reading()
+    if tag == "time":
+        if len(node) or not _blank(node.text):
             return None
-    text = "".join(body.itertext())
-    if inner is not None:
-        text = f"{inner}{text}{inner}"
-    return f"{frame}{text}{frame}"
+        value = node.get("datetime") or ""
+        if value:
+            out.facts.append((TIME, value))
+        out.objects = True
+        if not summary:
+            out.pieces.append(value)
+        return out
+    if tag == _LINK:
+        if len(node) != 1 or not _blank(node.text):
+            return None
+        user = node[0]
+        if user.tag != _USER or not _blank(user.tail):
+            return None
+        ident = user_id(user)
+        if ident:
+            out.facts.append((USER, ident))
+            if not summary:
+                out.pieces.append(f"@{ident}")
+        out.objects = True
+        return out
+    if _KIND.get(tag) == _MACRO:
+        name = (node.get(_NAME) or "").lower()
+        if name not in _LONE_MACROS or not _blank(node.text):
+            return None
+        wanted = _LONE_MACROS[name]
+        value = None  # as macro_parameter(node, wanted), found in the same pass over the children
+        for child in node:
+            child_tag = child.tag
+            if child_tag not in _SKIPPED or not _blank(child.tail):
+                return None
+            if value is None and child_tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
+                value = text_content(child).strip()
+        if name == "status":
+            out.pieces.append(value or "")
+            return out
+        if value:
+            out.facts.append((JIRA, value))
+        out.objects = True
+        if not summary:
+            out.pieces.append(value or "")
+        return out
+    return None
+
+
+_LONE_MACROS = {"jira": "key", "status": "title"}
 
 
 def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) -> str:
@@ -324,5 +379,5 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
 
 def reader_text(element: etree._Element) -> str:
     """Collapsed reader text of one element (a cell, a heading, a list item)."""
-    plain = _plain_text(element)
+    plain = _plain_text(*_unwrap(element))
     return collapse(plain) if plain is not None else read(element).text

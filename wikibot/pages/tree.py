@@ -207,8 +207,8 @@ def parse_fragment(body: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._E
         raise PageParseError(f"page body must be text, not {type(body).__name__}")
     if len(body) > max_bytes:
         raise PageParseError(f"page is larger than the {max_bytes}-byte limit")
-    try:
-        size = len(body.encode("utf-8"))
+    try:  # isascii() is O(1) in CPython: most pages need no encoding just to be measured
+        size = len(body) if body.isascii() else len(body.encode("utf-8"))
     except UnicodeEncodeError:
         raise PageParseError("page contains characters that cannot be encoded (lone surrogates)") from None
     if size > max_bytes:
