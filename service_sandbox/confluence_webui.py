@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from service_sandbox import confluence_store as db
 from service_sandbox.confluence_json import current_store, tiny_id, webui_path
 from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.datacenter import context_root
 from service_sandbox.render import render_storage
 
 web = Blueprint("confluence_web", __name__, template_folder="templates", static_folder="static",
@@ -28,7 +29,7 @@ def register(app: Flask) -> None:
 
 
 def _prefix() -> str:
-    return "/wiki" if request.blueprint == "confluence_web" else ""
+    return "/wiki" if request.blueprint == "confluence_web" else context_root()
 
 
 def _page_context() -> dict[str, str]:
