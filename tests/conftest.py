@@ -9,7 +9,7 @@ import pytest
 import requests
 from atlassian import ConfluenceServer
 
-from wikibot.atlassian.clients import build_confluence, build_jira
+from wikibot.atlassian.clients import build_confluence, build_confluence_dc, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
 
@@ -21,10 +21,13 @@ INDEX_LAG_MS = int(os.environ.get("SANDBOX_INDEX_LAG_MS") or 0)
 class RunningSandbox:
     """A started sandbox plus helpers tests use to steer and measure it."""
 
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: SandboxServer, profile: str = "cloud") -> None:
         self.server = server
         self.url = server.url
+        self.profile = profile
         self.wiki_url = server.url + "/wiki"
+        self.confluence_url = server.url + ("/confluence" if profile == "datacenter" else "/wiki")
+        self.jira_url = server.url + ("/jira" if profile == "datacenter" else "")
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
         self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only
@@ -46,7 +49,11 @@ class RunningSandbox:
         requests.post(self.url + "/_sandbox/stats/reset", timeout=5).raise_for_status()
 
     def confluence(self, user: str | None = None, token: str | None = None):
-        """A Confluence Cloud client (``ConfluenceV2``) for the account, built as production builds it."""
+        """A Confluence Cloud client (``ConfluenceV2``) for the account, built as production builds it;
+        on the Data Center profile the v1 client with the token as a PAT (or basic with ``user``)."""
+        if self.profile == "datacenter":
+            return build_confluence_dc(self.confluence_url, user or "", token or self.token,
+                                       auth="basic" if user else "bearer", timeout=10)
         return build_confluence(self.wiki_url, user or self.user, token or self.token, timeout=10)
 
     def confluence_v1(self, user: str | None = None, token: str | None = None) -> ConfluenceServer:
@@ -66,13 +73,16 @@ class RunningSandbox:
                                                                         "include-labels": "true"})
 
     def jira(self, user: str | None = None, token: str | None = None):
+        if self.profile == "datacenter":
+            return build_jira(self.jira_url, user or "", token or self.token, timeout=10, cloud=False,
+                              auth="basic" if user else "bearer")
         return build_jira(self.url, user or self.user, token or self.token, timeout=10)
 
 
-def _start(examples: bool = False, v1_content_routes: bool = False) -> SandboxServer:
+def _start(examples: bool = False, v1_content_routes: bool = False, profile: str = "cloud") -> SandboxServer:
     # Strict by default, as Confluence Cloud is today: removed v1 content routes answer 410.
     app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
-                             index_lag_ms=INDEX_LAG_MS)
+                             index_lag_ms=INDEX_LAG_MS, profile=profile)
     return SandboxServer(app).start()
 
 
@@ -92,6 +102,16 @@ def cloud_sandbox() -> Iterator[RunningSandbox]:
     server = _start()
     try:
         yield RunningSandbox(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dc_sandbox() -> Iterator[RunningSandbox]:
+    """A sandbox playing Confluence Data Center at /confluence and Jira Data Center at /jira."""
+    server = _start(profile="datacenter")
+    try:
+        yield RunningSandbox(server, "datacenter")
     finally:
         server.stop()
 
@@ -179,6 +199,26 @@ def make_config(sandbox: RunningSandbox, database_url: str):
             "webhook": {"secret": WEBHOOK_SECRET},
             "database": {"url": database_url},
             "http": {"timeout": 10},
+        }
+        for key, value in sections.items():
+            data[key] = {**data.get(key, {}), **value}
+        return parse_config(data, source="test-config", environ={})
+
+    return make
+
+
+@pytest.fixture
+def make_dc_config(dc_sandbox: RunningSandbox, database_url: str):
+    """A Config for the Data Center sandbox as the issue's "Done when" has it: the context-path URLs,
+    no username, the token as a personal access token; keyword sections override."""
+    from wikibot.config import parse_config
+
+    def make(**sections: dict):
+        data: dict = {
+            "confluence": {"url": dc_sandbox.confluence_url, "token": dc_sandbox.token, "space": "INC",
+                           "parent_page": "Post-mortems"},
+            "jira": {"url": dc_sandbox.jira_url, "token": dc_sandbox.token, "project": "OPS"},
+            "webhook": {"secret": WEBHOOK_SECRET}, "database": {"url": database_url}, "http": {"timeout": 10},
         }
         for key, value in sections.items():
             data[key] = {**data.get(key, {}), **value}

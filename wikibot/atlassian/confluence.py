@@ -272,6 +272,10 @@ class ConfluenceGateway:
         self._call(lambda: self.client.post("api/v2/footer-comments", data=data))
 
     # -- people -------------------------------------------------------------------------------
+    def current_user(self) -> dict[str, Any]:
+        """Who the credentials authenticate as (``type`` is ``anonymous`` when they were not accepted)."""
+        return self._get("rest/api/user/current")
+
     mention_attribute = "ri:account-id"
     """How this deployment's storage format names a person in ``<ri:user .../>``."""
 
