@@ -81,7 +81,7 @@ def _mode(endpoint: Endpoint) -> str:
     """``mode: cloud, REST v2 ..., base URL ...`` — what wikibot decided to talk and where."""
     via = f", scoped token through the gateway (cloudId {endpoint.cloud_id})" if endpoint.via_gateway else ""
     auth = "basic (username + token)" if endpoint.auth == "basic" else "bearer (personal access token)"
-    return f"  mode: {endpoint.deployment}{via}; API: {endpoint.api}; auth: {auth}; base URL: {endpoint.base_url}"
+    return f"  mode: {endpoint.deployment}{via}; API: {endpoint.api}; base URL: {endpoint.base_url}; auth: {auth}"
 
 
 BASIC_DISABLED = "Basic Authentication has been disabled"
