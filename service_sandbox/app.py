@@ -184,7 +184,7 @@ def _before_product_request() -> Response | None:
     st.journal.record(_journal_entry())
     if st.faults.latency_ms:
         time.sleep(st.faults.latency_ms / 1000)
-    fault = st.faults.take(request.method, request.path)
+    fault = st.faults.take(request.method, datacenter.context_root() + request.path)
     if fault is not None:
         if fault.kind == "stall":
             time.sleep(fault.stall_ms / 1000)

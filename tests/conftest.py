@@ -11,6 +11,7 @@ from atlassian import ConfluenceServer
 
 from wikibot.atlassian.clients import build_confluence, build_confluence_dc, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+from tests.profiles import CURRENT_PROFILE
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
 
 
@@ -28,6 +29,11 @@ class RunningSandbox:
         self.wiki_url = server.url + "/wiki"
         self.confluence_url = server.url + ("/confluence" if profile == "datacenter" else "/wiki")
         self.jira_url = server.url + ("/jira" if profile == "datacenter" else "")
+        dc = profile == "datacenter"
+        # What tests aim faults at and count in stats, per deployment.
+        self.content_path = "/confluence/rest/api/content" if dc else "/wiki/api/v2/pages"
+        self.bulk_path = self.jira_url.removeprefix(server.url) + "/rest/api/2/issue/bulk"
+        self.search_route = "GET /jira/rest/api/2/search" if dc else "GET /rest/api/3/search/jql"
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
         self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only
@@ -87,12 +93,16 @@ def _start(examples: bool = False, v1_content_routes: bool = False, profile: str
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    """A fresh, seeded sandbox (space INC with 'Post-mortems', Jira project OPS) per test."""
-    server = _start()
+def sandbox(request) -> Iterator[RunningSandbox]:
+    """A fresh, seeded sandbox (space INC with 'Post-mortems', Jira project OPS) per test; Cloud
+    unless the test is parametrised with ``PROFILES``."""
+    profile = getattr(request, "param", "cloud")
+    server = _start(profile=profile)
+    CURRENT_PROFILE[0] = profile
     try:
-        yield RunningSandbox(server)
+        yield RunningSandbox(server, profile)
     finally:
+        CURRENT_PROFILE[0] = "cloud"
         server.stop()
 
 
@@ -191,11 +201,14 @@ def make_config(sandbox: RunningSandbox, database_url: str):
     """Build a validated Config pointing at the running sandbox; keyword sections override."""
     from wikibot.config import parse_config
 
+    # On Data Center: the context-path URLs, no username, the token as a personal access token.
+    user = "" if sandbox.profile == "datacenter" else sandbox.user
+
     def make(**sections: dict):
         data: dict = {
-            "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
+            "confluence": {"url": sandbox.confluence_url, "username": user, "token": sandbox.token,
                            "space": "INC", "parent_page": "Post-mortems"},
-            "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
+            "jira": {"url": sandbox.jira_url, "username": user, "token": sandbox.token, "project": "OPS"},
             "webhook": {"secret": WEBHOOK_SECRET},
             "database": {"url": database_url},
             "http": {"timeout": 10},

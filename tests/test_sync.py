@@ -1,6 +1,9 @@
 """Jira sync end to end: the real clients over real HTTP against the sandbox.
 
 Helpers at the top are shared by ``test_sync_faults``, ``test_actions`` and ``test_confluence_hook``.
+They speak both deployments: a page is read and saved through v2 on Cloud and v1 on Data Center
+(the client given tells which), and people are mentioned as each writes them (``ri:account-id`` on
+Cloud, ``ri:userkey`` on Data Center) for the test's sandbox profile.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from atlassian import ConfluenceServer
 from click.testing import CliRunner
+
+from tests.profiles import CURRENT_PROFILE
 
 from wikibot.cli import cli
 from wikibot.errors import InputError
@@ -31,6 +37,10 @@ LOZENGE = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour"
 
 
 def mention(account: str) -> str:
+    if CURRENT_PROFILE[0] == "datacenter":
+        from service_sandbox.datacenter import userkey
+
+        return f'<ac:link><ri:user ri:userkey="{userkey(account)}" /></ac:link>'
     return f'<ac:link><ri:user ri:account-id="{account}" /></ac:link>'
 
 
@@ -62,12 +72,23 @@ def space_id(confluence, key: str = "INC") -> str:
     return confluence.get("api/v2/spaces", params={"keys": key})["results"][0]["id"]
 
 
+def is_dc(confluence) -> bool:
+    return isinstance(confluence, ConfluenceServer)
+
+
 def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Checkout 502s",
               labels: tuple[str, ...] = ("postmortem",)) -> str:
-    """A page as a person makes one on Cloud: v2 create, then the labels (v1: v2 has no label write)."""
-    page = confluence.post("api/v2/pages", data={
-        "spaceId": space_id(confluence), "status": "current", "title": title,
-        "parentId": services.creator.parent_id(), "body": {"representation": "storage", "value": body}})
+    """A page as a person makes one on Cloud: v2 create, then the labels (v1: v2 has no label write);
+    on Data Center: v1 create, then the labels."""
+    if is_dc(confluence):
+        page = confluence.post("rest/api/content", data={
+            "type": "page", "title": title, "space": {"key": "INC"},
+            "ancestors": [{"id": services.creator.parent_id()}],
+            "body": {"storage": {"value": body, "representation": "storage"}}})
+    else:
+        page = confluence.post("api/v2/pages", data={
+            "spaceId": space_id(confluence), "status": "current", "title": title,
+            "parentId": services.creator.parent_id(), "body": {"representation": "storage", "value": body}})
     if labels:
         confluence.post(f"rest/api/content/{page['id']}/label",
                         data=[{"prefix": "global", "name": name} for name in labels])
@@ -75,24 +96,35 @@ def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Check
 
 
 def read_page(confluence, page_id: str) -> dict:
-    """The page as v2 returns it, body in storage format."""
+    """The page as v2 returns it, body in storage format (v1 on Data Center: the same fields read)."""
+    if is_dc(confluence):
+        return confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage,version"})
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
 
 
 def page_titled(confluence, title: str) -> dict | None:
     """The space's page with this exact title, body included (v2's page list), or None."""
+    if is_dc(confluence):
+        found = confluence.get("rest/api/content", params={"spaceKey": "INC", "title": title,
+                                                           "expand": "body.storage,version"})["results"]
+        return found[0] if found else None
     found = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "title": title,
                                                    "body-format": "storage"})["results"]
     return found[0] if found else None
 
 
 def labels_of(confluence, page_id: str) -> set[str]:
+    if is_dc(confluence):
+        return {label["name"] for label in confluence.get(f"rest/api/content/{page_id}/label")["results"]}
     return {label["name"] for label in confluence.get(f"api/v2/pages/{page_id}/labels")["results"]}
 
 
 def update_as(confluence, page_id: str, body: str) -> None:
     """Save a new body over whatever is there (a person's edit, v2)."""
     page = read_page(confluence, page_id)
+    if is_dc(confluence):
+        _put_v1(confluence, page_id, page, body)
+        return
     confluence.put(f"api/v2/pages/{page_id}", data={
         "id": page_id, "status": "current", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
         "body": {"representation": "storage", "value": body}})
@@ -106,13 +138,25 @@ def edit_as(sandbox, page_id: str, change, user: str = "ana@example.com") -> Non
     """Save the page as a person (a different account than wikibot), applying ``change`` to the body."""
     person = sandbox.confluence(user=user)
     page = read_page(person, page_id)
+    if is_dc(person):
+        _put_v1(person, page_id, page, change(page["body"]["storage"]["value"]))
+        return
     person.put(f"api/v2/pages/{page_id}", data={
         "id": page_id, "status": "current", "title": page["title"],
         "version": {"number": page["version"]["number"] + 1},
         "body": {"representation": "storage", "value": change(page["body"]["storage"]["value"])}})
 
 
+def _put_v1(confluence, page_id: str, page: dict, body: str) -> None:
+    confluence.put(f"rest/api/content/{page_id}", data={
+        "id": page_id, "type": "page", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
+        "body": {"storage": {"value": body, "representation": "storage"}}})
+
+
 def all_issues(jira, jql: str = 'labels = "post-mortem" order by key asc') -> list[dict]:
+    if not jira.cloud:
+        return jira.jql(jql, fields="summary,status,labels,duedate,priority,assignee,description",
+                        limit=100)["issues"]
     return jira.enhanced_jql(jql, fields="summary,status,labels,duedate,priority,assignee,description",
                              limit=100)["issues"]
 
