@@ -11,7 +11,7 @@ from atlassian import ConfluenceServer
 
 from wikibot.atlassian.clients import build_confluence, build_confluence_dc, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from tests.profiles import CURRENT_PROFILE
+from tests.profiles import CURRENT_PROFILE, PROFILES
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
 
 
@@ -32,6 +32,8 @@ class RunningSandbox:
         dc = profile == "datacenter"
         # What tests aim faults at and count in stats, per deployment.
         self.content_path = "/confluence/rest/api/content" if dc else "/wiki/api/v2/pages"
+        self.create_path = "/confluence/rest/api/content" if dc else "/wiki/api/v2/pages"
+        self.label_write_prefix = ("/confluence" if dc else "/wiki") + "/rest/api/content/"
         self.bulk_path = self.jira_url.removeprefix(server.url) + "/rest/api/2/issue/bulk"
         self.search_route = "GET /jira/rest/api/2/search" if dc else "GET /rest/api/3/search/jql"
         self.user = DEFAULT_USER
@@ -90,6 +92,13 @@ def _start(examples: bool = False, v1_content_routes: bool = False, profile: str
     app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
                              index_lag_ms=INDEX_LAG_MS, profile=profile)
     return SandboxServer(app).start()
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """``pytestmark = pytest.mark.both_profiles``: each test of the module that uses the sandbox runs
+    on Cloud and on Data Center (tests that need no sandbox run once)."""
+    if metafunc.definition.get_closest_marker("both_profiles") and "sandbox" in metafunc.fixturenames:
+        metafunc.parametrize("sandbox", PROFILES, indirect=True)
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from wikibot.pages import parse_page
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync import RetryPolicy, SyncOptions, run_sync, scheduled_sync
 
-from tests.profiles import PROFILES
 
 CORPUS = Path(__file__).parent / "corpus"
 FAST = SyncOptions(retry=RetryPolicy(attempts=4, base_delay=0.01), settle=timedelta(0))
@@ -38,12 +37,17 @@ LOZENGE = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour"
            '<ac:parameter ac:name="title">{t}</ac:parameter></ac:structured-macro>')
 
 
-def mention(account: str) -> str:
+def user_ref(account: str) -> str:
+    """``<ri:user .../>`` for a seeded account, as the test's deployment writes it (and wikibot too)."""
     if CURRENT_PROFILE[0] == "datacenter":
         from service_sandbox.datacenter import userkey
 
-        return f'<ac:link><ri:user ri:userkey="{userkey(account)}" /></ac:link>'
-    return f'<ac:link><ri:user ri:account-id="{account}" /></ac:link>'
+        return f'<ri:user ri:userkey="{userkey(account)}" />'
+    return f'<ri:user ri:account-id="{account}" />'
+
+
+def mention(account: str) -> str:
+    return f"<ac:link>{user_ref(account)}</ac:link>"
 
 
 def row(*cells: str) -> str:
@@ -100,7 +104,8 @@ def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Check
 def read_page(confluence, page_id: str) -> dict:
     """The page as v2 returns it, body in storage format (v1 on Data Center: the same fields read)."""
     if is_dc(confluence):
-        return confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage,version"})
+        page = confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage,version,ancestors"})
+        return {**page, "parentId": (page.get("ancestors") or [{}])[-1].get("id")}
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
 
 
@@ -156,6 +161,22 @@ def assignee(fields: dict) -> str | None:
         return person["accountId"]
     by_name = {"ana": ANA, "bob": BOB}
     return by_name.get(person.get("name"), person.get("name"))
+
+
+def properties_of(confluence, page_id: str, key: str | None = None) -> list[dict]:
+    """The values of the page's content properties (``key``: only that one)."""
+    if is_dc(confluence):
+        found = confluence.get(f"rest/api/content/{page_id}/property", params={"expand": "version"})["results"]
+    else:
+        found = confluence.get(f"api/v2/pages/{page_id}/properties", params={"key": key} if key else None)["results"]
+    return [p["value"] for p in found if key is None or p["key"] == key]
+
+
+def space_pages(confluence) -> list[dict]:
+    """Every current page of space INC (the page list: consistent, unlike a search)."""
+    if is_dc(confluence):
+        return confluence.get("rest/api/content", params={"spaceKey": "INC", "limit": 250})["results"]
+    return confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "limit": 250})["results"]
 
 
 def comments_on(confluence, page_id: str) -> list[str]:
@@ -227,7 +248,7 @@ def every_kind_page() -> str:
 
 
 # Every end-to-end sync test runs on Cloud and on Data Center.
-pytestmark = pytest.mark.parametrize("sandbox", PROFILES, indirect=True)
+pytestmark = pytest.mark.both_profiles
 
 
 def test_every_row_kind_becomes_exactly_one_issue_and_its_key_is_written_back(services, sandbox, confluence, jira):

@@ -30,10 +30,9 @@ from wikibot.services import Services
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync.writeback import write_back
 
-from tests.profiles import PROFILES
 
 # Every test here runs on Cloud and on Data Center: the same promises on both deployments.
-pytestmark = pytest.mark.parametrize("sandbox", PROFILES, indirect=True)
+pytestmark = pytest.mark.both_profiles
 
 
 def one_issue_per_item(jira, confluence, *page_ids: str) -> None:
