@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from tests.conftest import write_config_file, DATABASES
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
-from tests.test_sync import page_titled, read_page, space_id, update_as
+from tests.test_sync import is_dc, page_titled, read_page, space_id, update_as
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
 from service_sandbox.confluence_seed import seed
@@ -42,15 +42,21 @@ def create_page(sandbox, confluence, title: str, body: str, *, created: datetime
                 labels: tuple[str, ...] = ("postmortem",)) -> str:
     """A post-mortem under the parent page, as wikibot's creator makes them (v2 create, v1 labels, v2
     content property), with the given dates."""
-    page = confluence.post("api/v2/pages", data={
-        "spaceId": space_id(confluence), "status": "current", "title": title, "parentId": parent_id(confluence),
-        "body": {"representation": "storage", "value": body}})
+    if is_dc(confluence):  # Data Center: v1 create and content property
+        page = confluence.post("rest/api/content", data={
+            "type": "page", "title": title, "space": {"key": "INC"}, "ancestors": [{"id": parent_id(confluence)}],
+            "body": {"storage": {"value": body, "representation": "storage"}}})
+    else:
+        page = confluence.post("api/v2/pages", data={
+            "spaceId": space_id(confluence), "status": "current", "title": title, "parentId": parent_id(confluence),
+            "body": {"representation": "storage", "value": body}})
     if labels:
         confluence.post(f"rest/api/content/{page['id']}/label",
                         data=[{"prefix": "global", "name": name} for name in labels])
     if template:
-        confluence.post(f"api/v2/pages/{page['id']}/properties",
-                        data={"key": "wikibot", "value": {"template": template, "template_version": "1"}})
+        value = {"key": "wikibot", "value": {"template": template, "template_version": "1"}}
+        confluence.post(f"rest/api/content/{page['id']}/property" if is_dc(confluence)
+                        else f"api/v2/pages/{page['id']}/properties", data=value)
     set_dates(sandbox, page["id"], created, modified)
     return str(page["id"])
 

@@ -104,17 +104,18 @@ def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Check
 def read_page(confluence, page_id: str) -> dict:
     """The page as v2 returns it, body in storage format (v1 on Data Center: the same fields read)."""
     if is_dc(confluence):
-        page = confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage,version,ancestors"})
-        return {**page, "parentId": (page.get("ancestors") or [{}])[-1].get("id")}
+        page = confluence.get(f"rest/api/content/{page_id}",
+                              params={"expand": "body.storage,version,ancestors,history"})
+        return {**page, "parentId": (page.get("ancestors") or [{}])[-1].get("id"),
+                "createdAt": page["history"]["createdDate"]}
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
 
 
 def page_titled(confluence, title: str) -> dict | None:
     """The space's page with this exact title, body included (v2's page list), or None."""
     if is_dc(confluence):
-        found = confluence.get("rest/api/content", params={"spaceKey": "INC", "title": title,
-                                                           "expand": "body.storage,version"})["results"]
-        return found[0] if found else None
+        found = confluence.get("rest/api/content", params={"spaceKey": "INC", "title": title})["results"]
+        return read_page(confluence, found[0]["id"]) if found else None
     found = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "title": title,
                                                    "body-format": "storage"})["results"]
     return found[0] if found else None
