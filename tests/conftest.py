@@ -36,6 +36,8 @@ class RunningSandbox:
         self.label_write_prefix = ("/confluence" if dc else "/wiki") + "/rest/api/content/"
         self.bulk_path = self.jira_url.removeprefix(server.url) + "/rest/api/2/issue/bulk"
         self.search_route = "GET /jira/rest/api/2/search" if dc else "GET /rest/api/3/search/jql"
+        self.search_path = "/jira/rest/api/2/search" if dc else "/rest/api/3/search"
+        self.cql_route = "GET /confluence/rest/api/search" if dc else "GET /wiki/rest/api/search"
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
         self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only

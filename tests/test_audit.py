@@ -66,6 +66,10 @@ def edit_page(sandbox, confluence, page_id: str, body: str, at: datetime) -> Non
     set_dates(sandbox, page_id, datetime.fromisoformat(read_page(confluence, page_id)["createdAt"]), at)
 
 
+# Every end-to-end audit test runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
+
+
 def create_issue(jira, summary: str, due: str, *, done: bool = False) -> str:
     key = jira.create_issue(fields={"project": {"key": "OPS"}, "summary": summary, "issuetype": {"name": "Task"},
                                     "duedate": due})["key"]
@@ -153,7 +157,7 @@ def test_an_unchanged_page_is_not_parsed_again_but_time_is_re_evaluated(services
     sandbox.reset_stats()
     later = run_audit(services, now=now + timedelta(days=4))
     assert (later.parsed, later.reused) == (0, 5)
-    assert sandbox.stats()["by_route"]["GET /wiki/rest/api/search"] == 1  # the listing, without bodies
+    assert sandbox.stats()["by_route"][sandbox.cql_route] == 1  # the listing, without bodies
     assert by_title(later)["PM fresh"] == ["placeholder_section"] * 8 + ["stale"]
     assert "debrief_overdue" in by_title(later)["PM half done"]
 
@@ -166,14 +170,15 @@ def test_a_page_edited_meanwhile_gets_a_fresh_audit(services, sandbox, confluenc
     sandbox.reset_stats()
     report = run_audit(services, now=now + timedelta(hours=2))
     assert (report.parsed, report.reused) == (1, 4)
-    assert sandbox.stats()["by_route"]["GET /wiki/rest/api/search"] == 2  # listing + the changed body
+    assert sandbox.stats()["by_route"][sandbox.cql_route] == 2  # listing + the changed body
     assert by_title(report)["PM stale"] == ["debrief_overdue"]
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_a_deleted_page_drops_out_and_leaves_nothing_behind(services, confluence, stages, now):
     run_audit(services, now=now)
-    confluence.delete(f"api/v2/pages/{stages['half done']}")
+    confluence.delete(f"rest/api/content/{stages['half done']}" if is_dc(confluence)
+                      else f"api/v2/pages/{stages['half done']}")
     report = run_audit(services, now=now)
     assert "PM half done" not in by_title(report) and len(report.pages) == 4
     store = AuditStore(services.db.engine)
@@ -203,7 +208,7 @@ def test_a_page_that_fails_to_parse_is_reported_not_fatal(services, sandbox, con
 
 
 def test_jira_refusing_is_an_error_of_the_run_and_everything_else_is_still_checked(services, sandbox, stages, now):
-    sandbox.fault(status=403, count=None, path_prefix="/rest/api/3/search")
+    sandbox.fault(status=403, count=None, path_prefix=sandbox.search_path)
     report = run_audit(services, now=now)
     assert "overdue_action" not in by_title(report)["PM debriefed"]
     assert by_title(report)["PM stale"] == EXPECTED["PM stale"]
@@ -215,7 +220,7 @@ def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services
     from wikibot.audit.lookups import Lookups
 
     keys = [create_issue(jira, f"Issue {n}", "2026-01-01", done=n == 2) for n in range(4)]
-    sandbox.fault(status=400, count=1, path_prefix="/rest/api/3/search")
+    sandbox.fault(status=400, count=1, path_prefix=sandbox.search_path)
     sandbox.reset_stats()
     with Lookups(services.jira, {}) as lookups:
         lookups.add_keys([*keys, "OPS-999"])
@@ -223,7 +228,7 @@ def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services
     assert sorted(states) == sorted(keys) and errors == [] and names == {}
     assert states[keys[2]].done and states[keys[0]].status == "To Do"
     # the failed search, its two halves, and one retry of the half that named OPS-999
-    assert sandbox.stats()["by_route"]["GET /rest/api/3/search/jql"] == 4
+    assert sandbox.stats()["by_route"][sandbox.search_route] == 4
 
 
 def test_pages_judged_against_their_own_template(services, sandbox, confluence, now):
