@@ -99,8 +99,11 @@ def _start(examples: bool = False, v1_content_routes: bool = False, profile: str
 def pytest_generate_tests(metafunc) -> None:
     """``pytestmark = pytest.mark.both_profiles``: each test of the module that uses the sandbox runs
     on Cloud and on Data Center (tests that need no sandbox run once)."""
-    if metafunc.definition.get_closest_marker("both_profiles") and "sandbox" in metafunc.fixturenames:
-        metafunc.parametrize("sandbox", PROFILES, indirect=True)
+    if metafunc.definition.get_closest_marker("both_profiles"):
+        for name in ("sandbox", "sandbox_with_examples"):
+            if name in metafunc.fixturenames:
+                metafunc.parametrize(name, PROFILES, indirect=True)
+                return
 
 
 @pytest.fixture
@@ -148,12 +151,15 @@ def v1_sandbox() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def sandbox_with_examples() -> Iterator[RunningSandbox]:
-    """A fresh sandbox seeded with the example post-mortem pages."""
-    server = _start(examples=True)
+def sandbox_with_examples(request) -> Iterator[RunningSandbox]:
+    """A fresh sandbox seeded with the example post-mortem pages (Cloud unless parametrised)."""
+    profile = getattr(request, "param", "cloud")
+    server = _start(examples=True, profile=profile)
+    CURRENT_PROFILE[0] = profile
     try:
-        yield RunningSandbox(server)
+        yield RunningSandbox(server, profile)
     finally:
+        CURRENT_PROFILE[0] = "cloud"
         server.stop()
 
 
@@ -275,10 +281,11 @@ def examples_config(sandbox_with_examples: RunningSandbox, database_url: str):
     from wikibot.config import parse_config
 
     sandbox = sandbox_with_examples
+    user = "" if sandbox.profile == "datacenter" else sandbox.user  # Data Center: the token as a PAT
     return parse_config({
-        "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
+        "confluence": {"url": sandbox.confluence_url, "username": user, "token": sandbox.token,
                        "space": "INC", "parent_page": "Post-mortems"},
-        "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
+        "jira": {"url": sandbox.jira_url, "username": user, "token": sandbox.token, "project": "OPS"},
         "webhook": {"secret": WEBHOOK_SECRET}, "database": {"url": database_url},
     }, source="test-config", environ={})
 
