@@ -68,6 +68,17 @@ def test_datacenter_jira_takes_users_by_name_and_refuses_an_account_id(dc_sandbo
     assert [u["name"] for u in jira.get("rest/api/2/user/search", params={"username": "chi"})] == ["chidi"]
 
 
+def test_datacenter_example_pages_mention_people_by_userkey():
+    from service_sandbox import SandboxStore, create_sandbox_app
+
+    store = SandboxStore()
+    create_sandbox_app(store, profile="datacenter", examples=True)
+    with store.read() as conn:
+        bodies = [row[0] for row in conn.execute("SELECT body FROM cf_versions")]
+    assert any(f'ri:userkey="{userkey(ANA)}"' in body for body in bodies)
+    assert not any("ri:account-id" in body for body in bodies)
+
+
 def test_confluence_finds_a_mentioned_user_by_userkey(dc_sandbox):
     found = dc_sandbox.confluence().get("rest/api/user", params={"key": userkey(ANA)})
     assert found["username"] == "ana" and found["userKey"] == userkey(ANA)

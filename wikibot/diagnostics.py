@@ -74,7 +74,8 @@ def _failure(service: str, url: str, exc: ServiceError, sandbox: bool) -> str:
 
 
 def _who(url: str, user: str, sandbox: bool) -> str:
-    return f"{url} as {user}, token ****" + (" (embedded sandbox)" if sandbox else "")
+    who = f"{url} as {user}, token ****" if user else f"{url}, token **** (no username)"
+    return who + (" (embedded sandbox)" if sandbox else "")
 
 
 def _mode(endpoint: Endpoint) -> str:
