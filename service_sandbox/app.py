@@ -52,6 +52,7 @@ class SandboxState:
     scoped_token: str = DEFAULT_SCOPED_TOKEN
     v1_content_routes: bool = False
     basic_auth: bool = True  # Data Center admins can switch Basic off (PATs only)
+    anonymous_access: bool = False  # Data Center: bad credentials are answered as the anonymous user
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
     journal: Journal = field(default_factory=Journal)
@@ -82,6 +83,7 @@ def create_sandbox_app(
     v1_content_routes: bool = False,
     index_lag_ms: int = 0,
     basic_auth: bool = True,
+    anonymous_access: bool = False,
 ) -> Flask:
     """Build the sandbox app over ``store`` (in memory by default), seeding it on first use.
 
@@ -98,7 +100,9 @@ def create_sandbox_app(
     With ``profile="datacenter"`` Confluence is under ``/confluence`` and Jira under ``/jira``
     (``service_sandbox.datacenter``); ``token`` then also works as a personal access token
     (``Authorization: Bearer``), as does ``datacenter.DC_PAT`` (bearer only), and ``basic_auth=False``
-    switches Basic off as a Data Center admin can.
+    switches Basic off as a Data Center admin can; ``anonymous_access=True`` answers an invalid token
+    as the anonymous user (Confluence's ``/rest/api/user/current`` says ``"type": "anonymous"``; the
+    space is not open to anonymous users, so everything else is 401).
 
     ``index_lag_ms`` starts the sandbox with a search lag that clearing the faults keeps (a whole
     test run against an eventually consistent search); ``/_sandbox/faults`` can change it.
@@ -112,6 +116,7 @@ def create_sandbox_app(
     app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
                                              scoped_token=scoped_token,
                                              v1_content_routes=v1_content_routes, basic_auth=basic_auth,
+                                             anonymous_access=anonymous_access,
                                              faults=Faults(index_lag_ms=index_lag_ms, base_index_lag_ms=index_lag_ms))
 
     app.before_request(_before_product_request)
@@ -258,6 +263,9 @@ def _authenticate_datacenter(st: SandboxState) -> Response | None:
                 and hmac.compare_digest(auth.password.encode(), st.token.encode()):
             g.account_id = account["account_id"]
             return None
+    if st.anonymous_access and request.method == "GET" and request.path == "/rest/api/user/current" \
+            and request.environ.get(datacenter.CONTEXT_KEY) == "confluence":
+        return jsonify(datacenter.ANONYMOUS_USER)
     return Response(UNAUTHORIZED_TEXT, status=401, mimetype="text/plain",
                     headers={"WWW-Authenticate": 'Basic realm="sandbox"'})
 

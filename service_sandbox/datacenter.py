@@ -38,6 +38,10 @@ CONTEXTS = {"confluence": "/confluence", "jira": "/jira"}
 # sent as a basic-auth password it gets 401, as on a real server.
 DC_PAT = "sandbox-pat"
 BASIC_DISABLED = "Basic Authentication has been disabled on this instance."
+# What Confluence DC answers for /rest/api/user/current without (accepted) credentials.
+ANONYMOUS_USER = {"type": "anonymous", "profilePicture": {"path": "/images/icons/profilepics/anonymous.svg",
+                                                          "width": 48, "height": 48, "isDefault": True},
+                  "displayName": "Anonymous", "_links": {}}
 ACCOUNT_ID_ASSIGNEE = "expected Object containing a 'name' property"
 _ROOT_BLOCKED = ("/rest/", "/wiki", "/ex/", "/_edge/", "/browse/", "/spaces/", "/pages/", "/display/")
 _JIRA_NOT_DC = re.compile(r"^/rest/api/(3|latest)/|^/rest/api/2/search/jql")

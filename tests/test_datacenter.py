@@ -145,6 +145,14 @@ def test_check_config_says_a_pat_was_sent_as_a_password(make_dc_config, dc_sandb
     assert "jira.auth: " in result.output
 
 
+def test_check_config_says_an_anonymous_answer_means_the_token_was_not_accepted(make_dc_config, dc_sandbox,
+                                                                               tmp_path):
+    dc_sandbox.server.app.extensions["sandbox"].anonymous_access = True  # the server lets anyone in
+    config = make_dc_config(confluence={"token": "expired-pat"}, jira={"token": "expired-pat"})
+    result = CliRunner().invoke(cli, ["--config", write_config_file(config, tmp_path), "check-config"])
+    assert "confluence.token: " in result.output and "answered as an anonymous user" in result.output, result.output
+
+
 def test_check_config_says_basic_auth_is_disabled(make_dc_config, dc_sandbox, tmp_path):
     dc_sandbox.server.app.extensions["sandbox"].basic_auth = False  # as a Data Center admin can
     config = make_dc_config(confluence={"username": "wikibot"}, jira={"username": "wikibot"})
