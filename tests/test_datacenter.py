@@ -5,11 +5,13 @@ v2 or ``/search/jql`` route."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 from click.testing import CliRunner
 
 from service_sandbox.datacenter import DC_PAT, userkey
 from tests.conftest import WEBHOOK_SECRET, write_config_file
+from tests.profiles import PROFILES
 from tests.test_sync import ANA, BOB, action_page, row, table
 from wikibot.cli import cli
 from wikibot.web import create_app
@@ -158,3 +160,13 @@ def test_check_config_says_basic_auth_is_disabled(make_dc_config, dc_sandbox, tm
     config = make_dc_config(confluence={"username": "wikibot"}, jira={"username": "wikibot"})
     result = CliRunner().invoke(cli, ["--config", write_config_file(config, tmp_path), "check-config"])
     assert "basic authentication disabled" in result.output, result.output
+
+
+@pytest.mark.parametrize("sandbox", PROFILES, indirect=True)
+def test_check_config_prints_the_deployment_api_and_auth_it_detected(make_config, sandbox, tmp_path):
+    result = CliRunner().invoke(cli, ["--config", write_config_file(make_config(), tmp_path), "check-config"])
+    assert result.exit_code == 0, result.output
+    expected = {"cloud": ["mode: cloud; API: REST v2 (v1 only", "auth: basic (username + token)"],
+                "datacenter": ["mode: datacenter; API: REST v1 (/rest/api)", "mode: datacenter; API: REST v2, "
+                               "/rest/api/2/search", "auth: bearer (personal access token)"]}[sandbox.profile]
+    assert all(line in result.output for line in expected), result.output
