@@ -13,6 +13,7 @@ from service_sandbox.datacenter import DC_PAT, userkey
 from tests.conftest import WEBHOOK_SECRET, write_config_file
 from tests.profiles import PROFILES
 from tests.test_sync import ANA, BOB, action_page, row, table
+from tests.test_web_forms import csrf_from, form_values
 from wikibot.cli import cli
 from wikibot.web import create_app
 
@@ -110,6 +111,8 @@ def test_every_feature_runs_on_datacenter_apis_only(make_dc_config, dc_sandbox, 
     hook = client.post("/hooks/postmortem", json={"incident_id": "INC-1", "title": "Checkout 502s", "lead": "ana"},
                        headers={"X-Wikibot-Token": WEBHOOK_SECRET})
     assert hook.status_code == 201, hook.text
+    form = client.post("/postmortems/new", data=form_values(csrf_from(client.get("/postmortems/new").text)))
+    assert form.status_code == 303
     assert run("new", "--incident-id", "INC-3", "--title", "Disk full").startswith(dc_sandbox.confluence_url)
     created = dc_sandbox.confluence().get("rest/api/content", params={
         "spaceKey": "INC", "title": hook.json["title"], "expand": "body.storage"})["results"][0]
@@ -126,6 +129,7 @@ def test_every_feature_runs_on_datacenter_apis_only(make_dc_config, dc_sandbox, 
     assert "Add alert" in run("actions")
     run("audit", "--publish")
     run("share", page_id, "--again")
+    assert run("install-button").startswith(("created: ", "updated: "))
     assert chat.messages
 
     routes = dc_sandbox.stats()["by_route"]
