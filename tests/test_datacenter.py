@@ -174,3 +174,37 @@ def test_check_config_prints_the_deployment_api_and_auth_it_detected(make_config
                 "datacenter": ["mode: datacenter; API: REST v1 (/rest/api)", "mode: datacenter; API: REST v2, "
                                "/rest/api/2/search", "auth: bearer (personal access token)"]}[sandbox.profile]
     assert all(line in result.output for line in expected), result.output
+
+
+def test_auth_auto_is_basic_with_a_username_and_bearer_without():
+    from wikibot.atlassian.clients import auth_for
+
+    assert (auth_for("auto", "bot@acme.com"), auth_for("auto", "")) == ("basic", "bearer")
+    assert (auth_for("bearer", "jdoe"), auth_for("basic", "jdoe")) == ("bearer", "basic")
+
+
+def test_basic_auth_without_a_username_is_a_config_error_naming_the_key():
+    from wikibot.config import parse_config
+    from wikibot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"confluence\.username: .*auth is basic"):
+        parse_config({"confluence": {"url": "https://wiki.example.com", "token": "pat", "auth": "basic",
+                                     "space": "INC", "parent_page": "P"},
+                      "jira": {"url": "https://jira.example.com", "token": "pat", "project": "OPS"},
+                      "webhook": {"secret": "x" * 24}}, source="test", environ={})
+
+
+def test_an_owner_confluence_does_not_know_holds_up_no_other_item(dc_sandbox, make_dc_config):
+    from tests.test_sync import sync
+    from wikibot.services import Services
+
+    dc = Services(make_dc_config())
+    body = action_page(table(row("Add alert", dc_mention(ANA), "", "", ""),
+                             row("Fix proxy", '<ac:link><ri:user ri:userkey="' + "0" * 32 + '" /></ac:link>', "", "",
+                                 "")))
+    make_dc_page(dc_sandbox, body)
+    report = sync(dc)
+    dc.close()
+    assert report.created >= 1  # the unknown userkey is sent as given: Jira refuses that element alone
+    issues = dc_sandbox.jira().jql('labels = "post-mortem"', fields="summary,assignee")["issues"]
+    assert {i["fields"]["summary"]: (i["fields"]["assignee"] or {}).get("name") for i in issues}["Add alert"] == "ana"
