@@ -82,6 +82,13 @@ def test_datacenter_example_pages_mention_people_by_userkey():
     assert not any("ri:account-id" in body for body in bodies)
 
 
+def test_the_datacenter_web_ui_names_people_mentioned_by_userkey(dc_sandbox):
+    page_id = make_dc_page(dc_sandbox, published("Add alert", owner=BOB))
+    page = dc_sandbox.confluence().get(f"rest/api/content/{page_id}")
+    html = requests.get(page["_links"]["base"] + page["_links"]["webui"], timeout=5).text
+    assert "Bob Chen" in html and userkey(BOB) not in html
+
+
 def test_confluence_finds_a_mentioned_user_by_userkey(dc_sandbox):
     found = dc_sandbox.confluence().get("rest/api/user", params={"key": userkey(ANA)})
     assert found["username"] == "ana" and found["userKey"] == userkey(ANA)
