@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service_sandbox import confluence, confluence_attachments, confluence_v2, gone, index_lag, jira, slack
+from service_sandbox import confluence, confluence_attachments, confluence_v2, datacenter, gone, index_lag, jira, slack
 from service_sandbox.errors import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
 from service_sandbox.faults import Faults, FaultSpecError, Journal, Stats
@@ -51,6 +51,8 @@ class SandboxState:
     profile: Profile
     scoped_token: str = DEFAULT_SCOPED_TOKEN
     v1_content_routes: bool = False
+    basic_auth: bool = True  # Data Center admins can switch Basic off (PATs only)
+    anonymous_access: bool = False  # Data Center: bad credentials are answered as the anonymous user
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
     journal: Journal = field(default_factory=Journal)
@@ -80,6 +82,8 @@ def create_sandbox_app(
     profile: str = DEFAULT_PROFILE,
     v1_content_routes: bool = False,
     index_lag_ms: int = 0,
+    basic_auth: bool = True,
+    anonymous_access: bool = False,
 ) -> Flask:
     """Build the sandbox app over ``store`` (in memory by default), seeding it on first use.
 
@@ -93,18 +97,26 @@ def create_sandbox_app(
     clients not yet on v2. The default, False, is Cloud as it is: those routes answer 410.
     Through the gateway (``/ex/confluence/{cloudId}``) they are gone either way, as on Cloud.
 
+    With ``profile="datacenter"`` Confluence is under ``/confluence`` and Jira under ``/jira``
+    (``service_sandbox.datacenter``); ``token`` then also works as a personal access token
+    (``Authorization: Bearer``), as does ``datacenter.DC_PAT`` (bearer only), and ``basic_auth=False``
+    switches Basic off as a Data Center admin can; ``anonymous_access=True`` answers an invalid token
+    as the anonymous user (Confluence's ``/rest/api/user/current`` says ``"type": "anonymous"``; the
+    space is not open to anonymous users, so everything else is 401).
+
     ``index_lag_ms`` starts the sandbox with a search lag that clearing the faults keeps (a whole
     test run against an eventually consistent search); ``/_sandbox/faults`` can change it.
     """
     chosen = profile_named(profile)
     store = store or SandboxStore()
-    _seed(store, user, examples)
+    _seed(store, user, examples, chosen)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False
     app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
                                              scoped_token=scoped_token,
-                                             v1_content_routes=v1_content_routes,
+                                             v1_content_routes=v1_content_routes, basic_auth=basic_auth,
+                                             anonymous_access=anonymous_access,
                                              faults=Faults(index_lag_ms=index_lag_ms, base_index_lag_ms=index_lag_ms))
 
     app.before_request(_before_product_request)
@@ -113,7 +125,7 @@ def create_sandbox_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
-    confluence.register(app, dc_root=v1_content_routes)
+    confluence.register(app, dc_root=v1_content_routes or chosen.datacenter)
     if chosen.confluence_v2:
         confluence_v2.register(app)
     jira.register(app)
@@ -122,10 +134,12 @@ def create_sandbox_app(
     _register_control_routes(app)
     if chosen.gateway:
         app.wsgi_app = Gateway(app.wsgi_app, store)  # type: ignore[method-assign]
+    if chosen.datacenter:
+        app.wsgi_app = datacenter.ContextPaths(app.wsgi_app, app)  # type: ignore[method-assign]
     return app
 
 
-def _seed(store: SandboxStore, user: str, examples: bool) -> None:
+def _seed(store: SandboxStore, user: str, examples: bool, profile: Profile) -> None:
     store.seed_users()
     if store.user_by_email(user) is None:
         with store.tx() as conn:
@@ -134,7 +148,8 @@ def _seed(store: SandboxStore, user: str, examples: bool) -> None:
                          (account_id, user.split("@")[0], user))
     store.ensure_schema(confluence.SCHEMA)
     store.ensure_schema(jira.SCHEMA)
-    confluence.seed(store, examples=examples)
+    mentions = (lambda body: datacenter.to_userkey_mentions(body, store)) if profile.datacenter else None
+    confluence.seed(store, examples=examples, mentions=mentions)
     jira.seed(store)
     if examples:
         seed_example_issues(store)
@@ -148,7 +163,7 @@ def route_template() -> str:
     """
     rule = _RULE_PARAM.sub(r"{\1}", request.url_rule.rule) if request.url_rule else "<unmatched>"
     via = request.environ.get(GATEWAY_KEY)
-    return f"{request.method} {'/ex/' + via + '/{cloudId}' if via else ''}{rule}"
+    return f"{request.method} {'/ex/' + via + '/{cloudId}' if via else datacenter.context_root()}{rule}"
 
 
 def _retired_route() -> Response | None:
@@ -174,7 +189,7 @@ def _before_product_request() -> Response | None:
     st.journal.record(_journal_entry())
     if st.faults.latency_ms:
         time.sleep(st.faults.latency_ms / 1000)
-    fault = st.faults.take(request.method, request.path)
+    fault = st.faults.take(request.method, datacenter.context_root() + request.path)
     if fault is not None:
         if fault.kind == "stall":
             time.sleep(fault.stall_ms / 1000)
@@ -208,6 +223,8 @@ def _after_product_request(response: Response) -> Response:
 
 
 def _authenticate(st: SandboxState) -> Response | None:
+    if st.profile.datacenter:
+        return _authenticate_datacenter(st)
     via_gateway = request.environ.get(GATEWAY_KEY) is not None
     expected = st.scoped_token if via_gateway else st.token
     auth = request.authorization
@@ -222,6 +239,33 @@ def _authenticate(st: SandboxState) -> Response | None:
                         headers={"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"})
     # Both Cloud products answer bad credentials on the site URL (a scoped token included) with a
     # plain-text body, which the client library reports as "Unauthorized (401)".
+    return Response(UNAUTHORIZED_TEXT, status=401, mimetype="text/plain",
+                    headers={"WWW-Authenticate": 'Basic realm="sandbox"'})
+
+
+def _authenticate_datacenter(st: SandboxState) -> Response | None:
+    """Data Center: a personal access token as ``Authorization: Bearer``, or Basic with a username (or
+    email) and the sandbox token as the password. A PAT is not a password: sent as Basic it is refused
+    (notes §7). With Basic switched off every Basic request gets Data Center's message."""
+    auth = request.authorization
+    if auth is not None and auth.type == "bearer" and auth.token is not None:
+        if any(hmac.compare_digest(auth.token.encode(), pat.encode()) for pat in (st.token, datacenter.DC_PAT)):
+            account = st.store.user_by_email(st.user)
+            if account is not None and account["active"]:
+                g.account_id = account["account_id"]
+                return None
+    elif auth is not None and auth.type == "basic":
+        if not st.basic_auth:
+            return product_error(request.path, 401, datacenter.BASIC_DISABLED)
+        name = auth.username or ""
+        account = st.store.user_by_email(name) or datacenter.account_by(st.store, name=name)
+        if account is not None and account["active"] and auth.password is not None \
+                and hmac.compare_digest(auth.password.encode(), st.token.encode()):
+            g.account_id = account["account_id"]
+            return None
+    if st.anonymous_access and request.method == "GET" and request.path == "/rest/api/user/current" \
+            and request.environ.get(datacenter.CONTEXT_KEY) == "confluence":
+        return jsonify(datacenter.ANONYMOUS_USER)
     return Response(UNAUTHORIZED_TEXT, status=401, mimetype="text/plain",
                     headers={"WWW-Authenticate": 'Basic realm="sandbox"'})
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, request
 
-from service_sandbox import confluence_meta, confluence_webui, cql, index_lag
+from service_sandbox import confluence_meta, confluence_webui, cql, datacenter, index_lag
 from service_sandbox import confluence_store as db
 from service_sandbox.confluence_json import (
     DEFAULT_LIMIT,
@@ -320,6 +320,8 @@ def current_user() -> Any:
 
 @api.get("/user")
 def get_user() -> Any:
+    if datacenter.enabled():
+        return _get_user_datacenter()
     account_id = request.args.get("accountId")
     if not account_id:
         raise ConfluenceError(400, "The accountId parameter is required")
@@ -327,6 +329,18 @@ def get_user() -> Any:
     if store.user(account_id) is None:
         raise ConfluenceError(404, f"No user found with accountId: {account_id}")
     return user_json(store, account_id, Site.current())
+
+
+def _get_user_datacenter() -> Any:
+    """Data Center looks people up by ``key`` (the userkey in mentions) or ``username``."""
+    key, name = request.args.get("key"), request.args.get("username")
+    if not key and not name:
+        raise ConfluenceError(400, "Either the key or the username parameter is required")
+    store = current_store()
+    row = datacenter.account_by(store, key=key) if key else datacenter.account_by(store, name=name)
+    if row is None:
+        raise ConfluenceError(404, f"No user found with {'key' if key else 'username'}: {key or name}")
+    return user_json(store, row["account_id"], Site.current())
 
 
 # -- test control -------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from urllib.parse import quote_plus, urlencode
 from flask import request
 
 from service_sandbox import confluence_store as db
+from service_sandbox import datacenter
+from service_sandbox.datacenter import context_root
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.store import SandboxStore
 
@@ -45,7 +47,7 @@ class Site:
 
     @classmethod
     def current(cls) -> Site:
-        context = "/wiki" if request.path.startswith("/wiki/") or request.path == "/wiki" else ""
+        context = "/wiki" if request.path.startswith("/wiki/") or request.path == "/wiki" else context_root()
         return cls(request.host_url.rstrip("/") + context, context)
 
     @property
@@ -156,7 +158,7 @@ def envelope(results: list[Any], *, start: int, limit: int, total: int, site: Si
 
 def _page_link(start: int, limit: int) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("start", "limit")]
-    return f"{request.path}?{urlencode([*args, ('limit', limit), ('start', start)], safe=',')}"
+    return f"{context_root()}{request.path}?{urlencode([*args, ('limit', limit), ('start', start)], safe=',')}"
 
 
 # -- small objects ------------------------------------------------------------------------------
@@ -184,6 +186,8 @@ def tiny_id(code: str) -> int:
 
 def user_json(store: SandboxStore, account_id: str, site: Site, *, email: bool = False) -> dict[str, Any]:
     row = store.user(account_id)
+    if datacenter.enabled():
+        return datacenter.confluence_user_json(row, account_id, site.api)
     name = row["display_name"] if row else "Unknown user"
     return {
         "type": "known", "accountId": account_id, "accountType": "atlassian",

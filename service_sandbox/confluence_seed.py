@@ -7,6 +7,7 @@ store, so a persistent ``--db`` is seeded once and a later ``--examples`` adds o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from service_sandbox import confluence_store as db
@@ -24,8 +25,9 @@ POSTMORTEMS_BODY = ("<p>One page per incident, created by wikibot from the post-
                     "<ac:structured-macro ac:name=\"children\" ac:schema-version=\"2\"/>")
 
 
-def seed(store: SandboxStore, *, examples: bool = False) -> None:
-    """Create the base space (once) and, when asked, the example post-mortems (once)."""
+def seed(store: SandboxStore, *, examples: bool = False, mentions: Callable[[str], str] | None = None) -> None:
+    """Create the base space (once) and, when asked, the example post-mortems (once); ``mentions``
+    rewrites the examples' user mentions (Data Center writes ``ri:userkey``, not ``ri:account-id``)."""
     if not store.is_seeded("confluence"):
         with store.tx() as conn:
             at = store.now() - timedelta(days=120)
@@ -37,10 +39,10 @@ def seed(store: SandboxStore, *, examples: bool = False) -> None:
                            parent_id=str(home), account=AUTHORS[0], at=at)
             store.mark_seeded(conn, "confluence")
     if examples and not store.is_seeded("confluence-examples"):
-        _seed_examples(store)
+        _seed_examples(store, mentions or (lambda body: body))
 
 
-def _seed_examples(store: SandboxStore) -> None:
+def _seed_examples(store: SandboxStore, mentions: Callable[[str], str]) -> None:
     from service_sandbox.examples import EXAMPLE_PAGES  # large bodies: load only when asked for
 
     now = store.now()
@@ -51,7 +53,7 @@ def _seed_examples(store: SandboxStore) -> None:
         for i, example in enumerate(EXAMPLE_PAGES):
             created = now - timedelta(days=example.created_days_ago)
             modified = now - timedelta(days=example.modified_days_ago)
-            page_id = db.create_page(conn, store, space_key=SPACE_KEY, title=example.title, body=example.body,
+            page_id = db.create_page(conn, store, space_key=SPACE_KEY, title=example.title, body=mentions(example.body),
                                      parent_id=parent, account=AUTHORS[i % len(AUTHORS)], at=created)
             if modified > created:  # a later edit by someone else, so history has two versions
                 db.update(conn, store, db.content(conn, page_id), version=2, title=None, body=None, parent_id=None,

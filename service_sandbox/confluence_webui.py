@@ -14,8 +14,10 @@ from flask import Blueprint, Flask, abort, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from service_sandbox import confluence_store as db
+from service_sandbox import datacenter
 from service_sandbox.confluence_json import current_store, tiny_id, webui_path
 from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.datacenter import context_root
 from service_sandbox.render import render_storage
 
 web = Blueprint("confluence_web", __name__, template_folder="templates", static_folder="static",
@@ -28,7 +30,7 @@ def register(app: Flask) -> None:
 
 
 def _prefix() -> str:
-    return "/wiki" if request.blueprint == "confluence_web" else ""
+    return "/wiki" if request.blueprint == "confluence_web" else context_root()
 
 
 def _page_context() -> dict[str, str]:
@@ -106,13 +108,14 @@ def page(key: str, id: str, slug: str = "") -> str:
         ancestors = [{"id": a["id"], "title": a["title"], "url": _prefix() + webui_path(a)}
                      for a in db.ancestors(conn, row)]
 
-    def name(account_id: str) -> str | None:
-        user = store.user(account_id)
+    def name(person: str) -> str | None:
+        """An account id, or on Data Center a mention's userkey or username."""
+        user = store.user(person) or datacenter.account_by(store, key=person)
         return user["display_name"] if user else None
 
     def html(content_id: int):
-        return render_storage(bodies[content_id]["body"], user_name=name,
-                              jira_browse_url=request.host_url.rstrip("/"))
+        jira = request.host_url.rstrip("/") + (datacenter.CONTEXTS["jira"] if context_root() else "")
+        return render_storage(bodies[content_id]["body"], user_name=name, jira_browse_url=jira)
 
     return render_template(
         "sandbox/page.html",

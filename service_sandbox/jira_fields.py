@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from service_sandbox import datacenter
 from service_sandbox import jira_catalog as catalog
-from service_sandbox.jira_http import NOT_AN_OBJECT, USER_NOT_FOUND, JiraError
+from service_sandbox.jira_http import NOT_AN_OBJECT, USER_NOT_FOUND, JiraError, sandbox_store
 
 MAX_SUMMARY = 255
 MAX_LABEL = 255
@@ -171,6 +172,11 @@ def _reference(items: tuple, value: Any, message: str) -> str:
 def _user(value: Any, user_exists: UserCheck, nullable: bool) -> str | None:
     if value is None and nullable:
         return None
+    if datacenter.enabled():  # Data Center names people: {"name": "jdoe"} (notes §7)
+        try:
+            return datacenter.jira_user_reference(value, sandbox_store())
+        except ValueError as exc:
+            raise FieldError(str(exc)) from None
     account_id = value.get("accountId", value.get("id")) if isinstance(value, dict) else None
     if not isinstance(account_id, str):
         raise FieldError("Specify the user by 'accountId' (Jira Cloud does not accept usernames).")

@@ -61,7 +61,9 @@ def caller() -> str:
 
 def base_url() -> str:
     """The site URL as the client reached it, for ``self`` links (like a Cloud site's own host)."""
-    return request.host_url.rstrip("/")
+    from service_sandbox.datacenter import context_root
+
+    return request.host_url.rstrip("/") + context_root()
 
 
 def json_body(required: bool = True) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from service_sandbox import datacenter
 from service_sandbox import jira_catalog as catalog
 from service_sandbox import jira_store
 from service_sandbox.errors import jira_json
@@ -25,6 +26,7 @@ GDPR_USERNAME = "The query parameter 'username' is not supported in GDPR strict 
 def register(bp: Blueprint) -> None:
     routes = (
         ("/myself", myself), ("/user", get_user), ("/user/search", search_users),
+        ("/user/assignable/search", search_assignable),
         ("/project", list_projects), ("/project/search", search_projects), ("/project/<id_or_key>", get_project),
         ("/project/<id_or_key>/statuses", project_statuses),
         ("/issuetype", list_issue_types), ("/issuetype/<item_id>", get_issue_type),
@@ -48,6 +50,8 @@ def myself() -> Response:
 
 
 def get_user() -> Response:
+    if datacenter.enabled():
+        return _get_user_datacenter()
     if "username" in request.args or "key" in request.args:
         raise JiraError(400, [GDPR_USERNAME])
     account_id = request.args.get("accountId")
@@ -62,6 +66,8 @@ def get_user() -> Response:
 
 def search_users() -> Response:
     """``query`` is a case-insensitive prefix of the display name, one of its words, or the email."""
+    if datacenter.enabled():
+        return _search_users_datacenter()
     if "username" in request.args:
         raise JiraError(400, [GDPR_USERNAME])
     query = (request.args.get("query") or "").strip().lower()
@@ -78,6 +84,55 @@ def search_users() -> Response:
              and (not query or _user_matches(row, query))]
     start = int_arg("startAt", 0)
     limit = int_arg("maxResults", 50)
+    return jira_json([renderer.user(row["account_id"]) for row in found[start:start + limit]])
+
+
+def search_assignable() -> Response:
+    """Who can be assigned issues in ``project`` (or ``issueKey``): every active account here.
+
+    Cloud filters by ``query``/``accountId``, Data Center by ``username`` (notes §7)."""
+    if not request.args.get("project") and not request.args.get("issueKey"):
+        raise JiraError(400, ["The 'project' or 'issueKey' query parameter is required."])
+    with sandbox_store().read() as conn:
+        if request.args.get("project") and jira_store.find_project(conn, request.args["project"]) is None:
+            raise JiraError(404, [f"No project could be found with key '{request.args['project']}'."])
+        renderer = _renderer(conn)
+    dc = datacenter.enabled()
+    query = (request.args.get("username" if dc else "query") or "").strip().lower()
+    account_id = None if dc else request.args.get("accountId")
+    found = [row for row in sorted(renderer.users.values(), key=lambda r: r["display_name"].lower())
+             if row["active"] and (account_id is None or row["account_id"] == account_id)
+             and (not query or _user_matches(row, query)
+                  or (dc and datacenter.username(row).lower().startswith(query)))]
+    start, limit = int_arg("startAt", 0), int_arg("maxResults", 50)
+    return jira_json([renderer.user(row["account_id"]) for row in found[start:start + limit]])
+
+
+def _get_user_datacenter() -> Response:
+    """Data Center: ``?username=`` or ``?key=``; an accountId means nothing there."""
+    name, key = request.args.get("username"), request.args.get("key")
+    if not name and not key:
+        raise JiraError(400, ["The 'username' or 'key' query parameter is required."])
+    store = sandbox_store()
+    row = datacenter.account_by(store, name=name) if name else datacenter.account_by(store, key=key)
+    if row is None:
+        raise JiraError(404, [f"The user named '{name or key}' does not exist"])
+    with store.read() as conn:
+        return jira_json(_renderer(conn).user(row["account_id"]))
+
+
+def _search_users_datacenter() -> Response:
+    """Data Center's ``?username=``: a prefix of the username, display name (or a word of it) or email."""
+    query = (request.args.get("username") or "").strip().lower()
+    if not query:
+        raise JiraError(400, ["The username query parameter was not provided"])
+    include_inactive = request.args.get("includeInactive", "false").lower() == "true"
+    with sandbox_store().read() as conn:
+        renderer = _renderer(conn)
+    found = [row for row in sorted(renderer.users.values(), key=lambda r: r["display_name"].lower())
+             if (row["active"] or include_inactive)
+             and (_user_matches(row, query) or datacenter.username(row).lower().startswith(query))]
+    start, limit = int_arg("startAt", 0), int_arg("maxResults", 50)
     return jira_json([renderer.user(row["account_id"]) for row in found[start:start + limit]])
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import escape
 
+from service_sandbox import datacenter
 from service_sandbox import jira_catalog as catalog
 from service_sandbox import jira_store
 from service_sandbox.jql_eval import IssueRecord
@@ -89,6 +90,8 @@ class Renderer:
         if account_id is None:
             return None
         row = self.users.get(account_id)
+        if datacenter.enabled():
+            return datacenter.jira_user_json(row, self.base)
         avatar = f"{self.base}/secure/useravatar?accountId={account_id}"
         return {
             "self": f"{self.base}/rest/api/2/user?accountId={account_id}", "accountId": account_id,

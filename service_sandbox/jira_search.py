@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from service_sandbox import index_lag, jira_store
+from service_sandbox import datacenter, index_lag, jira_store
 from service_sandbox import jira_catalog as catalog
 from service_sandbox.errors import jira_json
 from service_sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store, search_cutoff
@@ -174,7 +174,9 @@ def _evaluate(conn: sqlite3.Connection, query: Query, fresh: frozenset[int] = fr
         **catalog.vocabulary(),
         "project": {alias.lower(): row["key"] for row in jira_store.projects(conn)
                     for alias in (row["key"], row["id"], row["name"])},
-        "user": {account_id.lower(): account_id for account_id in users},
+        "user": {**{account_id.lower(): account_id for account_id in users},
+                 **({datacenter.username(row).lower(): a for a, row in users.items()}
+                    if datacenter.enabled() else {})},
     }
     ctx = SearchContext(now=sandbox_store().now(), current_user=caller(), vocabulary=vocabulary,
                         ranks=catalog.ranks(),

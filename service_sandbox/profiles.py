@@ -1,9 +1,10 @@
 """Which real deployment the sandbox plays: the seam between Cloud and (next) Data Center.
 
 A profile decides which API generations exist and which retired routes answer 410, so one sandbox
-codebase can be as strict as each deployment is. Only ``cloud`` exists today; ``datacenter``
-(REST v1 only, no ``/wiki`` prefix, offset search, no v2, no gateway) is the next issue and only
-needs another :class:`Profile` here plus the routes it switches.
+codebase can be as strict as each deployment is. ``cloud`` is Atlassian Cloud as it is today;
+``datacenter`` is Confluence and Jira Data Center/Server behind the context paths ``/confluence`` and
+``/jira`` (REST v1 only, offset search, no v2, no gateway, usernames and userkeys, PATs; see
+``service_sandbox.datacenter``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ class Profile:
     v1_content_removed: bool  # v1 routes with a v2 equivalent answer 410 GoneException (CHANGE-864)
     jira_legacy_search_removed: bool  # /rest/api/{2,3,latest}/search answers 410 (CHANGE-2046)
     gateway: bool  # api.atlassian.com-style /ex/{product}/{cloudId}/... routes
+    datacenter: bool = False  # context paths, usernames/userkeys, PATs, no /_edge/tenant_info
 
 
 CLOUD = Profile("cloud", confluence_v2=True, v1_content_removed=True, jira_legacy_search_removed=True, gateway=True)
-PROFILES = {p.name: p for p in (CLOUD,)}
+DATACENTER = Profile("datacenter", confluence_v2=False, v1_content_removed=False, jira_legacy_search_removed=False,
+                     gateway=False, datacenter=True)
+PROFILES = {p.name: p for p in (CLOUD, DATACENTER)}
 DEFAULT_PROFILE = CLOUD.name
 
 

@@ -284,14 +284,14 @@ class _Renderer:
 
     def mention_name(self, user: etree._Element) -> str:
         """Display name via the callback, else whichever identifier the mention carries."""
-        account_id = _attr(user, "ri:account-id")
+        person = _attr(user, "ri:account-id") or _attr(user, "ri:userkey") or _attr(user, "ri:username")
         name = None
-        if account_id:
+        if person:
             try:
-                name = self.user_name(account_id)
+                name = self.user_name(person)
             except Exception:  # an unknown or failing lookup should cost a name, not the whole page
-                log.warning("user_name(%r) failed", account_id, exc_info=True)
-        return name or account_id or _attr(user, "ri:userkey") or _attr(user, "ri:username") or "unknown user"
+                log.warning("user_name(%r) failed", person, exc_info=True)
+        return name or person or "unknown user"
 
     def macro(self, el: etree._Element) -> Markup:
         name = _attr(el, "ac:name").strip().lower()

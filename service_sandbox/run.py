@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Callable
 
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
+from service_sandbox.datacenter import DC_PAT
 from service_sandbox.profiles import DEFAULT_PROFILE, profile_named
 from service_sandbox.server import SandboxServer
 from service_sandbox.store import SandboxStore
@@ -37,12 +38,18 @@ def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token
     if not _is_loopback(host):
         echo(f"warning: the sandbox is listening on {host}, not loopback; it is a test tool with a shared token")
     echo(f"wikibot sandbox on {server.url} (profile {profile})")
-    echo(f"  Confluence REST: {server.url}/wiki/api/v2, CQL {server.url}/wiki/rest/api/search   "
-         f"(browse: {server.url}/wiki/)")
-    echo(f"  Jira REST:       {server.url}/rest/api/2, search {server.url}/rest/api/3/search/jql")
-    cloud_id = store.cloud_id()
-    echo(f"  gateway:         {server.url}/ex/confluence/{cloud_id}/wiki, {server.url}/ex/jira/{cloud_id}")
-    echo(f"  credentials:     {user} / {token} (site URL), {user} / {DEFAULT_SCOPED_TOKEN} (gateway)")
+    if profile_named(profile).datacenter:
+        echo(f"  Confluence DC:   {server.url}/confluence/rest/api (browse: {server.url}/confluence/)")
+        echo(f"  Jira DC:         {server.url}/jira/rest/api/2, search {server.url}/jira/rest/api/2/search")
+        echo(f"  credentials:     personal access token {token} or {DC_PAT} (Authorization: Bearer), "
+             f"or basic: a username (ana, bob, ...) / {token}")
+    else:
+        echo(f"  Confluence REST: {server.url}/wiki/api/v2, CQL {server.url}/wiki/rest/api/search   "
+             f"(browse: {server.url}/wiki/)")
+        echo(f"  Jira REST:       {server.url}/rest/api/2, search {server.url}/rest/api/3/search/jql")
+        cloud_id = store.cloud_id()
+        echo(f"  gateway:         {server.url}/ex/confluence/{cloud_id}/wiki, {server.url}/ex/jira/{cloud_id}")
+        echo(f"  credentials:     {user} / {token} (site URL), {user} / {DEFAULT_SCOPED_TOKEN} (gateway)")
     echo(f"  state:           {db or 'in memory (use --db FILE to keep it)'}")
     echo("Press Ctrl-C to stop.")
     try:

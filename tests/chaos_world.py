@@ -42,6 +42,16 @@ DEFAULT_SEED = 20261127
 
 
 LAG_ENV = "WIKIBOT_CHAOS_LAG_MS"  # e.g. 3000: CQL and JQL miss what changed in the last 3 s
+PROFILE_ENV = "WIKIBOT_CHAOS_PROFILE"  # datacenter: the week on Confluence and Jira Data Center
+
+
+def chaos_profile() -> str:
+    """The sandbox profile the week runs on: ``$WIKIBOT_CHAOS_PROFILE`` or cloud."""
+    return os.environ.get(PROFILE_ENV) or "cloud"
+
+
+def _dc() -> bool:
+    return chaos_profile() == "datacenter"
 
 
 def chaos_seeds() -> list[int]:
@@ -51,7 +61,8 @@ def chaos_seeds() -> list[int]:
 
 
 def rerun_hint(seed: int) -> str:
-    return (f"[chaos seed {seed}; reproduce: {SEED_ENV}={seed} python3 -m pytest "
+    profile = f"{PROFILE_ENV}={chaos_profile()} " if _dc() else ""
+    return (f"[chaos seed {seed}; reproduce: {profile}{SEED_ENV}={seed} python3 -m pytest "
             f"'tests/test_chaos.py::test_a_week_of_chaos_loses_nothing_and_duplicates_nothing[{seed}]' -s]")
 
 
@@ -109,8 +120,8 @@ class FaultMeter:
         wikibot_user = sandbox.user
 
         def from_wikibot() -> bool:
-            auth = request.authorization
-            return auth is not None and auth.username == wikibot_user
+            auth = request.authorization  # on Data Center wikibot sends its PAT as a bearer token
+            return auth is not None and (auth.username == wikibot_user or auth.type == "bearer")
 
         def take(method: str, path: str):  # noqa: ANN202 - FaultRule | None
             if not from_wikibot():
@@ -120,7 +131,8 @@ class FaultMeter:
                 self.requests_by_wikibot += 1
                 self.sent.append((method, path))
                 if rule is not None:
-                    self.fired[(fault_kind(rule), "confluence" if path.startswith("/wiki") else "jira")] += 1
+                    self.fired[(fault_kind(rule), "confluence" if path.startswith(("/wiki", "/confluence"))
+                                else "jira")] += 1
             return rule
 
         def count_conflicts(response):  # noqa: ANN001, ANN202 - flask Response
@@ -229,10 +241,11 @@ class Wikibot:
         self.config_path = folder / "config.yaml"
         self.logs = folder / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
+        user = "" if sandbox.profile == "datacenter" else sandbox.user  # Data Center: the token as a PAT
         self.config_path.write_text(f"""
-confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC,
+confluence: {{url: "{sandbox.confluence_url}", username: "{user}", token: {sandbox.token}, space: INC,
              parent_page: Post-mortems}}
-jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
+jira: {{url: "{sandbox.jira_url}", username: "{user}", token: {sandbox.token}, project: OPS}}
 webhook: {{secret: {secret}, rate_limit_per_minute: 100000}}
 database: {{url: "sqlite:///{self.db_path}"}}
 server: {{port: {port}}}
@@ -547,13 +560,15 @@ class People:
                 page_id = str(content["id"])
                 if page_id in self.log.pages:
                     continue
-                labels = client.get(f"api/v2/pages/{page_id}/labels").get("results") or []
+                labels = client.get(f"rest/api/content/{page_id}/label" if _dc()
+                                    else f"api/v2/pages/{page_id}/labels").get("results") or []
                 incident = next((by_label[label["name"]] for label in labels if label["name"] in by_label), None)
                 if incident is not None:
                     self.log.pages[page_id] = PageRecord(page_id, incident.incident_id)
             if not (found.get("_links") or {}).get("next"):
                 return
-            found = client.get(self.sandbox.wiki_url + found["_links"]["next"], absolute=True)
+            base = self.sandbox.url if _dc() else self.sandbox.wiki_url  # DC's link carries /confluence
+            found = client.get(base + found["_links"]["next"], absolute=True)
 
     # -- editing ----------------------------------------------------------------------------
     def perform(self, plan: PlannedEdit) -> bool:
@@ -610,11 +625,20 @@ class People:
         """Read, change, save with version + 1; on 409 read again and re-apply (as the editor does)."""
         client = self.clients[person]
         for _ in range(20):
-            page = client.get(f"api/v2/pages/{record.page_id}", params={"body-format": "storage"})
+            if _dc():
+                page = client.get(f"rest/api/content/{record.page_id}", params={"expand": "body.storage,version"})
+            else:
+                page = client.get(f"api/v2/pages/{record.page_id}", params={"body-format": "storage"})
             body = change(page["body"]["storage"]["value"])
             if body is None:
                 return False
             try:
+                if _dc():
+                    client.put(f"rest/api/content/{record.page_id}", data={
+                        "id": record.page_id, "type": "page", "title": page["title"],
+                        "version": {"number": page["version"]["number"] + 1},
+                        "body": {"storage": {"value": body, "representation": "storage"}}})
+                    return True
                 client.put(f"api/v2/pages/{record.page_id}", data={
                     "id": record.page_id, "status": "current", "title": page["title"],
                     "version": {"number": page["version"]["number"] + 1},
@@ -639,7 +663,13 @@ def _fill_section(body: str, choice: int, new_marker: str) -> str | None:
 
 
 def _action_row(summary: str, owner: str, due: str, priority: str) -> str:
-    return (f"<tr><td><p>{summary}</p></td><td><p><ac:link><ri:user ri:account-id=\"{owner}\" /></ac:link></p></td>"
+    if _dc():
+        from service_sandbox.datacenter import userkey
+
+        user = f'<ri:user ri:userkey="{userkey(owner)}" />'
+    else:
+        user = f'<ri:user ri:account-id="{owner}" />'
+    return (f"<tr><td><p>{summary}</p></td><td><p><ac:link>{user}</ac:link></p></td>"
             f"<td><p><time datetime=\"{due}\" /></p></td><td><p>{priority}</p></td><td><p></p></td></tr>")
 
 
@@ -698,7 +728,8 @@ def sync_kill_point(rng: random.Random) -> KillPoint:
     return rng.choice((
         KillPoint(1, "POST", "/rest/api/2/issue/bulk", "bulk create in flight"),
         KillPoint(1, "POST", "/rest/api/2/issue/bulk", "bulk create in flight"),
-        KillPoint(rng.randint(1, 3), "PUT", "/wiki/api/v2/pages/", "write-back in flight"),
+        KillPoint(rng.randint(1, 3), "PUT", "/confluence/rest/api/content/" if _dc() else "/wiki/api/v2/pages/",
+                  "write-back in flight"),
         KillPoint(rng.randint(1, 3), "POST", "/remotelink", "remote link in flight"),
         KillPoint(rng.randint(1, 8), name="any request"),
     ))
@@ -707,7 +738,8 @@ def sync_kill_point(rng: random.Random) -> KillPoint:
 def serve_kill_point(rng: random.Random, webhooks: int) -> KillPoint:
     """A page create in flight, or anywhere in the burst."""
     if rng.random() < 0.5:
-        return KillPoint(rng.randint(1, 2), "POST", "/wiki/api/v2/pages", "page create in flight")
+        return KillPoint(rng.randint(1, 2), "POST", "/confluence/rest/api/content" if _dc() else "/wiki/api/v2/pages",
+                         "page create in flight")
     return KillPoint(rng.randint(1, 4 * webhooks), name="any request")
 
 

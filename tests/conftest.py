@@ -10,8 +10,9 @@ import pytest
 import requests
 from atlassian import ConfluenceServer
 
-from wikibot.atlassian.clients import build_confluence, build_jira
+from wikibot.atlassian.clients import build_confluence, build_confluence_dc, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+from tests.profiles import CURRENT_PROFILE, PROFILES
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
 
 
@@ -22,10 +23,22 @@ INDEX_LAG_MS = int(os.environ.get("SANDBOX_INDEX_LAG_MS") or 0)
 class RunningSandbox:
     """A started sandbox plus helpers tests use to steer and measure it."""
 
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: SandboxServer, profile: str = "cloud") -> None:
         self.server = server
         self.url = server.url
+        self.profile = profile
         self.wiki_url = server.url + "/wiki"
+        self.confluence_url = server.url + ("/confluence" if profile == "datacenter" else "/wiki")
+        self.jira_url = server.url + ("/jira" if profile == "datacenter" else "")
+        dc = profile == "datacenter"
+        # What tests aim faults at and count in stats, per deployment.
+        self.content_path = "/confluence/rest/api/content" if dc else "/wiki/api/v2/pages"
+        self.create_path = "/confluence/rest/api/content" if dc else "/wiki/api/v2/pages"
+        self.label_write_prefix = ("/confluence" if dc else "/wiki") + "/rest/api/content/"
+        self.bulk_path = self.jira_url.removeprefix(server.url) + "/rest/api/2/issue/bulk"
+        self.search_route = "GET /jira/rest/api/2/search" if dc else "GET /rest/api/3/search/jql"
+        self.search_path = "/jira/rest/api/2/search" if dc else "/rest/api/3/search"
+        self.cql_route = "GET /confluence/rest/api/search" if dc else "GET /wiki/rest/api/search"
         self.user = DEFAULT_USER
         self.token = DEFAULT_TOKEN
         self.scoped_token = DEFAULT_SCOPED_TOKEN  # through the gateway /ex/{product}/{cloudId} only
@@ -47,7 +60,11 @@ class RunningSandbox:
         requests.post(self.url + "/_sandbox/stats/reset", timeout=5).raise_for_status()
 
     def confluence(self, user: str | None = None, token: str | None = None):
-        """A Confluence Cloud client (``ConfluenceV2``) for the account, built as production builds it."""
+        """A Confluence Cloud client (``ConfluenceV2``) for the account, built as production builds it;
+        on the Data Center profile the v1 client with the token as a PAT (or basic with ``user``)."""
+        if self.profile == "datacenter":
+            return build_confluence_dc(self.confluence_url, user or "", token or self.token,
+                                       auth="basic" if user else "bearer", timeout=10)
         return build_confluence(self.wiki_url, user or self.user, token or self.token, timeout=10)
 
     def confluence_v1(self, user: str | None = None, token: str | None = None) -> ConfluenceServer:
@@ -78,23 +95,40 @@ class RunningSandbox:
                                                                         "include-labels": "true"})
 
     def jira(self, user: str | None = None, token: str | None = None):
+        if self.profile == "datacenter":
+            return build_jira(self.jira_url, user or "", token or self.token, timeout=10, cloud=False,
+                              auth="basic" if user else "bearer")
         return build_jira(self.url, user or self.user, token or self.token, timeout=10)
 
 
-def _start(examples: bool = False, v1_content_routes: bool = False) -> SandboxServer:
+def _start(examples: bool = False, v1_content_routes: bool = False, profile: str = "cloud") -> SandboxServer:
     # Strict by default, as Confluence Cloud is today: removed v1 content routes answer 410.
     app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
-                             index_lag_ms=INDEX_LAG_MS)
+                             index_lag_ms=INDEX_LAG_MS, profile=profile)
     return SandboxServer(app).start()
 
 
+def pytest_generate_tests(metafunc) -> None:
+    """``pytestmark = pytest.mark.both_profiles``: each test of the module that uses the sandbox runs
+    on Cloud and on Data Center (tests that need no sandbox run once)."""
+    if metafunc.definition.get_closest_marker("both_profiles"):
+        for name in ("sandbox", "sandbox_with_examples"):
+            if name in metafunc.fixturenames:
+                metafunc.parametrize(name, PROFILES, indirect=True)
+                return
+
+
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    """A fresh, seeded sandbox (space INC with 'Post-mortems', Jira project OPS) per test."""
-    server = _start()
+def sandbox(request) -> Iterator[RunningSandbox]:
+    """A fresh, seeded sandbox (space INC with 'Post-mortems', Jira project OPS) per test; Cloud
+    unless the test is parametrised with ``PROFILES``."""
+    profile = getattr(request, "param", "cloud")
+    server = _start(profile=profile)
+    CURRENT_PROFILE[0] = profile
     try:
-        yield RunningSandbox(server)
+        yield RunningSandbox(server, profile)
     finally:
+        CURRENT_PROFILE[0] = "cloud"
         server.stop()
 
 
@@ -104,6 +138,16 @@ def cloud_sandbox() -> Iterator[RunningSandbox]:
     server = _start()
     try:
         yield RunningSandbox(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dc_sandbox() -> Iterator[RunningSandbox]:
+    """A sandbox playing Confluence Data Center at /confluence and Jira Data Center at /jira."""
+    server = _start(profile="datacenter")
+    try:
+        yield RunningSandbox(server, "datacenter")
     finally:
         server.stop()
 
@@ -119,12 +163,15 @@ def v1_sandbox() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def sandbox_with_examples() -> Iterator[RunningSandbox]:
-    """A fresh sandbox seeded with the example post-mortem pages."""
-    server = _start(examples=True)
+def sandbox_with_examples(request) -> Iterator[RunningSandbox]:
+    """A fresh sandbox seeded with the example post-mortem pages (Cloud unless parametrised)."""
+    profile = getattr(request, "param", "cloud")
+    server = _start(examples=True, profile=profile)
+    CURRENT_PROFILE[0] = profile
     try:
-        yield RunningSandbox(server)
+        yield RunningSandbox(server, profile)
     finally:
+        CURRENT_PROFILE[0] = "cloud"
         server.stop()
 
 
@@ -183,14 +230,37 @@ def make_config(sandbox: RunningSandbox, database_url: str):
     """Build a validated Config pointing at the running sandbox; keyword sections override."""
     from wikibot.config import parse_config
 
+    # On Data Center: the context-path URLs, no username, the token as a personal access token.
+    user = "" if sandbox.profile == "datacenter" else sandbox.user
+
     def make(**sections: dict):
         data: dict = {
-            "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
+            "confluence": {"url": sandbox.confluence_url, "username": user, "token": sandbox.token,
                            "space": "INC", "parent_page": "Post-mortems"},
-            "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
+            "jira": {"url": sandbox.jira_url, "username": user, "token": sandbox.token, "project": "OPS"},
             "webhook": {"secret": WEBHOOK_SECRET},
             "database": {"url": database_url},
             "http": {"timeout": 10},
+        }
+        for key, value in sections.items():
+            data[key] = {**data.get(key, {}), **value}
+        return parse_config(data, source="test-config", environ={})
+
+    return make
+
+
+@pytest.fixture
+def make_dc_config(dc_sandbox: RunningSandbox, database_url: str):
+    """A Config for the Data Center sandbox as the issue's "Done when" has it: the context-path URLs,
+    no username, the token as a personal access token; keyword sections override."""
+    from wikibot.config import parse_config
+
+    def make(**sections: dict):
+        data: dict = {
+            "confluence": {"url": dc_sandbox.confluence_url, "token": dc_sandbox.token, "space": "INC",
+                           "parent_page": "Post-mortems"},
+            "jira": {"url": dc_sandbox.jira_url, "token": dc_sandbox.token, "project": "OPS"},
+            "webhook": {"secret": WEBHOOK_SECRET}, "database": {"url": database_url}, "http": {"timeout": 10},
         }
         for key, value in sections.items():
             data[key] = {**data.get(key, {}), **value}
@@ -223,10 +293,11 @@ def examples_config(sandbox_with_examples: RunningSandbox, database_url: str):
     from wikibot.config import parse_config
 
     sandbox = sandbox_with_examples
+    user = "" if sandbox.profile == "datacenter" else sandbox.user  # Data Center: the token as a PAT
     return parse_config({
-        "confluence": {"url": sandbox.wiki_url, "username": sandbox.user, "token": sandbox.token,
+        "confluence": {"url": sandbox.confluence_url, "username": user, "token": sandbox.token,
                        "space": "INC", "parent_page": "Post-mortems"},
-        "jira": {"url": sandbox.url, "username": sandbox.user, "token": sandbox.token, "project": "OPS"},
+        "jira": {"url": sandbox.jira_url, "username": user, "token": sandbox.token, "project": "OPS"},
         "webhook": {"secret": WEBHOOK_SECRET}, "database": {"url": database_url},
     }, source="test-config", environ={})
 

@@ -158,9 +158,20 @@ def test_next_links_resolve_against_the_client_url_keeping_the_gateway(links, cl
     assert next_url(links, client) == expected
 
 
-def test_data_center_is_refused_in_one_line_naming_the_key(make_config):
+def test_deployment_datacenter_builds_the_v1_client_with_the_auth_chosen(make_config):
+    from atlassian import ConfluenceServer
+
+    from wikibot.atlassian.clients import build_clients
+
+    clients = build_clients(make_config(confluence={"deployment": "datacenter"}, jira={"deployment": "datacenter"}))
+    assert isinstance(clients.confluence, ConfluenceServer) and not clients.jira.cloud
+    assert (clients.confluence_endpoint.deployment, clients.confluence_endpoint.auth) == ("datacenter", "basic")
+    assert clients.confluence_endpoint.api.startswith("REST v1")
+
+
+def test_cloud_without_a_username_is_refused_in_one_line_naming_the_key(make_config):
     from wikibot.atlassian.clients import build_clients
     from wikibot.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"^confluence\.deployment: .* is Data Center"):
-        build_clients(make_config(confluence={"deployment": "datacenter"}))
+    with pytest.raises(ConfigError, match=r"^confluence\.username: Atlassian Cloud needs"):
+        build_clients(make_config(confluence={"username": "", "auth": "auto"}))

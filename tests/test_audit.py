@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from tests.conftest import write_config_file, DATABASES
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
-from tests.test_sync import page_titled, read_page, space_id, update_as
+from tests.test_sync import is_dc, page_titled, read_page, space_id, update_as
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
 from service_sandbox.confluence_seed import seed
@@ -43,15 +43,21 @@ def create_page(sandbox, confluence, title: str, body: str, *, created: datetime
                 labels: tuple[str, ...] = ("postmortem",)) -> str:
     """A post-mortem under the parent page, as wikibot's creator makes them (v2 create, v1 labels, v2
     content property), with the given dates."""
-    page = confluence.post("api/v2/pages", data={
-        "spaceId": space_id(confluence), "status": "current", "title": title, "parentId": parent_id(confluence),
-        "body": {"representation": "storage", "value": body}})
+    if is_dc(confluence):  # Data Center: v1 create and content property
+        page = confluence.post("rest/api/content", data={
+            "type": "page", "title": title, "space": {"key": "INC"}, "ancestors": [{"id": parent_id(confluence)}],
+            "body": {"storage": {"value": body, "representation": "storage"}}})
+    else:
+        page = confluence.post("api/v2/pages", data={
+            "spaceId": space_id(confluence), "status": "current", "title": title, "parentId": parent_id(confluence),
+            "body": {"representation": "storage", "value": body}})
     if labels:
         confluence.post(f"rest/api/content/{page['id']}/label",
                         data=[{"prefix": "global", "name": name} for name in labels])
     if template:
-        confluence.post(f"api/v2/pages/{page['id']}/properties",
-                        data={"key": "wikibot", "value": {"template": template, "template_version": "1"}})
+        value = {"key": "wikibot", "value": {"template": template, "template_version": "1"}}
+        confluence.post(f"rest/api/content/{page['id']}/property" if is_dc(confluence)
+                        else f"api/v2/pages/{page['id']}/properties", data=value)
     set_dates(sandbox, page["id"], created, modified)
     return str(page["id"])
 
@@ -59,6 +65,10 @@ def create_page(sandbox, confluence, title: str, body: str, *, created: datetime
 def edit_page(sandbox, confluence, page_id: str, body: str, at: datetime) -> None:
     update_as(confluence, page_id, body)
     set_dates(sandbox, page_id, datetime.fromisoformat(read_page(confluence, page_id)["createdAt"]), at)
+
+
+# Every end-to-end audit test runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
 
 
 def create_issue(jira, summary: str, due: str, *, done: bool = False) -> str:
@@ -148,7 +158,7 @@ def test_an_unchanged_page_is_not_parsed_again_but_time_is_re_evaluated(services
     sandbox.reset_stats()
     later = run_audit(services, now=now + timedelta(days=4))
     assert (later.parsed, later.reused) == (0, 5)
-    assert sandbox.stats()["by_route"]["GET /wiki/rest/api/search"] == 1  # the listing, without bodies
+    assert sandbox.stats()["by_route"][sandbox.cql_route] == 1  # the listing, without bodies
     assert by_title(later)["PM fresh"] == ["placeholder_section"] * 8 + ["stale"]
     assert "debrief_overdue" in by_title(later)["PM half done"]
 
@@ -161,14 +171,15 @@ def test_a_page_edited_meanwhile_gets_a_fresh_audit(services, sandbox, confluenc
     sandbox.reset_stats()
     report = run_audit(services, now=now + timedelta(hours=2))
     assert (report.parsed, report.reused) == (1, 4)
-    assert sandbox.stats()["by_route"]["GET /wiki/rest/api/search"] == 2  # listing + the changed body
+    assert sandbox.stats()["by_route"][sandbox.cql_route] == 2  # listing + the changed body
     assert by_title(report)["PM stale"] == ["debrief_overdue"]
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_a_deleted_page_drops_out_and_leaves_nothing_behind(services, confluence, stages, now):
     run_audit(services, now=now)
-    confluence.delete(f"api/v2/pages/{stages['half done']}")
+    confluence.delete(f"rest/api/content/{stages['half done']}" if is_dc(confluence)
+                      else f"api/v2/pages/{stages['half done']}")
     report = run_audit(services, now=now)
     assert "PM half done" not in by_title(report) and len(report.pages) == 4
     store = AuditStore(services.db.engine)
@@ -198,7 +209,7 @@ def test_a_page_that_fails_to_parse_is_reported_not_fatal(services, sandbox, con
 
 
 def test_jira_refusing_is_an_error_of_the_run_and_everything_else_is_still_checked(services, sandbox, stages, now):
-    sandbox.fault(status=403, count=None, path_prefix="/rest/api/3/search")
+    sandbox.fault(status=403, count=None, path_prefix=sandbox.search_path)
     report = run_audit(services, now=now)
     assert "overdue_action" not in by_title(report)["PM debriefed"]
     assert by_title(report)["PM stale"] == EXPECTED["PM stale"]
@@ -210,7 +221,7 @@ def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services
     from wikibot.audit.lookups import Lookups
 
     keys = [create_issue(jira, f"Issue {n}", "2026-01-01", done=n == 2) for n in range(4)]
-    sandbox.fault(status=400, count=1, path_prefix="/rest/api/3/search")
+    sandbox.fault(status=400, count=1, path_prefix=sandbox.search_path)
     sandbox.reset_stats()
     with Lookups(services.jira, {}) as lookups:
         lookups.add_keys([*keys, "OPS-999"])
@@ -218,7 +229,7 @@ def test_a_jira_400_that_names_no_key_is_halved_until_the_keys_are_read(services
     assert sorted(states) == sorted(keys) and errors == [] and names == {}
     assert states[keys[2]].done and states[keys[0]].status == "To Do"
     # the failed search, its two halves, and one retry of the half that named OPS-999
-    assert sandbox.stats()["by_route"]["GET /rest/api/3/search/jql"] == 4
+    assert sandbox.stats()["by_route"][sandbox.search_route] == 4
 
 
 def test_pages_judged_against_their_own_template(services, sandbox, confluence, now):

@@ -57,6 +57,13 @@ COMPLETE_ITEM = {"summary": "Alert on pool saturation", "owner": "557058:bb22", 
 
 # -- building pages (also used by tests/test_audit.py) ----------------------------------------------
 def _user(account: str) -> str:
+    """A mention as the running test's deployment writes it (``ri:userkey`` on Data Center)."""
+    from tests.profiles import CURRENT_PROFILE
+
+    if CURRENT_PROFILE[0] == "datacenter" and account.startswith("557058:"):
+        from service_sandbox.datacenter import userkey
+
+        return f'<ac:link><ri:user ri:userkey="{userkey(account)}" /></ac:link>'
     return f'<ac:link><ri:user ri:account-id="{escape(account)}" /></ac:link>'
 
 

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import DATABASES
 from tests.test_audit import create_page, edit_page, parent_id
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
-from tests.test_sync import labels_of, page_titled, update_as
+from tests.test_sync import comments_on, labels_of, page_titled, update_as
 from wikibot.audit import run_audit
 from wikibot.audit.publish import INCOMPLETE_LABEL, PUBLISH_LEASE
 from wikibot.services import Services
@@ -41,8 +41,11 @@ def writes(sandbox) -> dict[str, int]:
 
 
 def comments(confluence, page_id: str) -> list[str]:
-    found = confluence.get(f"api/v2/pages/{page_id}/footer-comments", params={"body-format": "storage"})
-    return [c["body"]["storage"]["value"] for c in found["results"]]
+    return comments_on(confluence, page_id)
+
+
+# Every publishing test runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
 
 
 def labels(confluence, page_id: str) -> set[str]:
@@ -69,7 +72,7 @@ def test_report_page_is_created_once_then_written_only_when_it_changes(services,
     edit_page(sandbox, confluence, page_id, postmortem_body(debrief_due=now.date(), filled=ALL_FILLED), at=now)
     sandbox.reset_stats()
     run_audit(services, publish=True, now=now)
-    assert writes(sandbox) == {"PUT /wiki/api/v2/pages/{id}": 1}
+    assert writes(sandbox) == {f"PUT {sandbox.content_path}/{{id}}": 1}
     assert report_page(confluence)["version"]["number"] == page["version"]["number"] + 1
     assert "8/8" in report_page(confluence)["body"]["storage"]["value"]
 
@@ -96,7 +99,8 @@ def test_incomplete_label_is_added_and_removed(make_services, sandbox, confluenc
     sandbox.reset_stats()
     run_audit(services, publish=True, now=now)
     assert INCOMPLETE_LABEL not in labels(confluence, draft)
-    assert writes(sandbox) == {"DELETE /wiki/rest/api/content/{id}/label": 1, "PUT /wiki/api/v2/pages/{id}": 1}
+    assert writes(sandbox) == {f"DELETE {sandbox.label_write_prefix}{{id}}/label": 1,
+                               f"PUT {sandbox.content_path}/{{id}}": 1}
 
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from atlassian import ConfluenceV2
 
 from tests.chaos_world import (
     AT_LEAST,
@@ -42,11 +43,13 @@ from tests.chaos_world import (
     PlannedEdit,
     Run,
     Wikibot,
+    chaos_profile,
     chaos_seeds,
     plan_week,
     rerun_hint,
 )
-from tests.conftest import WEBHOOK_SECRET
+from tests.conftest import WEBHOOK_SECRET, RunningSandbox, _start
+from tests.profiles import CURRENT_PROFILE
 from tests.test_serve import free_port
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
@@ -254,7 +257,22 @@ class Week:
 # -- what must hold at the end --------------------------------------------------------------------
 
 
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    """The week's sandbox: Cloud, or Data Center with ``WIKIBOT_CHAOS_PROFILE=datacenter``."""
+    profile = chaos_profile()
+    server = _start(profile=profile)
+    CURRENT_PROFILE[0] = profile
+    try:
+        yield RunningSandbox(server, profile)
+    finally:
+        CURRENT_PROFILE[0] = "cloud"
+        server.stop()
+
+
 def all_postmortem_issues(jira) -> list[dict]:  # noqa: ANN001
+    if not jira.cloud:  # Data Center: the offset search
+        return jira.jql_get_list_of_tickets('labels = "post-mortem" order by key asc', fields="summary,labels")
     issues, token = [], None
     while True:
         page = jira.enhanced_jql('labels = "post-mortem" order by key asc', fields="summary,labels",
@@ -273,10 +291,13 @@ def cql_all(confluence, cql: str) -> list[dict]:  # noqa: ANN001
         results.extend(r.get("content") or r for r in found.get("results") or [])
         if not (found.get("_links") or {}).get("next"):
             return results
-        found = confluence.get(confluence.url + found["_links"]["next"], absolute=True)
+        base = confluence.url.removesuffix("/confluence")  # Data Center's link carries its context path
+        found = confluence.get(base + found["_links"]["next"], absolute=True)
 
 
 def body_of(confluence, page_id: str) -> str:  # noqa: ANN001
+    if not isinstance(confluence, ConfluenceV2):
+        return confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage"})["body"]["storage"]["value"]
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})["body"]["storage"]["value"]
 
 

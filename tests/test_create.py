@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import DATABASES
-from tests.test_sync import body_of, labels_of, make_page, read_page, space_id
+from tests.test_sync import ANA, body_of, labels_of, make_page, properties_of, read_page, space_pages, user_ref
 from wikibot.create import PROPERTY_KEY, page_title
 from wikibot.errors import ServiceError
 from wikibot.incident import parse_incident
@@ -25,20 +25,22 @@ def incident(**overrides):
 def postmortem_pages(sandbox) -> list[dict]:
     """Every post-mortem page of the space, read from v2's page list (consistent, unlike a search)."""
     confluence = sandbox.confluence()
-    pages = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "limit": 250})["results"]
-    return [page for page in pages if "postmortem" in labels_of(confluence, page["id"])]
+    return [page for page in space_pages(confluence) if "postmortem" in labels_of(confluence, page["id"])]
+
+
+# Every end-to-end creation test runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
 
 
 def test_page_is_created_under_the_parent_with_title_labels_and_template_record(services, sandbox, confluence):
     result = services.creator.create(incident())
     assert result.created
     assert result.title == "Post-mortem: 2026-11-20 Checkout 502s (INC-42)"
-    assert result.url.startswith(sandbox.wiki_url + "/spaces/INC/pages/")
+    assert result.url.startswith(sandbox.confluence_url + "/spaces/INC/pages/")
     page = read_page(confluence, result.page_id)
     assert page["parentId"] == services.creator.parent_id()
     assert labels_of(confluence, result.page_id) == {"postmortem", "sev-2", "incident-inc-42"}
-    [record] = [p["value"] for p in confluence.get(f"api/v2/pages/{result.page_id}/properties",
-                                                  params={"key": PROPERTY_KEY})["results"]]
+    [record] = properties_of(confluence, result.page_id, PROPERTY_KEY)
     assert record["template"] == "postmortem" and record["template_version"] == "2"
     assert record["incident_id"] == "INC-42"
     assert "Alerts fired at 09:31" in page["body"]["storage"]["value"]
@@ -88,19 +90,18 @@ def test_with_a_lagging_search_index_a_lost_database_still_does_not_cause_a_seco
 
 
 def test_a_create_interrupted_before_its_labels_is_adopted_and_completed(services, sandbox, confluence):
-    sandbox.fault(status=503, count=None, method="POST", path_prefix="/wiki/rest/api/content/")  # label writes
+    sandbox.fault(status=503, count=None, method="POST", path_prefix=sandbox.label_write_prefix)  # label writes
     with pytest.raises(ServiceError):
         services.creator.create(incident())
     sandbox.clear_faults()
     result = services.creator.create(incident())
     assert result.created and len(postmortem_pages(sandbox)) == 1
     assert labels_of(confluence, result.page_id) == {"postmortem", "sev-2", "incident-inc-42"}
-    assert [p["value"]["incident_id"] for p in confluence.get(f"api/v2/pages/{result.page_id}/properties")["results"]] \
-        == ["INC-42"]
+    assert [p["incident_id"] for p in properties_of(confluence, result.page_id)] == ["INC-42"]
 
 
 def test_a_lost_response_after_the_page_was_created_is_adopted_on_retry(services, sandbox):
-    sandbox.fault(drop=True, after=True, method="POST", path_prefix="/wiki/api/v2/pages", count=1)
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix=sandbox.create_path, count=1)
     result = services.creator.create(incident())
     assert len(postmortem_pages(sandbox)) == 1
     assert result.page_id == postmortem_pages(sandbox)[0]["id"]
@@ -108,7 +109,7 @@ def test_a_lost_response_after_the_page_was_created_is_adopted_on_retry(services
 
 
 def test_confluence_down_creates_nothing_and_a_retry_finishes_the_job(services, sandbox):
-    sandbox.fault(status=503, count=None, path_prefix="/wiki/api/v2/pages", method="POST")
+    sandbox.fault(status=503, count=None, path_prefix=sandbox.create_path, method="POST")
     with pytest.raises(ServiceError) as info:
         services.creator.create(incident())
     assert info.value.status == 503
@@ -119,14 +120,14 @@ def test_confluence_down_creates_nothing_and_a_retry_finishes_the_job(services, 
 
 
 def test_transient_errors_are_retried_within_one_call(services, sandbox):
-    sandbox.fault(status=502, count=2, path_prefix="/wiki/api/v2/pages", method="POST")
+    sandbox.fault(status=502, count=2, path_prefix=sandbox.create_path, method="POST")
     assert services.creator.create(incident()).created
     assert len(postmortem_pages(sandbox)) == 1
 
 
 def test_lead_given_by_name_becomes_a_user_mention(services, confluence):
     result = services.creator.create(incident(lead="Ana Lima"))
-    assert '<ri:user ri:account-id="557058:aa11" />' in body_of(confluence, result.page_id)
+    assert user_ref(ANA) in body_of(confluence, result.page_id)
 
 
 def test_an_unknown_lead_name_stays_as_text(services, confluence):

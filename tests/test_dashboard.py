@@ -100,6 +100,10 @@ def test_actions_keep_the_day_they_were_first_seen_from_snapshot_to_snapshot():
     assert [a["first_seen"] for a in later[0]["actions"]] == ["2026-10-01", "2026-11-05"]
 
 
+# Every dashboard test over the example pages runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
+
+
 @pytest.fixture
 def audited(examples_config):
     from wikibot.services import Services

@@ -278,11 +278,11 @@ def test_through_the_gateway_v1_content_is_gone_even_when_the_site_still_serves_
         assert gateway_raw(site, "GET", f"/ex/confluence/{cloud_id}/wiki/rest/api/content/{page_id}").status_code == 410
 
 
-def test_only_the_cloud_profile_exists_yet() -> None:
+def test_an_unknown_profile_is_refused() -> None:
     from service_sandbox import SandboxStore, create_sandbox_app
 
-    with pytest.raises(ValueError, match="unknown sandbox profile 'datacenter'"):
-        create_sandbox_app(SandboxStore(), profile="datacenter")
+    with pytest.raises(ValueError, match="unknown sandbox profile 'server'"):
+        create_sandbox_app(SandboxStore(), profile="server")
 
 
 def test_wikibot_sandbox_refuses_an_unknown_profile_in_one_line() -> None:

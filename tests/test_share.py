@@ -62,6 +62,10 @@ def test_page_id_of_rejects_anything_else():
         page_id_of("Checkout 502s")
 
 
+# Every end-to-end sharing test runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
+
+
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_a_page_becoming_published_is_shared_once(share_services, sandbox, confluence, chat):
     now = sandbox.store.now()
@@ -95,7 +99,8 @@ def test_share_command_shares_once_unless_again(make_config, sandbox, confluence
     second = runner.invoke(cli, ["--config", path, "share", page_id])
     assert second.exit_code == 1
     assert second.stderr == f"wikibot: page {page_id} was already shared (use --again to share it once more)\n"
-    again = runner.invoke(cli, ["--config", path, "share", f"{sandbox.wiki_url}/spaces/INC/pages/{page_id}/x", "--again"])
+    again = runner.invoke(cli, ["--config", path, "share", f"{sandbox.confluence_url}/spaces/INC/pages/{page_id}/x",
+                                "--again"])
     assert again.exit_code == 0, again.output
     assert len(chat.messages) == 2
 
@@ -112,7 +117,7 @@ def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat
     from wikibot.errors import ServiceError
 
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
-    sandbox.fault(status=403, count=1, path_prefix=f"/wiki/api/v2/pages/{page_id}")
+    sandbox.fault(status=403, count=1, path_prefix=f"{sandbox.content_path}/{page_id}")
     with pytest.raises(ServiceError):
         share_page(share_services, page_id)
     share_page(share_services, page_id)

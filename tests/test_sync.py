@@ -1,6 +1,9 @@
 """Jira sync end to end: the real clients over real HTTP against the sandbox.
 
 Helpers at the top are shared by ``test_sync_faults``, ``test_actions`` and ``test_confluence_hook``.
+They speak both deployments: a page is read and saved through v2 on Cloud and v1 on Data Center
+(the client given tells which), and people are mentioned as each writes them (``ri:account-id`` on
+Cloud, ``ri:userkey`` on Data Center) for the test's sandbox profile.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from atlassian import ConfluenceServer
 from click.testing import CliRunner
+
+from tests.profiles import CURRENT_PROFILE
 
 from wikibot.cli import cli
 from wikibot.errors import InputError
@@ -20,6 +26,7 @@ from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync import RetryPolicy, SyncOptions, run_sync, scheduled_sync
+
 
 CORPUS = Path(__file__).parent / "corpus"
 FAST = SyncOptions(retry=RetryPolicy(attempts=4, base_delay=0.01), settle=timedelta(0))
@@ -31,8 +38,17 @@ LOZENGE = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="colour"
            '<ac:parameter ac:name="title">{t}</ac:parameter></ac:structured-macro>')
 
 
+def user_ref(account: str) -> str:
+    """``<ri:user .../>`` for a seeded account, as the test's deployment writes it (and wikibot too)."""
+    if CURRENT_PROFILE[0] == "datacenter":
+        from service_sandbox.datacenter import userkey
+
+        return f'<ri:user ri:userkey="{userkey(account)}" />'
+    return f'<ri:user ri:account-id="{account}" />'
+
+
 def mention(account: str) -> str:
-    return f'<ac:link><ri:user ri:account-id="{account}" /></ac:link>'
+    return f"<ac:link>{user_ref(account)}</ac:link>"
 
 
 def row(*cells: str) -> str:
@@ -63,12 +79,23 @@ def space_id(confluence, key: str = "INC") -> str:
     return confluence.get("api/v2/spaces", params={"keys": key})["results"][0]["id"]
 
 
+def is_dc(confluence) -> bool:
+    return isinstance(confluence, ConfluenceServer)
+
+
 def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Checkout 502s",
               labels: tuple[str, ...] = ("postmortem",)) -> str:
-    """A page as a person makes one on Cloud: v2 create, then the labels (v1: v2 has no label write)."""
-    page = confluence.post("api/v2/pages", data={
-        "spaceId": space_id(confluence), "status": "current", "title": title,
-        "parentId": services.creator.parent_id(), "body": {"representation": "storage", "value": body}})
+    """A page as a person makes one on Cloud: v2 create, then the labels (v1: v2 has no label write);
+    on Data Center: v1 create, then the labels."""
+    if is_dc(confluence):
+        page = confluence.post("rest/api/content", data={
+            "type": "page", "title": title, "space": {"key": "INC"},
+            "ancestors": [{"id": services.creator.parent_id()}],
+            "body": {"storage": {"value": body, "representation": "storage"}}})
+    else:
+        page = confluence.post("api/v2/pages", data={
+            "spaceId": space_id(confluence), "status": "current", "title": title,
+            "parentId": services.creator.parent_id(), "body": {"representation": "storage", "value": body}})
     if labels:
         confluence.post(f"rest/api/content/{page['id']}/label",
                         data=[{"prefix": "global", "name": name} for name in labels])
@@ -76,24 +103,37 @@ def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Check
 
 
 def read_page(confluence, page_id: str) -> dict:
-    """The page as v2 returns it, body in storage format."""
+    """The page as v2 returns it, body in storage format (v1 on Data Center: the same fields read)."""
+    if is_dc(confluence):
+        page = confluence.get(f"rest/api/content/{page_id}",
+                              params={"expand": "body.storage,version,ancestors,history"})
+        return {**page, "parentId": (page.get("ancestors") or [{}])[-1].get("id"),
+                "createdAt": page["history"]["createdDate"]}
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})
 
 
 def page_titled(confluence, title: str) -> dict | None:
     """The space's page with this exact title, body included (v2's page list), or None."""
+    if is_dc(confluence):
+        found = confluence.get("rest/api/content", params={"spaceKey": "INC", "title": title})["results"]
+        return read_page(confluence, found[0]["id"]) if found else None
     found = confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "title": title,
                                                    "body-format": "storage"})["results"]
     return found[0] if found else None
 
 
 def labels_of(confluence, page_id: str) -> set[str]:
+    if is_dc(confluence):
+        return {label["name"] for label in confluence.get(f"rest/api/content/{page_id}/label")["results"]}
     return {label["name"] for label in confluence.get(f"api/v2/pages/{page_id}/labels")["results"]}
 
 
 def update_as(confluence, page_id: str, body: str) -> None:
     """Save a new body over whatever is there (a person's edit, v2)."""
     page = read_page(confluence, page_id)
+    if is_dc(confluence):
+        _put_v1(confluence, page_id, page, body)
+        return
     confluence.put(f"api/v2/pages/{page_id}", data={
         "id": page_id, "status": "current", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
         "body": {"representation": "storage", "value": body}})
@@ -107,13 +147,59 @@ def edit_as(sandbox, page_id: str, change, user: str = "ana@example.com") -> Non
     """Save the page as a person (a different account than wikibot), applying ``change`` to the body."""
     person = sandbox.confluence(user=user)
     page = read_page(person, page_id)
+    if is_dc(person):
+        _put_v1(person, page_id, page, change(page["body"]["storage"]["value"]))
+        return
     person.put(f"api/v2/pages/{page_id}", data={
         "id": page_id, "status": "current", "title": page["title"],
         "version": {"number": page["version"]["number"] + 1},
         "body": {"representation": "storage", "value": change(page["body"]["storage"]["value"])}})
 
 
+def assignee(fields: dict) -> str | None:
+    """The account id of an issue's assignee (Data Center names people: mapped back by username)."""
+    person = fields.get("assignee") or {}
+    if "accountId" in person:
+        return person["accountId"]
+    by_name = {"ana": ANA, "bob": BOB}
+    return by_name.get(person.get("name"), person.get("name"))
+
+
+def properties_of(confluence, page_id: str, key: str | None = None) -> list[dict]:
+    """The values of the page's content properties (``key``: only that one)."""
+    if is_dc(confluence):
+        found = confluence.get(f"rest/api/content/{page_id}/property", params={"expand": "version"})["results"]
+    else:
+        found = confluence.get(f"api/v2/pages/{page_id}/properties", params={"key": key} if key else None)["results"]
+    return [p["value"] for p in found if key is None or p["key"] == key]
+
+
+def space_pages(confluence) -> list[dict]:
+    """Every current page of space INC (the page list: consistent, unlike a search)."""
+    if is_dc(confluence):
+        return confluence.get("rest/api/content", params={"spaceKey": "INC", "limit": 250})["results"]
+    return confluence.get("api/v2/pages", params={"space-id": space_id(confluence), "limit": 250})["results"]
+
+
+def comments_on(confluence, page_id: str) -> list[str]:
+    """The storage bodies of the page's comments (v2 footer comments; v1 comment children on Data Center)."""
+    if is_dc(confluence):
+        found = confluence.get(f"rest/api/content/{page_id}/child/comment", params={"expand": "body.storage"})
+    else:
+        found = confluence.get(f"api/v2/pages/{page_id}/footer-comments", params={"body-format": "storage"})
+    return [comment["body"]["storage"]["value"] for comment in found["results"]]
+
+
+def _put_v1(confluence, page_id: str, page: dict, body: str) -> None:
+    confluence.put(f"rest/api/content/{page_id}", data={
+        "id": page_id, "type": "page", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
+        "body": {"storage": {"value": body, "representation": "storage"}}})
+
+
 def all_issues(jira, jql: str = 'labels = "post-mortem" order by key asc') -> list[dict]:
+    if not jira.cloud:
+        return jira.jql(jql, fields="summary,status,labels,duedate,priority,assignee,description",
+                        limit=100)["issues"]
     return jira.enhanced_jql(jql, fields="summary,status,labels,duedate,priority,assignee,description",
                              limit=100)["issues"]
 
@@ -163,6 +249,10 @@ def every_kind_page() -> str:
     return action_page(tickets, no_ticket_column, statuses, tasks, extra=deferred)
 
 
+# Every end-to-end sync test runs on Cloud and on Data Center.
+pytestmark = pytest.mark.both_profiles
+
+
 def test_every_row_kind_becomes_exactly_one_issue_and_its_key_is_written_back(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, every_kind_page())
     report = sync(services)
@@ -178,7 +268,7 @@ def test_every_row_kind_becomes_exactly_one_issue_and_its_key_is_written_back(se
     assert "<p>TBD</p><p><ac:structured-macro" in body and "<strong>Ticket</strong>" in body
     first = next(i for i in issues if i["fields"]["summary"].startswith("Add a failover"))
     fields = first["fields"]
-    assert fields["assignee"]["accountId"] == ANA and fields["duedate"] == "2026-12-20"
+    assert assignee(fields) == ANA and fields["duedate"] == "2026-12-20"
     assert fields["priority"]["name"] == "High"
     assert {"post-mortem", "incident-inc-7", f"pm-{page_id}"} <= set(fields["labels"])
     [link] = jira.get_issue_remote_links(first["key"])
@@ -227,9 +317,9 @@ def test_list_items_and_tasks_in_cells_are_filed_once_with_keys_written_after_th
     assert (report.created, report.written_back, report.errors) == (3, 3, [])
     fields = {i["fields"]["summary"]: i["fields"] for i in all_issues(jira)}
     assert set(fields) == {"Add a queue-age alert", "Write the replay runbook", "Rebuild on a replica"}
-    assert fields["Add a queue-age alert"]["assignee"]["accountId"] == ANA
+    assert assignee(fields["Add a queue-age alert"]) == ANA
     assert fields["Add a queue-age alert"]["duedate"] == "2026-12-20"
-    assert fields["Rebuild on a replica"]["assignee"]["accountId"] == BOB
+    assert assignee(fields["Rebuild on a replica"]) == BOB
     assert None not in keys_on_page(confluence, page_id)
     again = sync(services)
     assert (again.created, again.written_back) == (0, 0) and len(all_issues(jira)) == 3
@@ -354,13 +444,10 @@ def test_an_edit_on_both_sides_keeps_jiras_value_and_leaves_one_comment(services
     report = sync(services)
     assert report.updated == 0 and report.errors == []
     assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add alert (Jira wording)"
-    comments = confluence.get(f"api/v2/pages/{page_id}/footer-comments", params={"body-format": "storage"})
-    [comment] = comments["results"]
-    assert key in comment["body"]["storage"]["value"] and "Jira says Add alert (Jira wording)" in \
-        comment["body"]["storage"]["value"]
+    [comment] = comments_on(confluence, page_id)
+    assert key in comment and "Jira says Add alert (Jira wording)" in comment
     sync(services)
-    again = confluence.get(f"api/v2/pages/{page_id}/footer-comments")["results"]
-    assert len(again) == 1
+    assert len(comments_on(confluence, page_id)) == 1
 
 
 def test_a_deleted_row_leaves_its_issue_alone_and_is_reported(services, sandbox, confluence, jira):
@@ -397,10 +484,11 @@ def test_many_new_items_are_filed_in_bulk_requests_of_fifty(services, sandbox, c
     report = sync(services)
     assert report.created == 120 and report.written_back == 120 and report.errors == []
     by_route = sandbox.stats()["by_route"]
-    assert by_route["POST /rest/api/2/issue/bulk"] == 3
-    assert by_route.get("POST /rest/api/2/issue", 0) == 0
-    assert by_route["PUT /wiki/api/v2/pages/{id}"] == 3
-    assert by_route["GET /rest/api/3/search/jql"] == 1
+    jira_root = sandbox.jira_url.removeprefix(sandbox.url)
+    assert by_route["POST " + sandbox.bulk_path] == 3
+    assert by_route.get(f"POST {jira_root}/rest/api/2/issue", 0) == 0
+    assert by_route["PUT " + sandbox.content_path + "/{id}"] == 3
+    assert by_route[sandbox.search_route] == 1
 
 
 def test_an_owner_jira_will_not_assign_is_filed_unassigned_and_only_that_element_is_sent_again(

@@ -31,8 +31,9 @@ from wikibot.status import ExitStatus
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync.writeback import write_back
 
-BULK = "/rest/api/2/issue/bulk"
-CONTENT = "/wiki/api/v2/pages"
+
+# Every test here runs on Cloud and on Data Center: the same promises on both deployments.
+pytestmark = pytest.mark.both_profiles
 
 
 def one_issue_per_item(jira, confluence, *page_ids: str) -> None:
@@ -49,15 +50,15 @@ def one_issue_per_item(jira, confluence, *page_ids: str) -> None:
 
 def test_a_lost_answer_to_the_page_update_is_not_an_error(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    sandbox.fault(drop=True, after=True, method="PUT", path_prefix=CONTENT, count=1)
+    sandbox.fault(drop=True, after=True, method="PUT", path_prefix=sandbox.content_path, count=1)
     report = sync(services)
-    assert report.errors == [] and report.written_back == 2
+    assert report.errors == [] and report.written_back == 2, [e["error"] for e in report.errors]
     one_issue_per_item(jira, confluence, page_id)
 
 
 def test_a_confluence_outage_after_filing_is_finished_by_the_next_run(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    sandbox.fault(status=503, count=None, method="PUT", path_prefix=CONTENT)
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=sandbox.content_path)
     down = sync(services)
     assert down.created == 2 and down.written_back == 0
     assert "keys not written back" in down.errors[0]["error"]
@@ -70,22 +71,22 @@ def test_a_confluence_outage_after_filing_is_finished_by_the_next_run(services, 
 
 def test_a_lost_answer_to_the_bulk_create_is_adopted_in_the_same_run(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy", "Tune pool"))
-    sandbox.fault(drop=True, after=True, method="POST", path_prefix=BULK, count=1)
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix=sandbox.bulk_path, count=1)
     report = sync(services)
     assert report.errors == [] and report.created == 3 and report.written_back == 3
-    assert sandbox.stats()["by_route"]["POST /rest/api/2/issue/bulk"] == 1
+    assert sandbox.stats()["by_route"]["POST " + sandbox.bulk_path] == 1
     one_issue_per_item(jira, confluence, page_id)
 
 
 def test_a_5xx_from_bulk_create_is_never_sent_again_on_the_word_of_a_search(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    sandbox.fault(status=503, count=1, method="POST", path_prefix=BULK)
+    sandbox.fault(status=503, count=1, method="POST", path_prefix=sandbox.bulk_path)
     sandbox.reset_stats()
     report = sync(services, settle=timedelta(minutes=10))
     assert report.created == 0 and len(report.errors) == 2
     assert all("maybe not filed" in error["error"] for error in report.errors)
     by_route = sandbox.stats()["by_route"]
-    assert by_route["POST /rest/api/2/issue/bulk"] == 1 and by_route["GET /rest/api/3/search/jql"] == 2
+    assert by_route["POST " + sandbox.bulk_path] == 1 and by_route[sandbox.search_route] == 2
     held = sync(services, settle=timedelta(minutes=10))  # still within the settle time: nothing filed
     assert held.created == 0 and all_issues(jira) == []
     settled = sync(services, settle=timedelta(0))
@@ -95,8 +96,8 @@ def test_a_5xx_from_bulk_create_is_never_sent_again_on_the_word_of_a_search(serv
 
 def test_a_lost_answer_then_a_confluence_outage_ends_with_keys_and_no_duplicate(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    sandbox.fault(drop=True, after=True, method="POST", path_prefix=BULK, count=1)
-    sandbox.fault(status=503, count=None, method="PUT", path_prefix=CONTENT)
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix=sandbox.bulk_path, count=1)
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=sandbox.content_path)
     assert sync(services).errors
     sandbox.clear_faults()
     assert sync(services).errors == []
@@ -131,7 +132,7 @@ def test_a_lost_database_is_covered_by_the_marker_labels(config, services, sandb
     from wikibot.store import Database
 
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    sandbox.fault(status=503, count=None, method="PUT", path_prefix=CONTENT)
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=sandbox.content_path)
     sync(services)
     sandbox.clear_faults()
     fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/empty.db"))
@@ -144,7 +145,7 @@ def test_a_lost_database_is_covered_by_the_marker_labels(config, services, sandb
 def test_a_jira_outage_files_nothing_and_reports_each_page(services, sandbox, confluence, jira):
     first = make_page(services, confluence, simple_page("Add alert"), title="PM one")
     second = make_page(services, confluence, simple_page("Fix proxy"), title="PM two")
-    sandbox.fault(status=503, count=None, path_prefix="/rest/api/")
+    sandbox.fault(status=503, count=None, path_prefix=sandbox.jira_url.removeprefix(sandbox.url) + "/rest/api/")
     report = sync(services)
     assert report.created == 0 and {e["page"] for e in report.errors} == {first, second}
     sandbox.clear_faults()
@@ -155,7 +156,7 @@ def test_a_jira_outage_files_nothing_and_reports_each_page(services, sandbox, co
 def test_a_page_that_cannot_be_saved_does_not_stop_the_next_page(services, sandbox, confluence, jira):
     stuck = make_page(services, confluence, simple_page("Add alert"), title="PM one")
     fine = make_page(services, confluence, simple_page("Fix proxy"), title="PM two")
-    sandbox.fault(status=503, count=None, method="PUT", path_prefix=f"{CONTENT}/{stuck}")
+    sandbox.fault(status=503, count=None, method="PUT", path_prefix=f"{sandbox.content_path}/{stuck}")
     report = sync(services)
     assert [e["page"] for e in report.errors] == [stuck]
     assert keys_on_page(confluence, fine)[0] is not None and keys_on_page(confluence, stuck) == [None]
@@ -181,12 +182,12 @@ def test_a_concurrent_edit_during_write_back_survives_with_ours(services, sandbo
 
 def test_a_person_saving_while_sync_runs_keeps_their_edit(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
-    sandbox.fault(stall_ms=800, method="POST", path_prefix=BULK, count=1)
+    sandbox.fault(stall_ms=800, method="POST", path_prefix=sandbox.bulk_path, count=1)
     result = {}
     runner = threading.Thread(target=lambda: result.setdefault("report", sync(services)))
     runner.start()
     deadline = time.monotonic() + 5
-    while sandbox.stats()["by_route"].get("POST /rest/api/2/issue/bulk", 0) == 0 and time.monotonic() < deadline:
+    while sandbox.stats()["by_route"].get("POST " + sandbox.bulk_path, 0) == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     edit_as(sandbox, page_id, lambda body: body.replace("Checkout returned 502s.", "Edited by Ana while syncing."))
     runner.join(timeout=10)
@@ -210,7 +211,7 @@ def test_a_429_storm_on_both_apis_is_ridden_out(services, sandbox, confluence, j
 
 def test_retry_after_is_honoured(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert"))
-    sandbox.fault(status=429, retry_after=1, count=2, method="POST", path_prefix=BULK)
+    sandbox.fault(status=429, retry_after=1, count=2, method="POST", path_prefix=sandbox.bulk_path)
     started = time.monotonic()
     report = sync(services)
     assert time.monotonic() - started >= 2 and report.errors == [] and report.created == 1
@@ -223,7 +224,7 @@ def test_retry_after_is_honoured(services, sandbox, confluence, jira):
 def test_two_replicas_syncing_at_once_file_each_item_once(config, sandbox, confluence, jira):
     replicas = [Services(config), Services(config)]
     page_id = make_page(replicas[0], confluence, simple_page("Add alert", "Fix proxy", "Tune pool"))
-    sandbox.fault(stall_ms=400, method="POST", path_prefix=BULK, count=1)
+    sandbox.fault(stall_ms=400, method="POST", path_prefix=sandbox.bulk_path, count=1)
     reports = []
     threads = [threading.Thread(target=lambda s=s: reports.append(sync(s))) for s in replicas]
     for thread in threads:
@@ -268,12 +269,12 @@ def test_with_a_lagging_search_a_lost_bulk_answer_then_an_immediate_second_sync_
     sandbox.fault(index_lag_ms=LAG)
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy", "Tune pool"))
     time.sleep(LAG / 1000 + 0.2)  # the listing is a search too: let it see the page
-    sandbox.fault(drop=True, after=True, method="POST", path_prefix=BULK, count=1)
+    sandbox.fault(drop=True, after=True, method="POST", path_prefix=sandbox.bulk_path, count=1)
     settle = timedelta(minutes=10)
     first = sync(services, settle=settle)
     assert first.created == 0 and len(first.errors) == 3  # created, but neither answer nor search says so
     second = sync(services, settle=settle)
-    assert second.created == 0 and sandbox.stats()["by_route"]["POST /rest/api/2/issue/bulk"] == 1
+    assert second.created == 0 and sandbox.stats()["by_route"]["POST " + sandbox.bulk_path] == 1
     time.sleep(LAG / 1000 + 0.2)  # the index catches up
     third = sync(services, settle=settle)
     assert third.errors == [] and third.written_back == 3
@@ -289,7 +290,7 @@ def test_with_a_lagging_search_a_sync_right_after_filing_reads_its_issues_by_key
     again = sync(services, page_id)
     assert again.created == 0 and again.errors == [] and again.updated == 1
     assert not [w for w in again.warnings if "did not return" in w["warning"]]
-    assert sandbox.stats()["by_route"]["GET /rest/api/2/issue/{id_or_key}"] == 2  # the ledger's keys, by key
+    assert sandbox.stats()["by_route"]["GET " + sandbox.jira_url.removeprefix(sandbox.url) + "/rest/api/2/issue/{id_or_key}"] == 2  # the ledger's keys, by key
     time.sleep(LAG / 1000 + 0.2)
     one_issue_per_item(jira, confluence, page_id)
 
@@ -309,11 +310,11 @@ def test_a_sync_killed_while_writing_keys_back_does_not_block_the_next_one(servi
     from tests.conftest import write_config_file
 
     page_id = make_page(services, confluence, simple_page("Add alert"))
-    sandbox.fault(stall_ms=20_000, method="PUT", path_prefix=f"/wiki/api/v2/pages/{page_id}", count=1)
+    sandbox.fault(stall_ms=20_000, method="PUT", path_prefix=f"{sandbox.content_path}/{page_id}", count=1)
     proc = _run_sync_cli(write_config_file(services.config, tmp_path), background=True)
     try:
         deadline = time.monotonic() + 30
-        while not sandbox.stats()["by_route"].get("PUT /wiki/api/v2/pages/{id}"):  # stalled in the write-back
+        while not sandbox.stats()["by_route"].get("PUT " + sandbox.content_path + "/{id}"):  # stalled in the write-back
             assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
             time.sleep(0.05)
     finally:

@@ -37,6 +37,9 @@ class _Strict(BaseModel):
 
 Deployment = Literal["auto", "cloud", "datacenter"]
 TokenType = Literal["classic", "scoped"]
+Auth = Literal["auto", "basic", "bearer"]
+AUTH_HELP = ("auto: basic (username + token) when a username is set, else bearer (a Data Center personal access "
+             "token); basic; bearer")
 
 
 class ConfluenceConfig(_Strict):
@@ -49,6 +52,7 @@ class ConfluenceConfig(_Strict):
                                                          "https://api.atlassian.com/ex/confluence/{cloud_id}")
     cloud_id: str | None = Field(None, description="The site's cloudId (scoped tokens); empty: read from "
                                                    "https://<site>/_edge/tenant_info")
+    auth: Auth = Field("auto", description=AUTH_HELP)
     space: str = Field(description="Space key holding the post-mortems")
     parent_page: str = Field(description="Title or id of the page under which post-mortems live")
 
@@ -59,7 +63,7 @@ class ConfluenceConfig(_Strict):
 
     @model_validator(mode="after")
     def _credentials(self) -> ConfluenceConfig:
-        _require_credentials(self.url, self.username, self.token)
+        _require_credentials(self.url, self.username, self.token, self.auth)
         return self
 
 
@@ -77,6 +81,7 @@ class JiraConfig(_Strict):
     deployment: Deployment = Field("auto", description="As confluence.deployment")
     token_type: TokenType = Field("classic", description="scoped: through https://api.atlassian.com/ex/jira/{cloud_id}")
     cloud_id: str | None = Field(None, description="As confluence.cloud_id")
+    auth: Auth = Field("auto", description="As confluence.auth")
     project: str = Field(description="Project key that receives post-mortem action items")
     issue_type: str = "Task"
     labels: list[str] = Field(default_factory=list, description="Extra labels on every filed issue")
@@ -103,7 +108,7 @@ class JiraConfig(_Strict):
 
     @model_validator(mode="after")
     def _credentials(self) -> JiraConfig:
-        _require_credentials(self.url, self.username, self.token)
+        _require_credentials(self.url, self.username, self.token, self.auth)
         return self
 
 
@@ -167,7 +172,8 @@ class SandboxConfig(_Strict):
     port: int = Field(8990, ge=1, le=65535)
     db: str | None = Field(None, description="SQLite file of its pages and issues; empty: beside wikibot's database")
     examples: bool = True
-    profile: Literal["cloud"] = Field("cloud", description="Deployment the sandbox emulates (only cloud so far)")
+    profile: Literal["cloud", "datacenter"] = Field(
+        "cloud", description="Deployment the sandbox emulates: cloud, or datacenter (/confluence and /jira)")
 
 
 class PostmortemConfig(_Strict):
@@ -396,14 +402,16 @@ class Config(_Strict):
         """``(url, username, token)`` for Confluence: the configured site, or the sandbox."""
         c = self.confluence
         if c.url is None:
-            return self.sandbox_url + "/wiki", SANDBOX_USER, SANDBOX_TOKEN
+            context = "/confluence" if self.sandbox.profile == "datacenter" else "/wiki"
+            return self.sandbox_url + context, SANDBOX_USER, SANDBOX_TOKEN
         return c.url, c.username or "", c.token.get_secret_value() if c.token else ""
 
     def jira_endpoint(self) -> tuple[str, str, str]:
         """``(url, username, token)`` for Jira: the configured site, or the sandbox."""
         j = self.jira
         if j.url is None:
-            return self.sandbox_url, SANDBOX_USER, SANDBOX_TOKEN
+            return self.sandbox_url + ("/jira" if self.sandbox.profile == "datacenter" else ""), SANDBOX_USER, \
+                SANDBOX_TOKEN
         return j.url, j.username or "", j.token.get_secret_value() if j.token else ""
 
     def slack_endpoint(self) -> tuple[str, str, str] | None:
@@ -447,11 +455,13 @@ def _http_url(value: str | None) -> str | None:
     return value
 
 
-def _require_credentials(url: str | None, username: str | None, token: SecretStr | None) -> None:
+def _require_credentials(url: str | None, username: str | None, token: SecretStr | None, auth: str) -> None:
+    """Basic needs a username; a bearer token (a Data Center PAT) needs none (``auth: auto`` with no
+    username means bearer)."""
     if url is None:
         return
-    if not username:
-        raise ValueError("username: required when url is set")
+    if not username and auth == "basic":
+        raise ValueError("username: required when url is set and auth is basic")
     if token is None or not token.get_secret_value():
         raise ValueError("token: required when url is set")
 

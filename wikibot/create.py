@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 PROPERTY_KEY = "wikibot"
 _ACCOUNT_ID = re.compile(r"^(?:[0-9a-f]{24}|\d+:[0-9A-Za-z-]+)$")
+_USERKEY = re.compile(r"^[0-9a-f]{32}$")  # a Confluence Data Center user key
 _MAX_TITLE = 255
 
 
@@ -222,7 +223,7 @@ class PostmortemCreator:
                       "date": incident.incident_date(utcnow().date()), "started": incident.started_text(),
                       "summary": incident.summary,
                       "channel_url": incident.channel_url},
-            lead={"account_id": lead_id, "name": lead_name},
+            lead={"account_id": lead_id, "name": lead_name, "mention_attribute": self.confluence.mention_attribute},
             debrief_due=self._debrief_due(incident),
             recording_url=None,
             template={"name": template.name, "version": template.version},
@@ -235,16 +236,15 @@ class PostmortemCreator:
         """An account id as given; a name looked up in Jira's user search; else the name as text."""
         if not lead:
             return None, None
-        if _ACCOUNT_ID.match(lead):
+        if _ACCOUNT_ID.match(lead) or _USERKEY.match(lead):
             return lead, None
         try:
             users = self.jira.find_users(lead)
+            person = self.confluence.mention_id(users[0]) if len(users) == 1 else None
         except ServiceError as exc:  # a lookup failure must not block the page: fall back to text
             log.warning("lead lookup failed for %r: %s", lead, type(exc).__name__)
             return None, lead
-        if len(users) == 1 and users[0].get("accountId"):
-            return users[0]["accountId"], None
-        return None, lead
+        return (person, None) if person else (None, lead)
 
     def parent_id(self) -> str:
         """The id of ``confluence.parent_page``, where new post-mortems go."""

@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError
 
 from wikibot.atlassian.clients import Endpoint
 from wikibot.atlassian.confluence import ConfluenceGateway
+from wikibot.atlassian.errors import error_detail
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.config import Config
 from wikibot.errors import ServiceError, WikibotError
@@ -91,13 +92,48 @@ def _failure(service: str, url: str, exc: ServiceError, sandbox: bool) -> str:
 
 
 def _who(url: str, user: str, sandbox: bool) -> str:
-    return f"{url} as {user}, token ****" + (" (embedded sandbox)" if sandbox else "")
+    who = f"{url} as {user}, token ****" if user else f"{url}, token **** (no username)"
+    return who + (" (embedded sandbox)" if sandbox else "")
 
 
 def _mode(endpoint: Endpoint) -> str:
     """``mode: cloud, REST v2 ..., base URL ...`` — what wikibot decided to talk and where."""
     via = f", scoped token through the gateway (cloudId {endpoint.cloud_id})" if endpoint.via_gateway else ""
-    return f"  mode: {endpoint.deployment}{via}; API: {endpoint.api}; base URL: {endpoint.base_url}"
+    auth = "basic (username + token)" if endpoint.auth == "basic" else "bearer (personal access token)"
+    return f"  mode: {endpoint.deployment}{via}; API: {endpoint.api}; base URL: {endpoint.base_url}; auth: {auth}"
+
+
+BASIC_DISABLED = "Basic Authentication has been disabled"
+
+
+def _auth_problem(endpoint: Endpoint, exc: ServiceError) -> str | None:
+    """One line saying what to change when a Data Center server refused how we authenticated."""
+    if endpoint.deployment != "datacenter" or exc.status != 401:
+        return None
+    product, url = endpoint.product, endpoint.site_url
+    if BASIC_DISABLED.lower() in str(exc).lower() or (exc.__cause__ is not None
+                                                     and BASIC_DISABLED.lower() in error_detail(exc.__cause__).lower()):
+        return (f"{product}.auth: {url} has basic authentication disabled: use a personal access token with "
+                f"{product}.auth: bearer (or leave {product}.username empty)")
+    if endpoint.auth == "basic":
+        return (f"{product}.auth: {url} refused basic auth (401); if {product}.token is a personal access token, "
+                f"set {product}.auth: bearer (or leave {product}.username empty)")
+    return (f"{product}.token: {url} refused the personal access token (401): check that it is valid and has "
+            "not expired")
+
+
+def _anonymous_problem(endpoint: Endpoint, confluence: ConfluenceGateway) -> str | None:
+    """Data Center with anonymous access on answers an invalid PAT as an anonymous user, not 401."""
+    if endpoint.deployment != "datacenter":
+        return None
+    try:
+        who = confluence.current_user()
+    except ServiceError:
+        return None  # reported by the space check
+    if who.get("type") == "anonymous":
+        return (f"confluence.token: {endpoint.site_url} answered as an anonymous user: the token was not accepted "
+                "(invalid or expired personal access token, or a PAT sent as a password)")
+    return None
 
 
 def _check_confluence(config: Config, endpoint: Endpoint, confluence: ConfluenceGateway, report: CheckReport) -> None:
@@ -105,10 +141,15 @@ def _check_confluence(config: Config, endpoint: Endpoint, confluence: Confluence
     report.lines.append(f"confluence: {_who(url, user, config.uses_sandbox)}")
     report.lines.append(_mode(endpoint))
     key = config.confluence.space
+    anonymous = _anonymous_problem(endpoint, confluence)
+    if anonymous:
+        report.problems.append(anonymous)
+        return
     try:
         space = confluence.space_info()
     except ServiceError as exc:  # any failure is reported, not raised: check-config lists them all
-        report.service_problem(f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        report.service_problem(_auth_problem(endpoint, exc)
+                               or f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
     report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
@@ -131,7 +172,8 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     try:
         project = jira.project(key)
     except ServiceError as exc:
-        report.service_problem(f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
+        report.service_problem(_auth_problem(endpoint, exc)
+                               or f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
         return
     report.lines.append(f"  project: {project.get('key')} ({project.get('name')})")
     types = ", ".join(t.get("name", "?") for t in project.get("issueTypes", [])) or "none"

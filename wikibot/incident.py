@@ -260,7 +260,7 @@ def _from_jira(issue: dict[str, Any]) -> dict[str, Any]:
         "incident_id": issue.get("key"),
         "title": fields.get("summary"),
         "severity": severity,
-        "lead": assignee.get("accountId"),
+        "lead": assignee.get("accountId") or assignee.get("name"),  # Data Center names people by username
         "started_at": fields.get("created"),
         "summary": fields.get("description") if isinstance(fields.get("description"), str) else None,
     }

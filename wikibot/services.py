@@ -69,18 +69,32 @@ class Services:
 
     @cached_property
     def confluence(self) -> ConfluenceGateway:
-        """Every Confluence call goes through this gateway (space from ``confluence.space``)."""
+        """Every Confluence call goes through this gateway (space from ``confluence.space``); Data
+        Center's implementation (REST v1) when the endpoint is Data Center."""
         from wikibot.atlassian.confluence import ConfluenceGateway
 
         clients = self.clients
+        if clients.confluence_endpoint.deployment == "datacenter":
+            from wikibot.atlassian.confluence_dc import DataCenterConfluenceGateway
+
+            return DataCenterConfluenceGateway(clients.confluence, space=self.config.confluence.space,  # type: ignore[arg-type]
+                                               site_url=clients.confluence_endpoint.site_url)
         return ConfluenceGateway(clients.confluence, space=self.config.confluence.space,
                                  site_url=clients.confluence_endpoint.site_url)
 
     @cached_property
     def jira(self) -> JiraGateway:
-        """Every Jira call goes through this gateway."""
+        """Every Jira call goes through this gateway. On Data Center, people named on pages (userkeys)
+        are turned into usernames through Confluence."""
         from wikibot.atlassian.jira import JiraGateway
 
+        if self.clients.jira_endpoint.deployment == "datacenter":
+            from wikibot.atlassian.confluence_dc import DataCenterConfluenceGateway
+            from wikibot.atlassian.jira_dc import DataCenterJiraGateway
+
+            wiki = self.confluence
+            people = wiki.username if isinstance(wiki, DataCenterConfluenceGateway) else None
+            return DataCenterJiraGateway(self.clients.jira, site_url=self.clients.jira_endpoint.site_url, people=people)
         return JiraGateway(self.clients.jira, site_url=self.clients.jira_endpoint.site_url)
 
     def _on_call(self, service: str, status: int | None) -> None:

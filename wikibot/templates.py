@@ -89,7 +89,8 @@ def sample_context() -> dict[str, Any]:
                 "date": date(2026, 1, 1), "started": "2026-01-01 14:05 Europe/Paris (UTC+01:00)",
                 "summary": "Sample summary ]]> with <markup>",
                 "channel_url": "https://chat.example.com/c/incident"}
-    return {"incident": incident, "lead": {"account_id": "557058:aa11", "name": "Ana"},
+    return {"incident": incident, "lead": {"account_id": "557058:aa11", "name": "Ana",
+                                                   "mention_attribute": "ri:account-id"},
             "debrief_due": date(2026, 1, 8), "recording_url": "https://video.example.com/r/1",
             "template": {"name": "sample", "version": "0"},
             # the index page's values (page_templates/index.xml)

@@ -3,10 +3,12 @@
 Which deployment a URL is (``confluence.deployment`` / ``jira.deployment``): ``auto`` is Cloud
 for ``*.atlassian.net`` and ``api.atlassian.com`` hosts, or for a site that answers
 ``/_edge/tenant_info`` (every Cloud site does, without authentication; so does the sandbox), else
-Data Center. Cloud is served as it is today: Confluence REST **v2** through
-``atlassian.ConfluenceV2`` (v1 only for CQL search and label writes, which v2 lacks), Jira REST v2
-with the enhanced search. Data Center is the next step (v1, PATs) and is refused with one line
-until then — the seam is :class:`Endpoint`.
+Data Center. Cloud: Confluence REST **v2** through ``atlassian.ConfluenceV2`` (v1 only for CQL search
+and label writes, which v2 lacks), Jira REST v2 with the enhanced search. Data Center / Server:
+Confluence REST v1 through ``atlassian.ConfluenceServer`` under ``{server}[/context]/rest/api``, Jira
+REST v2 with ``cloud=False`` (offset search ``/rest/api/2/search``) — see ``confluence_dc`` and
+``jira_dc``. Authentication (``auth``): ``basic`` (username + token or password) or ``bearer`` (a
+Data Center personal access token); ``auto`` is basic when a username is set, else bearer.
 
 Two ways to authenticate on Cloud (``token_type``): a classic API token on the site URL, or a
 *scoped* API token, which only works through the gateway
@@ -21,12 +23,12 @@ The client classes are chosen here, never by atlassian-python-api's hostname sni
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import requests
-from atlassian import ConfluenceV2, Jira
+from atlassian import ConfluenceServer, ConfluenceV2, Jira
 from atlassian.errors import ApiError
 from atlassian.rest_client import AtlassianRestAPI
 
@@ -51,9 +53,12 @@ class Endpoint:
     base_url: str
     """What requests go to: the site, or the gateway for a scoped token."""
     cloud_id: str | None = None
+    auth: Literal["basic", "bearer"] = "basic"
 
     @property
     def api(self) -> str:
+        if self.deployment == "datacenter":
+            return "REST v1 (/rest/api)" if self.product == "confluence" else "REST v2, /rest/api/2/search"
         if self.product == "confluence":
             return "REST v2 (v1 only for CQL search and label writes)"
         return "REST v2 (issues), v3 enhanced JQL search"
@@ -114,6 +119,20 @@ def resolve_endpoint(product: Literal["confluence", "jira"], url: str, *, deploy
     return Endpoint(product, "cloud", url, base, cloud_id)
 
 
+def auth_for(setting: str, username: str) -> Literal["basic", "bearer"]:
+    """``auto``: basic when a username is set, bearer (a personal access token) when it is empty."""
+    if setting in ("basic", "bearer"):
+        return "basic" if setting == "basic" else "bearer"
+    return "basic" if username else "bearer"
+
+
+def build_confluence_dc(url: str, username: str, token: str, *, auth: str, timeout: float = 30) -> ConfluenceServer:
+    """A Confluence Data Center / Server client (REST v1) for ``{server}[/context]``."""
+    if auth == "bearer":
+        return ConfluenceServer(url=url.rstrip("/"), token=token, cloud=False, timeout=timeout)
+    return ConfluenceServer(url=url.rstrip("/"), username=username, password=token, cloud=False, timeout=timeout)
+
+
 def build_confluence(url: str, username: str, token: str, *, timeout: float = 30) -> ConfluenceV2:
     """A Confluence Cloud client. ``url`` is the wiki base (``https://acme.atlassian.net/wiki``) or the
     gateway (``https://api.atlassian.com/ex/confluence/<cloudId>/wiki``); the API key is the email's."""
@@ -124,21 +143,25 @@ def build_confluence(url: str, username: str, token: str, *, timeout: float = 30
         return ConfluenceV2(url=url.rstrip("/"), username=username, password=token, cloud=True, timeout=timeout)
 
 
-def build_jira(url: str, username: str, token: str, *, timeout: float = 30) -> Jira:
-    """A Jira client in cloud mode (enhanced JQL search). ``url`` is the site or the gateway."""
-    return Jira(url=url.rstrip("/"), username=username, password=token, cloud=True, timeout=timeout)
+def build_jira(url: str, username: str, token: str, *, timeout: float = 30, cloud: bool = True,
+               auth: str = "basic") -> Jira:
+    """A Jira client: cloud mode (enhanced JQL search; ``url`` is the site or the gateway), or
+    ``cloud=False`` for Data Center (``/rest/api/2/search``), with a PAT when ``auth`` is bearer."""
+    if auth == "bearer":
+        return Jira(url=url.rstrip("/"), token=token, cloud=cloud, timeout=timeout)
+    return Jira(url=url.rstrip("/"), username=username, password=token, cloud=cloud, timeout=timeout)
 
 
 @dataclass(frozen=True)
 class Clients:
-    confluence: ConfluenceV2
+    confluence: ConfluenceV2 | ConfluenceServer
     jira: Jira
     confluence_endpoint: Endpoint
     jira_endpoint: Endpoint
 
 
 def endpoints(config: Config) -> tuple[Endpoint, Endpoint]:
-    """Both products' endpoints; Data Center is refused with one line until it is supported."""
+    """Both products' endpoints, with the authentication each uses."""
     c, j = config.confluence, config.jira
     timeout = config.http.timeout
     url = config.confluence_endpoint()[0]
@@ -149,18 +172,25 @@ def endpoints(config: Config) -> tuple[Endpoint, Endpoint]:
     with boundary("Jira", url):
         jira = resolve_endpoint("jira", url, deployment=j.deployment, token_type=j.token_type,
                                 cloud_id=j.cloud_id, timeout=timeout)
+    wiki = replace(wiki, auth=auth_for(c.auth, config.confluence_endpoint()[1]))
+    jira = replace(jira, auth=auth_for(j.auth, config.jira_endpoint()[1]))
     for endpoint in (wiki, jira):
-        if endpoint.deployment == "datacenter":
-            raise ConfigError(f"{endpoint.product}.deployment: {endpoint.site_url} is Data Center (or did not "
-                              "answer /_edge/tenant_info); wikibot supports Atlassian Cloud only so far")
+        if endpoint.deployment == "cloud" and endpoint.auth == "bearer":
+            raise ConfigError(f"{endpoint.product}.username: Atlassian Cloud needs the account's email with the API "
+                              f"token (basic auth); bearer is for Data Center personal access tokens")
     return wiki, jira
 
 
 def build_clients(config: Config) -> Clients:
     """Clients for the configured sites, or for the embedded sandbox when none is configured."""
     wiki, jira = endpoints(config)
+    timeout = config.http.timeout
     _, user, token = config.confluence_endpoint()
-    confluence = build_confluence(wiki.base_url, user, token, timeout=config.http.timeout)
+    confluence: ConfluenceV2 | ConfluenceServer
+    if wiki.deployment == "datacenter":
+        confluence = build_confluence_dc(wiki.base_url, user, token, auth=wiki.auth, timeout=timeout)
+    else:
+        confluence = build_confluence(wiki.base_url, user, token, timeout=timeout)
     _, user, token = config.jira_endpoint()
-    return Clients(confluence=confluence, jira=build_jira(jira.base_url, user, token, timeout=config.http.timeout),
-                   confluence_endpoint=wiki, jira_endpoint=jira)
+    client = build_jira(jira.base_url, user, token, timeout=timeout, cloud=jira.deployment == "cloud", auth=jira.auth)
+    return Clients(confluence=confluence, jira=client, confluence_endpoint=wiki, jira_endpoint=jira)

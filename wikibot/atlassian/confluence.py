@@ -236,7 +236,7 @@ class ConfluenceGateway:
                                                 data=[{"prefix": "global", "name": name} for name in missing]))
         for key, value in properties.items():
             if fresh or self._property(page.id, key) is None:
-                self._call(lambda k=key, v=value: self.client.create_page_property(page.id, k, dict(v)))
+                self._create_property(page.id, key, value)
         return replace(page, labels=tuple(dict.fromkeys([*page.labels, *labels])))
 
     def update_body(self, page: WikiPage, body: str, message: str = "wikibot") -> WikiPage:
@@ -261,7 +261,7 @@ class ConfluenceGateway:
         """Create or replace the content property ``key`` (v2: found by key, updated by id with a version)."""
         found = self._property(page_id, key)
         if found is None:
-            self._call(lambda: self.client.create_page_property(str(int(page_id)), key, dict(value)))
+            self._create_property(page_id, key, value)
             return
         number = int((found.get("version") or {}).get("number") or 0) + 1
         self._call(lambda: self.client.put(f"api/v2/pages/{int(page_id)}/properties/{found['id']}",
@@ -281,7 +281,23 @@ class ConfluenceGateway:
         data = {"pageId": str(page_id), "body": {"representation": "storage", "value": storage}}
         self._call(lambda: self.client.post("api/v2/footer-comments", data=data))
 
+    # -- people -------------------------------------------------------------------------------
+    def current_user(self) -> dict[str, Any]:
+        """Who the credentials authenticate as (``type`` is ``anonymous`` when they were not accepted)."""
+        return self._get("rest/api/user/current")
+
+    mention_attribute = "ri:account-id"
+    """How this deployment's storage format names a person in ``<ri:user .../>``."""
+
+    def mention_id(self, jira_user: Mapping[str, Any]) -> str | None:
+        """The id to write in a mention of this Jira user (Cloud: the accountId both products share)."""
+        value = jira_user.get("accountId")
+        return str(value) if value else None
+
     # -- plumbing -----------------------------------------------------------------------------
+    def _create_property(self, page_id: str, key: str, value: Mapping[str, Any]) -> None:
+        self._call(lambda: self.client.create_page_property(str(int(page_id)), key, dict(value)))
+
     def _property(self, page_id: str, key: str) -> dict[str, Any] | None:
         found = self._get(f"api/v2/pages/{int(page_id)}/properties", params={"key": key})
         results = found.get("results") or []
