@@ -6,7 +6,8 @@
 # As root, Debian's PostgreSQL and Chromium are installed when missing: PostgreSQL runs on
 # loopback for the database tests, Chromium drives the browser tests. Without them (not root,
 # no apt) those tests are skipped with a reason, and everything else still runs.
-# Arguments go to pytest: bash scripts/test.sh tests/test_store.py -k claim
+# Arguments go to pytest: bash scripts/test.sh tests/test_store.py -k claim (without arguments, the
+# whole run first checks lint and types with scripts/lint.sh and fails on any finding).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset PYTHONPATH PYTHONHOME  # nothing from outside the fresh environment
@@ -32,7 +33,7 @@ trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
 echo "test.sh: installing wikibot and its test extra into a fresh environment" >&2
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -c constraints/test.txt -e '.[test]'
+  -c constraints/test.txt -e '.[test,lint]'
 
 if [ -n "$apt_pid" ] && ! wait "$apt_pid"; then
   echo "test.sh: installing ${missing[*]} failed; their tests will be skipped" >&2
@@ -43,6 +44,12 @@ if [ -z "${WIKIBOT_TEST_POSTGRES_URL:-}" ]; then
   else
     echo "test.sh: no PostgreSQL available; its tests will be skipped" >&2
   fi
+fi
+
+if [ $# -eq 0 ]; then
+  # The whole run also holds the code to its lint and type rules: a finding fails it, before the tests.
+  echo "test.sh: ruff and mypy" >&2
+  PYTHON="$venv/bin/python" bash scripts/lint.sh
 fi
 
 status=0

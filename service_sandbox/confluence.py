@@ -171,6 +171,24 @@ def content_history(id: str) -> Any:
         return ContentWriter(conn, store, Site.current(), frozenset()).history(row, last_updated=True)
 
 
+@api.get("/content/<id>/version")
+def content_versions(id: str) -> Any:
+    """Data Center's version list, newest first, offset paging (``GET /rest/api/content/{id}/version``,
+    Confluence DC REST API). Cloud has removed it for v2's ``/pages/{id}/versions`` (``gone.py``)."""
+    site, store = Site.current(), current_store()
+    start, limit = paging()
+    with store.read() as conn:
+        row = db.content(conn, id)
+        total = conn.execute("SELECT COUNT(*) FROM cf_versions WHERE content_id = ?", (row["id"],)).fetchone()[0]
+        saved = conn.execute("SELECT number, saved_at, saved_by, message, minor_edit FROM cf_versions "
+                             "WHERE content_id = ? ORDER BY number DESC LIMIT ? OFFSET ?",
+                             (row["id"], limit, start)).fetchall()
+        writer = ContentWriter(conn, store, site, frozenset())
+        results = [{"by": writer.user(v["saved_by"]), "when": v["saved_at"], "message": v["message"],
+                    "number": v["number"], "minorEdit": bool(v["minor_edit"])} for v in saved]
+    return envelope(results, start=start, limit=limit, total=total, site=site)
+
+
 def _storage(data: dict[str, Any]) -> str | None:
     """``body.storage.value``; None when the body is absent. Other representations are refused."""
     body = data.get("body")

@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from atlassian import ConfluenceServer
@@ -32,7 +33,7 @@ from wikibot.atlassian.confluence import (
     _once,
     next_url,
 )
-from wikibot.atlassian.content import WikiPage
+from wikibot.atlassian.content import WikiPage, is_wikibot_edit, parse_time
 from wikibot.atlassian.errors import LIBRARY_ERRORS, error_detail, service_error
 from wikibot.errors import ServiceError
 from wikibot.retry import RetryPolicy, status_of
@@ -110,6 +111,20 @@ class DataCenterConfluenceGateway(ConfluenceGateway):
             raise service_error(SERVICE, exc, self.client.url) from exc
         page = WikiPage.from_content(created if isinstance(created, dict) else {})
         return self.complete(page, labels, properties or {}, fresh=True)
+
+    def last_edit_by_people(self, page_id: str) -> tuple[datetime | None, str | None]:
+        """As on Cloud, from Data Center's v1 version list (``/content/{id}/version``, newest first)."""
+        start = 0
+        while True:
+            found = self._get(f"rest/api/content/{int(page_id)}/version", params={"start": start, "limit": 50})
+            results = found.get("results") or []
+            for version in results:
+                if not is_wikibot_edit(version.get("message")):
+                    by = version.get("by") or {}
+                    return parse_time(version.get("when")), by.get("username") or by.get("userKey")
+            if not results or not (found.get("_links") or {}).get("next"):
+                return None, None
+            start += len(results)
 
     def update_body(self, page: WikiPage, body: str, message: str = "wikibot") -> WikiPage:
         """``PUT /content/{id}`` with version ``page.version + 1``; 409 → ``VersionConflict``."""

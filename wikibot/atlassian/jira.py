@@ -125,6 +125,10 @@ class JiraGateway:
         user = self.user(account_id)
         return user.get("displayName") if user else None
 
+    def person_id(self, user: Mapping[str, Any]) -> str | None:
+        """How a user from :meth:`find_users` is named in drafted fields (Cloud: the account id)."""
+        return _str(user.get("accountId"))
+
     def find_users(self, query: str) -> list[dict[str, Any]]:
         """Users whose name or email matches ``query`` (Jira's user search)."""
         return list(self._call(lambda: self.client.user_find_by_user_string(query=query)) or [])

@@ -50,6 +50,11 @@ class DataCenterJiraGateway(JiraGateway):
             raise service_error(SERVICE, exc, self.client.url) from exc
         return found if isinstance(found, dict) else None
 
+    def person_id(self, user: Mapping[str, Any]) -> str | None:
+        """Data Center names users by username."""
+        name = user.get("name")
+        return str(name) if name else None
+
     def find_users(self, query: str) -> list[dict[str, Any]]:
         """Users whose username, name or email matches ``query`` (``/user/search?username=``)."""
         return list(self._call(lambda: self.client.get("rest/api/2/user/search", params={"username": query})) or [])

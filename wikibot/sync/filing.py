@@ -93,8 +93,9 @@ class Filer:
             wanted = " ".join(name.split()).casefold()
             exact = [u for u in users if " ".join(str(u.get("displayName", "")).split()).casefold() == wanted
                      or str(u.get("emailAddress", "")).casefold() == wanted]
-            if len(exact) == 1 and exact[0].get("accountId"):
-                self._owners[name] = (str(exact[0]["accountId"]), None)
+            person = self.jira.person_id(exact[0]) if len(exact) == 1 else None
+            if person:
+                self._owners[name] = (person, None)
             elif not exact and not users:
                 self._owners[name] = (None, f"{NOT_A_USER}no Jira user is called {name!r}")
             else:
