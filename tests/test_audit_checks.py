@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service_sandbox.examples import STANDARD_SECTIONS
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.blame import BlameMatcher
 from wikibot.audit.checks import (
     Evidence,
@@ -39,9 +41,7 @@ from wikibot.audit.report import AuditReport, render
 from wikibot.config import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
-from service_sandbox.examples import STANDARD_SECTIONS
 from wikibot.templates import load_template
-from wikibot.atlassian.content import WikiPage
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 POSTMORTEM = profile_template(load_template("postmortem.xml"))

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from service_sandbox import SandboxServer
-from tests.conftest import _start, RunningSandbox
+from tests.conftest import RunningSandbox, _start
 from wikibot.atlassian.clients import Clients, Endpoint, build_confluence, build_jira
 from wikibot.errors import ConfigError
 from wikibot.site import SETTING, SiteIdentity, check_site, compare, identify

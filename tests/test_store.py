@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import DATABASES, url_for
 from wikibot.errors import ConfigError
 from wikibot.store import Database
-
-
-from tests.conftest import DATABASES, url_for
 
 
 @pytest.fixture(params=DATABASES)

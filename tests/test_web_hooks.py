@@ -6,9 +6,8 @@ import json
 import threading
 import time
 
-import requests
-
 import pytest
+import requests
 
 from tests.conftest import DATABASES, WEBHOOK_SECRET
 from wikibot.web.auth import sign

@@ -30,8 +30,8 @@ from wikibot.pages import cells
 from wikibot.pages.actions import TASK, ActionReader
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
-from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.reading import USER, Reading, collapse
+from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
