@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TextIO
 
 REDACTED = "[redacted]"
 # key=value / "key": "value" pairs whose key names a secret.
@@ -70,7 +71,7 @@ class TextFormatter(logging.Formatter):
 CHATTY_LIBRARIES = ("alembic", "apscheduler", "waitress", "atlassian", "urllib3", "werkzeug")
 
 
-def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream=None,  # noqa: ANN001
+def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream: TextIO | None = None,
                       verbose: bool = False) -> logging.Handler:
     """One handler on the root logger at ``level``; libraries' chatter hidden unless ``verbose``."""
     handler = logging.StreamHandler(stream or sys.stderr)
