@@ -77,7 +77,7 @@ class Background:
         def run() -> None:
             try:
                 task.result = fn()
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - a thread's failure is handed to the test, re-raised there
                 task.error = exc
 
         thread = threading.Thread(target=run)
