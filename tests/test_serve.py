@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -120,7 +121,5 @@ database: {{url: 'sqlite:///{tmp_path}/w.db'}}
 
 
 def _ignore_errors(call, *args) -> None:
-    try:
+    with contextlib.suppress(requests.RequestException):
         call(*args)
-    except requests.RequestException:
-        pass
