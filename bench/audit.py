@@ -69,7 +69,8 @@ def body_for(n: int, keys: list[str], today: date) -> str:
         recording_url=None, template={"name": template.name, "version": template.version})
     written = SECTIONS[: 2 + n % (len(SECTIONS) - 1)]
     for title in written:
-        pattern = re.compile(rf"(<h2>{re.escape(title).replace('&', '&amp;')}</h2>\s*)<p><ac:placeholder>.*?</ac:placeholder></p>")
+        heading = re.escape(title).replace("&", "&amp;")
+        pattern = re.compile(rf"(<h2>{heading}</h2>\s*)<p><ac:placeholder>.*?</ac:placeholder></p>")
         body = pattern.sub(lambda m: m.group(1) + f"<p>{PROSE * 3}</p>" * 2, body, count=1)
     timeline = [{"Time (UTC)": f"14:{m:02d}", "Event": f"Event {m}: alert fired and paged on-call.",
                  "Source": "Grafana"} for m in range(0, 50, 7)]

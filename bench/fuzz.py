@@ -92,7 +92,8 @@ def run(count: int, seed: int) -> int:
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"inputs: {count:,} (seed {seed}) in {elapsed:.1f} s, {count / elapsed:,.0f}/s")
-    print(f"parsed: {parsed:,}   refused with PageParseError: {refused:,}   written back: {edited:,}   crashes: {crashes}")
+    print(f"parsed: {parsed:,}   refused with PageParseError: {refused:,}   written back: {edited:,}   "
+          f"crashes: {crashes}")
     print(f"slowest input: {slowest * 1000:.1f} ms   peak memory: {peak_mb:.0f} MB")
     return 1 if crashes else 0
 

@@ -314,7 +314,8 @@ http: {{timeout: 5, circuit_cooldown: 3}}
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
-            raise AssertionError(f"wikibot {kind} did not finish in {timeout} s:\n{err_path.read_text()[-3000:]}") from None
+            raise AssertionError(f"wikibot {kind} did not finish in {timeout} s:\n"
+                                 f"{err_path.read_text()[-3000:]}") from None
         run = Run(kind, number, None if killed else proc.returncode, killed, time.monotonic() - started,
                   out_path.read_text(), err_path.read_text(), kill_at.name if killed and kill_at else None)
         if killed:
@@ -366,7 +367,8 @@ http: {{timeout: 5, circuit_cooldown: 3}}
                 columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')
                            if row[2].upper() == "DATETIME"]
                 for column in columns:
-                    rows = db.execute(f'SELECT rowid, "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
+                    rows = db.execute(f'SELECT rowid, "{column}" FROM "{table}" '
+                                      f'WHERE "{column}" IS NOT NULL').fetchall()
                     db.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
                                    [(_earlier(value, delta), rowid) for rowid, value in rows])
         db.close()

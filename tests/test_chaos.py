@@ -375,7 +375,8 @@ def test_a_week_of_chaos_loses_nothing_and_duplicates_nothing(seed, sandbox, tmp
     print(f"\nchaos seed {seed}: {time.monotonic() - started:.1f} s ({chaos_seconds:.1f} s of chaos); "
           f"{len(week.incidents)} incidents "
           f"({sum(i.lost for i in week.incidents.values())} webhook answers lost, "
-          f"{unanswered} incidents with no answer until the week was over), {len(week.log.pages)} pages, {rows} action rows, "
+          f"{unanswered} incidents with no answer until the week was over), "
+          f"{len(week.log.pages)} pages, {rows} action rows, "
           f"{week.log.edits} human edits {dict(week.log.kinds)}, {week.log.conflicts} people's 409s, "
           f"{week.meter.conflicts_for_wikibot} wikibot 409s; "
           f"{len(week.stale_summaries)} issues with their row's old wording {week.stale_summaries}; "
@@ -385,7 +386,8 @@ def test_a_week_of_chaos_loses_nothing_and_duplicates_nothing(seed, sandbox, tmp
           f"{sum(1 for r in runs if r.pending_left)} left pending creates), "
           f"{sum(1 for r in runs if r.kind == 'audit')} audits, serve started {week.wikibot.serve_starts}x "
           f"(killed {week.wikibot.serve_kills}x); {week.meter.requests_by_wikibot} wikibot requests, faults:\n"
-          f"{week.meter.table()}\n    seconds: {dict((k, round(v, 1)) for k, v in week.seconds.items())}\n    runs: " + ", ".join(f"{r.kind}{'(killed)' if r.killed else r.returncode} {r.seconds:.1f}s" for r in runs))
+          f"{week.meter.table()}\n    seconds: {dict((k, round(v, 1)) for k, v in week.seconds.items())}\n    runs: "
+          + ", ".join(f"{r.kind}{'(killed)' if r.killed else r.returncode} {r.seconds:.1f}s" for r in runs))
 
     # The chaos really happened: every kind of fault fired, and processes really died mid-work.
     fired = week.meter.by_kind()

@@ -95,7 +95,8 @@ def test_share_command_shares_once_unless_again(make_config, sandbox, confluence
     second = runner.invoke(cli, ["--config", path, "share", page_id])
     assert second.exit_code == 1
     assert second.stderr == f"wikibot: page {page_id} was already shared (use --again to share it once more)\n"
-    again = runner.invoke(cli, ["--config", path, "share", f"{sandbox.wiki_url}/spaces/INC/pages/{page_id}/x", "--again"])
+    again = runner.invoke(cli, ["--config", path, "share", f"{sandbox.wiki_url}/spaces/INC/pages/{page_id}/x",
+                                "--again"])
     assert again.exit_code == 0, again.output
     assert len(chat.messages) == 2
 

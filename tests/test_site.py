@@ -70,7 +70,8 @@ def test_a_database_is_refused_against_a_different_site_in_one_line(db, sandbox,
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("database.url: this database belongs to the Confluence site cloudId "
-                              f"{sandbox.store.cloud_id()}, but confluence.url is cloudId {other_sandbox.store.cloud_id()}")
+                              f"{sandbox.store.cloud_id()}, but confluence.url is cloudId "
+                              f"{other_sandbox.store.cloud_id()}")
 
 
 def test_a_restarted_sandbox_that_kept_its_data_is_the_same_site(db, tmp_path):

@@ -17,7 +17,8 @@ from typing import TextIO
 REDACTED = "[redacted]"
 # key=value / "key": "value" pairs whose key names a secret.
 _AUTH_HEADER = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{6,}")
-_SECRET_PAIR = re.compile(r"""(?i)(["']?\b(?:token|secret|password|passwd|authorization|api[_-]?key)\b["']?\s*[:=]\s*)(["']?)[^\s"',;&}]+""")
+_SECRET_PAIR = re.compile(r"""(?i)(["']?\b(?:token|secret|password|passwd|authorization|api[_-]?key)\b["']?"""
+                          r"""\s*[:=]\s*)(["']?)[^\s"',;&}]+""")
 
 
 class Redactor(logging.Filter):
