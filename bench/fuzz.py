@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.storage_fuzz import inputs  # noqa: E402
-from wikibot.pages import EditError, PageParseError, apply_edits, decode_body, parse_page  # noqa: E402
+from tests.storage_fuzz import inputs
+from wikibot.pages import EditError, PageParseError, apply_edits, decode_body, parse_page
 
 
 def run_web(count: int, seed: int) -> int:

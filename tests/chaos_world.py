@@ -28,13 +28,16 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
+from flask import Response
 
+from service_sandbox.faults import FaultRule
 from wikibot.retry import status_of
 
 SEED_ENV = "WIKIBOT_CHAOS_SEED"
@@ -112,7 +115,7 @@ class FaultMeter:
             auth = request.authorization
             return auth is not None and auth.username == wikibot_user
 
-        def take(method: str, path: str):  # noqa: ANN202 - FaultRule | None
+        def take(method: str, path: str) -> FaultRule | None:
             if not from_wikibot():
                 return None
             rule = original_take(method, path)
@@ -123,7 +126,7 @@ class FaultMeter:
                     self.fired[(fault_kind(rule), "confluence" if path.startswith("/wiki") else "jira")] += 1
             return rule
 
-        def count_conflicts(response):  # noqa: ANN001, ANN202 - flask Response
+        def count_conflicts(response: Response) -> Response:
             if response.status_code == 409 and from_wikibot():
                 with self._lock:
                     self.conflicts_for_wikibot += 1
@@ -133,7 +136,7 @@ class FaultMeter:
         # Registered after the app served requests, so past Flask's "setup finished" guard.
         app.after_request_funcs.setdefault(None, []).append(count_conflicts)
 
-    def wait_for(self, point: KillPoint, since: int, give_up) -> bool:  # noqa: ANN001 - () -> bool
+    def wait_for(self, point: KillPoint, since: int, give_up: Callable[[], bool]) -> bool:
         """Wait until wikibot's requests after the first ``since`` reach ``point``; False if
         ``give_up()`` said to stop first."""
         while True:
@@ -608,7 +611,7 @@ class People:
             self.log.kinds[kind] += 1
         return True
 
-    def _edit(self, person: str, record: PageRecord, change) -> bool:  # noqa: ANN001
+    def _edit(self, person: str, record: PageRecord, change) -> bool:
         """Read, change, save with version + 1; on 409 read again and re-apply (as the editor does)."""
         client = self.clients[person]
         for _ in range(20):

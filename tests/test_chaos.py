@@ -100,7 +100,7 @@ class Background:
 class Week:
     """Everything one run of the scenario touches, so the steps below read like the story."""
 
-    def __init__(self, seed: int, sandbox, tmp_path) -> None:  # noqa: ANN001 - fixtures
+    def __init__(self, seed: int, sandbox, tmp_path) -> None:
         self.seed = seed
         self.hint = rerun_hint(seed)
         self.sandbox = sandbox
@@ -254,7 +254,7 @@ class Week:
 # -- what must hold at the end --------------------------------------------------------------------
 
 
-def all_postmortem_issues(jira) -> list[dict]:  # noqa: ANN001
+def all_postmortem_issues(jira) -> list[dict]:
     issues, token = [], None
     while True:
         page = jira.enhanced_jql('labels = "post-mortem" order by key asc', fields="summary,labels",
@@ -265,7 +265,7 @@ def all_postmortem_issues(jira) -> list[dict]:  # noqa: ANN001
             return issues
 
 
-def cql_all(confluence, cql: str) -> list[dict]:  # noqa: ANN001
+def cql_all(confluence, cql: str) -> list[dict]:
     """Every result of a CQL search, following the cursor in ``_links.next`` (relative to /wiki)."""
     results = []
     found = confluence.get("rest/api/search", params={"cql": cql, "limit": 100})
@@ -276,11 +276,11 @@ def cql_all(confluence, cql: str) -> list[dict]:  # noqa: ANN001
         found = confluence.get(confluence.url + found["_links"]["next"], absolute=True)
 
 
-def body_of(confluence, page_id: str) -> str:  # noqa: ANN001
+def body_of(confluence, page_id: str) -> str:
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})["body"]["storage"]["value"]
 
 
-def every_incident_has_exactly_one_page(week: Week, confluence) -> None:  # noqa: ANN001
+def every_incident_has_exactly_one_page(week: Week, confluence) -> None:
     pages = cql_all(confluence, 'type = page and label = "postmortem"')
     titles = [page["title"] for page in pages]
     assert len(titles) == len(set(titles)), f"{week.hint} duplicate page titles: {sorted(titles)}"
@@ -294,7 +294,7 @@ def every_incident_has_exactly_one_page(week: Week, confluence) -> None:  # noqa
             f"the wiki has {found[0]['id']}"
 
 
-def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) -> None:  # noqa: ANN001
+def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) -> None:
     issues = {issue["key"]: issue["fields"] for issue in all_postmortem_issues(jira)}
     keys_on_pages: dict[str, tuple[str, str]] = {}  # key -> (page id, row summary)
     for page_id, record in week.log.pages.items():
@@ -324,7 +324,7 @@ def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) ->
             week.stale_summaries.append(key)
 
 
-def no_human_edit_is_lost(week: Week, confluence) -> None:  # noqa: ANN001
+def no_human_edit_is_lost(week: Week, confluence) -> None:
     lost = {}
     for page_id, record in week.log.pages.items():
         body = body_of(confluence, page_id)
@@ -334,7 +334,7 @@ def no_human_edit_is_lost(week: Week, confluence) -> None:  # noqa: ANN001
     assert not lost, f"{week.hint} human edits lost (page → markers): {lost}"
 
 
-def the_audit_report_page_exists_at_most_once(week: Week, confluence) -> None:  # noqa: ANN001
+def the_audit_report_page_exists_at_most_once(week: Week, confluence) -> None:
     found = cql_all(confluence, 'type = page and title = "Post-mortem audit"')
     assert len(found) <= 1, f"{week.hint} {len(found)} audit report pages"
 
