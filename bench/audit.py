@@ -40,13 +40,13 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service_sandbox import confluence_store as cf  # noqa: E402
-from service_sandbox import create_sandbox_app  # noqa: E402
-from service_sandbox.store import SandboxStore  # noqa: E402
-from wikibot.audit import run_audit  # noqa: E402
-from wikibot.config import parse_config  # noqa: E402
-from wikibot.services import Services  # noqa: E402
-from wikibot.templates import load_template  # noqa: E402
+from service_sandbox import confluence_store as cf
+from service_sandbox import create_sandbox_app
+from service_sandbox.store import SandboxStore
+from wikibot.audit import run_audit
+from wikibot.config import parse_config
+from wikibot.services import Services
+from wikibot.templates import load_template
 
 USER, TOKEN = "wikibot@example.com", "sandbox-token"
 BENCH = Path(__file__).resolve().parent
@@ -69,7 +69,8 @@ def body_for(n: int, keys: list[str], today: date) -> str:
         recording_url=None, template={"name": template.name, "version": template.version})
     written = SECTIONS[: 2 + n % (len(SECTIONS) - 1)]
     for title in written:
-        pattern = re.compile(rf"(<h2>{re.escape(title).replace('&', '&amp;')}</h2>\s*)<p><ac:placeholder>.*?</ac:placeholder></p>")
+        heading = re.escape(title).replace("&", "&amp;")
+        pattern = re.compile(rf"(<h2>{heading}</h2>\s*)<p><ac:placeholder>.*?</ac:placeholder></p>")
         body = pattern.sub(lambda m: m.group(1) + f"<p>{PROSE * 3}</p>" * 2, body, count=1)
     timeline = [{"Time (UTC)": f"14:{m:02d}", "Event": f"Event {m}: alert fired and paged on-call.",
                  "Source": "Grafana"} for m in range(0, 50, 7)]
@@ -182,7 +183,7 @@ def bare_start() -> float:
     return min(runs[1:])
 
 
-def measure(label: str, run):  # noqa: ANN001, ANN201 - a bench helper
+def measure(label: str, run):
     wall, cpu = time.perf_counter(), time.process_time()
     result = run()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -17,19 +17,19 @@ from requests import HTTPError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wikibot.audit.blame import BlameMatcher  # noqa: E402
-from wikibot.audit.checks import Evidence, Rules, audit_page  # noqa: E402
-from wikibot.audit.facts import extract_facts  # noqa: E402
-from wikibot.audit.run import template_catalogue  # noqa: E402
-from wikibot.config import load_config  # noqa: E402
-from wikibot.pages import parse_page  # noqa: E402
-from wikibot.services import Services  # noqa: E402
-from wikibot.store.schema import utcnow  # noqa: E402
+from wikibot.audit.blame import BlameMatcher
+from wikibot.audit.checks import Evidence, Rules, audit_page
+from wikibot.audit.facts import extract_facts
+from wikibot.audit.run import template_catalogue
+from wikibot.config import load_config
+from wikibot.pages import parse_page
+from wikibot.services import Services
+from wikibot.store.schema import utcnow
 
 try:
-    from wikibot.wiki import WikiPage  # noqa: E402
+    from wikibot.wiki import WikiPage
 except ImportError:  # Confluence's JSON moved to the wire package
-    from wikibot.atlassian.content import WikiPage  # noqa: E402
+    from wikibot.atlassian.content import WikiPage
 
 V1_EXPAND = "body.storage,version,history,metadata.labels"
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.storage_fuzz import inputs  # noqa: E402
-from wikibot.pages import EditError, PageParseError, apply_edits, decode_body, parse_page  # noqa: E402
+from tests.storage_fuzz import inputs
+from wikibot.pages import EditError, PageParseError, apply_edits, decode_body, parse_page
 
 
 def run_web(count: int, seed: int) -> int:
@@ -83,7 +83,7 @@ def run(count: int, seed: int) -> int:
                     pass
         except PageParseError:
             refused += 1
-        except Exception as exc:  # the fuzz target: anything else is a bug
+        except Exception as exc:  # noqa: BLE001 - the fuzz target: anything else is a bug, counted and reported
             crashes += 1
             print(f"CRASH on input {number} (seed {seed}): {type(exc).__name__}: {exc}", file=sys.stderr)
         slowest = max(slowest, time.perf_counter() - t0)
@@ -92,7 +92,8 @@ def run(count: int, seed: int) -> int:
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"inputs: {count:,} (seed {seed}) in {elapsed:.1f} s, {count / elapsed:,.0f}/s")
-    print(f"parsed: {parsed:,}   refused with PageParseError: {refused:,}   written back: {edited:,}   crashes: {crashes}")
+    print(f"parsed: {parsed:,}   refused with PageParseError: {refused:,}   written back: {edited:,}   "
+          f"crashes: {crashes}")
     print(f"slowest input: {slowest * 1000:.1f} ms   peak memory: {peak_mb:.0f} MB")
     return 1 if crashes else 0
 

@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from wikibot.pages import parse_page  # noqa: E402
-from wikibot.pages.tree import _KNOWN_PREFIXES, _parser, _wrap, normalise_entities, strip_declaration  # noqa: E402
+from wikibot.pages import parse_page
+from wikibot.pages.tree import _KNOWN_PREFIXES, _parser, _wrap, normalise_entities, strip_declaration
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 TARGET = 3.0

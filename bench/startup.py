@@ -39,7 +39,7 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def best(runs: int, once) -> tuple[float, float]:  # noqa: ANN001 - a bench helper
+def best(runs: int, once) -> tuple[float, float]:
     """The best wall time and the best CPU time of ``runs`` calls of ``once`` (after a warm-up call)."""
     once()  # warm-up: .pyc files, page cache
     results = [once() for _ in range(runs)]

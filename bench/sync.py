@@ -37,11 +37,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
+from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
 from wikibot.atlassian.clients import build_confluence, build_jira
 from wikibot.config import parse_config
 from wikibot.pages import parse_page, set_ticket
-from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from service_sandbox.app import DEFAULT_TOKEN, DEFAULT_USER
 from wikibot.services import Services
 from wikibot.sync import run_sync
 

@@ -109,16 +109,17 @@ logging: {{level: warning}}
         wait_up(f"{sandbox_url}/_sandbox/stats")
         wait_up(f"http://127.0.0.1:{wikibot_port}/healthz")
         wait_up(f"http://127.0.0.1:{hello_port}/")
-        parent = requests.get(f"{sandbox_url}/wiki/rest/api/content", params={"spaceKey": "INC", "title": "Post-mortems"},
-                              auth=AUTH).json()["results"][0]["id"]
+        parent = requests.get(f"{sandbox_url}/wiki/rest/api/content",
+                              params={"spaceKey": "INC", "title": "Post-mortems"}, auth=AUTH).json()["results"][0]["id"]
 
         def hello(session: requests.Session, i: int) -> None:
             session.get(f"http://127.0.0.1:{hello_port}/").raise_for_status()
 
         def direct(session: requests.Session, i: int) -> None:
             title = f"Direct {i}"
-            session.get(f"{sandbox_url}/wiki/rest/api/content", params={"spaceKey": "INC", "title": title, "type": "page",
-                                                                        "expand": "metadata.labels"}, auth=AUTH).raise_for_status()
+            session.get(f"{sandbox_url}/wiki/rest/api/content",
+                        params={"spaceKey": "INC", "title": title, "type": "page", "expand": "metadata.labels"},
+                        auth=AUTH).raise_for_status()
             session.get(f"{sandbox_url}/wiki/rest/api/search", params={"cql": f'type = page and label = "direct-{i}"',
                                                                        "limit": 1}, auth=AUTH).raise_for_status()
             session.post(f"{sandbox_url}/wiki/rest/api/content", auth=AUTH, json={
@@ -127,7 +128,8 @@ logging: {{level: warning}}
                 "metadata": {"labels": [{"name": f"direct-{i}"}]}}).raise_for_status()
 
         def webhook(session: requests.Session, i: int) -> None:
-            response = session.post(f"http://127.0.0.1:{wikibot_port}/hooks/postmortem", headers={"X-Wikibot-Token": SECRET},
+            response = session.post(f"http://127.0.0.1:{wikibot_port}/hooks/postmortem",
+                                    headers={"X-Wikibot-Token": SECRET},
                                     json={"incident_id": f"BENCH-{i}", "title": f"Bench incident {i}", "severity": "2"})
             assert response.status_code == 201, response.text
 

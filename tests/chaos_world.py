@@ -28,13 +28,16 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
+from flask import Response
 
+from service_sandbox.faults import FaultRule
 from wikibot.retry import status_of
 
 SEED_ENV = "WIKIBOT_CHAOS_SEED"
@@ -123,7 +126,7 @@ class FaultMeter:
             auth = request.authorization  # on Data Center wikibot sends its PAT as a bearer token
             return auth is not None and (auth.username == wikibot_user or auth.type == "bearer")
 
-        def take(method: str, path: str):  # noqa: ANN202 - FaultRule | None
+        def take(method: str, path: str) -> FaultRule | None:
             if not from_wikibot():
                 return None
             rule = original_take(method, path)
@@ -135,7 +138,7 @@ class FaultMeter:
                                 else "jira")] += 1
             return rule
 
-        def count_conflicts(response):  # noqa: ANN001, ANN202 - flask Response
+        def count_conflicts(response: Response) -> Response:
             if response.status_code == 409 and from_wikibot():
                 with self._lock:
                     self.conflicts_for_wikibot += 1
@@ -145,7 +148,7 @@ class FaultMeter:
         # Registered after the app served requests, so past Flask's "setup finished" guard.
         app.after_request_funcs.setdefault(None, []).append(count_conflicts)
 
-    def wait_for(self, point: KillPoint, since: int, give_up) -> bool:  # noqa: ANN001 - () -> bool
+    def wait_for(self, point: KillPoint, since: int, give_up: Callable[[], bool]) -> bool:
         """Wait until wikibot's requests after the first ``since`` reach ``point``; False if
         ``give_up()`` said to stop first."""
         while True:
@@ -327,7 +330,8 @@ http: {{timeout: 5, circuit_cooldown: 3}}
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
-            raise AssertionError(f"wikibot {kind} did not finish in {timeout} s:\n{err_path.read_text()[-3000:]}") from None
+            raise AssertionError(f"wikibot {kind} did not finish in {timeout} s:\n"
+                                 f"{err_path.read_text()[-3000:]}") from None
         run = Run(kind, number, None if killed else proc.returncode, killed, time.monotonic() - started,
                   out_path.read_text(), err_path.read_text(), kill_at.name if killed and kill_at else None)
         if killed:
@@ -379,7 +383,8 @@ http: {{timeout: 5, circuit_cooldown: 3}}
                 columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')
                            if row[2].upper() == "DATETIME"]
                 for column in columns:
-                    rows = db.execute(f'SELECT rowid, "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()
+                    rows = db.execute(f'SELECT rowid, "{column}" FROM "{table}" '
+                                      f'WHERE "{column}" IS NOT NULL').fetchall()
                     db.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
                                    [(_earlier(value, delta), rowid) for rowid, value in rows])
         db.close()
@@ -621,7 +626,7 @@ class People:
             self.log.kinds[kind] += 1
         return True
 
-    def _edit(self, person: str, record: PageRecord, change) -> bool:  # noqa: ANN001
+    def _edit(self, person: str, record: PageRecord, change) -> bool:
         """Read, change, save with version + 1; on 409 read again and re-apply (as the editor does)."""
         client = self.clients[person]
         for _ in range(20):

@@ -29,11 +29,13 @@ def _cell(rng: random.Random) -> str:
     if kind < 0.2:
         return f'<ac:link><ri:user ri:account-id="557058:{rng.randint(0, 99)}"/></ac:link>'
     if kind < 0.3:
-        return '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-' f"{rng.randint(1, 999)}</ac:parameter></ac:structured-macro>"
+        return ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-'
+                f"{rng.randint(1, 999)}</ac:parameter></ac:structured-macro>")
     if kind < 0.4:
         return f'<time datetime="2026-{rng.randint(1, 13):02d}-{rng.randint(0, 32):02d}"/>'
     if kind < 0.5:
-        return '<ac:structured-macro ac:name="status"><ac:parameter ac:name="title">' f"{_text(rng)}</ac:parameter></ac:structured-macro>"
+        return ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="title">'
+                f"{_text(rng)}</ac:parameter></ac:structured-macro>")
     return f"<p>{_text(rng)}</p>"
 
 
@@ -72,10 +74,12 @@ def _block(rng: random.Random, depth: int = 0) -> str:
     if kind < 0.75 and depth < 3:
         inner = "".join(_block(rng, depth + 1) for _ in range(rng.randint(0, 3)))
         name = rng.choice(["info", "expand", "panel", "note", "details"])
-        return f'<ac:structured-macro ac:name="{name}"><ac:rich-text-body>{inner}</ac:rich-text-body></ac:structured-macro>'
+        return (f'<ac:structured-macro ac:name="{name}"><ac:rich-text-body>{inner}</ac:rich-text-body>'
+                "</ac:structured-macro>")
     if kind < 0.8 and depth < 3:
         inner = "".join(_block(rng, depth + 1) for _ in range(rng.randint(0, 3)))
-        return f'<ac:layout><ac:layout-section ac:type="two_equal"><ac:layout-cell>{inner}</ac:layout-cell></ac:layout-section></ac:layout>'
+        return (f'<ac:layout><ac:layout-section ac:type="two_equal"><ac:layout-cell>{inner}</ac:layout-cell>'
+                "</ac:layout-section></ac:layout>")
     if kind < 0.85:
         return f"<ac:placeholder>{_text(rng)}</ac:placeholder>"
     return _cell(rng)

@@ -14,12 +14,12 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from tests.conftest import write_config_file, DATABASES
+from service_sandbox.confluence_seed import seed
+from tests.conftest import DATABASES, write_config_file
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
 from tests.test_sync import is_dc, page_titled, read_page, space_id, update_as
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
-from service_sandbox.confluence_seed import seed
 from wikibot.scheduler import JobRunner, JobSpec
 from wikibot.status import ExitStatus
 from wikibot.store.audits import AuditStore, recent_runs

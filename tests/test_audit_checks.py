@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service_sandbox.examples import STANDARD_SECTIONS
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.blame import BlameMatcher
 from wikibot.audit.checks import (
     Evidence,
@@ -39,9 +41,7 @@ from wikibot.audit.report import AuditReport, render
 from wikibot.config import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
-from service_sandbox.examples import STANDARD_SECTIONS
 from wikibot.templates import load_template
-from wikibot.atlassian.content import WikiPage
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 POSTMORTEM = profile_template(load_template("postmortem.xml"))
@@ -228,7 +228,8 @@ def test_action_items_content_not_read_as_items_becomes_a_finding_with_a_hint():
     body = ("<h2>Follow-ups</h2><ul><li>Add alert \u2014 Ana</li></ul><p>Also rotate keys.</p>"
             "<table><tbody><tr><th>Metric</th><th>Value</th></tr><tr><td>Errors</td><td>41 %</td></tr></tbody></table>")
     facts = PageFacts.from_json(facts_of(body).to_json())
-    assert facts.unrecognised == (("Follow-ups", "text", "Also rotate keys."), ("Follow-ups", "table", "Metric | Value"))
+    assert facts.unrecognised == (("Follow-ups", "text", "Also rotate keys."),
+                                  ("Follow-ups", "table", "Metric | Value"))
     found = unrecognised_findings(facts)
     assert [(f.kind, f.section) for f in found] == [("actions_not_recognised", "Follow-ups")] * 2
     assert "one action per table row, task or list item" in found[0].message
@@ -238,7 +239,8 @@ def test_action_items_content_not_read_as_items_becomes_a_finding_with_a_hint():
 
 def test_the_audit_reports_action_items_prose_and_tables_it_cannot_file():
     prose = postmortem_body(filled={**ALL_FILLED}).replace(
-        "<table><tbody><tr><th><p>Action</p>", "<p>Someone should look at the pool.</p><table><tbody><tr><th><p>Action</p>")
+        "<table><tbody><tr><th><p>Action</p>",
+        "<p>Someone should look at the pool.</p><table><tbody><tr><th><p>Action</p>")
     assert judge(prose) == []  # prose above items introduces them
     only_prose = postmortem_body(filled=ALL_FILLED).split("<h2>Action items</h2>")
     body = only_prose[0] + "<h2>Action items</h2><p>Look at the pool sizes.</p><h2>" + only_prose[1].split("<h2>", 1)[1]
@@ -252,7 +254,8 @@ def test_facts_keep_section_names_through_the_cache():
 
 
 # -- time ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("idle", "stale"), [(timedelta(days=3), True), (timedelta(days=3) - timedelta(minutes=1), False)])
+@pytest.mark.parametrize(("idle", "stale"),
+                         [(timedelta(days=3), True), (timedelta(days=3) - timedelta(minutes=1), False)])
 def test_stale_after_the_configured_days_while_unfinished(idle, stale):
     body = postmortem_body(filled={**ALL_FILLED, "Root Cause": ""})
     findings = judge(body, meta(modified=idle, created=timedelta(days=4)))

@@ -107,7 +107,8 @@ def test_incomplete_label_is_added_and_removed(make_services, sandbox, confluenc
 def test_one_comment_per_new_finding_set_never_one_per_night(make_services, sandbox, confluence):
     services = make_services(audit={"comment_findings": True})
     now = sandbox.store.now()
-    stale = create_page(sandbox, confluence, "PM stale <b>", postmortem_body(debrief_due=(now + timedelta(days=9)).date()),
+    stale = create_page(sandbox, confluence, "PM stale <b>",
+                        postmortem_body(debrief_due=(now + timedelta(days=9)).date()),
                         created=now - timedelta(days=5), modified=now - timedelta(days=4))
     done = create_page(sandbox, confluence, "PM done", postmortem_body(debrief_due=now.date(), filled=ALL_FILLED),
                        created=now)

@@ -80,7 +80,7 @@ class Background:
         def run() -> None:
             try:
                 task.result = fn()
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - a thread's failure is handed to the test, re-raised there
                 task.error = exc
 
         thread = threading.Thread(target=run)
@@ -103,7 +103,7 @@ class Background:
 class Week:
     """Everything one run of the scenario touches, so the steps below read like the story."""
 
-    def __init__(self, seed: int, sandbox, tmp_path) -> None:  # noqa: ANN001 - fixtures
+    def __init__(self, seed: int, sandbox, tmp_path) -> None:
         self.seed = seed
         self.hint = rerun_hint(seed)
         self.sandbox = sandbox
@@ -270,7 +270,7 @@ def sandbox() -> Iterator[RunningSandbox]:
         server.stop()
 
 
-def all_postmortem_issues(jira) -> list[dict]:  # noqa: ANN001
+def all_postmortem_issues(jira) -> list[dict]:
     if not jira.cloud:  # Data Center: the offset search
         return jira.jql_get_list_of_tickets('labels = "post-mortem" order by key asc', fields="summary,labels")
     issues, token = [], None
@@ -283,7 +283,7 @@ def all_postmortem_issues(jira) -> list[dict]:  # noqa: ANN001
             return issues
 
 
-def cql_all(confluence, cql: str) -> list[dict]:  # noqa: ANN001
+def cql_all(confluence, cql: str) -> list[dict]:
     """Every result of a CQL search, following the cursor in ``_links.next`` (relative to /wiki)."""
     results = []
     found = confluence.get("rest/api/search", params={"cql": cql, "limit": 100})
@@ -295,13 +295,13 @@ def cql_all(confluence, cql: str) -> list[dict]:  # noqa: ANN001
         found = confluence.get(base + found["_links"]["next"], absolute=True)
 
 
-def body_of(confluence, page_id: str) -> str:  # noqa: ANN001
+def body_of(confluence, page_id: str) -> str:
     if not isinstance(confluence, ConfluenceV2):
         return confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage"})["body"]["storage"]["value"]
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})["body"]["storage"]["value"]
 
 
-def every_incident_has_exactly_one_page(week: Week, confluence) -> None:  # noqa: ANN001
+def every_incident_has_exactly_one_page(week: Week, confluence) -> None:
     pages = cql_all(confluence, 'type = page and label = "postmortem"')
     titles = [page["title"] for page in pages]
     assert len(titles) == len(set(titles)), f"{week.hint} duplicate page titles: {sorted(titles)}"
@@ -315,7 +315,7 @@ def every_incident_has_exactly_one_page(week: Week, confluence) -> None:  # noqa
             f"the wiki has {found[0]['id']}"
 
 
-def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) -> None:  # noqa: ANN001
+def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) -> None:
     issues = {issue["key"]: issue["fields"] for issue in all_postmortem_issues(jira)}
     keys_on_pages: dict[str, tuple[str, str]] = {}  # key -> (page id, row summary)
     for page_id, record in week.log.pages.items():
@@ -345,7 +345,7 @@ def every_row_has_exactly_one_issue_and_its_key(week: Week, confluence, jira) ->
             week.stale_summaries.append(key)
 
 
-def no_human_edit_is_lost(week: Week, confluence) -> None:  # noqa: ANN001
+def no_human_edit_is_lost(week: Week, confluence) -> None:
     lost = {}
     for page_id, record in week.log.pages.items():
         body = body_of(confluence, page_id)
@@ -355,7 +355,7 @@ def no_human_edit_is_lost(week: Week, confluence) -> None:  # noqa: ANN001
     assert not lost, f"{week.hint} human edits lost (page → markers): {lost}"
 
 
-def the_audit_report_page_exists_at_most_once(week: Week, confluence) -> None:  # noqa: ANN001
+def the_audit_report_page_exists_at_most_once(week: Week, confluence) -> None:
     found = cql_all(confluence, 'type = page and title = "Post-mortem audit"')
     assert len(found) <= 1, f"{week.hint} {len(found)} audit report pages"
 
@@ -396,7 +396,8 @@ def test_a_week_of_chaos_loses_nothing_and_duplicates_nothing(seed, sandbox, tmp
     print(f"\nchaos seed {seed}: {time.monotonic() - started:.1f} s ({chaos_seconds:.1f} s of chaos); "
           f"{len(week.incidents)} incidents "
           f"({sum(i.lost for i in week.incidents.values())} webhook answers lost, "
-          f"{unanswered} incidents with no answer until the week was over), {len(week.log.pages)} pages, {rows} action rows, "
+          f"{unanswered} incidents with no answer until the week was over), "
+          f"{len(week.log.pages)} pages, {rows} action rows, "
           f"{week.log.edits} human edits {dict(week.log.kinds)}, {week.log.conflicts} people's 409s, "
           f"{week.meter.conflicts_for_wikibot} wikibot 409s; "
           f"{len(week.stale_summaries)} issues with their row's old wording {week.stale_summaries}; "
@@ -406,7 +407,8 @@ def test_a_week_of_chaos_loses_nothing_and_duplicates_nothing(seed, sandbox, tmp
           f"{sum(1 for r in runs if r.pending_left)} left pending creates), "
           f"{sum(1 for r in runs if r.kind == 'audit')} audits, serve started {week.wikibot.serve_starts}x "
           f"(killed {week.wikibot.serve_kills}x); {week.meter.requests_by_wikibot} wikibot requests, faults:\n"
-          f"{week.meter.table()}\n    seconds: {dict((k, round(v, 1)) for k, v in week.seconds.items())}\n    runs: " + ", ".join(f"{r.kind}{'(killed)' if r.killed else r.returncode} {r.seconds:.1f}s" for r in runs))
+          f"{week.meter.table()}\n    seconds: {dict((k, round(v, 1)) for k, v in week.seconds.items())}\n    runs: "
+          + ", ".join(f"{r.kind}{'(killed)' if r.killed else r.returncode} {r.seconds:.1f}s" for r in runs))
 
     # The chaos really happened: every kind of fault fired, and processes really died mid-work.
     fired = week.meter.by_kind()

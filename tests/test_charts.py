@@ -18,7 +18,8 @@ def parse(markup: str) -> etree._Element:
 
 
 def ticks(figure: etree._Element) -> list[etree._Element]:
-    return [t for t in figure.iter(f"{SVG}text") if "tick" in (t.get("class") or "") and t.get("text-anchor") == "middle"]
+    return [t for t in figure.iter(f"{SVG}text")
+            if "tick" in (t.get("class") or "") and t.get("text-anchor") == "middle"]
 
 
 def test_a_chart_has_a_visible_title_and_caption_and_an_accessible_svg():

@@ -109,7 +109,8 @@ def test_check_config_with_a_scoped_token_goes_through_the_gateway(tmp_path, san
 
 
 def test_check_config_with_a_wrong_token_reports_401_and_exits_3(tmp_path, sandbox):
-    result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox, token="tok-3f9a")), "check-config"])
+    config = write_config(tmp_path, sandbox, token="tok-3f9a")
+    result = CliRunner().invoke(cli, ["--config", str(config), "check-config"])
     assert result.exit_code == 3
     assert "rejected the credentials (401)" in result.output
     assert "tok-3f9a" not in result.output
@@ -117,7 +118,8 @@ def test_check_config_with_a_wrong_token_reports_401_and_exits_3(tmp_path, sandb
 
 def test_check_config_on_the_sandbox_defaults_says_how_to_start_the_sandbox(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\nsandbox: {{port: {free_port()}}}\n")
+    config.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\n"
+                      f"sandbox: {{port: {free_port()}}}\n")
     result = run_wikibot("--config", str(config), "check-config")
     assert result.returncode == 3
     assert "wikibot sandbox" in result.stderr

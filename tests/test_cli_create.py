@@ -27,7 +27,8 @@ def test_new_prints_the_page_url_then_reports_an_existing_page(tmp_path, config,
 
 
 def test_new_with_bad_input_is_one_line_exit_2(tmp_path, config):
-    result = CliRunner().invoke(cli, ["--config", write(tmp_path, config), "new", "--incident-id", "bad id", "--title", "x"])
+    result = CliRunner().invoke(cli, ["--config", write(tmp_path, config),
+                                      "new", "--incident-id", "bad id", "--title", "x"])
     assert result.exit_code == 2
     assert result.stderr.startswith("wikibot: invalid input: incident_id:")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from tests import contracts
 from tests.conftest import WEBHOOK_SECRET, write_config_file
-from tests.test_sync import ANA, make_page, mention, row, table, action_page
+from tests.test_sync import ANA, action_page, make_page, mention, row, table
 from tests.test_web_forms import csrf_from, form_values
 from wikibot.cli import cli
 from wikibot.status import ExitStatus

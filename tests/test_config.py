@@ -80,7 +80,8 @@ def test_wrong_type_names_the_key_and_the_problem():
 
 
 def test_url_without_credentials_is_refused_naming_the_missing_key():
-    text = "confluence: {url: 'https://a.atlassian.net/wiki', username: u, space: X, parent_page: P}\njira: {project: O}"
+    text = ("confluence: {url: 'https://a.atlassian.net/wiki', username: u, space: X, parent_page: P}\n"
+            "jira: {project: O}")
     assert error_of(text) == "config.yaml: confluence.token: required when url is set"
 
 
@@ -140,7 +141,8 @@ def test_no_file_at_all_means_the_embedded_sandbox(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = load_config(None, environ={})
     assert config.uses_sandbox
-    assert (config.confluence.space, config.confluence.parent_page, config.jira.project) == ("INC", "Post-mortems", "OPS")
+    assert (config.confluence.space, config.confluence.parent_page, config.jira.project) == (
+        "INC", "Post-mortems", "OPS")
 
 
 def _keys(model, prefix=""):

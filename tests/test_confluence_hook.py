@@ -92,7 +92,7 @@ def test_a_replayed_signed_event_is_409_and_starts_no_second_sync(make_config, c
         fresh = {auth.SIGNATURE_HEADER: auth.sign(WEBHOOK_SECRET, body, timestamp=now - 1)}
         assert post(replicas[1][0].test_client(), body, headers=fresh).status_code == 202  # signed afresh: fine
     finally:
-        for app, built in replicas:
+        for app, _built in replicas:
             app.extensions[EXTENSION].join(timeout=30)
         replicas[1][1].close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from functools import cache
@@ -150,10 +151,8 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 
 @given(st.text())
 def test_arbitrary_text_raises_only_cql_error(text: str) -> None:
-    try:
+    with contextlib.suppress(CQLError):
         parse(text)
-    except CQLError:
-        pass
 
 
 def quote(text: str) -> str:

@@ -9,13 +9,13 @@ from datetime import date, timedelta
 import pytest
 
 from tests.test_audit_checks import ALL_FILLED, CATALOGUE, NOW, RULES, facts_of, meta, postmortem_body
+from wikibot.atlassian.confluence import ConfluenceGateway
 from wikibot.audit.checks import Evidence, audit_page
 from wikibot.debrief import AlreadyRecorded, mark_debriefed
 from wikibot.pages import parse_page
 from wikibot.pages.edit import PropertyConflict, set_property
 from wikibot.pages.errors import EditError
 from wikibot.templates import load_template, sample_context
-from wikibot.atlassian.confluence import ConfluenceGateway
 
 HELD = '<time datetime="2026-11-12" />'
 

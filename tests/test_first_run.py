@@ -66,8 +66,8 @@ def start(workdir: Path, *args: str, ports: tuple[int, int] | None = None) -> Ru
     n = len(list(workdir.glob("out*.log")))
     out, err = workdir / f"out{n}.log", workdir / f"err{n}.log"
     with open(out, "w") as out_file, open(err, "w") as err_file:
-        proc = subprocess.Popen([str(WIKIBOT), "serve", "--port", str(port), "--sandbox-port", str(sandbox_port), *args],
-                                cwd=workdir, env=env, stdout=out_file, stderr=err_file)
+        command = [str(WIKIBOT), "serve", "--port", str(port), "--sandbox-port", str(sandbox_port), *args]
+        proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=out_file, stderr=err_file)
     run = Run(proc, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}", out, err)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -44,7 +44,8 @@ def test_unknown_severity_is_a_field_error():
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x", "http://", "data:text/html,x"])
 def test_channel_url_must_be_http(url):
-    assert fields_of({"incident_id": "I", "title": "t", "channel_url": url}) == {"channel_url": "must be an http(s) URL"}
+    assert fields_of({"incident_id": "I", "title": "t", "channel_url": url}) == {
+        "channel_url": "must be an http(s) URL"}
 
 
 def test_incident_id_rejects_markup_and_spaces():
@@ -61,7 +62,8 @@ def test_body_must_be_an_object():
 
 
 def test_started_at_accepts_a_date_or_datetime_and_is_utc():
-    assert parse_incident({"incident_id": "I", "title": "t", "started_at": "2026-11-20"}).started_at.isoformat() == "2026-11-20T00:00:00+00:00"
+    incident = parse_incident({"incident_id": "I", "title": "t", "started_at": "2026-11-20"})
+    assert incident.started_at.isoformat() == "2026-11-20T00:00:00+00:00"
     assert parse_incident({"incident_id": "I", "title": "t", "started_at": "2026-11-20T10:00:00"}).started_at.tzinfo
 
 
@@ -69,7 +71,8 @@ def test_jira_issue_payload_maps_key_summary_priority_and_created():
     incident = parse_incident({"webhookEvent": "jira:issue_updated", "issue": {"key": "OPS-7", "fields": {
         "summary": "Checkout down", "priority": {"name": "Highest"}, "created": "2026-11-20T10:00:00.000+0000",
         "assignee": {"accountId": "557058:aa11"}}}})
-    assert (incident.incident_id, incident.title, incident.severity, incident.lead) == ("OPS-7", "Checkout down", "SEV-1", "557058:aa11")
+    assert (incident.incident_id, incident.title, incident.severity, incident.lead) == (
+        "OPS-7", "Checkout down", "SEV-1", "557058:aa11")
     assert incident.incident_date(None).isoformat() == "2026-11-20"
 
 
@@ -79,7 +82,8 @@ def test_incident_label_is_a_valid_confluence_label():
 
 @given(st.dictionaries(st.sampled_from(["incident_id", "title", "severity", "lead", "started_at", "summary",
                                         "channel_url", "issue"]),
-                       st.one_of(st.none(), st.text(), st.integers(), st.lists(st.text()), st.dictionaries(st.text(), st.text()))))
+                       st.one_of(st.none(), st.text(), st.integers(), st.lists(st.text()),
+                                 st.dictionaries(st.text(), st.text()))))
 def test_arbitrary_payloads_either_validate_or_raise_invalid_input(data):
     try:
         parse_incident(data)

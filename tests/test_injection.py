@@ -23,7 +23,8 @@ from wikibot.templates import WRAP_OPEN, load_template, sample_context
 PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
-    "</p><ac:structured-macro ac:name=\"html\"><ac:plain-text-body><![CDATA[<script>x</script>]]></ac:plain-text-body></ac:structured-macro>",
+    "</p><ac:structured-macro ac:name=\"html\"><ac:plain-text-body><![CDATA[<script>x</script>]]>"
+    "</ac:plain-text-body></ac:structured-macro>",
     "]]><script>x</script><![CDATA[",
     "&lt;b&gt; &amp; &nbsp; &#60;",
     "<!channel> <@U123> <https://evil.example|click here>",
@@ -64,8 +65,9 @@ def test_chat_messages_escape_slack_markup(payload):
 def test_the_dashboard_shows_page_text_as_text(payload, app, client, services):
     from wikibot.store.snapshots import DashboardStore
 
-    row = {"page_id": "1", "title": payload, "url": "https://wiki.example/p/1", "incident": payload, "severity": payload,
-           "lead": payload, "status": payload, "created": "2026-11-01", "modified": "2026-11-01", "age_days": 3,
+    row = {"page_id": "1", "title": payload, "url": "https://wiki.example/p/1", "incident": payload,
+           "severity": payload, "lead": payload, "status": payload, "created": "2026-11-01", "modified": "2026-11-01",
+           "age_days": 3,
            "filled": 1, "required": 2, "debrief_due": None, "debrief_overdue": False, "actions_open": 0,
            "actions_done": 0, "actions_overdue": 0, "findings": 0, "finding_kinds": []}
     DashboardStore(services.db.engine).save([row], datetime.now(UTC))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -153,7 +154,7 @@ def records(draw: st.DrawFn) -> list[IssueRecord]:
     return result
 
 
-def oracle_clause(field: str, op: str, values: list[str]):  # noqa: ANN201 - returns a predicate
+def oracle_clause(field: str, op: str, values: list[str]) -> Callable[[IssueRecord], bool]:
     """Jira's documented semantics, written the plain way: != and NOT IN skip empty fields."""
     wanted = {v.lower() for v in values}
     if field == "labels":

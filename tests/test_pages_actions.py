@@ -134,7 +134,7 @@ def test_a_task_with_text_keeps_its_summary_without_its_nested_list():
 def test_empty_and_placeholder_tasks_are_not_items(task_body: str):
     body = f"<h2>Action items</h2><ac:task-list>{task(4, task_body)}{task(5, 'Real one')}</ac:task-list>"
     assert [i.summary for i in parse_page(body).action_items] == ["Real one"]
-    self_closing = (f"<h2>Action items</h2><ac:task-list><ac:task><ac:task-id>6</ac:task-id><ac:task-status>"
+    self_closing = ("<h2>Action items</h2><ac:task-list><ac:task><ac:task-id>6</ac:task-id><ac:task-status>"
                     "incomplete</ac:task-status><ac:task-body /></ac:task></ac:task-list>")
     assert parse_page(self_closing).action_items == []
 

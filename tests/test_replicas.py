@@ -20,7 +20,8 @@ def test_two_replicas_run_each_job_slot_once_and_make_one_page_per_incident(tmp_
         folder = tmp_path / name
         folder.mkdir()
         (folder / "config.yaml").write_text(f"""
-confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC, parent_page: Post-mortems}}
+confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token},
+             space: INC, parent_page: Post-mortems}}
 jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
 webhook: {{secret: {WEBHOOK_SECRET}}}
 database: {{url: "{database_url}"}}

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from atlassian import ConfluenceServer
 from atlassian.errors import ApiConflictError, ApiError, ApiNotFoundError, ApiPermissionError, ApiValueError
 
-from atlassian import ConfluenceServer
 from service_sandbox import SandboxStore, create_sandbox_app
 from service_sandbox import confluence_store as db
 from service_sandbox.store import iso

@@ -8,7 +8,6 @@ import pytest
 import requests
 from atlassian import ConfluenceServer
 
-
 CONTENT = "/wiki/rest/api/content"
 
 

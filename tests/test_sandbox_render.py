@@ -14,8 +14,9 @@ from service_sandbox.render import render_storage
 
 # Every element the renderer may emit; anything else in its output is a leak from the input.
 ALLOWED_TAGS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 strong em u s code pre ul ol li table thead tbody tfoot tr th td br hr "
-    "blockquote a span div details summary".split())
+    ["p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "u", "s", "code", "pre", "ul", "ol", "li",
+     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "br", "hr", "blockquote", "a", "span", "div",
+     "details", "summary"])
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "background", "poster")
 USERS = {"557058:aa11": "Ana Lima", "557058:bb22": "Bob Chen"}
 

@@ -131,7 +131,8 @@ def test_empty_text_and_overlong_text_are_refused(slack):
 
 
 def test_controls_refuse_bad_input_with_json_4xx(slack):
-    assert requests.post(slack.url + "/_sandbox/slack/channels", json={"name": "Has Spaces"}, timeout=5).status_code == 400
+    response = requests.post(slack.url + "/_sandbox/slack/channels", json={"name": "Has Spaces"}, timeout=5)
+    assert response.status_code == 400
     slack.channel("taken")
     assert requests.post(slack.url + "/_sandbox/slack/channels", json={"name": "taken"}, timeout=5).status_code == 409
     bad = requests.post(slack.url + "/_sandbox/slack/messages", json={"channel": "taken", "user": "U0ANALIMA",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -69,7 +70,8 @@ def test_serve_with_no_confluence_starts_the_embedded_sandbox_and_stops_on_sigte
 def test_serve_against_a_configured_site_does_not_start_a_sandbox(tmp_path, sandbox):
     port = free_port()
     (tmp_path / "config.yaml").write_text(f"""
-confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC, parent_page: Post-mortems}}
+confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token},
+             space: INC, parent_page: Post-mortems}}
 jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
 server: {{port: {port}}}
 database: {{url: 'sqlite:///{tmp_path}/w.db'}}
@@ -91,7 +93,8 @@ def test_after_kill_9_mid_create_the_resent_webhook_adopts_the_page_at_once(tmp_
 
     port = free_port()
     (tmp_path / "config.yaml").write_text(f"""
-confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC, parent_page: Post-mortems}}
+confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token},
+             space: INC, parent_page: Post-mortems}}
 jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
 server: {{port: {port}}}
 webhook: {{secret: s3cret}}
@@ -120,7 +123,5 @@ database: {{url: 'sqlite:///{tmp_path}/w.db'}}
 
 
 def _ignore_errors(call, *args) -> None:
-    try:
+    with contextlib.suppress(requests.RequestException):
         call(*args)
-    except requests.RequestException:
-        pass

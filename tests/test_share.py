@@ -10,13 +10,13 @@ from click.testing import CliRunner
 from tests.conftest import DATABASES
 from tests.test_audit import config_file, create_page, edit_page
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit import run_audit
 from wikibot.audit.share import page_id_of, share_message
 from wikibot.cli import cli
 from wikibot.errors import InputError
 from wikibot.pages import parse_page
 from wikibot.services import Services
-from wikibot.atlassian.content import WikiPage
 
 FILLED = {**ALL_FILLED, "Impact and Scope": "31% of checkouts failed for 47 minutes <b>&</b>.",
           "Root Cause": "The pool was sized for average load, not peak. @557058:bb22 found it."}

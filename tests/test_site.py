@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from service_sandbox import SandboxServer
-from tests.conftest import _start, RunningSandbox
+from tests.conftest import RunningSandbox, _start
 from wikibot.atlassian.clients import Clients, Endpoint, build_confluence, build_jira
 from wikibot.errors import ConfigError
 from wikibot.site import SETTING, SiteIdentity, check_site, compare, identify
@@ -70,7 +70,8 @@ def test_a_database_is_refused_against_a_different_site_in_one_line(db, sandbox,
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("database.url: this database belongs to the Confluence site cloudId "
-                              f"{sandbox.store.cloud_id()}, but confluence.url is cloudId {other_sandbox.store.cloud_id()}")
+                              f"{sandbox.store.cloud_id()}, but confluence.url is cloudId "
+                              f"{other_sandbox.store.cloud_id()}")
 
 
 def test_a_restarted_sandbox_that_kept_its_data_is_the_same_site(db, tmp_path):

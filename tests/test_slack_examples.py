@@ -47,11 +47,13 @@ def test_postmortem_in_the_example_channel_drafts_timeline_and_graph_once(sandbo
     page = sandbox_with_examples.page(found["id"])
     stored = page["body"]["storage"]["value"]
     timeline = stored[stored.index("Timeline of events"):stored.index("Root Cause")]
-    pinned_or_reacted = [m for m in channel if m.get("pinned_to") or m.get("reactions", [{}])[0].get("name") == "pushpin"]
+    pinned_or_reacted = [m for m in channel
+                         if m.get("pinned_to") or m.get("reactions", [{}])[0].get("name") == "pushpin"]
     for message in pinned_or_reacted:
         assert message["permalink"] in timeline
     analysis = stored[stored.index("Data &amp; Analysis"):]
     assert "<ac:image" in analysis and "checkout-p99.png" in analysis
     [asked] = slack.messages("customer-support")
     assert "*INC-140*" in asked["text"] and "Impact and Scope" in asked["text"]
-    assert services.slack.refresh(page["id"], channel_id).startswith("Timeline: 0 new rows; Data & Analysis: 0 new files")
+    summary = services.slack.refresh(page["id"], channel_id)
+    assert summary.startswith("Timeline: 0 new rows; Data & Analysis: 0 new files")

@@ -22,7 +22,8 @@ MORNING_WARSAW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # 10:00 Warsaw, 01:00 
 def postmortem(slack_services, jira):
     """A post-mortem led by Dana (empty sections) with an overdue action of Bob's."""
     page = slack_services.creator.create(Incident(incident_id="INC-500", title="Queue backlog", lead=DANA))
-    issue = jira.create_issue({"project": {"key": "OPS"}, "summary": "Alert on queue depth", "issuetype": {"name": "Task"},
+    issue = jira.create_issue({"project": {"key": "OPS"}, "summary": "Alert on queue depth",
+                               "issuetype": {"name": "Task"},
                                "labels": ["post-mortem", f"pm-{page.page_id}", "incident-inc-500"],
                                "assignee": {"accountId": BOB}, "duedate": "2026-11-20"})
     return {"page": page, "issue": issue["key"]}

@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wikibot.slack.reminders import (
-    Item, LastReminder, decide, digest, message, parse_hours, parse_value, should_escalate,
+    Item,
+    LastReminder,
+    decide,
+    digest,
+    message,
+    parse_hours,
+    parse_value,
+    should_escalate,
 )
 
 HOURS = parse_hours("09:30-17:00")

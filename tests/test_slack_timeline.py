@@ -14,7 +14,8 @@ from wikibot.slack.timeline import Event, merge, permalink, select_events
 WORKSPACE = "https://acme.slack.com"
 TEMPLATE_TABLE = ('<h2>Timeline of events</h2><p><ac:placeholder>Key moments</ac:placeholder></p>'
                   '<table><tbody><tr><th><p>Time (UTC)</p></th><th><p>Event</p></th><th><p>Source</p></th></tr>'
-                  '<tr><td><p></p></td><td><p></p></td><td><p></p></td></tr></tbody></table><h2>Root Cause</h2><p>x</p>')
+                  '<tr><td><p></p></td><td><p></p></td><td><p></p></td></tr></tbody></table>'
+                  '<h2>Root Cause</h2><p>x</p>')
 
 
 def event(ts: float, text: str = "x", user: str = "U1") -> Event:

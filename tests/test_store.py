@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import DATABASES, url_for
 from wikibot.errors import ConfigError
 from wikibot.store import Database
-
-
-from tests.conftest import DATABASES, url_for
 
 
 @pytest.fixture(params=DATABASES)
@@ -102,7 +100,8 @@ def test_a_lease_whose_holder_process_is_gone_is_taken_over_at_once(db):
 
     dead = db.leases.acquire("sync-page:1", timedelta(minutes=10))
     with db.engine.begin() as conn:
-        conn.execute(update(leases).where(leases.c.name == "sync-page:1").values(holder=_holder_of_a_process_that_exited()))
+        conn.execute(update(leases).where(leases.c.name == "sync-page:1")
+                     .values(holder=_holder_of_a_process_that_exited()))
     taker = db.leases.acquire("sync-page:1", timedelta(minutes=10))
     assert taker not in (None, dead)
     assert db.leases.acquire("sync-page:1", timedelta(minutes=10)) is None  # the new holder (us) is alive

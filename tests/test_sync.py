@@ -135,7 +135,8 @@ def update_as(confluence, page_id: str, body: str) -> None:
         _put_v1(confluence, page_id, page, body)
         return
     confluence.put(f"api/v2/pages/{page_id}", data={
-        "id": page_id, "status": "current", "title": page["title"], "version": {"number": page["version"]["number"] + 1},
+        "id": page_id, "status": "current", "title": page["title"],
+        "version": {"number": page["version"]["number"] + 1},
         "body": {"representation": "storage", "value": body}})
 
 
@@ -517,7 +518,8 @@ def test_a_plain_text_owner_is_assigned_when_exactly_one_jira_user_has_that_name
         row("Fix proxy", "Zed Nobody", "", "", ""))))
     report = sync(services)
     assert report.errors == [] and report.created == 2
-    assert [w["reason"] for w in report.warnings] == ["unassigned: not a Jira user: no Jira user is called 'Zed Nobody'"]
+    assert [w["reason"] for w in report.warnings] == [
+        "unassigned: not a Jira user: no Jira user is called 'Zed Nobody'"]
     eve, zed = (jira.issue(key, fields="assignee,description") for key in keys_on_page(confluence, page_id))
     assert eve["fields"]["assignee"]["displayName"] == "Eve Martin"
     assert zed["fields"]["assignee"] is None and "Owner: Zed Nobody" in zed["fields"]["description"]

@@ -336,4 +336,5 @@ def test_a_page_busy_with_a_live_sync_makes_the_run_exit_incomplete_with_the_rea
     finally:
         services.db.leases.release(f"sync-page:{page_id}", owner)
     assert result.returncode == ExitStatus.INCOMPLETE, result.stdout + result.stderr
-    assert "skipped: " in result.stdout and "busy: another sync (still running) holds this page's lease" in result.stdout
+    assert "skipped: " in result.stdout
+    assert "busy: another sync (still running) holds this page's lease" in result.stdout

@@ -14,7 +14,8 @@ SRE_SECTIONS = ["Impact and Scope", "Trigger", "Detection", "Resolution", "Timel
                 "What went well", "What didn't go well", "Where we got lucky", "Action items",
                 "Things we should do if we have time", "Data & Analysis"]
 
-HOSTILE = '</p><ac:structured-macro ac:name="html"><ac:plain-text-body><![CDATA[<script>alert(1)</script>]]></ac:plain-text-body></ac:structured-macro><p>'
+HOSTILE = ('</p><ac:structured-macro ac:name="html"><ac:plain-text-body><![CDATA[<script>alert(1)</script>]]>'
+           "</ac:plain-text-body></ac:structured-macro><p>")
 
 
 def tree(body: str) -> etree._Element:

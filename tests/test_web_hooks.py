@@ -6,9 +6,8 @@ import json
 import threading
 import time
 
-import requests
-
 import pytest
+import requests
 
 from tests.conftest import DATABASES, WEBHOOK_SECRET
 from wikibot.web.auth import sign
@@ -112,7 +111,8 @@ def test_a_huge_body_is_413_json(client, sandbox):
 
 
 def test_a_malicious_title_lands_as_text(client, confluence):
-    title = '</p><ac:structured-macro ac:name="html"><ac:plain-text-body><![CDATA[<script>x</script>]]></ac:plain-text-body></ac:structured-macro>'
+    title = ('</p><ac:structured-macro ac:name="html"><ac:plain-text-body><![CDATA[<script>x</script>]]>'
+             "</ac:plain-text-body></ac:structured-macro>")
     response = post(client, body={"incident_id": "INC-9", "title": title})
     assert response.status_code == 201
     from tests.test_sync import body_of
@@ -181,7 +181,8 @@ def test_with_a_lagging_search_index_ten_concurrent_webhooks_make_one_page(app, 
 def test_during_a_rotation_both_the_new_and_the_previous_secret_work(make_config):
     from wikibot.web import create_app
 
-    client = create_app(make_config(webhook={"secret": "new-secret-1", "previous_secret": "old-secret-0"})).test_client()
+    config = make_config(webhook={"secret": "new-secret-1", "previous_secret": "old-secret-0"})
+    client = create_app(config).test_client()
     assert post(client, headers={"X-Wikibot-Token": "old-secret-0"}).status_code == 201
     raw = json.dumps({**BODY, "incident_id": "INC-8"}).encode()
     assert post(client, raw=raw, headers={"X-Wikibot-Signature": sign("new-secret-1", raw)}).status_code == 201

@@ -39,11 +39,13 @@ def test_readyz_is_503_naming_the_service_that_is_down(client, sandbox):
 
 
 def test_metrics_parse_and_count_requests_by_route_template_and_external_calls(client):
-    client.post("/hooks/postmortem", json={"incident_id": "INC-1", "title": "t"}, headers={"X-Wikibot-Token": WEBHOOK_SECRET})
+    client.post("/hooks/postmortem", json={"incident_id": "INC-1", "title": "t"},
+                headers={"X-Wikibot-Token": WEBHOOK_SECRET})
     client.get("/postmortems/new?x=1")
     values = samples(client)
-    assert values[("wikibot_http_requests_total", (("method", "POST"), ("route", "/hooks/postmortem"), ("status", "201")))] == 1
-    assert values[("wikibot_http_requests_total", (("method", "GET"), ("route", "/postmortems/new"), ("status", "200")))] == 1
+    requests_total = "wikibot_http_requests_total"
+    assert values[(requests_total, (("method", "POST"), ("route", "/hooks/postmortem"), ("status", "201")))] == 1
+    assert values[(requests_total, (("method", "GET"), ("route", "/postmortems/new"), ("status", "200")))] == 1
     assert values[("wikibot_pages_created_total", ())] == 1
     assert values[("wikibot_webhook_seconds_count", (("route", "/hooks/postmortem"),))] == 1
     assert values[("wikibot_external_calls_total", (("outcome", "ok"), ("service", "confluence")))] >= 2

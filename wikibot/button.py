@@ -31,7 +31,8 @@ def outstanding_actions_jql(project: str) -> str:
             "ORDER BY duedate ASC")
 
 
-def install_button(creator: PostmortemCreator, *, form_url: str, project: str, debrief_within_days: int) -> ButtonResult:
+def install_button(creator: PostmortemCreator, *, form_url: str, project: str,
+                   debrief_within_days: int) -> ButtonResult:
     confluence = creator.confluence
     template = load_template("index.xml")
     parent_id = creator.parent_id()

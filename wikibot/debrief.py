@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
 from wikibot.errors import InputError, ServiceError
 from wikibot.pages.edit import PropertyConflict, set_property
 from wikibot.pages.errors import EditError, PageParseError
-from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
 
 HELD_KEY = "Debrief held"
 ATTEMPTS = 3

@@ -12,11 +12,13 @@ import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TextIO
 
 REDACTED = "[redacted]"
 # key=value / "key": "value" pairs whose key names a secret.
 _AUTH_HEADER = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{6,}")
-_SECRET_PAIR = re.compile(r"""(?i)(["']?\b(?:token|secret|password|passwd|authorization|api[_-]?key)\b["']?\s*[:=]\s*)(["']?)[^\s"',;&}]+""")
+_SECRET_PAIR = re.compile(r"""(?i)(["']?\b(?:token|secret|password|passwd|authorization|api[_-]?key)\b["']?"""
+                          r"""\s*[:=]\s*)(["']?)[^\s"',;&}]+""")
 
 
 class Redactor(logging.Filter):
@@ -70,17 +72,20 @@ class TextFormatter(logging.Formatter):
 CHATTY_LIBRARIES = ("alembic", "apscheduler", "waitress", "atlassian", "urllib3", "werkzeug")
 
 
-def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream=None,  # noqa: ANN001
+class _WikibotHandler(logging.StreamHandler):
+    """The handler :func:`configure_logging` installs, so calling it again replaces it (not a second one)."""
+
+
+def configure_logging(level: str, fmt: str, secrets: Iterable[str], stream: TextIO | None = None,
                       verbose: bool = False) -> logging.Handler:
     """One handler on the root logger at ``level``; libraries' chatter hidden unless ``verbose``."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = _WikibotHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(Redactor(secrets))
     root = logging.getLogger()
     for existing in list(root.handlers):
-        if getattr(existing, "_wikibot", False):
+        if isinstance(existing, _WikibotHandler):
             root.removeHandler(existing)
-    handler._wikibot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
     quiet = not verbose and level.lower() != "debug"

@@ -23,7 +23,8 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter("wikibot_http_requests_total", "HTTP requests served", ["route", "method", "status"], registry=r)
+        self.requests = Counter("wikibot_http_requests_total", "HTTP requests served", ["route", "method", "status"],
+                                registry=r)
         self.webhook_latency = Histogram("wikibot_webhook_seconds", "Webhook handling time", ["route"], registry=r,
                                          buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
         self.pages_created = Counter("wikibot_pages_created_total", "Post-mortem pages created", registry=r)
@@ -100,7 +101,7 @@ class FiguresCollector:
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             figures = {f.key: f for f in self.load()}
-        except Exception as exc:  # a scrape must not fail because the database hiccuped
+        except Exception as exc:  # noqa: BLE001 - deliberate boundary: the figures must never fail a whole scrape
             log.warning("metrics: headline figures unavailable: %s", type(exc).__name__)
             return
         for key, (name, help_text) in FIGURE_METRICS.items():

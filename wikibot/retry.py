@@ -20,7 +20,7 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def response_of(exc: BaseException):  # noqa: ANN201 - a requests.Response or None
+def response_of(exc: BaseException) -> requests.Response | None:
     """The HTTP response behind a client-library exception (its Api* errors keep it on ``reason``).
 
     Compared with None explicitly: a Response with an error status is falsy.

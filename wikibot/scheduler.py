@@ -112,7 +112,7 @@ class JobRunner:
         summary, error = None, None
         try:
             summary = (func or resolve(spec.target))(self.services)
-        except Exception as exc:  # noqa: BLE001 - the job's boundary: logged with its traceback, recorded
+        except Exception as exc:  # the job's boundary: logged with its traceback, recorded
             log.exception("job %s (slot %s) failed", spec.name, slot.isoformat())
             error = f"{type(exc).__name__}: {exc}"[:2000]
         finally:

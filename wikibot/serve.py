@@ -135,13 +135,15 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
             from wikibot.slack.wiring import connect_sandbox_slack
 
             if connect_sandbox_slack(config, base):
-                echo(f"  sandbox Slack:        {config.sandbox_url}/slack/  (try /postmortem in #inc-140-checkout-latency)")
+                echo(f"  sandbox Slack:        {config.sandbox_url}/slack/"
+                     "  (try /postmortem in #inc-140-checkout-latency)")
         if not config.webhook.secret:
             echo("  note: webhook.secret is not set, so webhooks are refused (the form works)")
         if scheduler:
             jobs = Scheduler(services)
             jobs.start()
-            echo(f"  scheduled: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})"
+            echo(f"  scheduled: sync '{config.sync.schedule}', "
+                 f"audit '{config.audit.schedule}' ({config.audit.timezone})"
                  + (f", remind '{config.remind.schedule}' (UTC)" if config.slack_endpoint() else ""))
         echo("Press Ctrl-C to stop.")
         _stop_on_sigterm()
@@ -154,7 +156,8 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
             server.close()
             hook_syncs = app.extensions.get(HOOK_SYNCS)
             if hook_syncs is not None and not hook_syncs.join(timeout=60):
-                log.warning("page syncs requested by webhooks were still running at shutdown; the next sync resumes them")
+                log.warning("page syncs requested by webhooks were still running at shutdown; "
+                            "the next sync resumes them")
     finally:
         if jobs is not None:
             jobs.shutdown(wait=True)

@@ -45,8 +45,8 @@ from wikibot.audit.facts import (
 )
 from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
-from wikibot.sync.issues import NOT_A_USER
 from wikibot.pages.names import ACTION_ITEMS
+from wikibot.sync.issues import NOT_A_USER
 
 if TYPE_CHECKING:
     from wikibot.atlassian.content import WikiPage

@@ -290,7 +290,7 @@ def timeline_findings(rows: Sequence[Mapping[str, str]], section: str | None = N
             offset += 1
             day += 1
         if previous is not None and (day < previous[0] or (
-                day == previous[0] and None not in (minutes, previous[1]) and minutes < previous[1])):
+                day == previous[0] and minutes is not None and previous[1] is not None and minutes < previous[1])):
             found.append(Finding("timeline_order", f"Timeline row {number} (“{text[:40]}”) is earlier than row "
                                  f"{previous[2]} above it: put the rows in chronological order.",
                                  section=section, item=f"row {number}", ref=f"order:{normalise(text)}"))

@@ -6,8 +6,9 @@ would add the Jira round trips to the run's wall time; instead, every full chunk
 searched as soon as it is collected, and each unknown lead is looked up as soon as it is seen.
 
 * Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
-  duedate,assignee,description`` (an unassigned issue's description says why: ``sync.filing``) (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are
-  dropped, every page of the answer is read). A key that does not exist is simply not judged.
+  duedate,assignee,description`` (an unassigned issue's description says why: ``sync.filing``)
+  (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are dropped,
+  every page of the answer is read). A key that does not exist is simply not judged.
 * Names: one lookup per account the database has not named recently; an unknown account leaves
   the id, any other failure stops further lookups for this run.
 

@@ -23,12 +23,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.checks import PageAudit
 from wikibot.audit.facts import Finding
 from wikibot.audit.kinds import kind_label
 from wikibot.audit.report import AuditReport, render_template
-from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
-from wikibot.atlassian.content import WikiPage
 from wikibot.audit.share import AlreadyShared, NotPublished, share_page
 from wikibot.errors import WikibotError
 from wikibot.notify import slack_escape, slack_link

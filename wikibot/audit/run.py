@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -37,6 +37,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from wikibot.atlassian.confluence import PAGE_EXPAND, pages_by_id_cql, postmortems_cql
+from wikibot.atlassian.content import WikiPage
 from wikibot.audit.checks import (
     DONE_STATUSES,
     LEAD_KEYS,
@@ -55,17 +57,15 @@ from wikibot.audit.facts import (
     profile_template,
     unreadable,
 )
-from wikibot.atlassian.confluence import PAGE_EXPAND, pages_by_id_cql, postmortems_cql
-from wikibot.atlassian.content import WikiPage
 from wikibot.audit.lookups import Lookups
 from wikibot.audit.report import AuditReport
 from wikibot.create import PROPERTY_KEY
+from wikibot.dashboard_rows import snapshot_rows
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageParseError, parse_page
-from wikibot.dashboard_rows import snapshot_rows
 from wikibot.store.audits import NAMES_MAX_AGE, AuditStore, CachedFacts
-from wikibot.store.snapshots import DashboardStore
 from wikibot.store.schema import utcnow
+from wikibot.store.snapshots import DashboardStore
 from wikibot.templates import BUILTIN_DIR, load_template
 
 if TYPE_CHECKING:

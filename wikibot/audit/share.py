@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from wikibot.audit.checks import STATUS_KEYS
 from wikibot.atlassian.content import WikiPage
+from wikibot.audit.checks import STATUS_KEYS
 from wikibot.audit.facts import title_key
 from wikibot.errors import ConfigError, InputError, WikibotError
 from wikibot.notify import Notifier, slack_escape, slack_link

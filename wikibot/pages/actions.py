@@ -36,8 +36,8 @@ from wikibot.pages.model import (
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
-from wikibot.pages.tables import Row, Table, Tables
 from wikibot.pages.reading import USER, Reading, collapse, text_content
+from wikibot.pages.tables import Row, Table, Tables
 from wikibot.pages.text import is_instruction_panel, macro_name, read
 from wikibot.pages.tree import ac
 

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from wikibot.pages.tables import normalise_header
 from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading
+from wikibot.pages.tables import normalise_header
 
 FIELDS = ("summary", "owner", "due", "priority", "ticket", "status")
 

@@ -29,7 +29,7 @@ from wikibot.pages.cells import is_jira_key
 from wikibot.pages.errors import EditError, PageParseError, TicketConflict
 from wikibot.pages.identity import locate
 from wikibot.pages.model import ActionItem, ListSpot, TableShape, TableSpot, TaskSpot
-from wikibot.pages.offsets import Index, Span, scan
+from wikibot.pages.offsets import Index, RowSpan, Span, scan
 from wikibot.pages.read import read_page
 from wikibot.pages.tree import DEFAULT_MAX_BYTES
 
@@ -238,7 +238,7 @@ class _Planner:
         text = status_lozenge(status) if spot.status_lozenge else escape(status)
         self.splices.append(_content(self.body, self._row(spot).cells[spot.status_cell], f"<p>{text}</p>"))
 
-    def _row(self, spot: TableSpot):
+    def _row(self, spot: TableSpot) -> RowSpan:
         table = self.index.tables[spot.table.ordinal]
         if len(table.rows) != len(spot.table.pads):
             raise EditError("page structure changed while editing; re-read the page")
@@ -343,7 +343,7 @@ def set_property(body: str, key: str, value: str, *, after: str | None = None) -
     if anchor is None:
         raise EditError(f"the Page Properties table has no rows to add “{key}” after")
     tag = anchor.cells[0].name if anchor.cells else "th"
-    row = f"<tr><{tag}><p>{escape(key)}</p></{tag}><td><p>{value}</p></td></tr>"
-    new_body = body[:anchor.span.end] + row + body[anchor.span.end:]
+    new_row = f"<tr><{tag}><p>{escape(key)}</p></{tag}><td><p>{value}</p></td></tr>"
+    new_body = body[:anchor.span.end] + new_row + body[anchor.span.end:]
     parse_fragment(new_body, max_bytes=max(DEFAULT_MAX_BYTES, len(new_body.encode("utf-8"))))
     return new_body

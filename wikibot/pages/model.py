@@ -14,13 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypedDict
 
 from wikibot.pages.names import BUILTIN, SectionNames
 
 SectionStatus = Literal["filled", "empty", "placeholder"]
 ItemKind = Literal["row", "task", "list"]
 UnrecognisedKind = Literal["table", "text", "macro"]
+
+
+class PageDict(TypedDict):
+    """The shape of :meth:`PageModel.to_dict` (the ``wikibot parse --json`` contract)."""
+
+    sections: list[dict[str, str]]
+    action_items: list[dict[str, object]]
+    deferred: list[dict[str, str]]
+    properties: dict[str, str]
+    unrecognised: list[dict[str, str]]
 
 
 def _nothing() -> str:
@@ -191,7 +201,7 @@ class PageModel:
         wanted = title_part.lower()
         return next((s for s in self.sections if wanted in s.title.lower() or wanted in s.name.lower()), None)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> PageDict:
         """The ``wikibot parse --json`` contract: exactly these keys, nothing else."""
         return {
             "sections": [{"title": s.title, "name": s.name, "status": s.status} for s in self.sections],

@@ -30,8 +30,8 @@ from wikibot.pages import cells
 from wikibot.pages.actions import TASK, ActionReader
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
-from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.reading import USER, Reading, collapse
+from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
@@ -76,7 +76,7 @@ def _units(root: etree._Element) -> Iterator[tuple[str, etree._Element | str]]:
     stack: list[tuple[str, etree._Element | str]] = [("open", root)]
     while stack:
         kind, value = stack.pop()
-        if kind != "open":
+        if kind != "open" or isinstance(value, str):  # only "text" carries a string
             yield kind, value
             continue
         if value.text:
@@ -234,14 +234,15 @@ class _PageReader:
 
     def _sections(self) -> list[Section]:
         units = list(_units(self.root))
-        titles = {value: clean_title(reader_text(value)) for kind, value in units if kind == "heading"}
+        titles = {value: clean_title(reader_text(value)) for kind, value in units
+              if kind == "heading" and not isinstance(value, str)}
         top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
         started = False
         scopes: list[tuple[int, str | None, str]] = []
         for kind, value in units:
-            if kind == "heading":
+            if kind == "heading" and not isinstance(value, str):  # (headings are elements; narrows the type)
                 level, title = int(value.tag[1]), titles[value]
                 started = started or level == top
                 if not started:

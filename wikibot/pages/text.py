@@ -20,7 +20,7 @@ soon as the answer is known (``limit``), which keeps deciding the status of a lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
@@ -59,7 +59,6 @@ _KIND: dict[str, int] = {
     "time": _TIME, "br": _BR, ac("emoticon"): _EMOTICON, "a": _A, _LINK: _AC_LINK,
 }
 _ROW_CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot"})
-_CHILDREN = type(iter(etree.Element("children")))
 _SKIPPED = frozenset(tag for tag, kind in _KIND.items() if kind == _SKIP)
 _KIND.update(dict.fromkeys((
     "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
@@ -144,13 +143,13 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
         return out
     nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
-    stack: list[tuple[etree._Element | str | Iterator[etree._Element], bool]] = [(element, False)]
+    stack: list[tuple[etree._Element | str | etree.ElementChildIterator, bool]] = [(element, False)]
     pop, push = stack.pop, stack.append
     while stack:
         node, muted = pop()
-        if type(node) is str:
+        if isinstance(node, str):
             value = node
-        elif type(node) is _CHILDREN:  # the rows of a table, one at a time (see below)
+        elif isinstance(node, etree.ElementChildIterator):  # the rows of a table, one at a time (see below)
             child = next(node, None)
             if child is not None:
                 push((node, muted))
@@ -177,7 +176,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
             elif kind == _BLOCK:
                 if summary and tag in nested and node is not element:
                     continue
-                if status and tag == "table":
+                if header_rows is not None and tag == "table":  # status mode
                     muted_rows.update(header_rows(node))
                 value = "\n"
                 push((value, muted))

@@ -11,7 +11,6 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import WikibotError
 from wikibot.pages.cells import is_jira_key

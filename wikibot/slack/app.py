@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
@@ -23,6 +24,7 @@ from wikibot.incident import Incident
 from wikibot.notify import slack_escape, slack_link
 from wikibot.slack import command
 from wikibot.slack.client import SlackApi
+from wikibot.slack.command import Request
 from wikibot.store.slack import SlackStore
 
 log = logging.getLogger(__name__)
@@ -84,10 +86,7 @@ class SlackApp:
     def wait(self, timeout: float = 30) -> None:
         """Wait for queued work (tests, shutdown)."""
         for future in list(self._futures):
-            try:
-                future.result(timeout)
-            except Exception:  # already logged
-                pass
+            wait_for([future], timeout)  # never raises: a failure of the work itself was logged by _logged
 
     def close(self) -> None:
         self.wait(10)
@@ -119,7 +118,7 @@ class SlackApp:
         except WikibotError as exc:
             log.warning("could not answer %s: %s", user_id, exc)
 
-    def create_from_channel(self, request: command.Request, incident_id: str, title: str | None) -> CreateResult | None:
+    def create_from_channel(self, request: Request, incident_id: str, title: str | None) -> CreateResult | None:
         try:
             channel = self.api.channel(request.channel_id)
             incident = Incident(incident_id=incident_id, title=title or channel.topic or channel.name or incident_id,
@@ -153,7 +152,7 @@ class SlackApp:
         text = f":memo: Post-mortem for {slack_escape(incident_id)} {verb}: {slack_link(result.url, result.title)}"
         if note:
             text += f"\n{slack_escape(note)}"
-        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
                   {"type": "actions", "elements": [{"type": "button", "action_id": REFRESH_ACTION,
                                                     "text": {"type": "plain_text", "text": "Refresh timeline"},
                                                     "value": result.page_id}]}]
@@ -162,7 +161,7 @@ class SlackApp:
         except WikibotError as exc:
             log.warning("could not post the post-mortem link in %s: %s", channel_id, exc)
 
-    def _tell(self, request: command.Request, text: str) -> None:
+    def _tell(self, request: Request, text: str) -> None:
         try:
             self.api.post_ephemeral(request.channel_id, request.user_id, slack_escape(text))
         except WikibotError as exc:

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.web import SlackResponse
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
 
 from wikibot.errors import ServiceError
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
+from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import ServiceError, WikibotError
 from wikibot.slack import files as shared
 from wikibot.slack import timeline
 from wikibot.slack.client import Message, SlackApi
 from wikibot.slack.mrkdwn import Person, mentioned_users
-from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
-from wikibot.atlassian.jira import JiraGateway
 
 log = logging.getLogger(__name__)
 

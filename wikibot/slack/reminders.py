@@ -140,7 +140,8 @@ def message(reminder_id: int, items: Sequence[Item], snooze_days: int) -> tuple[
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _line(item)[:2900]}})
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "action_id": SNOOZE_ACTION, "value": value,
-             "text": {"type": "plain_text", "text": "Snooze a week" if snooze_days == 7 else f"Snooze {snooze_days} days"}},
+             "text": {"type": "plain_text",
+                      "text": "Snooze a week" if snooze_days == 7 else f"Snooze {snooze_days} days"}},
             {"type": "button", "action_id": NOT_DOING_ACTION, "value": value, "style": "danger",
              "text": {"type": "plain_text", "text": "Not doing (say why)"}}]})
     blocks.append({"type": "input", "block_id": WHY_BLOCK, "optional": True,

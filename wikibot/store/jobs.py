@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, UniqueConstraint, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from wikibot.store.schema import aware, metadata, utcnow
@@ -47,7 +48,7 @@ class JobRun:
 
 
 class JobRuns:
-    def __init__(self, engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def claim(self, job: str, slot: datetime, owner: str, ttl: timedelta) -> bool:
@@ -86,7 +87,8 @@ class JobRuns:
 
     def is_done(self, job: str, slot: datetime) -> bool:
         with self.engine.connect() as conn:
-            status = conn.execute(select(job_runs.c.status).where(job_runs.c.job == job, job_runs.c.slot == slot)).scalar()
+            status = conn.execute(select(job_runs.c.status)
+                                  .where(job_runs.c.job == job, job_runs.c.slot == slot)).scalar()
         return status in ("ok", "error")
 
     def last_slot(self, job: str) -> datetime | None:

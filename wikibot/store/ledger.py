@@ -42,7 +42,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, RowMapping
 
 from wikibot.store.schema import aware, metadata, utcnow
 
@@ -117,7 +117,10 @@ class SyncLedger:
             for entry in entries:
                 values = _values(entry)
                 result = conn.execute(insert(sync_ledger).values(**values, created_at=now, updated_at=now))
-                stored.append(replace(entry, id=result.inserted_primary_key[0], created_at=now))
+                key = result.inserted_primary_key
+                if key is None:  # a single-row insert into a table with an integer key always has one
+                    raise RuntimeError("sync_ledger: the insert returned no key")
+                stored.append(replace(entry, id=key[0], created_at=now))
         return stored
 
     def update(self, entry_id: int, **changes: Any) -> None:
@@ -143,7 +146,7 @@ def _values(entry: LedgerEntry) -> dict[str, Any]:
             "want_done": entry.want_done, "written": entry.written}
 
 
-def _entry(row: Mapping[str, Any]) -> LedgerEntry:
+def _entry(row: RowMapping) -> LedgerEntry:
     return LedgerEntry(
         page_id=row["page_id"], origin_identity=row["origin_identity"], identity=row["identity"],
         fingerprint=row["fingerprint"], state=row["state"], issue_key=row["issue_key"],

@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import Column, DateTime, String, Table, delete, insert, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from wikibot.store.holders import is_gone, this_process
@@ -30,7 +31,7 @@ leases = Table(
 
 
 class Leases:
-    def __init__(self, engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def acquire(self, name: str, ttl: timedelta, owner: str | None = None) -> str | None:

@@ -54,7 +54,10 @@ def head() -> str:
         if not isinstance(revision, str):
             return _alembic_head()
         revisions.add(revision)
-        parents.update([down] if isinstance(down, str) else down or ())
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):  # a merge revision has several parents
+            parents.update(parent for parent in down if isinstance(parent, str))
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 else _alembic_head()
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, insert, select, update
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from wikibot.store.schema import aware, metadata, utcnow
@@ -71,7 +73,7 @@ class Reminder:
 
 
 class SlackStore:
-    def __init__(self, engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     # -- channels -------------------------------------------------------------------------------
@@ -110,7 +112,10 @@ class SlackStore:
             result = conn.execute(insert(reminders).values(
                 slack_user=slack_user, sent_at=sent_at, local_day=local_day, digest=digest, items=items,
                 channel_id=channel_id, message_ts=message_ts, escalated=0))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            if key is None:  # a single-row insert into a table with an integer key always has one
+                raise RuntimeError("slack_reminders: the insert returned no key")
+            return int(key[0])
 
     def forget_reminder(self, reminder_id: int) -> None:
         """A reminder that could not be posted is not a reminder."""
@@ -150,7 +155,7 @@ class SlackStore:
         return {row.item for row in rows if row.kind == "not_doing" or (row.until and aware(row.until) > now)}
 
 
-def _reminder(row) -> Reminder:  # noqa: ANN001 - a sqlalchemy Row
+def _reminder(row: Row[Any]) -> Reminder:
     return Reminder(id=row.id, slack_user=row.slack_user, sent_at=aware(row.sent_at), local_day=row.local_day,
                     digest=row.digest, items=row.items, channel_id=row.channel_id, message_ts=row.message_ts,
                     answer=row.answer, escalated=bool(row.escalated))

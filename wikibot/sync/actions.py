@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL, unassigned_reason
 from wikibot.retry import RetryPolicy
+from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL, unassigned_reason
 
 if TYPE_CHECKING:
     from wikibot.atlassian.jira import JiraGateway

@@ -127,7 +127,8 @@ class Filer:
                 self._created(work, new, entry, outcome.key, report)
             elif "assignee" in outcome.fields and "assignee" in fields:
                 reason = NOT_ASSIGNABLE + (outcome.error or "").removeprefix("Jira: ")
-                unassignable.append(((work, new, entry, unassigned_fields(fields, new.item, work.info, reason)), reason))
+                unfiled = (work, new, entry, unassigned_fields(fields, new.item, work.info, reason))
+                unassignable.append((unfiled, reason))
             else:
                 report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
                 self.ledger.delete([entry.id] if entry.id is not None else [])

@@ -133,7 +133,7 @@ class Finisher:
                 work.ledger_changes(key)["written"] = True
         for linked in work.planned.linked:
             changes = work.ledger_changes(linked.key)
-            now = {"identity": linked.item.identity, "fingerprint": linked.item.fingerprint}
+            now: dict[str, Any] = {"identity": linked.item.identity, "fingerprint": linked.item.fingerprint}
             if linked.write_key and keys.get(linked.item.identity) == linked.key:
                 now["written"] = True
             if linked.key not in work.unsettled and (not linked.conflicts or commented):

@@ -35,7 +35,10 @@ def marker_issues(jira: JiraGateway, page_ids: Sequence[str],
         for key in keys:
             if key in seen or page_id not in found:
                 continue
-            raw = jira.issue(key, SEARCH_FIELDS)
-            if raw is not None and issue_from_json(raw).page_id == page_id:
-                found[page_id].append(issue_from_json(raw))
+            fetched = jira.issue(key, SEARCH_FIELDS)
+            if fetched is None:
+                continue
+            issue = issue_from_json(fetched)
+            if issue.page_id == page_id:
+                found[page_id].append(issue)
     return found

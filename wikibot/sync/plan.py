@@ -281,7 +281,7 @@ def _linked(item: ActionItem, record: _Record, rules: Rules) -> Linked:
         filed_with = dict(entry.base_page) if entry is not None and entry.base_page else issue.values()
         update, conflicts, base_page, base_jira = merge(page_now, filed_with, issue.values(), issue.values(),
                                                         update_issues=rules.update_issues)
-    elif adopting:
+    elif adopting or entry is None:  # (entry is None implies adopting; says so to the type checker)
         base_page, base_jira = dict(page_now), {}
     elif issue is None:
         base_page, base_jira = dict(entry.base_page), dict(entry.base_jira)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wikibot.atlassian.content import WikiPage
 from wikibot.pages import ActionItem, Edit
 from wikibot.store.ledger import LedgerEntry
 from wikibot.sync.issues import PageInfo
 from wikibot.sync.plan import NewIssue, PagePlan
-from wikibot.atlassian.content import WikiPage
 
 
 def lease_name(page_id: str) -> str:

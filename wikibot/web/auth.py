@@ -14,6 +14,7 @@ import hmac
 import re
 import time
 from collections.abc import Iterable
+from typing import Protocol
 
 TOKEN_HEADER = "X-Wikibot-Token"
 SIGNATURE_HEADER = "X-Wikibot-Signature"
@@ -29,15 +30,21 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def verify(headers: dict[str, str] | object, body: bytes, secrets: Iterable[str], now: float | None = None) -> bool:
+class Headers(Protocol):
+    """What :func:`verify` reads from a request's headers (a dict or werkzeug's ``Headers``)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def verify(headers: Headers, body: bytes, secrets: Iterable[str], now: float | None = None) -> bool:
     """True when the request carries a valid token or a fresh, valid signature for one of ``secrets``."""
     secrets = [s for s in secrets if s]
     if not secrets:
         return False
-    token = headers.get(TOKEN_HEADER)  # type: ignore[attr-defined]
+    token = headers.get(TOKEN_HEADER)
     if token is not None:
         return any(hmac.compare_digest(token.encode(), s.encode()) for s in secrets)
-    signature = headers.get(SIGNATURE_HEADER)  # type: ignore[attr-defined]
+    signature = headers.get(SIGNATURE_HEADER)
     if signature is None:
         return False
     match = _SIGNATURE.match(signature.strip())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from markupsafe import Markup, escape
 
@@ -181,12 +182,12 @@ def line_chart(chart: Chart, labels: Sequence[str], series: Sequence[Series]) ->
     for si, s in enumerate(series):
         colour, dash = _colour(s, si), ' stroke-dasharray="6 4"' if si % 2 else ""
         points = [(_x((i + 0.5) * slot), _y(v, top)) for i, v in enumerate(s.values)]
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in pairwise(points):
             parts.append(f'<line x1="{x1}" y1="{y1:.1f}" x2="{x2}" y2="{y2:.1f}" stroke="{colour}" '
                          f'stroke-width="2.5"{dash}/>')
-        for (x, y), label, value in zip(points, labels, s.values):
+        for (x, y), label, value in zip(points, labels, s.values, strict=True):  # one value per label
             parts.append(f'<circle cx="{x}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                          f"<title>{_text(label)} · {_text(s.name)}: {value:g}</title></circle>")
-    description = "; ".join(f"{s.name}: " + ", ".join(f"{label} {v:g}" for label, v in zip(labels, s.values))
-                            for s in series)
+    description = "; ".join(
+        f"{s.name}: " + ", ".join(f"{label} {v:g}" for label, v in zip(labels, s.values, strict=True)) for s in series)
     return _figure(chart, "".join(parts), _legend(series, line=True), description)

@@ -24,7 +24,8 @@ def check() -> None:
     expected = session.get(FIELD)
     given = request.form.get(FIELD, "")
     if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
-        abort(400, description="The form expired or was not sent from wikibot (CSRF check failed). Reload and try again.")
+        abort(400, description="The form expired or was not sent from wikibot (CSRF check failed). "
+                               "Reload and try again.")
 
 
 def init_app(app: Flask) -> None:

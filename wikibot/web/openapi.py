@@ -19,9 +19,13 @@ _ERROR = {"type": "object", "required": ["error"], "properties": {
     "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
 
 
+def _json(schema: str) -> dict[str, Any]:
+    """A JSON body of one of the named component schemas."""
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(code): {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            for code in codes}
+    return {str(code): {"description": "error", "content": _json("Error")} for code in codes}
 
 
 INCIDENT = {
@@ -63,10 +67,10 @@ SPEC: dict[str, Any] = {
         "/hooks/postmortem": {"post": {
             "summary": "Create the post-mortem page for an incident (idempotent per incident_id)",
             "security": [{"token": []}, {"signature": []}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
+            "requestBody": {"required": True, "content": _json("Incident")},
             "responses": {
-                "201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
-                "200": {"description": "the incident already had its page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
+                "201": {"description": "created", "content": _json("Page")},
+                "200": {"description": "the incident already had its page", "content": _json("Page")},
                 **_errors(400, 401, 405, 409, 413, 415, 429, 502, 503),
             },
         }},

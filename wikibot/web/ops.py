@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from wikibot.errors import WikibotError
 from wikibot.web.context import services
@@ -29,7 +30,7 @@ def readyz():
     try:
         svc.db.ping()
         checks["database"] = "ok"
-    except Exception as exc:  # any failure means "not ready"; the reason is reported, not raised
+    except SQLAlchemyError as exc:  # the database does not answer: not ready; a bug is a 500 with its traceback
         checks["database"] = f"error: {type(exc).__name__}"
     probes = {
         "confluence": lambda: svc.confluence.probe(),
