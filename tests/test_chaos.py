@@ -297,7 +297,8 @@ def cql_all(confluence, cql: str) -> list[dict]:
 
 def body_of(confluence, page_id: str) -> str:
     if not isinstance(confluence, ConfluenceV2):
-        return confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage"})["body"]["storage"]["value"]
+        content = confluence.get(f"rest/api/content/{page_id}", params={"expand": "body.storage"})
+        return content["body"]["storage"]["value"]
     return confluence.get(f"api/v2/pages/{page_id}", params={"body-format": "storage"})["body"]["storage"]["value"]
 
 

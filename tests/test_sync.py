@@ -19,14 +19,12 @@ from atlassian import ConfluenceServer
 from click.testing import CliRunner
 
 from tests.profiles import CURRENT_PROFILE
-
 from wikibot.cli import cli
 from wikibot.errors import InputError
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync import RetryPolicy, SyncOptions, run_sync, scheduled_sync
-
 
 CORPUS = Path(__file__).parent / "corpus"
 FAST = SyncOptions(retry=RetryPolicy(attempts=4, base_delay=0.01), settle=timedelta(0))

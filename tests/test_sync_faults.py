@@ -31,7 +31,6 @@ from wikibot.status import ExitStatus
 from wikibot.store.ledger import SyncLedger
 from wikibot.sync.writeback import write_back
 
-
 # Every test here runs on Cloud and on Data Center: the same promises on both deployments.
 pytestmark = pytest.mark.both_profiles
 
@@ -290,7 +289,8 @@ def test_with_a_lagging_search_a_sync_right_after_filing_reads_its_issues_by_key
     again = sync(services, page_id)
     assert again.created == 0 and again.errors == [] and again.updated == 1
     assert not [w for w in again.warnings if "did not return" in w["warning"]]
-    assert sandbox.stats()["by_route"]["GET " + sandbox.jira_url.removeprefix(sandbox.url) + "/rest/api/2/issue/{id_or_key}"] == 2  # the ledger's keys, by key
+    by_key = "GET " + sandbox.jira_url.removeprefix(sandbox.url) + "/rest/api/2/issue/{id_or_key}"
+    assert sandbox.stats()["by_route"][by_key] == 2  # the ledger's keys, by key
     time.sleep(LAG / 1000 + 0.2)
     one_issue_per_item(jira, confluence, page_id)
 

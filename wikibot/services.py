@@ -71,16 +71,17 @@ class Services:
     def confluence(self) -> ConfluenceGateway:
         """Every Confluence call goes through this gateway (space from ``confluence.space``); Data
         Center's implementation (REST v1) when the endpoint is Data Center."""
+        from atlassian import ConfluenceServer
+
         from wikibot.atlassian.confluence import ConfluenceGateway
 
-        clients = self.clients
-        if clients.confluence_endpoint.deployment == "datacenter":
+        clients, space = self.clients, self.config.confluence.space
+        client, site_url = clients.confluence, clients.confluence_endpoint.site_url
+        if isinstance(client, ConfluenceServer):  # built for a Data Center endpoint
             from wikibot.atlassian.confluence_dc import DataCenterConfluenceGateway
 
-            return DataCenterConfluenceGateway(clients.confluence, space=self.config.confluence.space,  # type: ignore[arg-type]
-                                               site_url=clients.confluence_endpoint.site_url)
-        return ConfluenceGateway(clients.confluence, space=self.config.confluence.space,
-                                 site_url=clients.confluence_endpoint.site_url)
+            return DataCenterConfluenceGateway(client, space=space, site_url=site_url)
+        return ConfluenceGateway(client, space=space, site_url=site_url)
 
     @cached_property
     def jira(self) -> JiraGateway:

@@ -40,7 +40,8 @@ def check_config_cmd(obj: CliContext) -> None:
 @click.option("--user", default=None, help="Email wikibot authenticates as (default: wikibot@example.com).")
 @click.option("--token", default=None, help="API token every account authenticates with (default: sandbox-token).")
 @click.option("--examples", is_flag=True, help="Seed realistic example post-mortem pages.")
-@click.option("--profile", default="cloud", show_default=True, help="Deployment to emulate: cloud, or datacenter (/confluence, /jira).")
+@click.option("--profile", default="cloud", show_default=True,
+              help="Deployment to emulate: cloud, or datacenter (/confluence, /jira).")
 def sandbox(host: str, port: int, db: str | None, user: str | None, token: str | None, examples: bool,
             profile: str) -> None:
     """Run the Confluence + Jira emulator in the foreground."""
