@@ -156,3 +156,26 @@ def test_not_doing_without_a_reason_asks_for_one_and_records_nothing(slack, slac
     click(slack_client, slack_services, bob, no, state={"wikibot_remind_why": {"why": {"value": None}}})
     assert "Please say why" in dms(slack, "bob@example.com")[-1]["text"]
     assert slack_services.db.slack.reminders_of(bob)[0].answer is None
+
+
+def test_not_doing_marks_the_row_on_the_page_through_the_status_column(slack, slack_client, slack_services, jira,
+                                                                       sandbox):
+    from tests.test_sync import body_of, edit_as, mention
+    from wikibot.pages import parse_page
+    from wikibot.sync import run_sync
+
+    page = slack_services.creator.create(Incident(incident_id="INC-501", title="Queue backlog", lead=DANA))
+    row = (f"<tr><td><p>Alert on queue depth</p></td><td><p>{mention(BOB)}</p></td>"
+           '<td><p><time datetime="2026-11-20" /></p></td>' + "<td><p></p></td>" * 3 + "</tr>")
+    edit_as(sandbox, page.page_id, lambda body: body.replace("<tr>" + "<td><p></p></td>" * 6 + "</tr>", row, 1))
+    assert run_sync(slack_services, page.page_id).created == 1
+    run_remind(slack_services, NOON_LA)
+    [dm] = dms(slack, "bob@example.com")
+    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == "wikibot_remind_not_doing")
+    click(slack_client, slack_services, slack.users()["bob@example.com"]["id"], no,
+          state={"wikibot_remind_why": {"why": {"type": "plain_text_input", "value": "Queue is being replaced"}}})
+    run_sync(slack_services, page.page_id)
+    [item] = parse_page(body_of(sandbox.confluence(), page.page_id)).action_items
+    assert item.status == "Not doing"
+    assert "post-mortem-not-doing" in jira.issue(item.jira_key, fields="labels")["fields"]["labels"]

@@ -189,6 +189,10 @@ class JiraGateway:
 
         self._call(attempt)
 
+    def add_label(self, key: str, label: str) -> None:
+        """Add one label (Jira's ``update`` operation: the issue's other labels, the markers, stay)."""
+        self._call(lambda: self.client.edit_issue(key, {"labels": [{"add": label}]}, notify_users=False))
+
     def user(self, account_id: str) -> dict[str, Any] | None:
         """An account (display name, email when visible, time zone); None when Jira does not know it."""
         try:

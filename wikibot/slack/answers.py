@@ -14,6 +14,7 @@ from typing import Any
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import WikibotError
 from wikibot.pages.cells import is_jira_key
+from wikibot.sync.issues import NOT_DOING_LABEL
 from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi
 from wikibot.store.schema import utcnow
@@ -57,6 +58,8 @@ class ReminderAnswers:
         if is_jira_key(item):
             try:
                 self._comment(item, user, reason)
+                # The label marks the page's row too: the sync's status mirror shows "Not doing".
+                self.jira.add_label(item, NOT_DOING_LABEL)
                 note += " I added your reason to the issue."
             except WikibotError as exc:
                 log.warning("could not comment on %s: %s", item, exc)

@@ -34,6 +34,10 @@ MAX_SUMMARY = 255
 MAX_LABEL = 255
 PUBLISHED = "published"
 FIELDS = ("summary", "duedate", "priority")
+NOT_DOING_LABEL = "post-mortem-not-doing"
+"""On an issue whose owner answered "Not doing" (with a reason, commented on the issue): the page's
+Status column then says ``NOT_DOING`` while the issue is not Done."""
+NOT_DOING = "Not doing"
 OWNER_LINE = "Owner: "
 UNASSIGNED_LINE = "Unassigned: "
 """Why an issue has no assignee although its item names an owner; read back by ``wikibot actions``
@@ -82,6 +86,12 @@ class JiraIssue:
     priority: str | None
     status: str
     done: bool
+    not_doing: bool = False
+
+    @property
+    def shown_status(self) -> str:
+        """What the page's Status column shows: Jira's status, or "Not doing" for a declined open issue."""
+        return NOT_DOING if self.not_doing and not self.done else self.status
 
     def values(self) -> dict[str, str | None]:
         return {"summary": self.summary, "duedate": self.duedate, "priority": self.priority}
@@ -214,4 +224,4 @@ def issue_from_json(issue: Mapping[str, Any]) -> JiraIssue:
     return JiraIssue(key=str(issue.get("key")), page_id=page_id, origin=origin or None,
                      summary=fields.get("summary") or "", duedate=fields.get("duedate") or None,
                      priority=(fields.get("priority") or {}).get("name"), status=status.get("name") or "",
-                     done=category == "done")
+                     done=category == "done", not_doing=NOT_DOING_LABEL in labels)

@@ -289,8 +289,9 @@ def _linked(item: ActionItem, record: _Record, rules: Rules) -> Linked:
         update, conflicts, base_page, base_jira = merge(page_now, entry.base_page, issue.values(), entry.base_jira,
                                                         update_issues=rules.update_issues)
     status = None
-    if issue is not None and mirrors_status(item) and (item.status or "").strip().casefold() != issue.status.casefold():
-        status = issue.status
+    if issue is not None and mirrors_status(item) and \
+            (item.status or "").strip().casefold() != issue.shown_status.casefold():
+        status = issue.shown_status
     return Linked(
         item=item, key=record.key, origin=origin, entry=entry, issue=issue, write_key=item.jira_key is None,
         status=status, link=entry is None or not entry.linked,
