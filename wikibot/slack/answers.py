@@ -14,11 +14,11 @@ from typing import Any
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import WikibotError
 from wikibot.pages.cells import is_jira_key
-from wikibot.sync.issues import NOT_DOING_LABEL
 from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi
 from wikibot.store.schema import utcnow
 from wikibot.store.slack import SlackStore
+from wikibot.sync.issues import NOT_DOING_LABEL
 
 log = logging.getLogger(__name__)
 MAX_REASON = 1000
