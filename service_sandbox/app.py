@@ -7,6 +7,7 @@ translate REST calls into store operations.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import re
@@ -228,12 +229,12 @@ def _authenticate(st: SandboxState) -> Response | None:
     via_gateway = request.environ.get(GATEWAY_KEY) is not None
     expected = st.scoped_token if via_gateway else st.token
     auth = request.authorization
-    if auth is not None and auth.type == "basic" and auth.password is not None:
-        if hmac.compare_digest(auth.password.encode(), expected.encode()):
-            account = st.store.user_by_email(auth.username or "")
-            if account is not None and account["active"]:
-                g.account_id = account["account_id"]
-                return None
+    if auth is not None and auth.type == "basic" and auth.password is not None \
+            and hmac.compare_digest(auth.password.encode(), expected.encode()):
+        account = st.store.user_by_email(auth.username or "")
+        if account is not None and account["active"]:
+            g.account_id = account["account_id"]
+            return None
     if via_gateway:  # the gateway's own JSON, also for a classic token sent to it
         return Response(json.dumps(GATEWAY_UNAUTHORIZED), status=401, mimetype="application/json",
                         headers={"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"})
@@ -278,10 +279,8 @@ def _drop_connection() -> Response:
     """
     sock = request.environ.get("werkzeug.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     return Response(b"", status=500)
 
 

@@ -165,7 +165,8 @@ class JiraGateway:
             if status_of(error) == 400 and isinstance(body, dict) and "errors" in body:
                 return _outcomes(len(payload), body)
             if is_transient(error):
-                raise CreateUncertain(str(service_error(SERVICE, error, self.client.url)), status=status_of(error)) from error
+                raise CreateUncertain(str(service_error(SERVICE, error, self.client.url)),
+                                      status=status_of(error)) from error
             raise service_error(SERVICE, error, self.client.url) from error
         return _outcomes(len(payload), response or {})
 
