@@ -93,7 +93,7 @@ def list_pages() -> Response:
     sort = request.args.get("sort") or "id"
     if sort not in _PAGE_SORTS:
         raise InvalidParameter(f"sort must be one of {', '.join(_PAGE_SORTS)}, not '{sort}'")
-    where, params = ["c.type = 'page'"], []
+    where, params = ["c.type = 'page'"], list[object]()
     if space_ids:
         where.append(f"c.space_key IN (SELECT key FROM cf_spaces WHERE id IN ({', '.join('?' * len(space_ids))}))")
         params.extend(space_ids)

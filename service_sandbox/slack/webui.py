@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service_sandbox.slack import store as db
 from service_sandbox.slack.store import SlackError
@@ -120,7 +121,7 @@ def _blocks(row: Any) -> list[dict[str, Any]]:
 
 
 @web.get("/archives/<channel_id>/p<digits>")
-def message_link(channel_id: str, digits: str) -> Response:
+def message_link(channel_id: str, digits: str) -> WerkzeugResponse:
     return redirect(f"/slack/archives/{channel_id}#p{digits}")
 
 
