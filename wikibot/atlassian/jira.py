@@ -232,8 +232,9 @@ class JiraGateway:
         if reconcile:
             params["reconcileIssues"] = ",".join(str(int(i)) for i in reconcile)
         while True:
-            response = self.retry.call(lambda p=dict(params): self.client.get("rest/api/3/search/jql", params=p))
-            response = response if isinstance(response, dict) else {}
+            page_params = dict(params)  # B023: retry.call runs the lambda before the loop moves on
+            answer = self.retry.call(lambda: self.client.get("rest/api/3/search/jql", params=page_params))  # noqa: B023
+            response: dict[str, Any] = answer if isinstance(answer, dict) else {}
             yield from response.get("issues") or []
             token = response.get("nextPageToken")
             if not token or response.get("isLast"):
