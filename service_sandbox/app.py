@@ -7,6 +7,7 @@ translate REST calls into store operations.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import re
@@ -16,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service_sandbox import confluence, confluence_attachments, confluence_v2, datacenter, gone, index_lag, jira, slack
 from service_sandbox.errors import product_error, product_for
@@ -39,6 +42,12 @@ MAX_REQUEST_BYTES = 5 * 1024 * 1024
 UNAUTHORIZED_TEXT = "Client must be authenticated to access this resource."
 
 _RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+class _InsertionOrderJSON(DefaultJSONProvider):
+    """Keys in the order the handler built them, as Confluence and Jira send them (Flask sorts by default)."""
+
+    sort_keys = False
 
 
 @dataclass
@@ -112,7 +121,7 @@ def create_sandbox_app(
     _seed(store, user, examples, chosen)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    app.json.sort_keys = False
+    app.json = _InsertionOrderJSON(app)
     app.extensions["sandbox"] = SandboxState(store=store, token=token, user=user, profile=chosen,
                                              scoped_token=scoped_token,
                                              v1_content_routes=v1_content_routes, basic_auth=basic_auth,
@@ -228,12 +237,12 @@ def _authenticate(st: SandboxState) -> Response | None:
     via_gateway = request.environ.get(GATEWAY_KEY) is not None
     expected = st.scoped_token if via_gateway else st.token
     auth = request.authorization
-    if auth is not None and auth.type == "basic" and auth.password is not None:
-        if hmac.compare_digest(auth.password.encode(), expected.encode()):
-            account = st.store.user_by_email(auth.username or "")
-            if account is not None and account["active"]:
-                g.account_id = account["account_id"]
-                return None
+    if auth is not None and auth.type == "basic" and auth.password is not None \
+            and hmac.compare_digest(auth.password.encode(), expected.encode()):
+        account = st.store.user_by_email(auth.username or "")
+        if account is not None and account["active"]:
+            g.account_id = account["account_id"]
+            return None
     if via_gateway:  # the gateway's own JSON, also for a classic token sent to it
         return Response(json.dumps(GATEWAY_UNAUTHORIZED), status=401, mimetype="application/json",
                         headers={"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"})
@@ -278,20 +287,18 @@ def _drop_connection() -> Response:
     """
     sock = request.environ.get("werkzeug.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     return Response(b"", status=500)
 
 
-def _http_error(exc: HTTPException) -> Response:
+def _http_error(exc: HTTPException) -> WerkzeugResponse:
     if request.path.startswith("/_sandbox") or product_for(request.path):
         message = exc.description or exc.name
         if exc.code == 413:  # Confluence's wording (notes §2); Cloud's limit is of the same order
             message = f"Request too large. Requests for this resource can be at most {MAX_REQUEST_BYTES} bytes"
         response = product_error(request.path, exc.code or 500, message)
-        if exc.code == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
     return exc.get_response()

@@ -90,7 +90,7 @@ def list_attachments(content_id: str) -> Any:
     with _store().read() as conn:
         if _page(conn, content_id) is None:
             return confluence_error(404, f"No content found with id: ContentId{{id={content_id}}}")
-        where, params = "content_id = ?", [int(content_id)]
+        where, params = "content_id = ?", list[object]([int(content_id)])
         for arg, column in (("filename", "filename"), ("mediaType", "media_type")):
             if request.args.get(arg):
                 where += f" AND {column} = ?"
@@ -118,7 +118,7 @@ def list_attachments_v2(page_id: str) -> Any:
     with _store().read() as conn:
         if _page(conn, page_id) is None:
             return v2_error(404, "NOT_FOUND", "Page not found")
-        where, params = "content_id = ?", [int(page_id)]
+        where, params = "content_id = ?", list[object]([int(page_id)])
         for arg, column in (("filename", "filename"), ("mediaType", "media_type")):
             if request.args.get(arg):
                 where += f" AND {column} = ?"

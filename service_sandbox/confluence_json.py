@@ -22,8 +22,8 @@ from flask import request
 
 from service_sandbox import confluence_store as db
 from service_sandbox import datacenter
-from service_sandbox.datacenter import context_root
 from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.datacenter import context_root
 from service_sandbox.store import SandboxStore
 
 DEFAULT_LIMIT = 25

@@ -24,19 +24,19 @@ from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.confluence_v2_json import (
     InvalidParameter,
     PageWriter,
-    page_row,
-    storage_value,
     body_format,
     child_json,
     cursor_offset,
     flag,
     id_list,
     limit_arg,
+    page_row,
     page_slice,
     paged,
     space_json,
     statuses_arg,
     storage_body,
+    storage_value,
     str_list,
     version_json,
 )
@@ -93,7 +93,7 @@ def list_pages() -> Response:
     sort = request.args.get("sort") or "id"
     if sort not in _PAGE_SORTS:
         raise InvalidParameter(f"sort must be one of {', '.join(_PAGE_SORTS)}, not '{sort}'")
-    where, params = ["c.type = 'page'"], []
+    where, params = ["c.type = 'page'"], list[object]()
     if space_ids:
         where.append(f"c.space_key IN (SELECT key FROM cf_spaces WHERE id IN ({', '.join('?' * len(space_ids))}))")
         params.extend(space_ids)

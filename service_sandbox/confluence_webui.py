@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from service_sandbox import confluence_store as db
@@ -113,7 +114,7 @@ def page(key: str, id: str, slug: str = "") -> str:
         user = store.user(person) or datacenter.account_by(store, key=person)
         return user["display_name"] if user else None
 
-    def html(content_id: int):
+    def html(content_id: int) -> Markup:
         jira = request.host_url.rstrip("/") + (datacenter.CONTEXTS["jira"] if context_root() else "")
         return render_storage(bodies[content_id]["body"], user_name=name, jira_browse_url=jira)
 

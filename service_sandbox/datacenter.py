@@ -157,6 +157,7 @@ class ContextPaths:
     def _not_found(self, environ: dict[str, Any], start_response: Callable[..., Any], product: str | None,
                    path: str) -> Iterable[bytes]:
         self.flask_app.extensions["sandbox"].stats.record(f"{environ.get('REQUEST_METHOD')} {path} (404)")
+        body: dict[str, object]
         if product == "jira":
             body = {"errorMessages": ["null for uri: " + path], "errors": {}}
         elif product == "confluence":

@@ -57,8 +57,8 @@ class Faults:
         "path_prefix": "/rest/api/2/issue", "retry_after": 1}`` answers the next matching
         requests with that status; ``{"drop": true}`` closes the connection unanswered;
         ``{"stall_ms": 2000}`` delays matching requests; ``{"drop": true, "after": true}`` handles
-        the request (its writes happen) and then drops the connection: a lost response. ``count: null`` keeps a rule armed until
-        cleared, ``probability`` (0..1) fires it at random, ``seed`` makes that reproducible.
+        the request (its writes happen) and then drops the connection: a lost response. ``count: null``
+        keeps a rule armed until cleared, ``probability`` (0..1) fires it at random, ``seed`` makes that reproducible.
         """
         if not isinstance(spec, dict):
             raise FaultSpecError("fault spec must be a JSON object")

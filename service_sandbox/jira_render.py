@@ -16,9 +16,8 @@ from typing import Any
 
 from markupsafe import escape
 
-from service_sandbox import datacenter
+from service_sandbox import datacenter, jira_store
 from service_sandbox import jira_catalog as catalog
-from service_sandbox import jira_store
 from service_sandbox.jql_eval import IssueRecord
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"

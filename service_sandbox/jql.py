@@ -20,7 +20,6 @@ Grammar (keywords case-insensitive, ``&&``/``||``/``!`` accepted as in Jira)::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 PREFIX = "Error in the JQL Query: "
 MAX_DEPTH = 100  # nesting of parentheses/NOT; deeper input is rejected instead of overflowing the stack
@@ -58,7 +57,7 @@ class ValueList:
     items: tuple[Value | Function, ...]
 
 
-Operand = Union[Value, Function, Empty, ValueList]
+Operand = Value | Function | Empty | ValueList
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ class Not:
     term: Node
 
 
-Node = Union[Clause, And, Or, Not]
+Node = Clause | And | Or | Not
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,18 @@ _JIRA_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
 _CSS_TOKEN = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 # Tags copied as themselves (attributes dropped unless handled below), and simple aliases.
-_KEEP = frozenset("p h1 h2 h3 h4 h5 h6 strong em u s code pre ul ol li table thead tbody tfoot tr th td "
-                  "blockquote span div".split())
+_KEEP = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "u", "s", "code", "pre", "ul", "ol", "li",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "blockquote", "span", "div",
+})
 _ALIASES = {"b": "strong", "i": "em", "strike": "s", "del": "s", "ins": "u", "tt": "code"}
 _VOID = frozenset({"br", "hr"})
 # Elements whose content must not reach the page even as text (scripts, styles, embedded documents).
-_DROP = frozenset("script style iframe frame frameset object embed applet svg math template noscript "
-                  "textarea select option form input button link meta base title head colgroup col".split())
+_DROP = frozenset({
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "template",
+    "noscript", "textarea", "select", "option", "form", "input", "button", "link", "meta", "base", "title",
+    "head", "colgroup", "col",
+})
 
 _STATUS_COLOURS = frozenset({"grey", "red", "yellow", "green", "blue", "purple"})
 _PANELS = frozenset({"info", "note", "warning", "tip", "panel", "success", "error"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sqlite3
 from collections.abc import Callable
 
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER, create_sandbox_app
@@ -27,7 +28,7 @@ def run_sandbox(*, host: str, port: int, db: str | None, user: str | None, token
         raise SandboxStartError(f"--profile: {exc}") from None
     try:
         store = SandboxStore(db or ":memory:")
-    except Exception as exc:  # sqlite3 raises several types for an unusable file
+    except (sqlite3.Error, ValueError) as exc:  # an unusable file or directory; ValueError: a NUL in the path
         raise SandboxStartError(f"--db {db}: cannot open the sandbox database: {exc}") from None
     app = create_sandbox_app(store, user=user, token=token, examples=examples, profile=profile,
                              v1_content_routes=v1_content_routes)

@@ -10,11 +10,10 @@ import pytest
 import requests
 from atlassian import ConfluenceServer
 
-from wikibot.atlassian.clients import build_confluence, build_confluence_dc, build_jira
 from service_sandbox import SandboxServer, SandboxStore, create_sandbox_app
-from tests.profiles import CURRENT_PROFILE, PROFILES
 from service_sandbox.app import DEFAULT_SCOPED_TOKEN, DEFAULT_TOKEN, DEFAULT_USER
-
+from tests.profiles import CURRENT_PROFILE, PROFILES
+from wikibot.atlassian.clients import build_confluence, build_confluence_dc, build_jira
 
 # SANDBOX_INDEX_LAG_MS=3000 runs every test against a search that trails writes by 3 s (as Cloud's may).
 INDEX_LAG_MS = int(os.environ.get("SANDBOX_INDEX_LAG_MS") or 0)

@@ -324,8 +324,8 @@ def chat_post_message(args: dict[str, Any]) -> dict[str, Any]:
         row = _member_channel(conn, args, by_name=True)
         ts = db.post(st.store, conn, row["id"], db.BOT_USER_ID, text, blocks=blocks,
                      thread_ts=args.get("thread_ts") or None)
-        return {"channel": row["id"], "ts": ts, "message": shapes.message(conn, db.message(conn, row["id"], ts),
-                                                                          base_url())}
+        posted = db.known_message(conn, row["id"], ts)
+        return {"channel": row["id"], "ts": ts, "message": shapes.message(conn, posted, base_url())}
 
 
 @method("chat.postEphemeral")

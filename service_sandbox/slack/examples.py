@@ -52,7 +52,8 @@ def seed_examples(store: SandboxStore) -> None:
         return f"{int(moment.timestamp())}.{minutes:06d}"
 
     with store.tx() as conn:
-        inc = db.create_channel(store, conn, EXAMPLE_CHANNEL, "Checkout p99 latency above 4 s after the payments deploy")
+        inc = db.create_channel(store, conn, EXAMPLE_CHANNEL,
+                                "Checkout p99 latency above 4 s after the payments deploy")
         db.create_channel(store, conn, CUSTOMER_CHANNEL, "Support and account managers")
         db.create_channel(store, conn, COMPANY_CHANNEL, "Company-wide incident reviews")
         alert = db.post(store, conn, inc, DANA, ":rotating_light: PagerDuty: *checkout-api p99 > 4s* for 5 minutes. "

@@ -78,7 +78,7 @@ def message(conn: sqlite3.Connection, row: sqlite3.Row, base: str) -> JSON:
         if count:
             out.update(thread_ts=row["ts"], reply_count=count, latest_reply=latest)
     elif row["thread_ts"] != row["ts"]:
-        out["parent_user_id"] = db.message(conn, row["channel"], row["thread_ts"])["user"]
+        out["parent_user_id"] = db.known_message(conn, row["channel"], row["thread_ts"])["user"]
     if row["pinned"]:
         out["pinned_to"] = [row["channel"]]
     reactions = json.loads(row["reactions"])

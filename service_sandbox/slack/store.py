@@ -214,6 +214,15 @@ def message(conn: sqlite3.Connection, channel_id: str, ts: str) -> sqlite3.Row |
                         (channel_id, ts)).fetchone()
 
 
+def known_message(conn: sqlite3.Connection, channel_id: str, ts: str) -> sqlite3.Row:
+    """A message that must exist (one just posted, or a reply's parent, which :func:`post` checked);
+    its absence is a sandbox bug, so it raises instead of returning None."""
+    row = message(conn, channel_id, ts)
+    if row is None:
+        raise LookupError(f"message {ts} in {channel_id} should exist")
+    return row
+
+
 def history(conn: sqlite3.Connection, channel_id: str, oldest: float, latest: float) -> list[sqlite3.Row]:
     """Top-level messages (thread roots included, replies not), newest first, as Slack lists them."""
     return list(conn.execute(

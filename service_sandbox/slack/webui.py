@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service_sandbox.slack import store as db
 from service_sandbox.slack.store import SlackError
@@ -67,7 +68,8 @@ def index() -> str:
     with _store().read() as conn:
         rows = db.channels(conn)
         names = {u["id"]: u["real_name"] for u in db.users(conn)}
-        channels = [{"id": r["id"], "name": f"@{names.get(r['im_user'], r['im_user'])}" if r["is_im"] else f"#{r['name']}",
+        channels = [{"id": r["id"],
+                     "name": f"@{names.get(r['im_user'], r['im_user'])}" if r["is_im"] else f"#{r['name']}",
                      "topic": r["topic"], "count": len(db.all_messages(conn, r["id"]))} for r in rows]
     return render_template("sandbox/slack_index.html", channels=channels)
 
@@ -103,7 +105,8 @@ def _view(conn: Any, row: Any, users: dict[str, str]) -> dict[str, Any]:
         "thread_ts": row["thread_ts"], "reply": bool(row["thread_ts"]) and row["thread_ts"] != row["ts"],
         "ephemeral_to": users.get(row["ephemeral_to"], row["ephemeral_to"]) if row["ephemeral_to"] else None,
         "reactions": json.loads(row["reactions"]),
-        "buttons": [{"text": (e.get("text") or {}).get("text", ""), "pick": f"{e.get('action_id')}\x1f{e.get('value', '')}"}
+        "buttons": [{"text": (e.get("text") or {}).get("text", ""),
+                     "pick": f"{e.get('action_id')}\x1f{e.get('value', '')}"}
                     for b in _blocks(row) if b.get("type") == "actions" for e in b.get("elements", [])
                     if isinstance(e, dict)],
         "inputs": [{"block_id": b["block_id"], "label": (b.get("label") or {}).get("text", "")}
@@ -118,7 +121,7 @@ def _blocks(row: Any) -> list[dict[str, Any]]:
 
 
 @web.get("/archives/<channel_id>/p<digits>")
-def message_link(channel_id: str, digits: str) -> Response:
+def message_link(channel_id: str, digits: str) -> WerkzeugResponse:
     return redirect(f"/slack/archives/{channel_id}#p{digits}")
 
 

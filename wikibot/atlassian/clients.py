@@ -81,7 +81,8 @@ def is_atlassian_host(url: str) -> bool:
 
 def tenant_cloud_id(site: str, *, timeout: float = 10) -> str | None:
     """The cloudId a site publishes at ``/_edge/tenant_info``; None when it does not answer (not Cloud)."""
-    probe = AtlassianRestAPI(url=site_root(site), timeout=timeout)
+    # The library annotates timeout as int, but hands it to requests, which takes seconds as a float.
+    probe = AtlassianRestAPI(url=site_root(site), timeout=timeout)  # type: ignore[arg-type]
     try:
         found = probe.get("_edge/tenant_info")
     except (requests.HTTPError, ApiError, ValueError):  # it answered, but not as a Cloud site does
@@ -147,9 +148,11 @@ def build_jira(url: str, username: str, token: str, *, timeout: float = 30, clou
                auth: str = "basic") -> Jira:
     """A Jira client: cloud mode (enhanced JQL search; ``url`` is the site or the gateway), or
     ``cloud=False`` for Data Center (``/rest/api/2/search``), with a PAT when ``auth`` is bearer."""
+    # timeout: the library annotates int but hands it to requests, which takes seconds as a float.
     if auth == "bearer":
-        return Jira(url=url.rstrip("/"), token=token, cloud=cloud, timeout=timeout)
-    return Jira(url=url.rstrip("/"), username=username, password=token, cloud=cloud, timeout=timeout)
+        return Jira(url=url.rstrip("/"), token=token, cloud=cloud, timeout=timeout)  # type: ignore[arg-type]
+    return Jira(url=url.rstrip("/"), username=username, password=token, cloud=cloud,
+                timeout=timeout)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

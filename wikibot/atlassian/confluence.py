@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from atlassian import ConfluenceV2
 
@@ -221,6 +221,8 @@ class ConfluenceGateway:
                 raise TitleTaken(f"Confluence: a page titled {title!r} already exists in {self.space}",
                                  status=400) from exc
             raise service_error(SERVICE, exc, self.client.url) from exc
+        if not isinstance(created, dict):  # the library answers None when the body is not JSON
+            raise ServiceError(f"Confluence: creating page {title!r} answered no page")
         page = WikiPage.from_v2(created)
         return self.complete(page, labels, properties or {}, fresh=True)
 
@@ -232,8 +234,7 @@ class ConfluenceGateway:
         """
         missing = [name for name in labels if name not in page.labels]
         if missing:
-            self._call(lambda: self.client.post(f"rest/api/content/{int(page.id)}/label",
-                                                data=[{"prefix": "global", "name": name} for name in missing]))
+            self._call(lambda: self.client.post(f"rest/api/content/{int(page.id)}/label", data=_labels(missing)))
         for key, value in properties.items():
             if fresh or self._property(page.id, key) is None:
                 self._create_property(page.id, key, value)
@@ -269,8 +270,7 @@ class ConfluenceGateway:
 
     def add_label(self, page_id: str, label: str) -> None:
         """v1 (v2 has no label write); adding a label the page has is a no-op."""
-        self._call(lambda: self.client.post(f"rest/api/content/{int(page_id)}/label",
-                                            data=[{"prefix": "global", "name": label}]))
+        self._call(lambda: self.client.post(f"rest/api/content/{int(page_id)}/label", data=_labels([label])))
 
     def remove_label(self, page_id: str, label: str) -> None:
         """v1 (v2 has no label write)."""
@@ -325,6 +325,12 @@ class ConfluenceGateway:
 
 def _once(fn: Callable[[], T]) -> T:
     return fn()
+
+
+def _labels(names: Iterable[str]) -> dict[str, Any]:
+    """v1's label body: a JSON list of ``{"prefix", "name"}``. The library's stubs say ``dict | str``
+    but its ``request`` json-dumps any body, and a str would be sent as a JSON string, so cast."""
+    return cast(dict[str, Any], [{"prefix": "global", "name": name} for name in names])
 
 
 def _str(value: object) -> str | None:

@@ -165,7 +165,8 @@ class JiraGateway:
             if status_of(error) == 400 and isinstance(body, dict) and "errors" in body:
                 return _outcomes(len(payload), body)
             if is_transient(error):
-                raise CreateUncertain(str(service_error(SERVICE, error, self.client.url)), status=status_of(error)) from error
+                raise CreateUncertain(str(service_error(SERVICE, error, self.client.url)),
+                                      status=status_of(error)) from error
             raise service_error(SERVICE, error, self.client.url) from error
         return _outcomes(len(payload), response or {})
 
@@ -235,8 +236,9 @@ class JiraGateway:
         if reconcile:
             params["reconcileIssues"] = ",".join(str(int(i)) for i in reconcile)
         while True:
-            response = self.retry.call(lambda p=dict(params): self.client.get("rest/api/3/search/jql", params=p))
-            response = response if isinstance(response, dict) else {}
+            page_params = dict(params)  # B023: retry.call runs the lambda before the loop moves on
+            answer = self.retry.call(lambda: self.client.get("rest/api/3/search/jql", params=page_params))  # noqa: B023
+            response: dict[str, Any] = answer if isinstance(answer, dict) else {}
             yield from response.get("issues") or []
             token = response.get("nextPageToken")
             if not token or response.get("isLast"):

@@ -85,8 +85,9 @@ class DataCenterJiraGateway(JiraGateway):
             raise ValueError(f"at most {MAX_RECONCILE} issue ids to reconcile per search")
         params: dict[str, Any] = {"jql": jql, "fields": ",".join(fields), "maxResults": limit, "startAt": 0}
         while True:
-            response = self.retry.call(lambda p=dict(params): self.client.get("rest/api/2/search", params=p))
-            response = response if isinstance(response, dict) else {}
+            page_params = dict(params)  # B023: retry.call runs the lambda before the loop moves on
+            answer = self.retry.call(lambda: self.client.get("rest/api/2/search", params=page_params))  # noqa: B023
+            response: dict[str, Any] = answer if isinstance(answer, dict) else {}
             issues = response.get("issues") or []
             yield from issues
             params["startAt"] += len(issues)
