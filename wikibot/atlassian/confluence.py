@@ -246,11 +246,9 @@ class ConfluenceGateway:
         Retrying the same PUT after a lost response is safe: if it had landed, the retry gets 409
         and the caller re-reads and finds its edit already there.
         """
-        data = {"id": page.id, "status": "current", "title": page.title,
-                "body": {"representation": "storage", "value": body},
-                "version": {"number": page.version + 1, "message": message, "minorEdit": True}}
+        path, data = self._page_update(page, body, message)
         try:
-            content = self.retry.call(lambda: self.client.put(f"api/v2/pages/{int(page.id)}", data=data))
+            content = self.retry.call(lambda: self.client.put(path, data=data))
         except LIBRARY_ERRORS as exc:
             if status_of(exc) == 409:
                 raise VersionConflict(f"Confluence: page {page.id} changed since it was read", status=409) from exc
@@ -265,7 +263,7 @@ class ConfluenceGateway:
             self._create_property(page_id, key, value)
             return
         number = int((found.get("version") or {}).get("number") or 0) + 1
-        self._call(lambda: self.client.put(f"api/v2/pages/{int(page_id)}/properties/{found['id']}",
+        self._call(lambda: self.client.put(self._property_path(page_id, key, found),
                                            data={"key": key, "value": dict(value), "version": {"number": number}}))
 
     def add_label(self, page_id: str, label: str) -> None:
@@ -295,6 +293,17 @@ class ConfluenceGateway:
         return str(value) if value else None
 
     # -- plumbing -----------------------------------------------------------------------------
+    def _page_update(self, page: WikiPage, body: str, message: str) -> tuple[str, dict[str, Any]]:
+        """The request that saves ``body`` as the next version (v2: id, status, title, body, version)."""
+        return f"api/v2/pages/{int(page.id)}", {
+            "id": page.id, "status": "current", "title": page.title,
+            "body": {"representation": "storage", "value": body},
+            "version": {"number": page.version + 1, "message": message, "minorEdit": True}}
+
+    def _property_path(self, page_id: str, key: str, found: Mapping[str, Any]) -> str:
+        """Where an existing content property is replaced (v2: by its id)."""
+        return f"api/v2/pages/{int(page_id)}/properties/{found['id']}"
+
     def _create_property(self, page_id: str, key: str, value: Mapping[str, Any]) -> None:
         self._call(lambda: self.client.create_page_property(str(int(page_id)), key, dict(value)))
 

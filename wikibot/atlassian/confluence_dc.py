@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,6 @@ from wikibot.atlassian.confluence import (
     ConfluenceGateway,
     Space,
     TitleTaken,
-    VersionConflict,
     _once,
     next_url,
 )
@@ -126,29 +124,16 @@ class DataCenterConfluenceGateway(ConfluenceGateway):
                 return None, None
             start += len(results)
 
-    def update_body(self, page: WikiPage, body: str, message: str = "wikibot") -> WikiPage:
-        """``PUT /content/{id}`` with version ``page.version + 1``; 409 → ``VersionConflict``."""
-        data = {"id": page.id, "type": "page", "title": page.title,
-                "body": {"storage": {"value": body, "representation": "storage"}},
-                "version": {"number": page.version + 1, "message": message, "minorEdit": True}}
-        try:
-            content = self.retry.call(lambda: self.client.put(f"rest/api/content/{int(page.id)}", data=data))
-        except LIBRARY_ERRORS as exc:
-            if status_of(exc) == 409:
-                raise VersionConflict(f"Confluence: page {page.id} changed since it was read", status=409) from exc
-            raise service_error(SERVICE, exc, self.client.url) from exc
-        number = ((content or {}).get("version") or {}).get("number") if isinstance(content, dict) else None
-        return replace(page, version=int(number or page.version + 1), body=body)
+    def _page_update(self, page: WikiPage, body: str, message: str) -> tuple[str, dict[str, Any]]:
+        """``PUT /content/{id}`` with version ``page.version + 1`` (a stale one answers 409, as on Cloud)."""
+        return f"rest/api/content/{int(page.id)}", {
+            "id": page.id, "type": "page", "title": page.title,
+            "body": {"storage": {"value": body, "representation": "storage"}},
+            "version": {"number": page.version + 1, "message": message, "minorEdit": True}}
 
-    def set_property(self, page_id: str, key: str, value: Mapping[str, Any]) -> None:
-        """Create, or replace by key with the next version (``PUT /content/{id}/property/{key}``)."""
-        found = self._property(page_id, key)
-        if found is None:
-            self._create_property(page_id, key, value)
-            return
-        number = int((found.get("version") or {}).get("number") or 0) + 1
-        self._call(lambda: self.client.put(f"rest/api/content/{int(page_id)}/property/{key}",
-                                           data={"key": key, "value": dict(value), "version": {"number": number}}))
+    def _property_path(self, page_id: str, key: str, found: Mapping[str, Any]) -> str:
+        """Data Center replaces a content property by key (``PUT /content/{id}/property/{key}``)."""
+        return f"rest/api/content/{int(page_id)}/property/{key}"
 
     def add_comment(self, page_id: str, storage: str) -> None:
         """A page comment: content of type ``comment`` in the page's ``container``."""
