@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -121,7 +122,13 @@ def pytest_generate_tests(metafunc) -> None:
 def sandbox(request) -> Iterator[RunningSandbox]:
     """A fresh, seeded sandbox (space INC with 'Post-mortems', Jira project OPS) per test; Cloud
     unless the test is parametrised with ``PROFILES``."""
-    profile = getattr(request, "param", "cloud")
+    with running_sandbox(getattr(request, "param", "cloud")) as sandbox:
+        yield sandbox
+
+
+@contextmanager
+def running_sandbox(profile: str) -> Iterator[RunningSandbox]:
+    """A fresh, seeded sandbox of ``profile``, which the profile-aware helpers follow while it runs."""
     server = _start(profile=profile)
     CURRENT_PROFILE[0] = profile
     try:

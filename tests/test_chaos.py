@@ -48,8 +48,7 @@ from tests.chaos_world import (
     plan_week,
     rerun_hint,
 )
-from tests.conftest import WEBHOOK_SECRET, RunningSandbox, _start
-from tests.profiles import CURRENT_PROFILE
+from tests.conftest import WEBHOOK_SECRET, RunningSandbox, running_sandbox
 from tests.test_serve import free_port
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
@@ -260,14 +259,8 @@ class Week:
 @pytest.fixture
 def sandbox() -> Iterator[RunningSandbox]:
     """The week's sandbox: Cloud, or Data Center with ``WIKIBOT_CHAOS_PROFILE=datacenter``."""
-    profile = chaos_profile()
-    server = _start(profile=profile)
-    CURRENT_PROFILE[0] = profile
-    try:
-        yield RunningSandbox(server, profile)
-    finally:
-        CURRENT_PROFILE[0] = "cloud"
-        server.stop()
+    with running_sandbox(chaos_profile()) as sandbox:
+        yield sandbox
 
 
 def all_postmortem_issues(jira) -> list[dict]:
