@@ -158,17 +158,21 @@ def test_not_doing_without_a_reason_asks_for_one_and_records_nothing(slack, slac
     assert slack_services.db.slack.reminders_of(bob)[0].answer is None
 
 
-def test_not_doing_marks_the_row_on_the_page_through_the_status_column(slack, slack_client, slack_services, jira,
-                                                                       sandbox):
+def test_not_doing_marks_the_row_on_the_page_and_the_action_is_no_longer_overdue(slack, slack_client, slack_services,
+                                                                                 jira, sandbox):
     from tests.test_sync import body_of, edit_as, mention
+    from wikibot.audit import run_audit
     from wikibot.pages import parse_page
     from wikibot.sync import run_sync
+    from wikibot.sync.actions import outstanding_actions
 
     page = slack_services.creator.create(Incident(incident_id="INC-501", title="Queue backlog", lead=DANA))
     row = (f"<tr><td><p>Alert on queue depth</p></td><td><p>{mention(BOB)}</p></td>"
            '<td><p><time datetime="2026-11-20" /></p></td>' + "<td><p></p></td>" * 3 + "</tr>")
     edit_as(sandbox, page.page_id, lambda body: body.replace("<tr>" + "<td><p></p></td>" * 6 + "</tr>", row, 1))
     assert run_sync(slack_services, page.page_id).created == 1
+    overdue = [f.kind for p in run_audit(slack_services, page_id=page.page_id, now=NOON_LA).pages for f in p.findings]
+    assert "overdue_action" in overdue
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
     no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -179,3 +183,9 @@ def test_not_doing_marks_the_row_on_the_page_through_the_status_column(slack, sl
     [item] = parse_page(body_of(sandbox.confluence(), page.page_id)).action_items
     assert item.status == "Not doing"
     assert "post-mortem-not-doing" in jira.issue(item.jira_key, fields="labels")["fields"]["labels"]
+    # Declined with a reason: still open in Jira, but neither an overdue finding nor overdue in `wikibot actions`.
+    audited = [f.kind for p in run_audit(slack_services, page_id=page.page_id, now=NOON_LA).pages for f in p.findings]
+    assert "overdue_action" not in audited
+    [action] = [a for a in outstanding_actions(slack_services.jira, sandbox.confluence_url, NOON_LA.date())
+                if a.key == item.jira_key]
+    assert (action.status, action.days_overdue) == ("Not doing", 0)

@@ -108,6 +108,8 @@ class JiraState:
     due: str | None
     unassigned: str | None = None
     """Why the issue has no assignee though its item names an owner (the sync's ``Unassigned:`` line)."""
+    not_doing: bool = False
+    """Its owner declined it with a reason (label ``post-mortem-not-doing``): open, but not overdue."""
 
 
 @dataclass(frozen=True)
@@ -372,7 +374,7 @@ def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Ru
                 kind, f"{key} “{name}” is unassigned in Jira ({state.unassigned}): name its owner as a Jira user "
                 "(a mention), or assign the issue in Jira.", item=name, ref=f"{item.identity}:{key}:owner"))
         due = (state.due if state else None) or item.due
-        if state is not None and not state.done and due and date.fromisoformat(due) < today:
+        if state is not None and not state.done and not state.not_doing and due and date.fromisoformat(due) < today:
             found.append(Finding(
                 "overdue_action", f"{key} “{name}” was due {due} and is still {state.status} in Jira: finish it or "
                 "agree a new date.", item=name, ref=f"{item.identity}:{key}"))

@@ -21,7 +21,8 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "missing_due": ("Missing due date", "an open action item has no due date"),
     "unsynced_action": ("No Jira ticket",
                         "an action item still has no Jira issue one sync interval after it was written"),
-    "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is not Done"),
+    "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is neither Done "
+                       "nor declined (Not doing)"),
     "too_many_actions": ("Too many actions", "more action items than audit.max_action_items"),
     "actions_not_recognised": ("Action not recognised", "content under Action items that is not one action per "
                                "table row, list item or task"),

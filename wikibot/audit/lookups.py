@@ -27,7 +27,7 @@ from wikibot.atlassian.jira import JiraGateway
 from wikibot.audit.checks import JiraState
 from wikibot.errors import WikibotError
 from wikibot.sync.actions import description_lines
-from wikibot.sync.issues import unassigned_reason
+from wikibot.sync.issues import NOT_DOING_LABEL, unassigned_reason
 
 CHUNK = 100
 WORKERS = 4  # requests in flight at once: hides latency, stays far below any rate limit
@@ -94,7 +94,7 @@ class Lookups:
 
     def search(self, keys: list[str]) -> dict[str, JiraState]:
         """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
-        fields = ("status", "duedate", "assignee", "description")
+        fields = ("status", "duedate", "assignee", "description", "labels")
         return {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields)}
 
     def _name(self, account: str) -> str | None:
@@ -113,5 +113,5 @@ def _state(issue: dict[str, Any]) -> JiraState:
     unassigned = None if fields.get("assignee") else unassigned_reason(description_lines(fields.get("description")))
     return JiraState(key=issue["key"], status=status.get("name") or "?",
                      done=(status.get("statusCategory") or {}).get("key") == "done", due=fields.get("duedate"),
-                     unassigned=unassigned)
+                     unassigned=unassigned, not_doing=NOT_DOING_LABEL in (fields.get("labels") or []))
 

@@ -24,6 +24,7 @@ from wikibot.slack import reminders as plan
 from wikibot.slack.client import SlackApi, SlackUser
 from wikibot.store.slack import Reminder
 from wikibot.sync.actions import FIELDS, OUTSTANDING_JQL, parse_action
+from wikibot.sync.issues import NOT_DOING
 
 if TYPE_CHECKING:
     from wikibot.services import Services
@@ -103,7 +104,7 @@ class ReminderRun:
         for raw in jira.search(OUTSTANDING_JQL, FIELDS):
             action = parse_action(raw, jira_url=jira.url.rstrip("/"), wiki_url=wiki_url, today=today)
             email = ((raw.get("fields") or {}).get("assignee") or {}).get("emailAddress")
-            if not email or (action.due is not None and not action.days_overdue):
+            if not email or action.status == NOT_DOING or (action.due is not None and not action.days_overdue):
                 continue
             due = f"due {action.due.isoformat()}, {action.days_overdue} days overdue" if action.due else "no due date"
             lead = self.slack_user(leads[action.page_id]) if action.page_id in leads else None

@@ -16,7 +16,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from wikibot.retry import RetryPolicy
-from wikibot.sync.issues import OWNER_LINE, PAGE_LABEL_PREFIX, POSTMORTEM_LABEL, unassigned_reason
+from wikibot.sync.issues import (
+    NOT_DOING,
+    NOT_DOING_LABEL,
+    OWNER_LINE,
+    PAGE_LABEL_PREFIX,
+    POSTMORTEM_LABEL,
+    unassigned_reason,
+)
 
 if TYPE_CHECKING:
     from wikibot.atlassian.jira import JiraGateway
@@ -72,9 +79,11 @@ def parse_action(raw: Mapping[str, Any], *, jira_url: str, wiki_url: str, today:
     owner = assignee.get("displayName") or _owner_line(fields.get("description"))
     due = _date(fields.get("duedate"))
     key = str(raw.get("key"))
+    declined = NOT_DOING_LABEL in labels  # its owner said why not (Slack "Not doing"): open, never overdue
+    status = NOT_DOING if declined else (fields.get("status") or {}).get("name") or ""
     return Action(
-        key=key, summary=fields.get("summary") or "", status=(fields.get("status") or {}).get("name") or "",
-        owner=owner, due=due, days_overdue=max(0, (today - due).days) if due else None, incident=incident,
+        key=key, summary=fields.get("summary") or "", status=status, owner=owner, due=due,
+        days_overdue=(0 if declined else max(0, (today - due).days)) if due else None, incident=incident,
         page_id=page_id, page_url=f"{wiki_url}/pages/viewpage.action?pageId={page_id}" if page_id else None,
         issue_url=f"{jira_url}/browse/{key}",
         unassigned=None if assignee else unassigned_reason(description_lines(fields.get("description"))),
