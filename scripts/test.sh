@@ -7,7 +7,8 @@
 # loopback for the database tests, Chromium drives the browser tests. Without them (not root,
 # no apt) those tests are skipped with a reason, and everything else still runs.
 # Arguments go to pytest: bash scripts/test.sh tests/test_store.py -k claim (without arguments, the
-# whole run first checks lint and types with scripts/lint.sh and fails on any finding).
+# whole run first checks lint and types with scripts/lint.sh and fails on any finding, and measures
+# coverage, failing below the floor set in pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset PYTHONPATH PYTHONHOME  # nothing from outside the fresh environment
@@ -53,7 +54,13 @@ if [ $# -eq 0 ]; then
 fi
 
 status=0
-"$venv/bin/python" -m pytest "$@" || status=$?
+coverage=()
+if [ $# -eq 0 ]; then
+  # The whole run also measures line and branch coverage (wikibot and the sandbox, subprocesses
+  # included: [tool.coverage] in pyproject.toml) and fails below its floor (fail_under there).
+  coverage=(--cov --cov-report=term:skip-covered)
+fi
+"$venv/bin/python" -m pytest "${coverage[@]}" "$@" || status=$?
 if [ $# -eq 0 ] && [ "$status" = 0 ]; then
   # One seed of the chaos week again, on the Data Center sandbox (the suite ran it on Cloud).
   echo "test.sh: one chaos seed on the Data Center profile" >&2
