@@ -112,6 +112,24 @@ def test_a_refresh_adds_new_events_and_never_touches_rows_people_edited(
     assert timeline_of(after).count("Slack message") == 4
 
 
+def test_a_row_or_file_a_person_deleted_is_not_drafted_again(slack, slack_client, slack_services, sandbox,
+                                                              incident_channel):
+    import re
+
+    run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
+    page, body = the_page(sandbox)
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", body, re.S) if "Looking at the payments deploy" in r)
+    csv_entry = next(p for p in re.findall(r"<p>.*?</p>", body, re.S) if "-p99.csv" in p)
+    edit_as_a_person(sandbox, page, body.replace(row, "").replace(csv_entry, ""))
+    slack.post(incident_channel["id"], incident_channel["ana"], "Rolled back", reactions=["pushpin"])
+    summary = slack_services.slack.refresh(page["id"], incident_channel["id"])
+    assert summary.startswith("Timeline: 1 new row; Data & Analysis: 0 new files")
+    _page, after = the_page(sandbox)
+    assert "Rolled back" in after
+    assert "Looking at the payments deploy" not in after and "-p99.csv" not in after
+    assert timeline_of(after).count("Slack message") == 3  # 3 drafted, 1 deleted, 1 new
+
+
 def test_the_refresh_button_redrafts_and_answers_privately(
         slack, slack_client, slack_services, sandbox, incident_channel):
     import json

@@ -4,7 +4,8 @@ Reads the channel (history, pins, threads), finds who people are on the wiki (Sl
 Jira/Atlassian account), uploads each shared file once as a page attachment, then merges rows and
 files into the page with the pure planners in ``timeline`` and ``files``. The page write is an
 optimistic PUT through ``Wiki``: if someone saved meanwhile, the page is re-read and the merge
-planned again on their version, so their edit is never overwritten.
+planned again on their version, so their edit is never overwritten. What a draft puts on a page is
+remembered (``DraftLog``), so a row or a file a person deleted afterwards is not drafted again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
 from wikibot.atlassian.jira import JiraGateway
@@ -22,6 +24,18 @@ from wikibot.slack.client import Message, SlackApi
 from wikibot.slack.mrkdwn import Person, mentioned_users
 
 log = logging.getLogger(__name__)
+
+
+class DraftLog(Protocol):
+    """What drafting put on each page (``SlackStore``): message permalinks and ``file:<id>`` keys."""
+
+    def drafted(self, page_id: str) -> set[str]: ...
+
+    def record_drafted(self, page_id: str, keys: Iterable[str]) -> None: ...
+
+
+def file_key(file: shared.SharedFile) -> str:
+    return f"file:{file.id}"
 
 @dataclass(frozen=True)
 class DraftResult:
@@ -61,10 +75,11 @@ class People:
 
 
 class ChannelDrafter:
-    def __init__(self, *, api: SlackApi, wiki: ConfluenceGateway,
+    def __init__(self, *, api: SlackApi, wiki: ConfluenceGateway, drafts: DraftLog,
                  account_by_email: Callable[[str], str | None], reactions: Iterable[str]) -> None:
         self.api = api
         self.wiki = wiki
+        self.drafts = drafts
         self.account_by_email = account_by_email
         self.reactions = set(reactions)
 
@@ -81,8 +96,13 @@ class ChannelDrafter:
         people = People(self.api, self.account_by_email).resolve(self._users(events, file_messages))  # fresh per run
         files = shared.shared_files(file_messages, workspace_url=workspace, channel_id=channel_id, bot_user=bot,
                                     people=people)
-        attached, failed = self._attach(page_id, files)
-        rows, shown = self._write(page_id, events, attached, people)
+        drafted = self.drafts.drafted(page_id)  # on the page now, or deleted from it by a person: never again
+        new_events = [e for e in events if e.permalink not in drafted]
+        attached, failed = self._attach(page_id, [f for f in files if file_key(f) not in drafted])
+        rows, shown, body = self._write(page_id, new_events, attached, people)
+        on_page = timeline.known_permalinks(body, [e.permalink for e in new_events])
+        self.drafts.record_drafted(page_id, [*on_page, *(file_key(f) for f in attached
+                                                      if f.id in shared.shown(body, attached))])
         return DraftResult(rows=rows, files=shown, failed_files=failed, events=tuple(events), people=people)
 
     @staticmethod
@@ -113,7 +133,8 @@ class ChannelDrafter:
 
     # -- the page -------------------------------------------------------------------------------
     def _write(self, page_id: str, events: list[timeline.Event], files: list[shared.SharedFile],
-               people: dict[str, Person]) -> tuple[int, int]:
+               people: dict[str, Person]) -> tuple[int, int, str]:
+        """(rows added, files added, the page's body now)."""
         wiki = self.wiki
         sent: tuple[str, int, int] | None = None  # the body of a PUT answered 409, and what it added
         for _attempt in range(5):
@@ -121,14 +142,14 @@ class ChannelDrafter:
             if sent is not None and page.body == sent[0]:
                 # The "conflicting" save was our own: the gateway retried a PUT whose first answer was
                 # lost, and the retry met the version that PUT made. Report what it drafted, not 0 rows.
-                return sent[1], sent[2]
+                return sent[1], sent[2], page.body
             body, rows = timeline.merge(page.body, events, people)
             body, shown = shared.merge(body, files)
             if body == page.body:
-                return 0, 0
+                return 0, 0, body
             try:
                 wiki.update_body(page, body, message="wikibot: drafted from the incident's Slack channel")
-                return rows, shown
+                return rows, shown, body
             except VersionConflict:
                 sent = (body, rows, shown)
         raise ServiceError(f"Confluence: page {page_id} kept changing; the timeline was not drafted, try again")

@@ -9,6 +9,8 @@ is already anywhere in the Timeline section (its row edited, moved or reworded) 
 new rows are spliced in between the existing rows' bytes, in time order where the neighbouring
 rows' times can be read, so Confluence shows only added rows in the page history. The only rows
 ever removed are completely empty ones (the template's blank row) in a table that gains rows.
+A row a person deleted stays deleted: the drafter remembers every permalink it put on the page
+(``wikibot.slack.draft``) and passes only messages never drafted before.
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ def build_slack_api(services: Services) -> SlackApi | None:
 
 
 def build_drafter(services: Services, api: SlackApi) -> ChannelDrafter:
-    return ChannelDrafter(api=api, wiki=services.confluence, account_by_email=account_finder(services.jira),
+    return ChannelDrafter(api=api, wiki=services.confluence, drafts=services.db.slack,
+                          account_by_email=account_finder(services.jira),
                           reactions=services.config.slack.timeline_reactions)
 
 

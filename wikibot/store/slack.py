@@ -6,11 +6,13 @@
   a digest of what it listed) and the answer, if any; "at most once a day" and "not when nothing
   changed" are decided from these rows, and so are escalations.
 * ``reminder_holds``: items a person snoozed (until a date) or declined ("not doing", with why).
+* ``slack_drafted``: what drafting from the channel ever put on a page (a message's permalink, a
+  file's ``file:<id>``), so a row or file a person deleted from the page is not drafted again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +57,14 @@ reminder_holds = Table(
     Column("until", DateTime(timezone=True)),
     Column("reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+slack_drafted = Table(
+    "slack_drafted",
+    metadata,
+    Column("page_id", String(32), primary_key=True),
+    Column("key", String(255), primary_key=True),  # a message permalink, or "file:<Slack file id>"
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
 )
 
 
@@ -153,6 +163,22 @@ class SlackStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(reminder_holds).where(reminder_holds.c.slack_user == slack_user)).all()
         return {row.item for row in rows if row.kind == "not_doing" or (row.until and aware(row.until) > now)}
+
+    # -- drafting -------------------------------------------------------------------------------
+    def drafted(self, page_id: str) -> set[str]:
+        """Everything drafting ever put on the page (present now or deleted by a person since)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(slack_drafted.c.key).where(slack_drafted.c.page_id == page_id)).scalars())
+
+    def record_drafted(self, page_id: str, keys: Iterable[str]) -> None:
+        """Remember ``keys`` as drafted onto the page; keys already remembered are left as they are."""
+        wanted = set(keys) - self.drafted(page_id)
+        for key in sorted(wanted):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(slack_drafted).values(page_id=page_id, key=key, drafted_at=utcnow()))
+            except IntegrityError:  # a concurrent draft of the same page remembered it first
+                continue
 
 
 def _reminder(row: Row[Any]) -> Reminder:
