@@ -87,11 +87,9 @@ def start_embedded_sandbox(config: Config, echo: Callable[[str], None]) -> Embed
 
 def check_site(config: Config, services: Services, sandbox: EmbeddedSandbox | None) -> None:
     """Refuse to run wikibot's database against a site (or sandbox) other than its own."""
-    from wikibot import site
+    from wikibot.site import check_configured_site
 
-    site.check_site(services.db, services.clients, config.confluence_endpoint()[0], config.jira_endpoint()[0],
-                    sandbox=config.sandbox_url if config.uses_sandbox else None,
-                    sandbox_is_new=sandbox is not None and sandbox.is_new)
+    check_configured_site(config, services, sandbox_is_new=sandbox is not None and sandbox.is_new)
 
 
 class _Stop(SystemExit):

@@ -10,7 +10,9 @@ A site is known by its cloudId, which every Atlassian Cloud site (and the sandbo
 it with its data) answers without authentication at ``<site>/_edge/tenant_info``; it survives a
 renamed URL. A site without one (Data Center) is known by its configured URL.
 
-``identify`` does the I/O (two GETs through the configured clients); ``compare`` is pure.
+``identify`` does the I/O (two GETs through the configured clients); ``compare`` is pure. The
+check runs when ``serve`` or ``scheduler`` starts and before every one-shot command that writes or
+remembers (``sync``, ``audit``, ``new``, ``share``, ``timeline``, ``remind``, ``install-button``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +30,10 @@ from sqlalchemy import delete
 from wikibot.atlassian.clients import Clients
 from wikibot.errors import ConfigError
 from wikibot.store import Database, settings
+
+if TYPE_CHECKING:
+    from wikibot.config import Config
+    from wikibot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +68,9 @@ def _one(client: AtlassianRestAPI, base_url: str) -> str | None:
     except requests.RequestException as exc:
         log.warning("cannot ask %s which site it is (%s); checking at the next start", base_url, exc)
         return None
-    if response.status_code >= 500 or response.status_code == 429:
+    if not response.ok and response.status_code not in (404, 410):
+        # 5xx, 429, or a proxy refusing (401/403): that says nothing about which site this is.
+        # Only "no such route" (Data Center has none) means the site has no cloudId.
         log.warning("cannot ask %s which site it is (HTTP %s); checking at the next start",
                     base_url, response.status_code)
         return None
@@ -128,6 +137,12 @@ def check_site(db: Database, clients: Clients, confluence_url: str, jira_url: st
     problem = compare(SiteIdentity.from_json(recorded or current.to_json()), current, sandbox=sandbox)
     if problem:
         raise ConfigError(problem)
+
+
+def check_configured_site(config: Config, services: Services, *, sandbox_is_new: bool = False) -> None:
+    """:func:`check_site` for the configured Confluence and Jira (or the sandbox wikibot runs on)."""
+    check_site(services.db, services.clients, config.confluence_endpoint()[0], config.jira_endpoint()[0],
+               sandbox=config.sandbox_url if config.uses_sandbox else None, sandbox_is_new=sandbox_is_new)
 
 
 def forget_site(db: Database) -> bool:

@@ -28,11 +28,10 @@ def audit(obj: CliContext, page_id: str | None, fmt: str, output: str | None, pu
     """Check every post-mortem for missing sections, stale pages, overdue debriefs and actions, blame."""
     from wikibot.audit import run_audit
     from wikibot.audit.report import render
-    from wikibot.services import Services
 
     if page_id is not None and not page_id.isdigit():
         raise InputError(f"--page {page_id!r}: give the page's numeric id")
-    services = Services(obj.config)
+    services = obj.site_services()
     try:
         report = run_audit(services, page_id=page_id, publish=publish)
     finally:
@@ -56,10 +55,9 @@ def audit(obj: CliContext, page_id: str | None, fmt: str, output: str | None, pu
 def share(obj: CliContext, page: str, again: bool, force: bool) -> None:
     """Post a post-mortem's summary to the company-wide channel (notify.share_webhook_url), once."""
     from wikibot.audit.share import page_id_of, share_page
-    from wikibot.services import Services
 
     page_id = page_id_of(page)
-    services = Services(obj.config)
+    services = obj.site_services()
     try:
         shared = share_page(services, page_id, again=again, force=force)
     finally:

@@ -52,9 +52,8 @@ def scheduler(obj: CliContext, verbose: bool) -> None:
 def new(obj: CliContext, **fields: str | None) -> None:
     """Create the post-mortem page for an incident and print its URL."""
     from wikibot.incident import parse_incident
-    from wikibot.services import Services
 
-    services = Services(obj.config)
+    services = obj.site_services()
     try:
         result = services.creator.create(parse_incident(fields))
     finally:
@@ -69,10 +68,9 @@ def new(obj: CliContext, **fields: str | None) -> None:
 def install_button_cmd(obj: CliContext) -> None:
     """Create or update the wiki's post-mortem index page with the "Create post-mortem" button."""
     from wikibot.button import install_button
-    from wikibot.services import Services
 
     config = obj.config
-    services = Services(config)
+    services = obj.site_services()
     try:
         result = install_button(services.creator, form_url=config.server.base_url() + "/postmortems/new",
                                 project=config.jira.project,

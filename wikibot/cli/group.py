@@ -16,6 +16,7 @@ from wikibot.errors import WikibotError
 
 if TYPE_CHECKING:
     from wikibot.config import Config
+    from wikibot.services import Services
 
 
 class CliContext:
@@ -32,6 +33,21 @@ class CliContext:
 
             self._config = load_config(self.config_path)
         return self._config
+
+    def site_services(self) -> Services:
+        """Services for a command that writes to the wiki or Jira or remembers what it did, once the
+        database is known to belong to the configured site (:mod:`wikibot.site`): against another
+        site the same page ids name other pages, so such a command refuses in one line."""
+        from wikibot.services import Services
+        from wikibot.site import check_configured_site
+
+        services = Services(self.config)
+        try:
+            check_configured_site(self.config, services)
+        except BaseException:
+            services.close()
+            raise
+        return services
 
 
 def fail(error: WikibotError) -> NoReturn:

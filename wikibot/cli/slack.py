@@ -20,10 +20,9 @@ def timeline(obj: CliContext, page_id: str, channel_id: str | None) -> None:
     """Draft PAGE's timeline and Data & Analysis from its incident's Slack channel again (merges)."""
     if not page_id.isdigit():
         raise InputError(f"PAGE must be a page id (digits), not {page_id!r}")
-    from wikibot.services import Services
     from wikibot.slack.wiring import build_drafter, build_slack_api
 
-    services = Services(obj.config)
+    services = obj.site_services()
     try:
         api = build_slack_api(services)
         if api is None:
@@ -45,7 +44,6 @@ def remind(obj: CliContext, at: str | None) -> None:
     """Direct-message people their overdue actions and empty sections (in their working hours)."""
     from datetime import UTC, datetime
 
-    from wikibot.services import Services
     from wikibot.slack.remind import run_remind
     from wikibot.store.schema import utcnow
 
@@ -56,7 +54,7 @@ def remind(obj: CliContext, at: str | None) -> None:
         except ValueError:
             raise InputError(f"--at: {at!r} is not an ISO time such as 2026-12-01T10:00:00Z") from None
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
-    services = Services(obj.config)
+    services = obj.site_services()
     try:
         report = run_remind(services, now)
     finally:

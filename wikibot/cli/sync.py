@@ -19,10 +19,9 @@ from wikibot.status import ExitStatus
 @click.pass_obj
 def sync(obj: CliContext, page_id: str | None, dry_run: bool, as_json: bool) -> None:
     """File every post-mortem action item as one Jira issue and keep both in step."""
-    from wikibot.services import Services
     from wikibot.sync import run_sync
 
-    services = Services(obj.config)
+    services = obj.site_services()
     try:
         report = run_sync(services, page_id, dry_run=dry_run)
     finally:
