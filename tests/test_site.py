@@ -137,33 +137,21 @@ def test_a_site_moved_to_a_new_url_is_adopted_after_forget_site(db, data_center_
     assert forget_site(db) is True and forget_site(db) is False  # recorded, then forgotten once
 
 
-def write_site_config(folder, sandbox: RunningSandbox, database: str):
-    path = folder / "config.yaml"
-    path.write_text(f"""
-confluence: {{url: "{sandbox.wiki_url}", username: {sandbox.user}, token: {sandbox.token}, space: INC,
-              parent_page: Post-mortems}}
-jira: {{url: "{sandbox.url}", username: {sandbox.user}, token: {sandbox.token}, project: OPS}}
-database: {{url: "sqlite:///{database}"}}
-""")
-    return str(path)
-
 
 @pytest.mark.parametrize("command", [
     ["new", "--incident-id", "INC-9090", "--title", "Other site"], ["sync"], ["audit", "--publish"]])
 def test_one_shot_commands_refuse_a_database_made_for_another_site_and_write_nothing(
-        tmp_path, sandbox, other_sandbox, command):
+        tmp_path, make_config, other_sandbox, command):
     from click.testing import CliRunner
 
+    from tests.conftest import write_config_file
     from wikibot.cli import cli
 
-    database = tmp_path / "wikibot.db"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = CliRunner().invoke(cli, ["--config", write_site_config(tmp_path / "a", sandbox, database), "sync"])
+    first = CliRunner().invoke(cli, ["--config", write_config_file(make_config(), tmp_path, "a.yaml"), "sync"])
     assert first.exit_code == 0, first.output  # the database now belongs to the first sandbox
+    other = make_config(confluence={"url": other_sandbox.confluence_url}, jira={"url": other_sandbox.jira_url})
     before = other_sandbox.stats()["requests"]
-    result = CliRunner().invoke(cli, ["--config", write_site_config(tmp_path / "b", other_sandbox, database),
-                                      *command])
+    result = CliRunner().invoke(cli, ["--config", write_config_file(other, tmp_path, "b.yaml"), *command])
     assert result.exit_code == 2
     [line] = result.output.splitlines()
     assert line.startswith("wikibot: database.url: this database belongs to the Confluence site cloudId")

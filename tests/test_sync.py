@@ -14,10 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from atlassian import ConfluenceServer
 from click.testing import CliRunner
 
+from tests.conftest import write_config_file
 from tests.profiles import CURRENT_PROFILE
 from wikibot.cli import cli
 from wikibot.errors import InputError
@@ -213,16 +213,6 @@ def writes(stats: dict) -> dict[str, int]:
 
 def sync(services, page_id: str | None = None, **options):
     return run_sync(services, page_id, options=replace(FAST, **options))
-
-
-def config_file(config, tmp_path: Path) -> Path:
-    """``config`` as a YAML file for the CLI (secrets are dumped masked, so they are written back)."""
-    data = config.model_dump(mode="json", exclude={"source"})
-    data["confluence"]["token"] = data["jira"]["token"] = "sandbox-token"
-    data["webhook"]["secret"] = "not-used"
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 # -- creation ------------------------------------------------------------------------------------
@@ -544,7 +534,7 @@ def test_a_per_item_error_in_a_bulk_create_is_reported_and_the_rest_still_land(m
 def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(make_config, services, confluence, tmp_path):
     config = make_config(jira={"priority_map": {"urgent": "No such priority"}})
     make_page(services, confluence, action_page(table(row("Fix proxy", mention(BOB), "", "urgent", ""))))
-    path = config_file(config, tmp_path)
+    path = write_config_file(config, tmp_path)
     runner = CliRunner()
     result = runner.invoke(cli, ["--config", str(path), "sync", "--json"])
     assert result.exit_code == ExitStatus.INCOMPLETE, result.output
