@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from service_sandbox.datacenter import userkey
 from tests.conftest import slack_signed
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n-graph-").decode()
@@ -69,6 +70,7 @@ def customer_config(make_config, sandbox, slack):
                               "api_url": sandbox.url + "/slack/api/", "customer_channels": ["customer-support"]})
 
 
+@pytest.mark.both_profiles
 def test_creation_drafts_pinned_reacted_and_thread_root_messages_into_the_timeline(
         slack, slack_client, slack_services, sandbox, incident_channel):
     run_postmortem(slack_client, slack_services, incident_channel, incident_channel["ana"])
@@ -77,7 +79,10 @@ def test_creation_drafts_pinned_reacted_and_thread_root_messages_into_the_timeli
     for text in ("<strong>checkout p99 &gt; 4s</strong>", "Looking at the payments deploy", "Latency graph"):
         assert text in timeline
     assert "just chatting" not in body and "query result attached" not in timeline
-    assert '<ri:user ri:account-id="557058:bb22" />' in timeline  # Bob, found by his email
+    # Bob, found by his email: by account id on Cloud, by his Confluence user key on Data Center.
+    bob = ('ri:userkey="' + userkey("557058:bb22") if sandbox.profile == "datacenter"
+           else 'ri:account-id="557058:bb22')
+    assert f'<ac:link><ri:user {bob}" /></ac:link>' in timeline
     assert f'/archives/{incident_channel["id"]}/p{incident_channel["root"]["ts"].replace(".", "")}"' in timeline
     link = [m for m in slack.messages(incident_channel["id"]) if m.get("bot_id")][-1]
     assert "Timeline: 3 new rows" in link["text"]

@@ -54,9 +54,11 @@ class DraftResult:
 class People:
     """Slack user id → ``Person`` (name, and wiki account found by email), looked up once per run."""
 
-    def __init__(self, api: SlackApi, account_by_email: Callable[[str], str | None]) -> None:
+    def __init__(self, api: SlackApi, account_by_email: Callable[[str], str | None],
+                 mention_attribute: str = "ri:account-id") -> None:
         self.api = api
         self.account_by_email = account_by_email
+        self.mention_attribute = mention_attribute
         self._cache: dict[str, Person] = {}
 
     def resolve(self, user_ids: Iterable[str]) -> dict[str, Person]:
@@ -70,7 +72,7 @@ class People:
                 self._cache[user_id] = Person(user_id)
                 continue
             account = self.account_by_email(user.email) if user.email else None
-            self._cache[user_id] = Person(user.name, account)
+            self._cache[user_id] = Person(user.name, account, self.mention_attribute)
         return dict(self._cache)
 
 
@@ -93,7 +95,8 @@ class ChannelDrafter:
                                         reactions=self.reactions, bot_user=bot, workspace_url=workspace,
                                         channel_id=channel_id)
         file_messages = history + replies + pins
-        people = People(self.api, self.account_by_email).resolve(self._users(events, file_messages))  # fresh per run
+        people = People(self.api, self.account_by_email, self.wiki.mention_attribute).resolve(  # fresh per run
+            self._users(events, file_messages))
         files = shared.shared_files(file_messages, workspace_url=workspace, channel_id=channel_id, bot_user=bot,
                                     people=people)
         drafted = self.drafts.drafted(page_id)  # on the page now, or deleted from it by a person: never again
@@ -155,14 +158,16 @@ class ChannelDrafter:
         raise ServiceError(f"Confluence: page {page_id} kept changing; the timeline was not drafted, try again")
 
 
-def account_finder(jira: JiraGateway) -> Callable[[str], str | None]:
-    """Email → Atlassian account id through Jira's user search (Confluence Cloud cannot search by email)."""
+def account_finder(jira: JiraGateway, wiki: ConfluenceGateway) -> Callable[[str], str | None]:
+    """Email → the id the wiki's mentions use, through Jira's user search (Confluence Cloud cannot
+    search by email): on Cloud the account id both share, on Data Center the Confluence user key of
+    the Jira user's username (one directory behind both)."""
     def find(email: str) -> str | None:
         try:
             users = jira.find_users(email)
+            exact = [u for u in users if (u.get("emailAddress") or email).lower() == email.lower()]
+            return wiki.mention_id(exact[0]) if len(exact) == 1 else None
         except WikibotError as exc:  # a lookup failure leaves the name as text, never blocks the draft
             log.warning("account lookup for a Slack user failed: %s", type(exc).__name__)
             return None
-        exact = [u for u in users if (u.get("emailAddress") or email).lower() == email.lower()]
-        return exact[0].get("accountId") if len(exact) == 1 else None
     return find

@@ -33,10 +33,22 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 @dataclass(frozen=True)
 class Person:
-    """Who a Slack user is on the wiki: their display name, and their account if one was found."""
+    """Who a Slack user is on the wiki: their display name, and their account if one was found.
+
+    ``account_id`` is what the wiki's mentions name a person by, in ``mention_attribute``: the
+    Atlassian account id on Cloud (``ri:account-id``), the Confluence user key on Data Center
+    (``ri:userkey``).
+    """
 
     name: str
     account_id: str | None = None
+    mention_attribute: str = "ri:account-id"
+
+    def mention(self) -> str | None:
+        """The storage-format mention of this person, or None when their account is unknown."""
+        if not self.account_id:
+            return None
+        return f"<ac:link><ri:user {self.mention_attribute}={quoteattr(self.account_id)} /></ac:link>"
 
 
 def clean(text: str) -> str:
@@ -103,9 +115,8 @@ def _control(inner: str, people: Mapping[str, Person]) -> str:
     target, _, label = inner.partition("|")
     if target.startswith("@"):
         person = people.get(target[1:])
-        if person is not None and person.account_id:
-            return f"<ac:link><ri:user ri:account-id={quoteattr(person.account_id)} /></ac:link>"
-        return escape(_control_text(inner, people))
+        mention = person.mention() if person is not None else None
+        return mention or escape(_control_text(inner, people))
     if target.startswith(("#", "!")):
         return escape(_control_text(inner, people))
     url = html.unescape(target)

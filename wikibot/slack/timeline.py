@@ -98,10 +98,7 @@ def columns_of(headers: Sequence[str]) -> dict[str, int]:
 
 def render_row(event: Event, people: Mapping[str, Person], width: int, columns: Mapping[str, int]) -> str:
     author = people.get(event.user, Person(event.user))
-    if author.account_id:
-        author_xml = f"<ac:link><ri:user ri:account-id={quoteattr(author.account_id)} /></ac:link>"
-    else:
-        author_xml = escape(author.name)
+    author_xml = author.mention() or escape(author.name)
     text = to_storage(event.text, people)
     cells = [""] * max(width, 1)
     cells[columns["event"]] = text if "author" in columns else f"<strong>{author_xml}</strong>: {text}"

@@ -32,7 +32,7 @@ def build_slack_api(services: Services) -> SlackApi | None:
 
 def build_drafter(services: Services, api: SlackApi) -> ChannelDrafter:
     return ChannelDrafter(api=api, wiki=services.confluence, drafts=services.db.slack,
-                          account_by_email=account_finder(services.jira),
+                          account_by_email=account_finder(services.jira, services.confluence),
                           reactions=services.config.slack.timeline_reactions)
 
 
