@@ -189,3 +189,15 @@ def test_not_doing_marks_the_row_on_the_page_and_the_action_is_no_longer_overdue
     [action] = [a for a in outstanding_actions(slack_services.jira, sandbox.confluence_url, NOON_LA.date())
                 if a.key == item.jira_key]
     assert (action.status, action.days_overdue) == ("Not doing", 0)
+
+
+def test_a_lead_is_not_reminded_of_an_optional_section_whatever_the_page_calls_it(slack, slack_services, postmortem,
+                                                                                 sandbox):
+    from tests.test_sync import edit_as
+
+    edit_as(sandbox, postmortem["page"].page_id,
+            lambda body: body.replace("<h2>Data &amp; Analysis</h2>", "<h2>Appendix</h2>"))
+    run_remind(slack_services, MORNING_WARSAW)
+    [dana] = dms(slack, "dana@example.com")
+    assert "Root Cause" in dana["text"]
+    assert "Appendix" not in dana["text"]  # "Appendix" is Data & Analysis: optional, as in the audit

@@ -24,7 +24,7 @@ time); a page whose template wikibot does not know is judged on the sections it 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
@@ -228,11 +228,15 @@ def required_sections(facts: PageFacts, catalogue: TemplateCatalogue, rules: Rul
     """
     profile = catalogue.get(facts.template)
     candidates = profile.sections if profile else tuple(name for _, name, _ in facts.named_sections)
-    candidates = tuple(dict.fromkeys(candidates))
-    if rules.required_sections is not None:
-        wanted = {title_key(t) for t in rules.required_sections}
-        return tuple(t for t in candidates if title_key(t) in wanted)
-    return tuple(t for t in candidates if title_key(t) not in OPTIONAL_SECTIONS)
+    return tuple(t for t in dict.fromkeys(candidates) if section_required(t, rules.required_sections))
+
+
+def section_required(name: str, required: Sequence[str] | None) -> bool:
+    """Whether a section (by its name) must be written: ``postmortem.required_sections`` when set,
+    else every section but the optional ones (``OPTIONAL_SECTIONS``)."""
+    if required:
+        return title_key(name) in {title_key(t) for t in required}
+    return title_key(name) not in OPTIONAL_SECTIONS
 
 
 def _statuses(facts: PageFacts, required: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from wikibot.atlassian.confluence import postmortems_cql
-from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, OPTIONAL_SECTIONS, STATUS_KEYS, UNFINISHED
+from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, STATUS_KEYS, UNFINISHED, section_required
 from wikibot.audit.facts import title_key
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageModel, PageParseError, parse_page
@@ -94,9 +94,7 @@ class ReminderRun:
             if _prop(model.properties, STATUS_KEYS).casefold() in DONE_STATUSES:
                 continue
             for section in model.sections:
-                key = title_key(section.title)
-                wanted = {title_key(t) for t in required} if required else None
-                if section.status in UNFINISHED and (key in wanted if wanted else key not in OPTIONAL_SECTIONS):
+                if section.status in UNFINISHED and section_required(section.name, required):
                     found[lead_email].append(plan.Item(key=f"page:{page.id}:{section.title}", text=section.title,
                                                        url=page.url, kind="section", page_title=page.title))
         jira = self.services.jira
