@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wikibot.audit.blame import BlameMatcher, normalise, split_sentences
-from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
+from wikibot.config_sections import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 
 MATCHER = BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS,
                        people=["Bob Chen", "Dana Kowalski", "Eve Martin"])

@@ -38,7 +38,7 @@ from wikibot.audit.facts import (
     timeline_findings,
 )
 from wikibot.audit.report import AuditReport, render
-from wikibot.config import DEFAULT_BLAME_PHRASES
+from wikibot.config_sections import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus
 from wikibot.templates import load_template

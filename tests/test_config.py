@@ -6,12 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wikibot.config import (
-    SANDBOX_TOKEN,
-    SANDBOX_USER,
-    load_config,
-    parse_config_text,
-)
+from wikibot.config import load_config, parse_config_text
+from wikibot.config_sections import SANDBOX_TOKEN, SANDBOX_USER
 from wikibot.errors import ConfigError
 
 MINIMAL = """

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wikibot.config import DEFAULT_PRIORITY_MAP
+from wikibot.config_sections import DEFAULT_PRIORITY_MAP
 from wikibot.pages import parse_page
 from wikibot.store.ledger import LedgerEntry
 from wikibot.sync.actions import parse_action

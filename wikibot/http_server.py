@@ -25,7 +25,7 @@ from typing import Any
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
-from wikibot.config import ServerConfig
+from wikibot.config_sections import ServerConfig
 
 # PEP 3333: (environ, start_response) -> body chunks (typeshed's _typeshed.wsgi exists only for checkers)
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -43,7 +43,7 @@ from wikibot.audit.facts import (
     blame_findings,
     title_key,
 )
-from wikibot.config import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
+from wikibot.config_sections import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
 from wikibot.pages.cells import parse_date
 from wikibot.pages.names import ACTION_ITEMS
 from wikibot.sync.issues import NOT_A_USER

@@ -17,7 +17,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from wikibot.config import SlackConfig
+from wikibot.config_sections import SlackConfig
 from wikibot.create import CreateResult, PostmortemCreator
 from wikibot.errors import WikibotError
 from wikibot.incident import Incident
