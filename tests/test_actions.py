@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from tests.test_sync import ANA, action_page, config_file, make_page, mention, row, sync, table
+from tests.conftest import write_config_file
+from tests.test_sync import ANA, action_page, make_page, mention, row, sync, table
 from wikibot.cli import cli
 from wikibot.store.schema import utcnow
 from wikibot.sync.actions import outstanding_actions
@@ -53,7 +54,7 @@ def test_open_actions_come_with_incident_owner_due_date_lateness_and_page_link(s
 
 def test_the_cli_lists_json_csv_and_only_overdue(config, services, confluence, jira, tmp_path):
     seed(services, confluence, jira)
-    path = config_file(config, tmp_path)
+    path = write_config_file(config, tmp_path)
     runner = CliRunner()
     as_json = runner.invoke(cli, ["--config", str(path), "actions", "--json"])
     assert as_json.exit_code == 0, as_json.output
