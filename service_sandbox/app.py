@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service_sandbox import confluence, confluence_attachments, confluence_v2, datacenter, gone, index_lag, jira, slack
-from service_sandbox.errors import product_error, product_for
+from service_sandbox.error_bodies import product_error, product_for
 from service_sandbox.example_issues import seed_example_issues
 from service_sandbox.faults import Faults, FaultSpecError, Journal, Stats
 from service_sandbox.gateway import GATEWAY_KEY, Gateway

@@ -37,7 +37,7 @@ from service_sandbox.confluence_json import (
 from service_sandbox.confluence_seed import seed
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
-from service_sandbox.errors import product_error
+from service_sandbox.error_bodies import product_error
 
 __all__ = ["SCHEMA", "register", "seed"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from service_sandbox.errors import confluence_error
+from service_sandbox.error_bodies import confluence_error
 from service_sandbox.store import iso
 
 SCHEMA = """

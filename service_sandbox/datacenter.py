@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
-from service_sandbox.errors import product_for
+from service_sandbox.error_bodies import product_for
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -20,7 +20,7 @@ import re
 
 from flask import Response, request
 
-from service_sandbox.errors import jira_error
+from service_sandbox.error_bodies import jira_error
 
 V1_ROOT = "/wiki/rest/api"
 # (method, rule below /wiki/rest/api, parameters written <>) that Confluence Cloud still serves on v1:

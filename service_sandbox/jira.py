@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, Response, request
 
 from service_sandbox import jira_browse, jira_meta, jira_search, jira_store, jira_subresources
 from service_sandbox import jira_catalog as catalog
-from service_sandbox.errors import jira_json
+from service_sandbox.error_bodies import jira_json
 from service_sandbox.jira_fields import IssueInput, parse_create, parse_edit
 from service_sandbox.jira_http import (
     JiraError,

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from service_sandbox import jira_store
-from service_sandbox.errors import jira_error
+from service_sandbox.error_bodies import jira_error
 from service_sandbox.store import SandboxStore
 
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."

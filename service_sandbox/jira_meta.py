@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 
 from service_sandbox import datacenter, jira_store
 from service_sandbox import jira_catalog as catalog
-from service_sandbox.errors import jira_json
+from service_sandbox.error_bodies import jira_json
 from service_sandbox.jira_http import USER_NOT_FOUND, JiraError, base_url, caller, int_arg, sandbox_store
 from service_sandbox.jira_render import Renderer, jira_time, renderer_for
 

@@ -24,7 +24,7 @@ from flask import Blueprint, Response, request
 
 from service_sandbox import datacenter, index_lag, jira_store
 from service_sandbox import jira_catalog as catalog
-from service_sandbox.errors import jira_json
+from service_sandbox.error_bodies import jira_json
 from service_sandbox.jira_http import JiraError, base_url, caller, json_object, sandbox_store, search_cutoff
 from service_sandbox.jira_render import render_issues, renderer_for, select_fields
 from service_sandbox.jql import JQLError, Query, parse

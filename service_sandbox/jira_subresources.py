@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from service_sandbox import jira_store
-from service_sandbox.errors import jira_json
+from service_sandbox.error_bodies import jira_json
 from service_sandbox.jira_fields import checked_property
 from service_sandbox.jira_http import (
     JiraError,

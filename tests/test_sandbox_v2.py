@@ -286,7 +286,7 @@ def test_an_unknown_profile_is_refused() -> None:
 
 
 def test_wikibot_sandbox_refuses_an_unknown_profile_in_one_line() -> None:
-    from service_sandbox.run import SandboxStartError, run_sandbox
+    from service_sandbox.foreground import SandboxStartError, run_sandbox
 
     with pytest.raises(SandboxStartError, match="^--profile: unknown sandbox profile 'dc'"):
         run_sandbox(host="127.0.0.1", port=0, db=None, user=None, token=None, examples=False, echo=print,

@@ -59,8 +59,8 @@ def up_to_date_config(examples_config, tmp_path) -> str:
 @pytest.mark.parametrize("command, ran", [
     (["sync"], "wikibot.sync.runner"),
     (["sync", "--dry-run"], "wikibot.sync.runner"),
-    (["audit"], "wikibot.audit.run"),
-    (["audit", "--format", "json"], "wikibot.audit.run"),
+    (["audit"], "wikibot.audit.runner"),
+    (["audit", "--format", "json"], "wikibot.audit.runner"),
 ])
 def test_sync_and_audit_on_an_up_to_date_database_import_neither_alembic_nor_flask(
         tmp_path, up_to_date_config, command, ran):

@@ -9,9 +9,9 @@ import requests
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from wikibot.atlassian.boundary import error_detail
 from wikibot.atlassian.clients import Endpoint
 from wikibot.atlassian.confluence import ConfluenceGateway
-from wikibot.atlassian.errors import error_detail
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.config import Config
 from wikibot.errors import ServiceError, WikibotError

@@ -32,7 +32,7 @@ from atlassian import ConfluenceServer, ConfluenceV2, Jira
 from atlassian.errors import ApiError
 from atlassian.rest_client import AtlassianRestAPI
 
-from wikibot.atlassian.errors import boundary
+from wikibot.atlassian.boundary import boundary
 from wikibot.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ the right request (``get_page_labels``, ``create_page_property``), else its gene
 comments (``/comments``), property updates (the key where the id goes) and page updates (no
 ``status``, notes §8), and ``get_page_by_id``/``get_pages`` cannot ask for ``include-labels`` or
 an exact-title list without a body. Every call runs inside
-:func:`~wikibot.atlassian.errors.boundary`, so callers only ever see ``ServiceError`` (or a
+:func:`~wikibot.atlassian.boundary.boundary`, so callers only ever see ``ServiceError`` (or a
 subclass here), chained to the library's exception. Search results are eventually consistent:
 nothing that must happen exactly once rests on them (see ``wikibot.create``).
 """
@@ -37,8 +37,8 @@ from typing import Any, TypeVar, cast
 
 from atlassian import ConfluenceV2
 
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, boundary, error_detail, service_error
 from wikibot.atlassian.content import WikiPage, cql_quote, is_wikibot_edit, parse_time
-from wikibot.atlassian.errors import LIBRARY_ERRORS, boundary, error_detail, service_error
 from wikibot.errors import ServiceError
 from wikibot.retry import RetryPolicy, status_of
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from atlassian import ConfluenceServer
 
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, error_detail, service_error
 from wikibot.atlassian.confluence import (
     PAGE_EXPAND,
     SERVICE,
@@ -32,7 +33,6 @@ from wikibot.atlassian.confluence import (
     next_url,
 )
 from wikibot.atlassian.content import WikiPage, is_wikibot_edit, parse_time
-from wikibot.atlassian.errors import LIBRARY_ERRORS, error_detail, service_error
 from wikibot.errors import ServiceError
 from wikibot.retry import RetryPolicy, status_of
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from atlassian import Jira
 
-from wikibot.atlassian.errors import LIBRARY_ERRORS, boundary, service_error
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, boundary, service_error
 from wikibot.errors import ServiceError
 from wikibot.retry import RetryPolicy, is_transient, response_of, status_of
 

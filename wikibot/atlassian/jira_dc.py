@@ -20,7 +20,7 @@ from typing import Any
 
 from atlassian import Jira
 
-from wikibot.atlassian.errors import LIBRARY_ERRORS, service_error
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, service_error
 from wikibot.atlassian.jira import MAX_RECONCILE, SEARCH_PAGE, SERVICE, Created, JiraGateway
 from wikibot.retry import RetryPolicy, status_of
 

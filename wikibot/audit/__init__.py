@@ -8,6 +8,6 @@
 """
 
 from wikibot.audit.report import AuditReport
-from wikibot.audit.run import run_audit, scheduled_audit
+from wikibot.audit.runner import run_audit, scheduled_audit
 
 __all__ = ["AuditReport", "run_audit", "scheduled_audit"]

@@ -45,7 +45,7 @@ def check_config_cmd(obj: CliContext) -> None:
 def sandbox(host: str, port: int, db: str | None, user: str | None, token: str | None, examples: bool,
             profile: str) -> None:
     """Run the Confluence + Jira emulator in the foreground."""
-    from service_sandbox.run import SandboxStartError, run_sandbox
+    from service_sandbox.foreground import SandboxStartError, run_sandbox
 
     try:
         run_sandbox(host=host, port=port, db=db, user=user, token=token, examples=examples, echo=click.echo,
