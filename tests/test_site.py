@@ -117,6 +117,21 @@ def test_a_site_that_cannot_be_asked_now_is_not_checked_and_nothing_is_recorded(
     assert db.setting(SETTING) is None
 
 
+@pytest.mark.parametrize("status", [401, 403, 429, 502])
+def test_a_refusal_or_an_error_from_tenant_info_says_nothing_about_the_site(db, sandbox, status):
+    """Only "no such route" (404, as on Data Center) means a site has no cloudId; a proxy refusing or a
+    server failing must not make a Cloud site look like another one (known by URL)."""
+    check_site(db, clients_for(sandbox.wiki_url, sandbox.url), sandbox.wiki_url, sandbox.url)
+    app = Flask("refusing-proxy")
+    app.get("/_edge/tenant_info")(lambda: ("no", status))
+    proxy = SandboxServer(app).start()
+    try:
+        assert identify(clients_for(proxy.url + "/wiki", proxy.url), proxy.url + "/wiki", proxy.url) is None
+        check_site(db, clients_for(proxy.url + "/wiki", proxy.url), proxy.url + "/wiki", proxy.url)  # no error
+    finally:
+        proxy.stop()
+
+
 def test_a_site_moved_to_a_new_url_is_adopted_after_forget_site(db, data_center_site, tmp_path):
     from click.testing import CliRunner
 
