@@ -30,14 +30,14 @@ from wikibot.pages.model import (
     ActionItem,
     ListSpot,
     TableShape,
-    TableSpot,
     TaskSpot,
     Unrecognised,
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, Reading, collapse, text_content
-from wikibot.pages.tables import Row, Table, Tables
+from wikibot.pages.rows import RowReader
+from wikibot.pages.tables import Tables
 from wikibot.pages.text import is_instruction_panel, macro_name, read
 from wikibot.pages.tree import ac
 
@@ -192,60 +192,11 @@ class ActionReader:
             has_ticket_column=columns.get("ticket") is not None,
             separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
         )
+        rows = RowReader(table, columns, shape, self.names, self._task, _tasks_in)
         for number, row in enumerate(table.data_rows, start=1):
-            self._row(table, row, columns, shape, row_position(self._tables, number))
-
-    def _row(self, table: Table, row: Row, columns: cells.Columns, shape: TableShape, position: str) -> None:
-        if table.is_separator(row):
-            return
-        readings: dict[etree._Element, Reading] = {}
-        fields = columns.fields
-
-        def field(name: str) -> tuple[Reading, etree._Element | None, bool]:
-            column = fields.get(name)
-            if column is not None:
-                slot = row.slot_at(column)
-                if slot is not None and slot.start == column:
-                    cell = slot.cell
-                    reading = readings.get(cell)
-                    if reading is None:
-                        reading = readings[cell] = read(cell)
-                    return reading, cell, slot.here
-            return Reading(), None, False
-
-        column = fields.get("summary")
-        summary_cell = row.cell_starting_at(column) if column is not None else None
-        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] \
-            if summary_cell is not None and next(summary_cell.iter(TASK), None) is not None else []
-        if tasks:
-            owner = field("owner")[0]
-            defaults = (cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(field("due")[0]))
-            for task in tasks:
-                self._task(task, defaults)
-            return
-        summary = read(summary_cell, summary=True).text if summary_cell is not None else ""
-        if not summary and not any(r.text or r.objects for r in map(read, row.cells)):
-            return
-        owner = field("owner")[0]
-        ticket, ticket_cell, ticket_here = field("ticket")
-        status, status_cell, status_here = field("status")
-        spot = TableSpot(
-            table=shape,
-            row=row.index,
-            ticket_cell=row.cells.index(ticket_cell) if ticket_here else None,
-            ticket_cell_empty=not (ticket.text or ticket.objects),
-            ticket_spans_rows=ticket_cell is not None and not ticket_here,
-            status_cell=row.cells.index(status_cell) if status_here and columns.status_writable else None,
-            status_lozenge=status_cell is not None and any(
-                macro_name(m) == "status" for m in status_cell.iter(*_MACROS)),
-        )
-        self.items.append(ActionItem(
-            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(field("due")[0]),
-            priority=field("priority")[0].text or None, jira_key=cells.ticket_of(ticket),
-            done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
-            owner_is_user=bool(owner.found(USER)), kind="row", position=position,
-            fingerprint=fingerprint(summary), spot=spot, read_with=self.names,
-        ))
+            item = rows.read(row, row_position(self._tables, number))
+            if item is not None:
+                self.items.append(item)
 
     # -- tasks and lists ------------------------------------------------------------------------
 
@@ -301,6 +252,13 @@ class ActionReader:
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot=ListSpot(self._ordinal(li)), read_with=self.names,
         ))
+
+
+def _tasks_in(cell: etree._Element) -> list[etree._Element]:
+    """The tasks of a summary cell, not those of tables nested in it."""
+    if next(cell.iter(TASK), None) is None:
+        return []
+    return [t for t in _outside_tables(cell, TASK) if t.tag == TASK]
 
 
 def _outside_tables(element: etree._Element, *tags: str, skip_tasks: bool = False) -> Iterator[etree._Element]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading
+from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Facts
 from wikibot.pages.tables import normalise_header
 
 FIELDS = ("summary", "owner", "due", "priority", "ticket", "status")
@@ -107,7 +107,7 @@ def map_columns(headers: Sequence[str]) -> Columns:
     return Columns(fields, writable, actions)
 
 
-def owner_of(reading: Reading) -> str | None:
+def owner_of(reading: Facts) -> str | None:
     """The first mentioned user's id (account id, user key, user name), else the text."""
     users = reading.found(USER)
     return users[0] if users else (reading.text or None)
@@ -145,7 +145,7 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def due_of(reading: Reading) -> str | None:
+def due_of(reading: Facts) -> str | None:
     """A ``<time datetime>`` (date part), else a written date in the text."""
     for value in reading.found(TIME):
         date = parse_date(value)
@@ -154,7 +154,7 @@ def due_of(reading: Reading) -> str | None:
     return parse_date(reading.text)
 
 
-def ticket_of(reading: Reading, *, plain_text: bool = True) -> str | None:
+def ticket_of(reading: Facts, *, plain_text: bool = True) -> str | None:
     """A Jira macro's key, else a ``/browse/KEY-1`` link, else (if allowed) a plain ``KEY-1`` in the text."""
     for key in reading.found(JIRA):
         if _FULL_KEY.match(key.strip().upper()):
@@ -175,7 +175,7 @@ def is_jira_key(key: str) -> bool:
     return bool(_FULL_KEY.match(key))
 
 
-def done_of(reading: Reading) -> bool | None:
+def done_of(reading: Facts) -> bool | None:
     """A task checkbox in the cell, else Done/Complete/Closed/Yes/tick versus any other text; empty: None."""
     tasks = reading.found(TASK)
     if tasks:

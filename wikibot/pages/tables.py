@@ -15,6 +15,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -89,8 +90,7 @@ def _header_rows(rows: list[etree._Element], heads: list[int]) -> list[int]:
     return []
 
 
-@dataclass(slots=True)
-class Slot:
+class Slot(NamedTuple):
     """A cell placed in the grid: columns ``start``..``end - 1``; ``here`` is False when carried by rowspan."""
 
     start: int
@@ -99,44 +99,68 @@ class Slot:
     here: bool
 
 
-@dataclass(slots=True)
 class Row:
-    """One own row of a table with its cells laid out on the logical grid."""
+    """One own row of a table with its cells laid out on the logical grid.
 
-    element: etree._Element
-    index: int
-    cells: list[etree._Element]
-    slots: list[Slot]
-    """Sorted by ``start``."""
-    header: bool
-    carries: bool = False
-    """Cells of rows above reach into this row (rowspan)."""
-    starts: list[int] = field(default_factory=list)
-    """``start`` of each slot (for bisecting); filled in when not given."""
+    Most rows have no merged cells and nothing carried into them: their grid is their cells in order,
+    and it is not built unless asked for (``slots=None``), since a row is usually looked up a few times.
+    """
 
-    def __post_init__(self) -> None:
-        if len(self.starts) != len(self.slots):
-            self.starts = [slot.start for slot in self.slots]
+    __slots__ = ("element", "index", "cells", "header", "carries", "_slots", "_starts")
+
+    def __init__(self, element: etree._Element, index: int, cells: list[etree._Element], slots: list[Slot] | None,
+                 header: bool, carries: bool = False, starts: list[int] | None = None) -> None:
+        self.element = element
+        self.index = index
+        self.cells = cells
+        self.header = header
+        self.carries = carries
+        """Cells of rows above reach into this row (rowspan)."""
+        self._slots = slots
+        self._starts = starts if starts is not None or slots is None else [slot.start for slot in slots]
+
+    @property
+    def slots(self) -> list[Slot]:
+        """The row's slots, sorted by ``start``."""
+        if self._slots is None:
+            return [Slot(column, column + 1, cell, True) for column, cell in enumerate(self.cells)]
+        return self._slots
+
+    @property
+    def merged(self) -> bool:
+        """Whether the row's grid is not simply its cells in order (merged or carried cells)."""
+        return self._slots is not None
 
     @property
     def width(self) -> int:
-        return max((slot.end for slot in self.slots), default=0)
+        if self._slots is None:
+            return len(self.cells)
+        return max((slot.end for slot in self._slots), default=0)
 
     def slot_at(self, column: int) -> Slot | None:
-        index = bisect_right(self.starts, column) - 1
-        if index >= 0 and column < self.slots[index].end:
-            return self.slots[index]
+        if self._slots is None:
+            return Slot(column, column + 1, self.cells[column], True) if 0 <= column < len(self.cells) else None
+        starts = self._starts
+        assert starts is not None  # (always given with the slots)
+        index = bisect_right(starts, column) - 1
+        if index >= 0 and column < self._slots[index].end:
+            return self._slots[index]
         return None
 
     def cell_starting_at(self, column: int) -> etree._Element | None:
         """The cell whose first column is ``column`` (a colspan continuation is not a new value)."""
+        if self._slots is None:
+            return self.cells[column] if 0 <= column < len(self.cells) else None
         slot = self.slot_at(column)
         return slot.cell if slot is not None and slot.start == column else None
 
     def free_columns_before(self, limit: int) -> int:
         """How many grid positions after this row's last own cell are free, up to ``limit``."""
+        if self._slots is None:
+            return max(limit - len(self.cells), 0)
         if not self.carries:  # only own cells, in order: everything after the last one is free
-            return max(limit - (self.slots[-1].end if self.slots else 0), 0)
+            slots = self._slots
+            return max(limit - (slots[-1].end if slots else 0), 0)
         last = max((slot.end for slot in self.slots if slot.here), default=0)
         taken = sum(min(slot.end, limit) - max(slot.start, last)
                     for slot in self.slots if slot.end > last and slot.start < limit)
@@ -200,8 +224,38 @@ def layout(table: etree._Element) -> Table:
     return _layout(table, elements, _header_rows(elements, thead))
 
 
+_SPANS = etree.XPath("boolean((tr | thead/tr | tbody/tr | tfoot/tr)/*[@colspan or @rowspan])")
+"""Whether any own row has a child with a colspan or rowspan (one test in C instead of two per cell)."""
+
+
 def _layout(table: etree._Element, elements: list[etree._Element], header_indexes: list[int]) -> Table:
     heads = set(header_indexes)
+    if not _SPANS(table):  # no merged cells: every row's grid is its cells
+        rows = []
+        width = 0
+        for index, element in enumerate(elements):
+            cells = [cell for cell in element if cell.tag in CELLS]
+            if len(cells) > _MAX_COLUMNS:
+                return _grid_layout(table, elements, heads)
+            width = max(width, len(cells))
+            rows.append(Row(element, index, cells, None, index in heads))
+        return _named(Table(table, rows, width))
+    return _grid_layout(table, elements, heads)
+
+
+def _named(table: Table) -> Table:
+    """The table with its column names read from its header row."""
+    header = table.header_row
+    if header is not None:
+        table.headers = [""] * table.columns
+        for slot in header.slots:
+            if slot.here:
+                table.headers[slot.start] = reader_text(slot.cell)
+    return table
+
+
+def _grid_layout(table: etree._Element, elements: list[etree._Element], heads: set[int]) -> Table:
+    """The general layout: cells placed on the grid one by one, rowspans carried into the rows below."""
     width = 0
     carried: list[tuple[int, int, etree._Element, int]] = []  # start, end, cell, rows still to cover
     rows = []
@@ -238,14 +292,7 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
             width = max(width, column)  # the end of the last own cell
         rows.append(Row(element, index, cells, slots, index in heads, bool(carried), starts))
         carried = sorted(next_carried, key=lambda entry: entry[0])
-    result = Table(table, rows, width)
-    header = result.header_row
-    if header is not None:
-        result.headers = [""] * result.columns
-        for slot in header.slots:
-            if slot.here:
-                result.headers[slot.start] = reader_text(slot.cell)
-    return result
+    return _named(Table(table, rows, width))
 
 
 def unnested(block: etree._Element, *tags: str) -> Iterator[etree._Element]:

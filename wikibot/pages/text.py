@@ -73,8 +73,9 @@ HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
 # (``text_content``), which is most cells, headings and paragraphs of a page (see ``_plain_text``).
 _INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
                      "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
-_FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
-           if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
+FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
+          if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
+"""Cells and plain blocks: the whitespace the walk puts around their text (what shortcuts may unwrap)."""
 
 
 def macro_name(element: etree._Element) -> str | None:
@@ -126,8 +127,11 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     if body is not None and into is None and header_rows is None and len(body) == 1 and _blank(body.text):
         lone = body[0]
         if _blank(lone.tail):
-            reading = _read_lone_object(lone, summary)
-            if reading is not None:
+            found = _read_lone_object(lone, summary)
+            if found is not None:
+                reading = Reading()
+                reading.pieces.append(found[0])
+                reading.facts, reading.objects = found[1], found[2]
                 return reading
     plain = _plain_text(frame, body)
     out = into if into is not None else Reading()
@@ -245,13 +249,13 @@ def _unwrap(element: etree._Element) -> tuple[str, etree._Element | None]:
     that is a block with nothing but whitespace around it (``<td><p>...</p></td>``), and ``frame`` the
     whitespace the walk adds around ``body``'s text; ``body`` is None unless ``element`` is a block or
     a cell."""
-    frame = _FRAMES.get(element.tag)
+    frame = FRAMES.get(element.tag)
     if frame is None:
         return "", None
     if len(element) == 1:
         first = element[0]
         if _blank(element.text) and _blank(first.tail):
-            inner = _FRAMES.get(first.tag)
+            inner = FRAMES.get(first.tag)
             if inner is not None:
                 return frame + inner, first
     return frame, element
@@ -261,36 +265,51 @@ def _plain_text(frame: str, body: etree._Element | None) -> str | None:
     """The walk's text for an unwrapped body of inline markup only; None when it needs the full walk."""
     if body is None:
         return None
-    if len(body):
-        for node in body.iterdescendants():
-            if node.tag not in _INLINE:
-                return None
+    if not len(body):
+        return frame + (body.text or "") + frame[::-1]  # (text_content, without its cost)
+    for node in body.iterdescendants():
+        if node.tag not in _INLINE:
+            return None
     return frame + text_content(body) + frame[::-1]
+
+
+def shortcut(element: etree._Element, *, summary: bool = False) -> str | Lone | None:
+    """What :func:`read` finds without walking ``element``: the text of a cell or block of inline markup
+    only (a string, its whitespace not collapsed), the reading (text, facts, objects) of one holding
+    a lone date, mention or status/Jira macro, else None (it needs the walk)."""
+    frame, body = _unwrap(element)
+    if body is None:
+        return None
+    if len(body) == 1 and _blank(body.text):
+        lone = body[0]
+        if _blank(lone.tail):
+            found = _read_lone_object(lone, summary)
+            if found is not None:
+                return found
+    return _plain_text(frame, body)
 
 
 def _blank(text: str | None) -> bool:
     return not text or text.isspace()
 
 
-def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
+Lone = tuple[str, list[tuple[str, str]], bool]
+"""What the walk reads from a lone object: (text, facts, objects)."""
+
+
+def _read_lone_object(node: etree._Element, summary: bool) -> Lone | None:
     """The walk's reading of an element that holds nothing but ``node``, when ``node`` is a date, a
     mention or a status/Jira macro: most cells of an action table, read without walking them.
 
-    Equal to the walk's text, facts and flags; the text pieces differ by whitespace only. None for
-    anything else (the caller walks it).
+    Equal to the walk's text (up to whitespace), facts and flags. None for anything else (the caller
+    walks it).
     """
     tag = node.tag
-    out = Reading()
     if tag == "time":
         if len(node) or not _blank(node.text):
             return None
         value = node.get("datetime") or ""
-        if value:
-            out.facts.append((TIME, value))
-        out.objects = True
-        if not summary:
-            out.pieces.append(value)
-        return out
+        return ("" if summary else value), ([(TIME, value)] if value else []), True
     if tag == _LINK:
         if len(node) != 1 or not _blank(node.text):
             return None
@@ -298,12 +317,9 @@ def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
         if user.tag != _USER or not _blank(user.tail):
             return None
         ident = user_id(user)
-        if ident:
-            out.facts.append((USER, ident))
-            if not summary:
-                out.pieces.append(f"@{ident}")
-        out.objects = True
-        return out
+        if not ident:
+            return "", [], True
+        return ("" if summary else f"@{ident}"), [(USER, ident)], True
     if _KIND.get(tag) == _MACRO:
         name = (node.get(_NAME) or "").lower()
         if name not in _LONE_MACROS or not _blank(node.text):
@@ -317,14 +333,8 @@ def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
             if value is None and child_tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
                 value = text_content(child).strip()
         if name == "status":
-            out.pieces.append(value or "")
-            return out
-        if value:
-            out.facts.append((JIRA, value))
-        out.objects = True
-        if not summary:
-            out.pieces.append(value or "")
-        return out
+            return value or "", [], False
+        return ("" if summary else value or ""), ([(JIRA, value)] if value else []), True
     return None
 
 
@@ -378,5 +388,7 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
 
 def reader_text(element: etree._Element) -> str:
     """Collapsed reader text of one element (a cell, a heading, a list item)."""
-    plain = _plain_text(*_unwrap(element))
-    return collapse(plain) if plain is not None else read(element).text
+    found = shortcut(element)
+    if found is None:
+        return read(element).text
+    return collapse(found if isinstance(found, str) else found[0])

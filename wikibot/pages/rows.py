@@ -1,0 +1,143 @@
+"""One data row of an action table read into an action item, every cell read once and cheaply.
+
+A row is read for up to six fields, and the nightly audit reads every row of every page, so the cost
+of reading a cell is most of the cost of an action table (issue 17). Most cells hold text with inline
+markup, or a lone mention, date or Jira macro: :func:`read_cell` takes those from the walk's shortcuts
+(:func:`wikibot.pages.text.shortcut`) and walks only the others with :func:`wikibot.pages.text.read`.
+The result is exactly that of ``read(cell)`` (and of ``read(cell, summary=True)`` for the summary
+cell), reduced to what the fields need: the text collapsed once, the facts and whether the cell holds
+an object.
+
+Pure: lxml elements in, model values out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from lxml import etree
+
+from wikibot.pages import cells
+from wikibot.pages.identity import fingerprint
+from wikibot.pages.model import ActionItem, TableShape, TableSpot
+from wikibot.pages.names import SectionNames
+from wikibot.pages.reading import USER, collapse
+from wikibot.pages.tables import Row, Table
+from wikibot.pages.text import macro_name, read, shortcut
+from wikibot.pages.tree import ac
+
+_MACROS = (ac("structured-macro"), ac("macro"))
+_NO_FACTS: list[tuple[str, str]] = []
+
+
+class Cell(NamedTuple):
+    """What the item fields need from a cell's reading (see :class:`wikibot.pages.reading.Reading`)."""
+
+    text: str
+    facts: list[tuple[str, str]]
+    objects: bool
+    plain: bool
+    """Only text and inline markup (so no task, date, mention or macro either)."""
+
+    def found(self, kind: str) -> list[str]:
+        """Values of the facts of one kind, in document order."""
+        return [value for k, value in self.facts if k == kind] if self.facts else []
+
+
+EMPTY = Cell("", _NO_FACTS, False, True)
+
+
+def read_cell(cell: etree._Element, *, summary: bool = False) -> Cell:
+    """``read(cell, summary=summary)`` as a :class:`Cell`; most cells without the walk."""
+    found = shortcut(cell, summary=summary)
+    if found is None:
+        reading = read(cell, summary=summary)
+        return Cell(reading.text, reading.facts, reading.objects, False)
+    if isinstance(found, str):
+        return Cell(collapse(found), _NO_FACTS, False, True)
+    text, facts, objects = found
+    return Cell(collapse(text), facts, objects, False)
+
+
+TaskReader = Callable[[etree._Element, tuple[str | None, bool, str | None]], None]
+"""Reads a task of a row's summary cell as an item, with the row's (owner, owner is a user, due)."""
+
+_Found = tuple[Cell, etree._Element | None, bool]
+_NOTHING: _Found = (EMPTY, None, False)
+
+
+class RowReader:
+    """Reads the data rows of one action table into items; which column holds what is worked out once."""
+
+    def __init__(self, table: Table, columns: cells.Columns, shape: TableShape, names: SectionNames,
+                 task_reader: TaskReader, tasks_of: Callable[[etree._Element], list[etree._Element]]) -> None:
+        self.table = table
+        self.columns = columns
+        self.shape = shape
+        self.names = names
+        self.task_reader = task_reader
+        self.tasks_of = tasks_of
+        self.summary_column = columns.fields.get("summary")
+        self.fields = [(name, column) for name, column in columns.fields.items() if name != "summary"]
+
+    def _fields(self, row: Row) -> dict[str, _Found]:
+        """Field name -> (reading, cell, whether the cell is the row's own) for the cells that start
+        in the field's column (distinct columns: every cell is read once)."""
+        found: dict[str, _Found] = {}
+        if not row.merged:
+            own = row.cells
+            for name, column in self.fields:
+                if column < len(own):
+                    cell = own[column]
+                    found[name] = (read_cell(cell), cell, True)
+            return found
+        for name, column in self.fields:
+            slot = row.slot_at(column)
+            if slot is not None and slot.start == column:
+                found[name] = (read_cell(slot.cell), slot.cell, slot.here)
+        return found
+
+    def read(self, row: Row, position: str) -> ActionItem | None:
+        """The item of one data row; None for a separator, an empty row or a row of tasks (each of
+        which ``task_reader`` gets instead, with the row's owner and due date as defaults)."""
+        if self.table.is_separator(row):
+            return None
+        found = self._fields(row)
+        column = self.summary_column
+        summary_cell = row.cell_starting_at(column) if column is not None else None
+        summary = ""
+        if summary_cell is not None:
+            value = read_cell(summary_cell, summary=True)
+            if not value.plain:
+                tasks = self.tasks_of(summary_cell)
+                if tasks:
+                    owner = found.get("owner", _NOTHING)[0]
+                    defaults = (cells.owner_of(owner), bool(owner.found(USER)),
+                                cells.due_of(found.get("due", _NOTHING)[0]))
+                    for task in tasks:
+                        self.task_reader(task, defaults)
+                    return None
+            summary = value.text
+        if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
+            return None
+        owner = found.get("owner", _NOTHING)[0]
+        ticket, ticket_cell, ticket_here = found.get("ticket", _NOTHING)
+        status, status_cell, status_here = found.get("status", _NOTHING)
+        spot = TableSpot(
+            table=self.shape,
+            row=row.index,
+            ticket_cell=row.cells.index(ticket_cell) if ticket_here else None,
+            ticket_cell_empty=not (ticket.text or ticket.objects),
+            ticket_spans_rows=ticket_cell is not None and not ticket_here,
+            status_cell=row.cells.index(status_cell) if status_here and self.columns.status_writable else None,
+            status_lozenge=status_cell is not None and not status.plain and any(
+                macro_name(m) == "status" for m in status_cell.iter(*_MACROS)),
+        )
+        return ActionItem(
+            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(found.get("due", _NOTHING)[0]),
+            priority=found.get("priority", _NOTHING)[0].text or None, jira_key=cells.ticket_of(ticket),
+            done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
+            owner_is_user=bool(owner.found(USER)), kind="row", position=position,
+            fingerprint=fingerprint(summary), spot=spot, read_with=self.names,
+        )
