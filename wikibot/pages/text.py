@@ -274,19 +274,46 @@ def _plain_text(frame: str, body: etree._Element | None) -> str | None:
 
 
 def shortcut(element: etree._Element, *, summary: bool = False) -> str | Lone | None:
-    """What :func:`read` finds without walking ``element``: the text of a cell or block of inline markup
-    only (a string, its whitespace not collapsed), the reading (text, facts, objects) of one holding
-    a lone date, mention or status/Jira macro, else None (it needs the walk)."""
-    frame, body = _unwrap(element)
-    if body is None:
+    """What :func:`read` finds without walking ``element``, for callers that collapse the text: the
+    text of a cell or block of inline markup only (a string, not collapsed, without the whitespace the
+    walk adds around blocks), the reading (text, facts, objects) of one holding a lone date, mention
+    or status/Jira macro, else None (it needs the walk).
+
+    The same tests as :func:`_unwrap`, :func:`_read_lone_object` and :func:`_plain_text`, in one
+    function: this runs for nearly every cell and heading of a page.
+    """
+    if element.tag not in FRAMES:
         return None
-    if len(body) == 1 and _blank(body.text):
+    body = element
+    count = len(element)
+    text = element.text
+    if count == 1 and (not text or text.isspace()):
+        first = element[0]
+        tail = first.tail
+        if not tail or tail.isspace():
+            if first.tag not in FRAMES:  # a lone object right in the cell
+                return _read_lone_object(first, summary) or _inline_text(element)
+            body = first
+            count = len(first)
+            text = first.text
+    if count == 0:
+        return text or ""
+    if count == 1 and (not text or text.isspace()):
         lone = body[0]
-        if _blank(lone.tail):
+        tail = lone.tail
+        if not tail or tail.isspace():
             found = _read_lone_object(lone, summary)
             if found is not None:
                 return found
-    return _plain_text(frame, body)
+    return _inline_text(body)
+
+
+def _inline_text(body: etree._Element) -> str | None:
+    """The text of an element holding inline markup only, else None."""
+    for node in body.iterdescendants():
+        if node.tag not in _INLINE:
+            return None
+    return text_content(body)
 
 
 def _blank(text: str | None) -> bool:
