@@ -33,10 +33,14 @@ from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_name
 from wikibot.pages.reading import USER, Reading, collapse
 from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
-from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
+from wikibot.pages.tree import AC, DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MACROS = (ac("structured-macro"), ac("macro"))
+_MAYBE_DETAILS = etree.XPath("//ac:structured-macro[string-length(@ac:name) = 7]"
+                             " | //ac:macro[string-length(@ac:name) = 7]", namespaces={"ac": AC})
+"""Macros whose name may be "details" in any case, in document order; picked in C from the many macros
+of a page (Jira, code, status), to be compared in Python (``str.lower`` is not XPath's)."""
 
 
 def parse_page(body: str, *, instructions: Iterable[str] = (), aliases: Mapping[str, str] | None = None,
@@ -241,6 +245,8 @@ class _PageReader:
         current: _SectionBuilder | None = None
         started = False
         scopes: list[tuple[int, str | None, str]] = []
+        scope: str | None = None  # the innermost scope that names one, and its heading
+        heading = ""
         for kind, value in units:
             if kind == "heading" and not isinstance(value, str):  # (headings are elements; narrows the type)
                 level, title = int(value.tag[1]), titles[value]
@@ -250,6 +256,7 @@ class _PageReader:
                 while scopes and scopes[-1][0] >= level:
                     scopes.pop()
                 scopes.append((level, self.names.scope_of(title), title))
+                scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
                 if level == top:
                     current = _SectionBuilder(title, self.names.name_of(title), level, self.limit,
                                               self.tables.header_rows)
@@ -259,7 +266,6 @@ class _PageReader:
                 elif current is not None:
                     current.add_text(f"\n{title}\n", counts=False)
                 continue
-            scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
             if kind == "text":
                 if current is not None:
                     current.add_text(value)
@@ -293,7 +299,7 @@ class _PageReader:
     def _properties(self) -> tuple[dict[str, str], dict[str, str]]:
         properties: dict[str, str] = {}
         users: dict[str, str] = {}
-        for macro in self.root.iter(*_MACROS):
+        for macro in _MAYBE_DETAILS(self.root):
             if macro_name(macro) != "details":
                 continue
             for element in outermost_tables(macro):
