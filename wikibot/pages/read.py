@@ -33,14 +33,10 @@ from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_name
 from wikibot.pages.reading import USER, Reading, collapse
 from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
-from wikibot.pages.tree import AC, DEFAULT_MAX_BYTES, ac, parse_fragment
+from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MACROS = (ac("structured-macro"), ac("macro"))
-_MAYBE_DETAILS = etree.XPath("//ac:structured-macro[string-length(@ac:name) = 7]"
-                             " | //ac:macro[string-length(@ac:name) = 7]", namespaces={"ac": AC})
-"""Macros whose name may be "details" in any case, in document order; picked in C from the many macros
-of a page (Jira, code, status), to be compared in Python (``str.lower`` is not XPath's)."""
 
 
 def parse_page(body: str, *, instructions: Iterable[str] = (), aliases: Mapping[str, str] | None = None,
@@ -299,7 +295,7 @@ class _PageReader:
     def _properties(self) -> tuple[dict[str, str], dict[str, str]]:
         properties: dict[str, str] = {}
         users: dict[str, str] = {}
-        for macro in _MAYBE_DETAILS(self.root):
+        for macro in self.root.iter(*_MACROS):
             if macro_name(macro) != "details":
                 continue
             for element in outermost_tables(macro):
