@@ -42,6 +42,8 @@ from wikibot.pages.text import is_instruction_panel, macro_name, read
 from wikibot.pages.tree import ac
 
 TASK = ac("task")
+COUNTED = ("table", TASK, "li")
+"""The tags whose elements the editor finds by their index among all of that tag in the body."""
 _TASK_BODY = ac("task-body")
 _LISTS = ("ul", "ol")
 _ITEM_TAGS = ("table", TASK, "ul", "ol")
@@ -56,8 +58,10 @@ class ActionReader:
     """Collects the action items (and unrecognised content) of a page, block by block."""
 
     def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str],
-                 tables: Tables | None = None) -> None:
+                 tables: Tables | None = None, census: list[etree._Element] | None = None) -> None:
         self.root = root
+        self.census = census
+        """The page's elements of the :data:`COUNTED` tags (and maybe others) in document order."""
         self.tables = tables if tables is not None else Tables()
         self.names = names
         self.instructions = instructions
@@ -164,7 +168,8 @@ class ActionReader:
         tag = element.tag
         table = self._ordinals.get(tag)
         if table is None:
-            table = self._ordinals[tag] = {e: i for i, e in enumerate(self.root.iter(tag))}
+            found = self.root.iter(tag) if self.census is None else (e for e in self.census if e.tag == tag)
+            table = self._ordinals[tag] = {e: i for i, e in enumerate(found)}
         return table[element]
 
     # -- tables ---------------------------------------------------------------------------------

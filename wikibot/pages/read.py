@@ -27,7 +27,7 @@ from functools import partial
 from lxml import etree
 
 from wikibot.pages import cells
-from wikibot.pages.actions import TASK, ActionReader
+from wikibot.pages.actions import COUNTED, TASK, ActionReader
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
 from wikibot.pages.reading import USER, Reading, collapse
@@ -36,6 +36,7 @@ from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HEADING_TAGS = frozenset(_HEADINGS)
 _MACROS = (ac("structured-macro"), ac("macro"))
 
 
@@ -63,9 +64,10 @@ def scope_of(title: str, names: SectionNames = BUILTIN) -> str | None:
     return names.scope_of(clean_title(title))
 
 
-def _units(root: etree._Element) -> Iterator[tuple[str, etree._Element | str]]:
-    """("heading" | "block" | "text", value) in document order (see the module docstring)."""
-    headings = [h for h in root.iter(*_HEADINGS) if next(h.iterancestors("table"), None) is None]
+def _units(root: etree._Element, census: list[etree._Element]) -> Iterator[tuple[str, etree._Element | str]]:
+    """("heading" | "block" | "text", value) in document order (see the module docstring); ``census``
+    holds at least every heading of the page, in document order."""
+    headings = [h for h in census if h.tag in _HEADING_TAGS and next(h.iterancestors("table"), None) is None]
     heading_set = set(headings)
     containers: set[etree._Element] = set()
     for heading in headings:
@@ -222,7 +224,9 @@ class _PageReader:
         # Past this many visible characters a section cannot be a template instruction any more.
         self.limit = 4 * sum(map(len, self.instructions)) + 16 if self.instructions else 0
         self.tables = Tables()
-        self.actions = ActionReader(root, names, self.instructions, self.tables)
+        # One pass over the tree finds the headings and what the editor counts (tables, tasks, list items).
+        self.census = list(root.iter(*_HEADINGS, *COUNTED))
+        self.actions = ActionReader(root, names, self.instructions, self.tables, self.census)
         self.deferred: list[DeferredItem] = []
         self.timeline_blocks: list[etree._Element] = []
 
@@ -233,7 +237,7 @@ class _PageReader:
                          partial(_timeline_rows, tuple(self.timeline_blocks)), self.actions.unrecognised)
 
     def _sections(self) -> list[Section]:
-        units = list(_units(self.root))
+        units = list(_units(self.root, self.census))
         titles = {value: clean_title(reader_text(value)) for kind, value in units
               if kind == "heading" and not isinstance(value, str)}
         top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)

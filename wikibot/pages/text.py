@@ -358,7 +358,7 @@ def _read_lone_object(node: etree._Element, summary: bool) -> Lone | None:
             if child_tag not in _SKIPPED or not _blank(child.tail):
                 return None
             if value is None and child_tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
-                value = text_content(child).strip()
+                value = (text_content(child) if len(child) else child.text or "").strip()
         if name == "status":
             return value or "", [], False
         return ("" if summary else value or ""), ([(JIRA, value)] if value else []), True
