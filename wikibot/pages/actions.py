@@ -20,7 +20,8 @@ Pure: lxml elements in, model values out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 
 from lxml import etree
 
@@ -37,7 +38,7 @@ from wikibot.pages.model import (
 from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, Reading, collapse, text_content
 from wikibot.pages.rows import RowReader
-from wikibot.pages.tables import Tables
+from wikibot.pages.tables import Table, Tables
 from wikibot.pages.text import is_instruction_panel, macro_name, read
 from wikibot.pages.tree import ac
 
@@ -188,18 +189,10 @@ class ActionReader:
                     self._note(section, "table", headers or next(filter(None, rows)))
             return
         self._tables += 1
-        header = table.header_row
-        shape = TableShape(
-            ordinal=self._ordinal(element),
-            header_rows=tuple(row.index for row in table.rows if row.header),
-            header_tag="th" if header is None or all(c.tag == "th" for c in header.cells) else "td",
-            pads=tuple(row.free_columns_before(table.columns) for row in table.rows),
-            has_ticket_column=columns.get("ticket") is not None,
-            separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
-        )
-        rows = RowReader(table, columns, shape, self.names, self._task, _tasks_in)
+        shape = cache(partial(_shape, table, columns, partial(self._ordinal, element)))
+        reader = RowReader(table, columns, shape, self.names, self._task, _tasks_in)
         for number, row in enumerate(table.data_rows, start=1):
-            item = rows.read(row, row_position(self._tables, number))
+            item = reader.read(row, row_position(self._tables, number))
             if item is not None:
                 self.items.append(item)
 
@@ -230,8 +223,14 @@ class ActionReader:
             jira_key=cells.ticket_of(reading), done=(state == "complete") if state else None,
             status=state or None, owner_is_user=bool(users) or (owner_is_user and owner is not None),
             kind="task", position=task_position(task_id, self._tasks), fingerprint=fingerprint(summary),
-            spot=TaskSpot(self._ordinal(task)), read_with=self.names,
+            spot_source=partial(self._task_spot, task), read_with=self.names,
         ))
+
+    def _task_spot(self, task: etree._Element) -> TaskSpot:
+        return TaskSpot(self._ordinal(task))
+
+    def _list_spot(self, li: etree._Element) -> ListSpot:
+        return ListSpot(self._ordinal(li))
 
     def _list(self, element: etree._Element) -> None:
         """Every item of a list (nested items too) is an action item; tasks in it are tasks."""
@@ -255,8 +254,21 @@ class ActionReader:
             due=cells.due_of(reading), priority=None,
             jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
             kind="list", position=position, fingerprint=fingerprint(line.summary),
-            spot=ListSpot(self._ordinal(li)), read_with=self.names,
+            spot_source=partial(self._list_spot, li), read_with=self.names,
         ))
+
+
+def _shape(table: Table, columns: cells.Columns, ordinal: Callable[[], int]) -> TableShape:
+    """What the editor needs to know of an action table (see :class:`TableShape`)."""
+    header = table.header_row
+    return TableShape(
+        ordinal=ordinal(),
+        header_rows=tuple(row.index for row in table.rows if row.header),
+        header_tag="th" if header is None or all(c.tag == "th" for c in header.cells) else "td",
+        pads=tuple(row.free_columns_before(table.columns) for row in table.rows),
+        has_ticket_column=columns.get("ticket") is not None,
+        separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
+    )
 
 
 def _tasks_in(cell: etree._Element) -> list[etree._Element]:

@@ -14,6 +14,7 @@ Pure: lxml elements in, model values out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 from lxml import etree
@@ -70,7 +71,7 @@ _NOTHING: _Found = (EMPTY, None, False)
 class RowReader:
     """Reads the data rows of one action table into items; which column holds what is worked out once."""
 
-    def __init__(self, table: Table, columns: cells.Columns, shape: TableShape, names: SectionNames,
+    def __init__(self, table: Table, columns: cells.Columns, shape: Callable[[], TableShape], names: SectionNames,
                  task_reader: TaskReader, tasks_of: Callable[[etree._Element], list[etree._Element]]) -> None:
         self.table = table
         self.columns = columns
@@ -124,20 +125,30 @@ class RowReader:
         owner = found.get("owner", _NOTHING)[0]
         ticket, ticket_cell, ticket_here = found.get("ticket", _NOTHING)
         status, status_cell, status_here = found.get("status", _NOTHING)
-        spot = TableSpot(
-            table=self.shape,
-            row=row.index,
-            ticket_cell=row.cells.index(ticket_cell) if ticket_here else None,
-            ticket_cell_empty=not (ticket.text or ticket.objects),
-            ticket_spans_rows=ticket_cell is not None and not ticket_here,
-            status_cell=row.cells.index(status_cell) if status_here and self.columns.status_writable else None,
-            status_lozenge=status_cell is not None and not status.plain and any(
-                macro_name(m) == "status" for m in status_cell.iter(*_MACROS)),
-        )
+        spot = partial(_spot, self.shape, row, ticket_cell if ticket_here else None,
+                       not (ticket.text or ticket.objects), ticket_cell is not None and not ticket_here,
+                       status_cell if status_here and self.columns.status_writable else None,
+                       status_cell if status_cell is not None and not status.plain else None)
         return ActionItem(
             summary=summary, owner=cells.owner_of(owner), due=cells.due_of(found.get("due", _NOTHING)[0]),
             priority=found.get("priority", _NOTHING)[0].text or None, jira_key=cells.ticket_of(ticket),
             done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
             owner_is_user=bool(owner.found(USER)), kind="row", position=position,
-            fingerprint=fingerprint(summary), spot=spot, read_with=self.names,
+            fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
         )
+
+
+def _spot(shape: Callable[[], TableShape], row: Row, ticket_cell: etree._Element | None, ticket_cell_empty: bool,
+          ticket_spans_rows: bool, status_cell: etree._Element | None,
+          lozenge_cell: etree._Element | None) -> TableSpot:
+    """The row's :class:`TableSpot` (``lozenge_cell``: the status cell, if it may hold a status macro)."""
+    return TableSpot(
+        table=shape(),
+        row=row.index,
+        ticket_cell=row.cells.index(ticket_cell) if ticket_cell is not None else None,
+        ticket_cell_empty=ticket_cell_empty,
+        ticket_spans_rows=ticket_spans_rows,
+        status_cell=row.cells.index(status_cell) if status_cell is not None else None,
+        status_lozenge=lozenge_cell is not None and any(
+            macro_name(m) == "status" for m in lozenge_cell.iter(*_MACROS)),
+    )
