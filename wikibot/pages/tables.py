@@ -43,7 +43,7 @@ def _rows_and_heads(table: etree._Element) -> tuple[list[etree._Element], list[i
             rows.append(child)
         elif tag in ROW_GROUPS:
             start = len(rows)
-            rows.extend(row for row in child if row.tag == "tr")
+            rows.extend(child.iterchildren("tr"))
             if tag == "thead":
                 heads.extend(range(start, len(rows)))
     return rows, heads
@@ -80,14 +80,37 @@ def _header_rows(rows: list[etree._Element], heads: list[int]) -> list[int]:
     """:func:`header_row_indexes`, the ``thead`` rows already known."""
     if heads or not rows:
         return heads
-    cells = own_cells(rows[0])
+    return [0] if _is_header(rows[0]) else []
+
+
+def _is_header(row: etree._Element) -> bool:
+    """Whether a first row (no ``thead``) names the columns: all ``th``, or all bold ``td``."""
+    cells = own_cells(row)
     if not cells:
-        return []
+        return False
     if all(cell.tag == "th" for cell in cells):
-        return [0]
-    if any(reader_text(cell) for cell in cells) and all(_is_bold(cell) for cell in cells):
-        return [0]
-    return []
+        return True
+    return any(reader_text(cell) for cell in cells) and all(_is_bold(cell) for cell in cells)
+
+
+def _header_rows_alone(table: etree._Element) -> list[etree._Element]:
+    """The header rows of ``table`` (as :func:`_header_rows`) without listing all of its rows: a
+    section's status needs them for every table, and most tables are never laid out."""
+    heads: list[etree._Element] = []
+    first = None
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            if first is None:
+                first = child
+        elif tag in ROW_GROUPS:
+            if tag == "thead":
+                heads.extend(child.iterchildren("tr"))
+            if first is None:
+                first = next(child.iterchildren("tr"), None)
+    if heads or first is None:
+        return heads
+    return [first] if _is_header(first) else []
 
 
 class Slot(NamedTuple):
@@ -200,18 +223,31 @@ class Tables:
 
     def __init__(self) -> None:
         self._rows: dict[etree._Element, tuple[list[etree._Element], list[int]]] = {}
+        self._heads: dict[etree._Element, list[etree._Element]] = {}
 
     def _rows_and_header_indexes(self, table: etree._Element) -> tuple[list[etree._Element], list[int]]:
         found = self._rows.get(table)
         if found is None:
             rows, thead = _rows_and_heads(table)
-            found = self._rows[table] = (rows, _header_rows(rows, thead))
+            alone = self._heads.get(table)
+            if alone is None:
+                heads = _header_rows(rows, thead)
+            else:  # (found already for a status: the same rows, without reading the first row again)
+                known = set(alone)
+                heads = [i for i, row in enumerate(rows) if row in known]
+            found = self._rows[table] = (rows, heads)
         return found
 
     def header_rows(self, table: etree._Element) -> list[etree._Element]:
         """The header rows of ``table`` (the reader-text walk mutes them when deciding a status)."""
-        rows, heads = self._rows_and_header_indexes(table)
-        return [rows[i] for i in heads]
+        found = self._rows.get(table)
+        if found is not None:
+            rows, heads = found
+            return [rows[i] for i in heads]
+        alone = self._heads.get(table)
+        if alone is None:
+            alone = self._heads[table] = _header_rows_alone(table)
+        return alone
 
     def layout(self, table: etree._Element) -> Table:
         """:func:`layout`, sharing the header rows."""
