@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from wikibot.pages.reading import collapse
-from wikibot.pages.text import reader_text
+from wikibot.pages.reading import collapse, text_content
+from wikibot.pages.text import reader_text, shortcut
 
 ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 CELLS = frozenset({"td", "th"})
@@ -63,12 +63,28 @@ def _span(cell: etree._Element, attr: str, limit: int) -> int:
 
 
 def _is_bold(cell: etree._Element) -> bool:
-    """All of the cell's reader text is inside ``strong``/``b`` (a header row written with ``td``)."""
-    text = "".join(reader_text(cell).split())
+    """All of the cell's reader text is inside ``strong``/``b`` (a header row written with ``td``).
+
+    A cell of inline markup only (the usual ``<td><p><strong>Owner</strong></p></td>``) has the text
+    libxml2 gives for it and for each of its bold elements, without walking them.
+    """
+    found = shortcut(cell)
+    inline = isinstance(found, str)
+    text = _squeezed(collapse(found) if isinstance(found, str) else reader_text(cell))
     if not text:
         return True
     outer = [el for el in cell.iter(*_BOLD) if not any(a.tag in _BOLD for a in el.iterancestors(*_BOLD))]
-    return "".join("".join(reader_text(el).split()) for el in outer) == text
+    bold_text = _inline_text if inline else reader_text
+    return "".join(_squeezed(bold_text(el)) for el in outer) == text
+
+
+def _inline_text(element: etree._Element) -> str:
+    return collapse(text_content(element))
+
+
+def _squeezed(text: str) -> str:
+    """The text without any whitespace."""
+    return "".join(text.split())
 
 
 def header_row_indexes(rows: list[etree._Element]) -> list[int]:

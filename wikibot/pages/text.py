@@ -182,11 +182,15 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                     continue
                 if header_rows is not None and tag == "table":  # status mode
                     muted_rows.update(header_rows(node))
+                elif muted_rows and node in muted_rows and _inert(node):
+                    continue
                 value = "\n"
                 push((value, muted))
             elif kind == _CELL:
                 if status and not muted:  # only status mode looks at ``muted``
                     muted = tag == "th" or (bool(muted_rows) and node.getparent() in muted_rows)
+                    if muted and _inert(node):
+                        continue
                 value = "\t"
                 push((value, muted))
             elif kind == _MACRO:
@@ -242,6 +246,17 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
             out.stopped = True
             return out
     return out
+
+
+_FLAGGING = (ac("image"), "img", "time", ac("structured-macro"), ac("macro"), _PLACEHOLDER, _USER)
+"""What can make content count for a status although its text is muted: objects and placeholders."""
+
+
+def _inert(node: etree._Element) -> bool:
+    """Muted content that holds nothing of :data:`_FLAGGING`: walking it in status mode adds no status
+    text (it is muted), no object and no placeholder, so the walk skips it (header rows, ``th``
+    cells: a table's first row, walked at every section's status)."""
+    return next(node.iter(*_FLAGGING), None) is None
 
 
 def _unwrap(element: etree._Element) -> tuple[str, etree._Element | None]:
