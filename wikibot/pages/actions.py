@@ -21,7 +21,7 @@ Pure: lxml elements in, model values out.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import cache, partial
+from functools import partial
 
 from lxml import etree
 
@@ -189,7 +189,7 @@ class ActionReader:
                     self._note(section, "table", headers or next(filter(None, rows)))
             return
         self._tables += 1
-        shape = cache(partial(_shape, table, columns, partial(self._ordinal, element)))
+        shape = _Once(partial(_shape, table, columns, partial(self._ordinal, element)))
         reader = RowReader(table, columns, shape, self.names, self._task, _tasks_in)
         for number, row in enumerate(table.data_rows, start=1):
             item = reader.read(row, row_position(self._tables, number))
@@ -256,6 +256,23 @@ class ActionReader:
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,
         ))
+
+
+class _Once:
+    """A function of no arguments, called at most once (``functools.cache`` costs more to set up than
+    the one table shape it keeps)."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], TableShape]) -> None:
+        self._make: Callable[[], TableShape] | None = make
+        self._value: TableShape | None = None
+
+    def __call__(self) -> TableShape:
+        if self._make is not None:
+            self._value, self._make = self._make(), None
+        assert self._value is not None
+        return self._value
 
 
 def _shape(table: Table, columns: cells.Columns, ordinal: Callable[[], int]) -> TableShape:

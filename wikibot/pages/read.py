@@ -67,7 +67,11 @@ def scope_of(title: str, names: SectionNames = BUILTIN) -> str | None:
 def _units(root: etree._Element, census: list[etree._Element]) -> Iterator[tuple[str, etree._Element | str]]:
     """("heading" | "block" | "text", value) in document order (see the module docstring); ``census``
     holds at least every heading of the page, in document order."""
-    headings = [h for h in census if h.tag in _HEADING_TAGS and next(h.iterancestors("table"), None) is None]
+    headings = [h for h in census if h.tag in _HEADING_TAGS]
+    if len(headings) < len(census):  # some tables (or tasks, list items): leave out headings inside tables
+        in_tables = {h for t in census if t.tag == "table" for h in t.iter(*_HEADINGS)}
+        if in_tables:
+            headings = [h for h in headings if h not in in_tables]
     heading_set = set(headings)
     containers: set[etree._Element] = set()
     for heading in headings:
@@ -141,9 +145,15 @@ class _SectionBuilder:
                 probe.stopped = probe.visible > self.limit
 
     def build(self, instructions: frozenset[str]) -> Section:
-        parts = tuple(self.parts)
-        return Section(self.title, self._status(instructions), self.level, self.name,
-                       partial(_section_text, parts), partial(_section_prose, parts))
+        return Section(self.title, self._status(instructions), self.level, self.name, self.text, self.prose)
+
+    def text(self) -> str:
+        """The section's reader text (asked for through :attr:`Section.text`)."""
+        return _section_text(tuple(self.parts))
+
+    def prose(self) -> str:
+        """The section's reader text without code (asked for through :attr:`Section.prose`)."""
+        return _section_prose(tuple(self.parts))
 
     def _status(self, instructions: frozenset[str]) -> SectionStatus:
         probe = self.probe

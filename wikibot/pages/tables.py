@@ -215,15 +215,14 @@ class Table:
     columns: int
     headers: list[str] = field(default_factory=list)
 
-    @property
-    def header_row(self) -> Row | None:
-        """The last header row: the one naming the columns when ``thead`` holds several."""
-        heads = [row for row in self.rows if row.header]
-        return heads[-1] if heads else None
+    header_row: Row | None = None
+    """The last header row: the one naming the columns when ``thead`` holds several."""
+    data_rows: list[Row] = field(default_factory=list)
 
-    @property
-    def data_rows(self) -> list[Row]:
-        return [row for row in self.rows if not row.header]
+    def __post_init__(self) -> None:
+        heads = [row for row in self.rows if row.header]
+        self.header_row = heads[-1] if heads else None
+        self.data_rows = [row for row in self.rows if not row.header]
 
     def is_separator(self, row: Row) -> bool:
         """A single cell spanning the whole table: a group label ("Short term"), not a data row."""
@@ -276,30 +275,27 @@ def layout(table: etree._Element) -> Table:
     return _layout(table, elements, _header_rows(elements, thead))
 
 
-_SPANS = etree.XPath("boolean(descendant::*/@colspan) or boolean(descendant::*/@rowspan)")
-"""Whether anything in the table has a colspan or rowspan: tested in C, cheaper than two lookups per
-cell; nested tables' cells count too, which only sends their parent to the general layout."""
-
-
 def _layout(table: etree._Element, elements: list[etree._Element], header_indexes: list[int]) -> Table:
     heads = set(header_indexes)
-    if not _SPANS(table):  # no merged cells: every row's grid is its cells
-        rows = []
-        width = 0
-        for index, element in enumerate(elements):
-            cells = [cell for cell in element if cell.tag in CELLS]
-            if len(cells) > _MAX_COLUMNS:
-                return _grid_layout(table, elements, heads)
-            width = max(width, len(cells))
-            rows.append(Row(element, index, cells, None, index in heads))
-        return _named(Table(table, rows, width))
-    return _grid_layout(table, elements, heads)
+    rows = []
+    width = 0
+    for index, element in enumerate(elements):
+        cells = [cell for cell in element if cell.tag in CELLS]
+        if len(cells) > _MAX_COLUMNS or any(
+                cell.get("colspan") is not None or cell.get("rowspan") is not None for cell in cells):
+            return _grid_layout(table, elements, heads)
+        width = max(width, len(cells))
+        rows.append(Row(element, index, cells, None, index in heads))
+    return _named(Table(table, rows, width))  # no merged cells: every row's grid is its cells
 
 
 def _named(table: Table) -> Table:
     """The table with its column names read from its header row."""
     header = table.header_row
     if header is not None:
+        if not header.merged:
+            table.headers = [reader_text(cell) for cell in header.cells] + [""] * (table.columns - len(header.cells))
+            return table
         table.headers = [""] * table.columns
         for slot in header.slots:
             if slot.here:
