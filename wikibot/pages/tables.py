@@ -275,14 +275,22 @@ def layout(table: etree._Element) -> Table:
     return _layout(table, elements, _header_rows(elements, thead))
 
 
+_SPANS = etree.XPath("boolean(descendant::*/@colspan) or boolean(descendant::*/@rowspan)")
+"""Whether anything in a table has a colspan or rowspan (nested tables too, which only sends their
+parent to the general layout): one test in C, cheaper than two lookups per cell in a long table."""
+_LONG = 8
+
+
 def _layout(table: etree._Element, elements: list[etree._Element], header_indexes: list[int]) -> Table:
     heads = set(header_indexes)
+    if len(elements) > _LONG and _SPANS(table):
+        return _grid_layout(table, elements, heads)
     rows = []
     width = 0
     for index, element in enumerate(elements):
         cells = [cell for cell in element if cell.tag in CELLS]
-        if len(cells) > _MAX_COLUMNS or any(
-                cell.get("colspan") is not None or cell.get("rowspan") is not None for cell in cells):
+        if len(cells) > _MAX_COLUMNS or (len(elements) <= _LONG and any(
+                cell.get("colspan") is not None or cell.get("rowspan") is not None for cell in cells)):
             return _grid_layout(table, elements, heads)
         width = max(width, len(cells))
         rows.append(Row(element, index, cells, None, index in heads))
