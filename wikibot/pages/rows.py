@@ -13,7 +13,7 @@ Pure: lxml elements in, model values out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import NamedTuple
 
@@ -29,14 +29,14 @@ from wikibot.pages.text import macro_name, read, shortcut
 from wikibot.pages.tree import ac
 
 _MACROS = (ac("structured-macro"), ac("macro"))
-_NO_FACTS: list[tuple[str, str]] = []
+_NO_FACTS: tuple[tuple[str, str], ...] = ()
 
 
 class Cell(NamedTuple):
     """What the item fields need from a cell's reading (see :class:`wikibot.pages.reading.Reading`)."""
 
     text: str
-    facts: list[tuple[str, str]]
+    facts: Sequence[tuple[str, str]]
     objects: bool
     plain: bool
     """Only text and inline markup (so no task, date, mention or macro either)."""

@@ -74,11 +74,11 @@ def _is_bold(cell: etree._Element) -> bool:
     if not text:
         return True
     outer = [el for el in cell.iter(*_BOLD) if not any(a.tag in _BOLD for a in el.iterancestors(*_BOLD))]
-    bold_text = _inline_text if inline else reader_text
+    bold_text = _collapsed_text if inline else reader_text
     return "".join(_squeezed(bold_text(el)) for el in outer) == text
 
 
-def _inline_text(element: etree._Element) -> str:
+def _collapsed_text(element: etree._Element) -> str:
     return collapse(text_content(element))
 
 

@@ -282,10 +282,8 @@ def _plain_text(frame: str, body: etree._Element | None) -> str | None:
         return None
     if not len(body):
         return frame + (body.text or "") + frame[::-1]  # (text_content, without its cost)
-    for node in body.iterdescendants():
-        if node.tag not in _INLINE:
-            return None
-    return frame + text_content(body) + frame[::-1]
+    inline = _inline_text(body)
+    return None if inline is None else frame + inline + frame[::-1]
 
 
 def shortcut(element: etree._Element, *, summary: bool = False) -> str | Lone | None:
