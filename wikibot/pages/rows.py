@@ -64,6 +64,8 @@ def read_cell(cell: etree._Element, *, summary: bool = False) -> Cell:
 TaskReader = Callable[[etree._Element, tuple[str | None, bool, str | None]], None]
 """Reads a task of a row's summary cell as an item, with the row's (owner, owner is a user, due)."""
 
+_FIELDS = ("owner", "due", "priority", "ticket", "status")
+"""The fields a row is read for besides its summary, in the order :meth:`RowReader._fields` gives them."""
 _Found = tuple[Cell, etree._Element | None, bool]
 _NOTHING: _Found = (EMPTY, None, False)
 
@@ -80,23 +82,21 @@ class RowReader:
         self.task_reader = task_reader
         self.tasks_of = tasks_of
         self.summary_column = columns.fields.get("summary")
-        self.fields = [(name, column) for name, column in columns.fields.items() if name != "summary"]
+        self.columns_of = [columns.fields.get(name) for name in _FIELDS]
 
-    def _fields(self, row: Row) -> dict[str, _Found]:
-        """Field name -> (reading, cell, whether the cell is the row's own) for the cells that start
-        in the field's column (distinct columns: every cell is read once)."""
-        found: dict[str, _Found] = {}
+    def _fields(self, row: Row) -> list[_Found]:
+        """Per field of :data:`_FIELDS`: (reading, cell, whether the cell is the row's own) of the cell
+        that starts in the field's column (fields have distinct columns: every cell is read once)."""
         if not row.merged:
             own = row.cells
-            for name, column in self.fields:
-                if column < len(own):
-                    cell = own[column]
-                    found[name] = (read_cell(cell), cell, True)
-            return found
-        for name, column in self.fields:
-            slot = row.slot_at(column)
-            if slot is not None and slot.start == column:
-                found[name] = (read_cell(slot.cell), slot.cell, slot.here)
+            count = len(own)
+            return [(read_cell(own[column]), own[column], True) if column is not None and column < count
+                    else _NOTHING for column in self.columns_of]
+        found = []
+        for column in self.columns_of:
+            slot = row.slot_at(column) if column is not None else None
+            found.append((read_cell(slot.cell), slot.cell, slot.here) if slot is not None and slot.start == column
+                         else _NOTHING)
         return found
 
     def read(self, row: Row, position: str) -> ActionItem | None:
@@ -104,7 +104,8 @@ class RowReader:
         which ``task_reader`` gets instead, with the row's owner and due date as defaults)."""
         if self.table.is_separator(row):
             return None
-        found = self._fields(row)
+        (owner, _, _), (due, _, _), (priority, _, _), (ticket, ticket_cell, ticket_here), \
+            (status, status_cell, status_here) = self._fields(row)
         column = self.summary_column
         summary_cell = row.cell_starting_at(column) if column is not None else None
         summary = ""
@@ -113,25 +114,20 @@ class RowReader:
             if not value.plain:
                 tasks = self.tasks_of(summary_cell)
                 if tasks:
-                    owner = found.get("owner", _NOTHING)[0]
-                    defaults = (cells.owner_of(owner), bool(owner.found(USER)),
-                                cells.due_of(found.get("due", _NOTHING)[0]))
+                    defaults = (cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(due))
                     for task in tasks:
                         self.task_reader(task, defaults)
                     return None
             summary = value.text
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
-        owner = found.get("owner", _NOTHING)[0]
-        ticket, ticket_cell, ticket_here = found.get("ticket", _NOTHING)
-        status, status_cell, status_here = found.get("status", _NOTHING)
         spot = partial(_spot, self.shape, row, ticket_cell if ticket_here else None,
                        not (ticket.text or ticket.objects), ticket_cell is not None and not ticket_here,
                        status_cell if status_here and self.columns.status_writable else None,
                        status_cell if status_cell is not None and not status.plain else None)
         return ActionItem(
-            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(found.get("due", _NOTHING)[0]),
-            priority=found.get("priority", _NOTHING)[0].text or None, jira_key=cells.ticket_of(ticket),
+            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(due),
+            priority=priority.text or None, jira_key=cells.ticket_of(ticket),
             done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
             owner_is_user=bool(owner.found(USER)), kind="row", position=position,
             fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
