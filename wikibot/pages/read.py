@@ -31,6 +31,7 @@ from wikibot.pages.actions import COUNTED, TASK, ActionReader
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
 from wikibot.pages.reading import USER, Reading, collapse
+from wikibot.pages.rows import EMPTY, Cell, read_cell
 from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
@@ -73,6 +74,14 @@ def _units(root: etree._Element, census: list[etree._Element]) -> Iterator[tuple
         if in_tables:
             headings = [h for h in headings if h not in in_tables]
     heading_set = set(headings)
+    if all(heading.getparent() is root for heading in headings):  # the usual page: nothing to open
+        if root.text:
+            yield "text", root.text
+        for child in root:
+            yield ("heading" if child in heading_set else "block"), child
+            if child.tail:
+                yield "text", child.tail
+        return
     containers: set[etree._Element] = set()
     for heading in headings:
         for ancestor in heading.iterancestors():
@@ -343,15 +352,15 @@ def _text_at(row: Row, column: int | None, *, summary: bool = False) -> str:
     return read(cell, summary=summary).text if cell is not None else ""
 
 
-def _key_values(table: Table) -> Iterator[tuple[str, Reading]]:
+def _key_values(table: Table) -> Iterator[tuple[str, Cell]]:
     """Page Properties pairs: keys down the first column, or (all-``th`` first row) across the top."""
     header = table.header_row
     if header is not None and all(cell.tag == "th" for cell in header.cells) and table.columns > 1:
         values = next(iter(table.data_rows), None)
         for column, key in enumerate(table.headers):
             cell = values.cell_starting_at(column) if values is not None else None
-            yield key, read(cell) if cell is not None else Reading()
+            yield key, read_cell(cell) if cell is not None else EMPTY
         return
     for row in table.rows:
         if len(row.cells) >= 2:
-            yield reader_text(row.cells[0]), read(row.cells[1])
+            yield reader_text(row.cells[0]), read_cell(row.cells[1])
