@@ -17,6 +17,7 @@ from lxml import etree
 
 from tests import storage_fuzz
 from wikibot.pages import parse_page
+from wikibot.pages.markup import FRAMES
 from wikibot.pages.rows import read_cell
 from wikibot.pages.tables import (
     CELLS,
@@ -28,7 +29,7 @@ from wikibot.pages.tables import (
     _rows_and_heads,
     own_cells,
 )
-from wikibot.pages.text import FRAMES, read, reader_text
+from wikibot.pages.text import read, reader_text
 from wikibot.pages.tree import PageParseError, parse_fragment
 
 CORPUS = Path(__file__).parent / "corpus"

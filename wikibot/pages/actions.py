@@ -27,6 +27,7 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
+from wikibot.pages.markup import is_instruction_panel, macro_name
 from wikibot.pages.model import (
     ActionItem,
     ListSpot,
@@ -39,7 +40,7 @@ from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, Reading, collapse, text_content
 from wikibot.pages.rows import RowReader
 from wikibot.pages.tables import Table, Tables
-from wikibot.pages.text import is_instruction_panel, macro_name, read
+from wikibot.pages.text import read
 from wikibot.pages.tree import ac
 
 TASK = ac("task")

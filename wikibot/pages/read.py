@@ -28,12 +28,13 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.actions import COUNTED, TASK, ActionReader
+from wikibot.pages.markup import macro_name
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
 from wikibot.pages.reading import USER, Reading, collapse
 from wikibot.pages.rows import EMPTY, Cell, read_cell
 from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
-from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
+from wikibot.pages.text import HeaderRows, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

@@ -21,11 +21,12 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint
+from wikibot.pages.markup import macro_name
 from wikibot.pages.model import ActionItem, TableShape, TableSpot
 from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, collapse
 from wikibot.pages.tables import Row, Table
-from wikibot.pages.text import macro_name, read, shortcut
+from wikibot.pages.text import read, shortcut
 from wikibot.pages.tree import ac
 
 _MACROS = (ac("structured-macro"), ac("macro"))
