@@ -67,7 +67,6 @@ from wikibot.pages.tree import ac, ri
 HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
 
 
-
 def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
          header_rows: HeaderRows | None = None, limit: int | None = None, lists: bool = False) -> Reading:
     """Walk ``element`` (its tail excluded) and return its :class:`Reading` (``into``, if given).
