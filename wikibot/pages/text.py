@@ -114,8 +114,9 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
             child = next(node, None)
             if child is not None:
                 push((node, muted))
-                if child.tail:
-                    push((child.tail, muted))
+                tail = child.tail
+                if tail:
+                    push((tail, muted))
                 push((child, muted))
             continue
         else:
@@ -179,17 +180,18 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                         break
                 else:
                     value = _link_target_text(node, summary)
-            if node.text:
-                value += node.text
+            text = node.text
+            if text:
+                value += text
             if limit is not None and tag in ROW_CONTAINERS:
                 # Deciding a status usually stops in the first data row: do not stack a long table's rows.
                 push((iter(node), muted))
             else:
                 for child in reversed(node):
-                    if child.tail:
-                        push((child.tail, muted))
-                    if child.tag not in SKIPPED:  # macro parameters: most children of a macro
-                        push((child, muted))
+                    tail = child.tail
+                    if tail:
+                        push((tail, muted))
+                    push((child, muted))  # (a macro parameter or task id is skipped when popped)
         if value:
             pieces.append(value)
             if status and not muted:
