@@ -48,18 +48,20 @@ class Cell(NamedTuple):
 
 
 EMPTY = Cell("", _NO_FACTS, False, True)
+_cell = partial(tuple.__new__, Cell)
+"""``Cell(*values)`` without the generated ``__new__`` (a Python function): a cell is made per cell read."""
 
 
 def read_cell(cell: etree._Element, *, summary: bool = False) -> Cell:
     """``read(cell, summary=summary)`` as a :class:`Cell`; most cells without the walk."""
-    found = shortcut(cell, summary=summary)
+    found = shortcut(cell, summary)
     if found is None:
         reading = read(cell, summary=summary)
-        return Cell(reading.text, reading.facts, reading.objects, False)
+        return _cell((reading.text, reading.facts, reading.objects, False))
     if isinstance(found, str):
-        return Cell(collapse(found), _NO_FACTS, False, True)
+        return _cell((collapse(found), _NO_FACTS, False, True))
     text, facts, objects = found
-    return Cell(collapse(text), facts, objects, False)
+    return _cell((collapse(text), facts, objects, False))
 
 
 TaskReader = Callable[[etree._Element, tuple[str | None, bool, str | None]], None]
@@ -126,10 +128,11 @@ class RowReader:
                        not (ticket.text or ticket.objects), ticket_cell is not None and not ticket_here,
                        status_cell if status_here and self.columns.status_writable else None,
                        status_cell if status_cell is not None and not status.plain else None)
+        has_status = status_cell is not None
         return ActionItem(
             summary=summary, owner=cells.owner_of(owner), due=cells.due_of(due),
             priority=priority.text or None, jira_key=cells.ticket_of(ticket),
-            done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
+            done=cells.done_of(status) if has_status else None, status=(status.text or None) if has_status else None,
             owner_is_user=bool(owner.found(USER)), kind="row", position=position,
             fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
         )

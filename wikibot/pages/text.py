@@ -245,7 +245,7 @@ def _plain_text(frame: str, body: etree._Element | None) -> str | None:
     return None if inline is None else frame + inline + frame[::-1]
 
 
-def shortcut(element: etree._Element, *, summary: bool = False) -> str | Lone | None:
+def shortcut(element: etree._Element, summary: bool = False) -> str | Lone | None:
     """What :func:`read` finds without walking ``element``, for callers that collapse the text: the
     text of a cell or block of inline markup only (a string, not collapsed, without the whitespace the
     walk adds around blocks), the reading (text, facts, objects) of one holding a lone date, mention
