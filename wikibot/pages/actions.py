@@ -20,28 +20,32 @@ Pure: lxml elements in, model values out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
+from wikibot.pages.markup import is_instruction_panel, macro_name
 from wikibot.pages.model import (
     ActionItem,
     ListSpot,
     TableShape,
-    TableSpot,
     TaskSpot,
     Unrecognised,
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, Reading, collapse, text_content
-from wikibot.pages.tables import Row, Table, Tables
-from wikibot.pages.text import is_instruction_panel, macro_name, read
+from wikibot.pages.rows import RowReader
+from wikibot.pages.tables import Table, Tables
+from wikibot.pages.text import read
 from wikibot.pages.tree import ac
 
 TASK = ac("task")
+COUNTED = ("table", TASK, "li")
+"""The tags whose elements the editor finds by their index among all of that tag in the body."""
 _TASK_BODY = ac("task-body")
 _LISTS = ("ul", "ol")
 _ITEM_TAGS = ("table", TASK, "ul", "ol")
@@ -56,8 +60,10 @@ class ActionReader:
     """Collects the action items (and unrecognised content) of a page, block by block."""
 
     def __init__(self, root: etree._Element, names: SectionNames, instructions: frozenset[str],
-                 tables: Tables | None = None) -> None:
+                 tables: Tables | None = None, census: list[etree._Element] | None = None) -> None:
         self.root = root
+        self.census = census
+        """The page's elements of the :data:`COUNTED` tags (and maybe others) in document order."""
         self.tables = tables if tables is not None else Tables()
         self.names = names
         self.instructions = instructions
@@ -164,7 +170,8 @@ class ActionReader:
         tag = element.tag
         table = self._ordinals.get(tag)
         if table is None:
-            table = self._ordinals[tag] = {e: i for i, e in enumerate(self.root.iter(tag))}
+            found = self.root.iter(tag) if self.census is None else (e for e in self.census if e.tag == tag)
+            table = self._ordinals[tag] = {e: i for i, e in enumerate(found)}
         return table[element]
 
     # -- tables ---------------------------------------------------------------------------------
@@ -183,69 +190,12 @@ class ActionReader:
                     self._note(section, "table", headers or next(filter(None, rows)))
             return
         self._tables += 1
-        header = table.header_row
-        shape = TableShape(
-            ordinal=self._ordinal(element),
-            header_rows=tuple(row.index for row in table.rows if row.header),
-            header_tag="th" if header is None or all(c.tag == "th" for c in header.cells) else "td",
-            pads=tuple(row.free_columns_before(table.columns) for row in table.rows),
-            has_ticket_column=columns.get("ticket") is not None,
-            separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
-        )
+        shape = _Once(partial(_shape, table, columns, partial(self._ordinal, element)))
+        reader = RowReader(table, columns, shape, self.names, self._task, _tasks_in)
         for number, row in enumerate(table.data_rows, start=1):
-            self._row(table, row, columns, shape, row_position(self._tables, number))
-
-    def _row(self, table: Table, row: Row, columns: cells.Columns, shape: TableShape, position: str) -> None:
-        if table.is_separator(row):
-            return
-        readings: dict[etree._Element, Reading] = {}
-        fields = columns.fields
-
-        def field(name: str) -> tuple[Reading, etree._Element | None, bool]:
-            column = fields.get(name)
-            if column is not None:
-                slot = row.slot_at(column)
-                if slot is not None and slot.start == column:
-                    cell = slot.cell
-                    reading = readings.get(cell)
-                    if reading is None:
-                        reading = readings[cell] = read(cell)
-                    return reading, cell, slot.here
-            return Reading(), None, False
-
-        column = fields.get("summary")
-        summary_cell = row.cell_starting_at(column) if column is not None else None
-        tasks = [t for t in _outside_tables(summary_cell, TASK) if t.tag == TASK] \
-            if summary_cell is not None and next(summary_cell.iter(TASK), None) is not None else []
-        if tasks:
-            owner = field("owner")[0]
-            defaults = (cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(field("due")[0]))
-            for task in tasks:
-                self._task(task, defaults)
-            return
-        summary = read(summary_cell, summary=True).text if summary_cell is not None else ""
-        if not summary and not any(r.text or r.objects for r in map(read, row.cells)):
-            return
-        owner = field("owner")[0]
-        ticket, ticket_cell, ticket_here = field("ticket")
-        status, status_cell, status_here = field("status")
-        spot = TableSpot(
-            table=shape,
-            row=row.index,
-            ticket_cell=row.cells.index(ticket_cell) if ticket_here else None,
-            ticket_cell_empty=not (ticket.text or ticket.objects),
-            ticket_spans_rows=ticket_cell is not None and not ticket_here,
-            status_cell=row.cells.index(status_cell) if status_here and columns.status_writable else None,
-            status_lozenge=status_cell is not None and any(
-                macro_name(m) == "status" for m in status_cell.iter(*_MACROS)),
-        )
-        self.items.append(ActionItem(
-            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(field("due")[0]),
-            priority=field("priority")[0].text or None, jira_key=cells.ticket_of(ticket),
-            done=cells.done_of(status), status=(status.text or None) if status_cell is not None else None,
-            owner_is_user=bool(owner.found(USER)), kind="row", position=position,
-            fingerprint=fingerprint(summary), spot=spot, read_with=self.names,
-        ))
+            item = reader.read(row, row_position(self._tables, number))
+            if item is not None:
+                self.items.append(item)
 
     # -- tasks and lists ------------------------------------------------------------------------
 
@@ -274,8 +224,14 @@ class ActionReader:
             jira_key=cells.ticket_of(reading), done=(state == "complete") if state else None,
             status=state or None, owner_is_user=bool(users) or (owner_is_user and owner is not None),
             kind="task", position=task_position(task_id, self._tasks), fingerprint=fingerprint(summary),
-            spot=TaskSpot(self._ordinal(task)), read_with=self.names,
+            spot_source=partial(self._task_spot, task), read_with=self.names,
         ))
+
+    def _task_spot(self, task: etree._Element) -> TaskSpot:
+        return TaskSpot(self._ordinal(task))
+
+    def _list_spot(self, li: etree._Element) -> ListSpot:
+        return ListSpot(self._ordinal(li))
 
     def _list(self, element: etree._Element) -> None:
         """Every item of a list (nested items too) is an action item; tasks in it are tasks."""
@@ -299,8 +255,45 @@ class ActionReader:
             due=cells.due_of(reading), priority=None,
             jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
             kind="list", position=position, fingerprint=fingerprint(line.summary),
-            spot=ListSpot(self._ordinal(li)), read_with=self.names,
+            spot_source=partial(self._list_spot, li), read_with=self.names,
         ))
+
+
+class _Once:
+    """A function of no arguments, called at most once (``functools.cache`` costs more to set up than
+    the one table shape it keeps)."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], TableShape]) -> None:
+        self._make: Callable[[], TableShape] | None = make
+        self._value: TableShape | None = None
+
+    def __call__(self) -> TableShape:
+        if self._make is not None:
+            self._value, self._make = self._make(), None
+        assert self._value is not None
+        return self._value
+
+
+def _shape(table: Table, columns: cells.Columns, ordinal: Callable[[], int]) -> TableShape:
+    """What the editor needs to know of an action table (see :class:`TableShape`)."""
+    header = table.header_row
+    return TableShape(
+        ordinal=ordinal(),
+        header_rows=tuple(row.index for row in table.rows if row.header),
+        header_tag="th" if header is None or all(c.tag == "th" for c in header.cells) else "td",
+        pads=tuple(row.free_columns_before(table.columns) for row in table.rows),
+        has_ticket_column=columns.get("ticket") is not None,
+        separators=tuple(row.index for row in table.rows if not row.header and table.is_separator(row)),
+    )
+
+
+def _tasks_in(cell: etree._Element) -> list[etree._Element]:
+    """The tasks of a summary cell, not those of tables nested in it."""
+    if next(cell.iter(TASK), None) is None:
+        return []
+    return [t for t in _outside_tables(cell, TASK) if t.tag == TASK]
 
 
 def _outside_tables(element: etree._Element, *tags: str, skip_tasks: bool = False) -> Iterator[etree._Element]:

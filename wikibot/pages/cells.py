@@ -12,8 +12,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading
+from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Facts
 from wikibot.pages.tables import normalise_header
 
 FIELDS = ("summary", "owner", "due", "priority", "ticket", "status")
@@ -89,6 +90,13 @@ def field_of_header(header: str) -> str | None:
 
 
 def map_columns(headers: Sequence[str]) -> Columns:
+    """Map header names to fields (see :func:`_map_columns`); tables of the same headers recur across
+    pages, so the answer is kept per distinct header row."""
+    return _map_columns(tuple(headers))
+
+
+@lru_cache(maxsize=1024)
+def _map_columns(headers: tuple[str, ...]) -> Columns:
     """Map header names to fields; the first column wins a field, and summary falls back to the first
     unnamed column (headerless tables: column 0)."""
     fields: dict[str, int] = {}
@@ -107,7 +115,7 @@ def map_columns(headers: Sequence[str]) -> Columns:
     return Columns(fields, writable, actions)
 
 
-def owner_of(reading: Reading) -> str | None:
+def owner_of(reading: Facts) -> str | None:
     """The first mentioned user's id (account id, user key, user name), else the text."""
     users = reading.found(USER)
     return users[0] if users else (reading.text or None)
@@ -122,11 +130,13 @@ def _date(year: str, month: int | None, day: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> str | None:
     """An unambiguous written date as YYYY-MM-DD: ISO (or Y/M/D), "3 Dec 2026", "Dec 3, 2026".
 
     Purely numeric day/month forms (03/04/2026) are None: whether that is March or April is a team
-    convention we cannot see, and guessing would move deadlines by months.
+    convention we cannot see, and guessing would move deadlines by months. Kept per distinct text:
+    due dates and the cells that hold them recur across rows and pages.
     """
     if len(text) == 10 and text[4] == "-" == text[7] and text.isascii() and text[:4].isdigit() \
             and text[5:7].isdigit() and text[8:].isdigit():
@@ -145,7 +155,7 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def due_of(reading: Reading) -> str | None:
+def due_of(reading: Facts) -> str | None:
     """A ``<time datetime>`` (date part), else a written date in the text."""
     for value in reading.found(TIME):
         date = parse_date(value)
@@ -154,7 +164,7 @@ def due_of(reading: Reading) -> str | None:
     return parse_date(reading.text)
 
 
-def ticket_of(reading: Reading, *, plain_text: bool = True) -> str | None:
+def ticket_of(reading: Facts, *, plain_text: bool = True) -> str | None:
     """A Jira macro's key, else a ``/browse/KEY-1`` link, else (if allowed) a plain ``KEY-1`` in the text."""
     for key in reading.found(JIRA):
         if _FULL_KEY.match(key.strip().upper()):
@@ -175,7 +185,7 @@ def is_jira_key(key: str) -> bool:
     return bool(_FULL_KEY.match(key))
 
 
-def done_of(reading: Reading) -> bool | None:
+def done_of(reading: Facts) -> bool | None:
     """A task checkbox in the cell, else Done/Complete/Closed/Yes/tick versus any other text; empty: None."""
     tasks = reading.found(TASK)
     if tasks:

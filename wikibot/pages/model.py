@@ -109,6 +109,9 @@ class ListSpot:
     ordinal: int
 
 
+Spot = TableSpot | TaskSpot | ListSpot
+
+
 @dataclass(frozen=True, slots=True)
 class ActionItem:
     """One action item (a table row, a task or a list item) of the "Action items" section.
@@ -135,9 +138,16 @@ class ActionItem:
     kind: ItemKind
     position: str
     fingerprint: str
-    spot: TableSpot | TaskSpot | ListSpot = field(repr=False, compare=False)
+    spot_source: Callable[[], Spot] = field(repr=False, compare=False)
+    """Works out :attr:`spot` (see there)."""
     read_with: SectionNames = field(default=BUILTIN, repr=False, compare=False)
     """The section names the page was read with: the editor re-reads a body with the same ones."""
+
+    @property
+    def spot(self) -> Spot:
+        """Where the item lives in the body it was read from; worked out when asked, because only the
+        editor asks (an audit of thousands of pages never does)."""
+        return self.spot_source()
 
     @property
     def identity(self) -> str:

@@ -27,15 +27,18 @@ from functools import partial
 from lxml import etree
 
 from wikibot.pages import cells
-from wikibot.pages.actions import TASK, ActionReader
+from wikibot.pages.actions import COUNTED, TASK, ActionReader
+from wikibot.pages.markup import macro_name
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
 from wikibot.pages.reading import USER, Reading, collapse
+from wikibot.pages.rows import EMPTY, Cell, read_cell
 from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
-from wikibot.pages.text import HeaderRows, macro_name, read, reader_text
+from wikibot.pages.text import HeaderRows, read, reader_text
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HEADING_TAGS = frozenset(_HEADINGS)
 _MACROS = (ac("structured-macro"), ac("macro"))
 
 
@@ -63,10 +66,23 @@ def scope_of(title: str, names: SectionNames = BUILTIN) -> str | None:
     return names.scope_of(clean_title(title))
 
 
-def _units(root: etree._Element) -> Iterator[tuple[str, etree._Element | str]]:
-    """("heading" | "block" | "text", value) in document order (see the module docstring)."""
-    headings = [h for h in root.iter(*_HEADINGS) if next(h.iterancestors("table"), None) is None]
+def _units(root: etree._Element, census: list[etree._Element]) -> Iterator[tuple[str, etree._Element | str]]:
+    """("heading" | "block" | "text", value) in document order (see the module docstring); ``census``
+    holds at least every heading of the page, in document order."""
+    headings = [h for h in census if h.tag in _HEADING_TAGS]
+    if len(headings) < len(census):  # some tables (or tasks, list items): leave out headings inside tables
+        in_tables = {h for t in census if t.tag == "table" for h in t.iter(*_HEADINGS)}
+        if in_tables:
+            headings = [h for h in headings if h not in in_tables]
     heading_set = set(headings)
+    if all(heading.getparent() is root for heading in headings):  # the usual page: nothing to open
+        if root.text:
+            yield "text", root.text
+        for child in root:
+            yield ("heading" if child in heading_set else "block"), child
+            if child.tail:
+                yield "text", child.tail
+        return
     containers: set[etree._Element] = set()
     for heading in headings:
         for ancestor in heading.iterancestors():
@@ -139,9 +155,15 @@ class _SectionBuilder:
                 probe.stopped = probe.visible > self.limit
 
     def build(self, instructions: frozenset[str]) -> Section:
-        parts = tuple(self.parts)
-        return Section(self.title, self._status(instructions), self.level, self.name,
-                       partial(_section_text, parts), partial(_section_prose, parts))
+        return Section(self.title, self._status(instructions), self.level, self.name, self.text, self.prose)
+
+    def text(self) -> str:
+        """The section's reader text (asked for through :attr:`Section.text`)."""
+        return _section_text(tuple(self.parts))
+
+    def prose(self) -> str:
+        """The section's reader text without code (asked for through :attr:`Section.prose`)."""
+        return _section_prose(tuple(self.parts))
 
     def _status(self, instructions: frozenset[str]) -> SectionStatus:
         probe = self.probe
@@ -222,7 +244,9 @@ class _PageReader:
         # Past this many visible characters a section cannot be a template instruction any more.
         self.limit = 4 * sum(map(len, self.instructions)) + 16 if self.instructions else 0
         self.tables = Tables()
-        self.actions = ActionReader(root, names, self.instructions, self.tables)
+        # One pass over the tree finds the headings and what the editor counts (tables, tasks, list items).
+        self.census = list(root.iter(*_HEADINGS, *COUNTED))
+        self.actions = ActionReader(root, names, self.instructions, self.tables, self.census)
         self.deferred: list[DeferredItem] = []
         self.timeline_blocks: list[etree._Element] = []
 
@@ -233,7 +257,7 @@ class _PageReader:
                          partial(_timeline_rows, tuple(self.timeline_blocks)), self.actions.unrecognised)
 
     def _sections(self) -> list[Section]:
-        units = list(_units(self.root))
+        units = list(_units(self.root, self.census))
         titles = {value: clean_title(reader_text(value)) for kind, value in units
               if kind == "heading" and not isinstance(value, str)}
         top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
@@ -241,6 +265,8 @@ class _PageReader:
         current: _SectionBuilder | None = None
         started = False
         scopes: list[tuple[int, str | None, str]] = []
+        scope: str | None = None  # the innermost scope that names one, and its heading
+        heading = ""
         for kind, value in units:
             if kind == "heading" and not isinstance(value, str):  # (headings are elements; narrows the type)
                 level, title = int(value.tag[1]), titles[value]
@@ -250,6 +276,7 @@ class _PageReader:
                 while scopes and scopes[-1][0] >= level:
                     scopes.pop()
                 scopes.append((level, self.names.scope_of(title), title))
+                scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
                 if level == top:
                     current = _SectionBuilder(title, self.names.name_of(title), level, self.limit,
                                               self.tables.header_rows)
@@ -259,7 +286,6 @@ class _PageReader:
                 elif current is not None:
                     current.add_text(f"\n{title}\n", counts=False)
                 continue
-            scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
             if kind == "text":
                 if current is not None:
                     current.add_text(value)
@@ -327,15 +353,15 @@ def _text_at(row: Row, column: int | None, *, summary: bool = False) -> str:
     return read(cell, summary=summary).text if cell is not None else ""
 
 
-def _key_values(table: Table) -> Iterator[tuple[str, Reading]]:
+def _key_values(table: Table) -> Iterator[tuple[str, Cell]]:
     """Page Properties pairs: keys down the first column, or (all-``th`` first row) across the top."""
     header = table.header_row
     if header is not None and all(cell.tag == "th" for cell in header.cells) and table.columns > 1:
         values = next(iter(table.data_rows), None)
         for column, key in enumerate(table.headers):
             cell = values.cell_starting_at(column) if values is not None else None
-            yield key, read(cell) if cell is not None else Reading()
+            yield key, read_cell(cell) if cell is not None else EMPTY
         return
     for row in table.rows:
         if len(row.cells) >= 2:
-            yield reader_text(row.cells[0]), read(row.cells[1])
+            yield reader_text(row.cells[0]), read_cell(row.cells[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Protocol
 
 from lxml import etree
 
@@ -25,6 +26,15 @@ def collapse(text: str) -> str:
     if not text.isascii():  # (O(1)) only non-ASCII text can hold the zero-width spaces
         text = text.replace("\u200b", " ").replace("\ufeff", " ")
     return " ".join(text.split())
+
+
+class Facts(Protocol):
+    """What the cell-level code (:mod:`wikibot.pages.cells`) needs of a reading: its text and its facts."""
+
+    @property
+    def text(self) -> str: ...
+
+    def found(self, kind: str) -> list[str]: ...
 
 
 class Reading:

@@ -15,11 +15,12 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
-from wikibot.pages.reading import collapse
-from wikibot.pages.text import reader_text
+from wikibot.pages.reading import collapse, text_content
+from wikibot.pages.text import reader_text, shortcut
 
 ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 CELLS = frozenset({"td", "th"})
@@ -42,7 +43,7 @@ def _rows_and_heads(table: etree._Element) -> tuple[list[etree._Element], list[i
             rows.append(child)
         elif tag in ROW_GROUPS:
             start = len(rows)
-            rows.extend(row for row in child if row.tag == "tr")
+            rows.extend(child.iterchildren("tr"))
             if tag == "thead":
                 heads.extend(range(start, len(rows)))
     return rows, heads
@@ -62,12 +63,28 @@ def _span(cell: etree._Element, attr: str, limit: int) -> int:
 
 
 def _is_bold(cell: etree._Element) -> bool:
-    """All of the cell's reader text is inside ``strong``/``b`` (a header row written with ``td``)."""
-    text = "".join(reader_text(cell).split())
+    """All of the cell's reader text is inside ``strong``/``b`` (a header row written with ``td``).
+
+    A cell of inline markup only (the usual ``<td><p><strong>Owner</strong></p></td>``) has the text
+    libxml2 gives for it and for each of its bold elements, without walking them.
+    """
+    found = shortcut(cell)
+    inline = isinstance(found, str)
+    text = _squeezed(collapse(found) if isinstance(found, str) else reader_text(cell))
     if not text:
         return True
     outer = [el for el in cell.iter(*_BOLD) if not any(a.tag in _BOLD for a in el.iterancestors(*_BOLD))]
-    return "".join("".join(reader_text(el).split()) for el in outer) == text
+    bold_text = _collapsed_text if inline else reader_text
+    return "".join(_squeezed(bold_text(el)) for el in outer) == text
+
+
+def _collapsed_text(element: etree._Element) -> str:
+    return collapse(text_content(element))
+
+
+def _squeezed(text: str) -> str:
+    """The text without any whitespace."""
+    return "".join(text.split())
 
 
 def header_row_indexes(rows: list[etree._Element]) -> list[int]:
@@ -79,18 +96,40 @@ def _header_rows(rows: list[etree._Element], heads: list[int]) -> list[int]:
     """:func:`header_row_indexes`, the ``thead`` rows already known."""
     if heads or not rows:
         return heads
-    cells = own_cells(rows[0])
+    return [0] if _is_header(rows[0]) else []
+
+
+def _is_header(row: etree._Element) -> bool:
+    """Whether a first row (no ``thead``) names the columns: all ``th``, or all bold ``td``."""
+    cells = own_cells(row)
     if not cells:
-        return []
+        return False
     if all(cell.tag == "th" for cell in cells):
-        return [0]
-    if any(reader_text(cell) for cell in cells) and all(_is_bold(cell) for cell in cells):
-        return [0]
-    return []
+        return True
+    return any(reader_text(cell) for cell in cells) and all(_is_bold(cell) for cell in cells)
 
 
-@dataclass(slots=True)
-class Slot:
+def _header_rows_alone(table: etree._Element) -> list[etree._Element]:
+    """The header rows of ``table`` (as :func:`_header_rows`) without listing all of its rows: a
+    section's status needs them for every table, and most tables are never laid out."""
+    heads: list[etree._Element] = []
+    first = None
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            if first is None:
+                first = child
+        elif tag in ROW_GROUPS:
+            if tag == "thead":
+                heads.extend(child.iterchildren("tr"))
+            if first is None:
+                first = next(child.iterchildren("tr"), None)
+    if heads or first is None:
+        return heads
+    return [first] if _is_header(first) else []
+
+
+class Slot(NamedTuple):
     """A cell placed in the grid: columns ``start``..``end - 1``; ``here`` is False when carried by rowspan."""
 
     start: int
@@ -99,44 +138,68 @@ class Slot:
     here: bool
 
 
-@dataclass(slots=True)
 class Row:
-    """One own row of a table with its cells laid out on the logical grid."""
+    """One own row of a table with its cells laid out on the logical grid.
 
-    element: etree._Element
-    index: int
-    cells: list[etree._Element]
-    slots: list[Slot]
-    """Sorted by ``start``."""
-    header: bool
-    carries: bool = False
-    """Cells of rows above reach into this row (rowspan)."""
-    starts: list[int] = field(default_factory=list)
-    """``start`` of each slot (for bisecting); filled in when not given."""
+    Most rows have no merged cells and nothing carried into them: their grid is their cells in order,
+    and it is not built unless asked for (``slots=None``), since a row is usually looked up a few times.
+    """
 
-    def __post_init__(self) -> None:
-        if len(self.starts) != len(self.slots):
-            self.starts = [slot.start for slot in self.slots]
+    __slots__ = ("element", "index", "cells", "header", "carries", "_slots", "_starts")
+
+    def __init__(self, element: etree._Element, index: int, cells: list[etree._Element], slots: list[Slot] | None,
+                 header: bool, carries: bool = False, starts: list[int] | None = None) -> None:
+        self.element = element
+        self.index = index
+        self.cells = cells
+        self.header = header
+        self.carries = carries
+        """Cells of rows above reach into this row (rowspan)."""
+        self._slots = slots
+        self._starts = starts if starts is not None or slots is None else [slot.start for slot in slots]
+
+    @property
+    def slots(self) -> list[Slot]:
+        """The row's slots, sorted by ``start``."""
+        if self._slots is None:
+            return [Slot(column, column + 1, cell, True) for column, cell in enumerate(self.cells)]
+        return self._slots
+
+    @property
+    def merged(self) -> bool:
+        """Whether the row's grid is not simply its cells in order (merged or carried cells)."""
+        return self._slots is not None
 
     @property
     def width(self) -> int:
-        return max((slot.end for slot in self.slots), default=0)
+        if self._slots is None:
+            return len(self.cells)
+        return max((slot.end for slot in self._slots), default=0)
 
     def slot_at(self, column: int) -> Slot | None:
-        index = bisect_right(self.starts, column) - 1
-        if index >= 0 and column < self.slots[index].end:
-            return self.slots[index]
+        if self._slots is None:
+            return Slot(column, column + 1, self.cells[column], True) if 0 <= column < len(self.cells) else None
+        starts = self._starts
+        assert starts is not None  # (always given with the slots)
+        index = bisect_right(starts, column) - 1
+        if index >= 0 and column < self._slots[index].end:
+            return self._slots[index]
         return None
 
     def cell_starting_at(self, column: int) -> etree._Element | None:
         """The cell whose first column is ``column`` (a colspan continuation is not a new value)."""
+        if self._slots is None:
+            return self.cells[column] if 0 <= column < len(self.cells) else None
         slot = self.slot_at(column)
         return slot.cell if slot is not None and slot.start == column else None
 
     def free_columns_before(self, limit: int) -> int:
         """How many grid positions after this row's last own cell are free, up to ``limit``."""
+        if self._slots is None:
+            return max(limit - len(self.cells), 0)
         if not self.carries:  # only own cells, in order: everything after the last one is free
-            return max(limit - (self.slots[-1].end if self.slots else 0), 0)
+            slots = self._slots
+            return max(limit - (slots[-1].end if slots else 0), 0)
         last = max((slot.end for slot in self.slots if slot.here), default=0)
         taken = sum(min(slot.end, limit) - max(slot.start, last)
                     for slot in self.slots if slot.end > last and slot.start < limit)
@@ -152,15 +215,14 @@ class Table:
     columns: int
     headers: list[str] = field(default_factory=list)
 
-    @property
-    def header_row(self) -> Row | None:
-        """The last header row: the one naming the columns when ``thead`` holds several."""
-        heads = [row for row in self.rows if row.header]
-        return heads[-1] if heads else None
+    header_row: Row | None = None
+    """The last header row: the one naming the columns when ``thead`` holds several."""
+    data_rows: list[Row] = field(default_factory=list)
 
-    @property
-    def data_rows(self) -> list[Row]:
-        return [row for row in self.rows if not row.header]
+    def __post_init__(self) -> None:
+        heads = [row for row in self.rows if row.header]
+        self.header_row = heads[-1] if heads else None
+        self.data_rows = [row for row in self.rows if not row.header]
 
     def is_separator(self, row: Row) -> bool:
         """A single cell spanning the whole table: a group label ("Short term"), not a data row."""
@@ -176,18 +238,31 @@ class Tables:
 
     def __init__(self) -> None:
         self._rows: dict[etree._Element, tuple[list[etree._Element], list[int]]] = {}
+        self._heads: dict[etree._Element, list[etree._Element]] = {}
 
     def _rows_and_header_indexes(self, table: etree._Element) -> tuple[list[etree._Element], list[int]]:
         found = self._rows.get(table)
         if found is None:
             rows, thead = _rows_and_heads(table)
-            found = self._rows[table] = (rows, _header_rows(rows, thead))
+            alone = self._heads.get(table)
+            if alone is None:
+                heads = _header_rows(rows, thead)
+            else:  # (found already for a status: the same rows, without reading the first row again)
+                known = set(alone)
+                heads = [i for i, row in enumerate(rows) if row in known]
+            found = self._rows[table] = (rows, heads)
         return found
 
     def header_rows(self, table: etree._Element) -> list[etree._Element]:
         """The header rows of ``table`` (the reader-text walk mutes them when deciding a status)."""
-        rows, heads = self._rows_and_header_indexes(table)
-        return [rows[i] for i in heads]
+        found = self._rows.get(table)
+        if found is not None:
+            rows, heads = found
+            return [rows[i] for i in heads]
+        alone = self._heads.get(table)
+        if alone is None:
+            alone = self._heads[table] = _header_rows_alone(table)
+        return alone
 
     def layout(self, table: etree._Element) -> Table:
         """:func:`layout`, sharing the header rows."""
@@ -200,8 +275,44 @@ def layout(table: etree._Element) -> Table:
     return _layout(table, elements, _header_rows(elements, thead))
 
 
+_SPANS = etree.XPath("boolean(descendant::*/@colspan) or boolean(descendant::*/@rowspan)")
+"""Whether anything in a table has a colspan or rowspan (nested tables too, which only sends their
+parent to the general layout): one test in C, cheaper than two lookups per cell in a long table."""
+_LONG = 8
+
+
 def _layout(table: etree._Element, elements: list[etree._Element], header_indexes: list[int]) -> Table:
     heads = set(header_indexes)
+    if len(elements) > _LONG and _SPANS(table):
+        return _grid_layout(table, elements, heads)
+    rows = []
+    width = 0
+    for index, element in enumerate(elements):
+        cells = [cell for cell in element if cell.tag in CELLS]
+        if len(cells) > _MAX_COLUMNS or (len(elements) <= _LONG and any(
+                cell.get("colspan") is not None or cell.get("rowspan") is not None for cell in cells)):
+            return _grid_layout(table, elements, heads)
+        width = max(width, len(cells))
+        rows.append(Row(element, index, cells, None, index in heads))
+    return _named(Table(table, rows, width))  # no merged cells: every row's grid is its cells
+
+
+def _named(table: Table) -> Table:
+    """The table with its column names read from its header row."""
+    header = table.header_row
+    if header is not None:
+        if not header.merged:
+            table.headers = [reader_text(cell) for cell in header.cells] + [""] * (table.columns - len(header.cells))
+            return table
+        table.headers = [""] * table.columns
+        for slot in header.slots:
+            if slot.here:
+                table.headers[slot.start] = reader_text(slot.cell)
+    return table
+
+
+def _grid_layout(table: etree._Element, elements: list[etree._Element], heads: set[int]) -> Table:
+    """The general layout: cells placed on the grid one by one, rowspans carried into the rows below."""
     width = 0
     carried: list[tuple[int, int, etree._Element, int]] = []  # start, end, cell, rows still to cover
     rows = []
@@ -238,14 +349,7 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
             width = max(width, column)  # the end of the last own cell
         rows.append(Row(element, index, cells, slots, index in heads, bool(carried), starts))
         carried = sorted(next_carried, key=lambda entry: entry[0])
-    result = Table(table, rows, width)
-    header = result.header_row
-    if header is not None:
-        result.headers = [""] * result.columns
-        for slot in header.slots:
-            if slot.here:
-                result.headers[slot.start] = reader_text(slot.cell)
-    return result
+    return _named(Table(table, rows, width))
 
 
 def unnested(block: etree._Element, *tags: str) -> Iterator[etree._Element]:

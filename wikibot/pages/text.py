@@ -24,89 +24,47 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
+from wikibot.pages.markup import (
+    AC_LINK_TAG,
+    DECORATION_MACROS,
+    EMOJI_FALLBACK,
+    EMOTICON_TEXT,
+    FRAMES,
+    INLINE,
+    INLINE_MACROS,
+    K_A,
+    K_AC_LINK,
+    K_BLOCK,
+    K_BR,
+    K_CELL,
+    K_EMOTICON,
+    K_IMAGE,
+    K_MACRO,
+    K_MUTE_FLAG,
+    K_TASK_STATUS,
+    K_TIME,
+    KIND,
+    LINK_BODIES,
+    LINK_TARGET_ATTRS,
+    NAME_ATTR,
+    NESTED_ENTRIES,
+    NESTED_TASKS_AND_TABLES,
+    PANEL_MACROS,
+    PARAMETER,
+    PLACEHOLDER,
+    RI_PREFIX,
+    ROW_CONTAINERS,
+    SKIPPED,
+    URL_TAG,
+    USER_TAG,
+    is_instruction_panel,
+    macro_parameter,
+    user_id,
+)
 from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Reading, collapse, text_content
-from wikibot.pages.tree import RI, ac, ri
-
-_RI_PREFIX = f"{{{RI}}}"
-_NAME = ac("name")
-_PARAMETER = ac("parameter")
-_PLACEHOLDER = ac("placeholder")
-_LINK = ac("link")
-_LINK_BODIES = frozenset({ac("link-body"), ac("plain-text-link-body")})
-_USER = ri("user")
-_URL = ri("url")
-_USER_ATTRS = (ri("account-id"), ri("userkey"), ri("username"))
-_LINK_TARGET_ATTRS = (ri("content-title"), ri("filename"), ri("value"), ri("space-key"))
-_EMOJI_FALLBACK = ac("emoji-fallback")
-_EMOTICON_TEXT = {"tick": "\u2714", "cross": "\u2718", "warning": "\u26a0"}
-_NESTED_ENTRIES = frozenset({ac("task-list"), "ul", "ol", "table"})
-_NESTED_TASKS_AND_TABLES = frozenset({ac("task-list"), "table"})
-_INLINE_MACROS = frozenset({"status", "jira", "anchor"})
-_PANEL_MACROS = frozenset({"info", "note", "tip", "warning", "panel"})
-# Macros that are structure or decoration: a section holding only these (and no text) is not filled.
-# Any other macro (a chart, a diagram, an embedded file, a Jira query) counts as content.
-_DECORATION_MACROS = _PANEL_MACROS | frozenset({
-    "anchor", "toc", "toc-zone", "expand", "details", "code", "noformat", "status", "excerpt",
-    "section", "column", "ui-expand", "ui-tabs", "ui-tab",
-})
-
-# What the walk does with each tag (one dict lookup per element).
-_SKIP, _MUTE_FLAG, _IMAGE, _TASK_STATUS, _MACRO, _CELL, _BLOCK, _TIME, _BR, _EMOTICON, _A, _AC_LINK = range(12)
-_KIND: dict[str, int] = {
-    _PARAMETER: _SKIP, ac("task-id"): _SKIP, ac("task-uuid"): _SKIP,
-    _PLACEHOLDER: _MUTE_FLAG, ac("image"): _IMAGE, "img": _IMAGE, ac("task-status"): _TASK_STATUS,
-    ac("structured-macro"): _MACRO, ac("macro"): _MACRO, "td": _CELL, "th": _CELL,
-    "time": _TIME, "br": _BR, ac("emoticon"): _EMOTICON, "a": _A, _LINK: _AC_LINK,
-}
-_ROW_CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot"})
-_SKIPPED = frozenset(tag for tag, kind in _KIND.items() if kind == _SKIP)
-_KIND.update(dict.fromkeys((
-    "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
-    "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
-    ac("task"), ac("task-list"), ac("task-body"), ac("layout"), ac("layout-section"),
-    ac("layout-cell"), ac("rich-text-body"), ac("plain-text-body"),
-), _BLOCK))
+from wikibot.pages.tree import ac, ri
 
 HeaderRows = Callable[[etree._Element], Iterable[etree._Element]]
-
-# Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
-# (``text_content``), which is most cells, headings and paragraphs of a page (see ``_plain_text``).
-_INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
-                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
-_FRAMES = {tag: ("\t" if kind == _CELL else "\n") for tag, kind in _KIND.items()
-           if kind == _CELL or (kind == _BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
-
-
-def macro_name(element: etree._Element) -> str | None:
-    """The lower-cased ``ac:name`` of a macro element, or None for anything else."""
-    if _KIND.get(element.tag) != _MACRO:
-        return None
-    return (element.get(_NAME) or "").lower()
-
-
-def macro_parameter(element: etree._Element, name: str) -> str | None:
-    """The stripped text of the macro's own ``ac:parameter`` called ``name`` (case-insensitive)."""
-    wanted = name.lower()
-    for child in element:
-        if child.tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
-            return text_content(child).strip()
-    return None
-
-
-def user_id(element: etree._Element) -> str | None:
-    """The most stable identifier of an ``ri:user``: Cloud account id, then DC user key, then name."""
-    for attr in _USER_ATTRS:
-        value = element.get(attr)
-        if value:
-            return value
-    return None
-
-
-def is_instruction_panel(element: etree._Element) -> bool:
-    """An info/note/tip/warning/panel macro titled "Instructions ..." (template guidance by convention)."""
-    if macro_name(element) not in _PANEL_MACROS:
-        return False
-    return (macro_parameter(element, "title") or "").lower().startswith("instruction")
 
 
 def read(element: etree._Element, *, summary: bool = False, into: Reading | None = None,
@@ -126,8 +84,11 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     if body is not None and into is None and header_rows is None and len(body) == 1 and _blank(body.text):
         lone = body[0]
         if _blank(lone.tail):
-            reading = _read_lone_object(lone, summary)
-            if reading is not None:
+            found = _read_lone_object(lone, summary)
+            if found is not None:
+                reading = Reading()
+                reading.pieces.append(found[0])
+                reading.facts, reading.objects = found[1], found[2]
                 return reading
     plain = _plain_text(frame, body)
     out = into if into is not None else Reading()
@@ -141,7 +102,7 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 out.visible += len(plain)
                 out.stopped = out.visible > limit
         return out
-    nested = _NESTED_TASKS_AND_TABLES if lists else _NESTED_ENTRIES
+    nested = NESTED_TASKS_AND_TABLES if lists else NESTED_ENTRIES
     muted_rows: set[etree._Element] = set()
     stack: list[tuple[etree._Element | str | etree.ElementChildIterator, bool]] = [(element, False)]
     pop, push = stack.pop, stack.append
@@ -153,78 +114,84 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
             child = next(node, None)
             if child is not None:
                 push((node, muted))
-                if child.tail:
-                    push((child.tail, muted))
+                tail = child.tail
+                if tail:
+                    push((tail, muted))
                 push((child, muted))
             continue
         else:
             tag = node.tag
-            kind = _KIND.get(tag)
+            kind = KIND.get(tag)
             value = ""
             if kind is None:
-                if tag.startswith(_RI_PREFIX):
+                if tag.startswith(RI_PREFIX):
                     _read_resource(node, tag, out)
                     continue
-            elif kind <= _TASK_STATUS:
-                if kind == _MUTE_FLAG:
+            elif kind <= K_TASK_STATUS:
+                if kind == K_MUTE_FLAG:
                     out.placeholder = True
-                elif kind == _IMAGE:
+                elif kind == K_IMAGE:
                     out.objects = True
-                elif kind == _TASK_STATUS:
+                elif kind == K_TASK_STATUS:
                     facts.append((TASK, text_content(node).strip().lower()))
                 continue
-            elif kind == _BLOCK:
+            elif kind == K_BLOCK:
                 if summary and tag in nested and node is not element:
                     continue
                 if header_rows is not None and tag == "table":  # status mode
                     muted_rows.update(header_rows(node))
+                elif muted_rows and node in muted_rows and _inert(node):
+                    continue
                 value = "\n"
                 push((value, muted))
-            elif kind == _CELL:
+            elif kind == K_CELL:
                 if status and not muted:  # only status mode looks at ``muted``
                     muted = tag == "th" or (bool(muted_rows) and node.getparent() in muted_rows)
+                    if muted and _inert(node):
+                        continue
                 value = "\t"
                 push((value, muted))
-            elif kind == _MACRO:
-                name = (node.get(_NAME) or "").lower()
+            elif kind == K_MACRO:
+                name = (node.get(NAME_ATTR) or "").lower()
                 value = _read_macro(node, name, out, summary)
-                if status and name in _PANEL_MACROS and is_instruction_panel(node):
+                if status and name in PANEL_MACROS and is_instruction_panel(node):
                     out.placeholder = muted = True
-                if name not in _INLINE_MACROS:
+                if name not in INLINE_MACROS:
                     value = "\n" + value
                     push(("\n", muted))
-            elif kind == _TIME:
+            elif kind == K_TIME:
                 value = node.get("datetime") or ""
                 if value:
                     facts.append((TIME, value))
                 out.objects = True
                 if summary:
                     value = ""
-            elif kind == _BR:
+            elif kind == K_BR:
                 value = "\n"
-            elif kind == _EMOTICON:
-                value = node.get(_EMOJI_FALLBACK) or _EMOTICON_TEXT.get(node.get(_NAME) or "", "")
-            elif kind == _A:
+            elif kind == K_EMOTICON:
+                value = node.get(EMOJI_FALLBACK) or EMOTICON_TEXT.get(node.get(NAME_ATTR) or "", "")
+            elif kind == K_A:
                 href = node.get("href")
                 if href:
                     facts.append((LINK, href))
-            elif kind == _AC_LINK:
+            elif kind == K_AC_LINK:
                 for child in node:
-                    if child.tag in _LINK_BODIES:
+                    if child.tag in LINK_BODIES:
                         break
                 else:
                     value = _link_target_text(node, summary)
-            if node.text:
-                value += node.text
-            if limit is not None and tag in _ROW_CONTAINERS:
+            text = node.text
+            if text:
+                value += text
+            if limit is not None and tag in ROW_CONTAINERS:
                 # Deciding a status usually stops in the first data row: do not stack a long table's rows.
                 push((iter(node), muted))
             else:
                 for child in reversed(node):
-                    if child.tail:
-                        push((child.tail, muted))
-                    if child.tag not in _SKIPPED:  # macro parameters: most children of a macro
-                        push((child, muted))
+                    tail = child.tail
+                    if tail:
+                        push((tail, muted))
+                    push((child, muted))  # (a macro parameter or task id is skipped when popped)
         if value:
             pieces.append(value)
             if status and not muted:
@@ -240,18 +207,29 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
     return out
 
 
+_FLAGGING = (ac("image"), "img", "time", ac("structured-macro"), ac("macro"), PLACEHOLDER, USER_TAG)
+"""What can make content count for a status although its text is muted: objects and placeholders."""
+
+
+def _inert(node: etree._Element) -> bool:
+    """Muted content that holds nothing of :data:`_FLAGGING`: walking it in status mode adds no status
+    text (it is muted), no object and no placeholder, so the walk skips it (header rows, ``th``
+    cells: a table's first row, walked at every section's status)."""
+    return next(node.iter(*_FLAGGING), None) is None
+
+
 def _unwrap(element: etree._Element) -> tuple[str, etree._Element | None]:
     """(frame, body) for the shortcuts of :func:`read`: ``body`` is ``element``, or its only child when
     that is a block with nothing but whitespace around it (``<td><p>...</p></td>``), and ``frame`` the
     whitespace the walk adds around ``body``'s text; ``body`` is None unless ``element`` is a block or
     a cell."""
-    frame = _FRAMES.get(element.tag)
+    frame = FRAMES.get(element.tag)
     if frame is None:
         return "", None
     if len(element) == 1:
         first = element[0]
         if _blank(element.text) and _blank(first.tail):
-            inner = _FRAMES.get(first.tag)
+            inner = FRAMES.get(first.tag)
             if inner is not None:
                 return frame + inner, first
     return frame, element
@@ -261,70 +239,101 @@ def _plain_text(frame: str, body: etree._Element | None) -> str | None:
     """The walk's text for an unwrapped body of inline markup only; None when it needs the full walk."""
     if body is None:
         return None
-    if len(body):
-        for node in body.iterdescendants():
-            if node.tag not in _INLINE:
-                return None
-    return frame + text_content(body) + frame[::-1]
+    if not len(body):
+        return frame + (body.text or "") + frame[::-1]  # (text_content, without its cost)
+    inline = _inline_text(body)
+    return None if inline is None else frame + inline + frame[::-1]
+
+
+def shortcut(element: etree._Element, summary: bool = False) -> str | Lone | None:
+    """What :func:`read` finds without walking ``element``, for callers that collapse the text: the
+    text of a cell or block of inline markup only (a string, not collapsed, without the whitespace the
+    walk adds around blocks), the reading (text, facts, objects) of one holding a lone date, mention
+    or status/Jira macro, else None (it needs the walk).
+
+    The same tests as :func:`_unwrap`, :func:`_read_lone_object` and :func:`_plain_text`, in one
+    function: this runs for nearly every cell and heading of a page.
+    """
+    if element.tag not in FRAMES:
+        return None
+    body = element
+    count = len(element)
+    text = element.text
+    if count == 1 and (not text or text.isspace()):
+        first = element[0]
+        tail = first.tail
+        if not tail or tail.isspace():
+            if first.tag not in FRAMES:  # a lone object right in the cell
+                return _read_lone_object(first, summary) or _inline_text(element)
+            body = first
+            count = len(first)
+            text = first.text
+    if count == 0:
+        return text or ""
+    if count == 1 and (not text or text.isspace()):
+        lone = body[0]
+        tail = lone.tail
+        if not tail or tail.isspace():
+            found = _read_lone_object(lone, summary)
+            if found is not None:
+                return found
+    return _inline_text(body)
+
+
+def _inline_text(body: etree._Element) -> str | None:
+    """The text of an element holding inline markup only, else None."""
+    for node in body.iterdescendants():
+        if node.tag not in INLINE:
+            return None
+    return text_content(body)
 
 
 def _blank(text: str | None) -> bool:
     return not text or text.isspace()
 
 
-def _read_lone_object(node: etree._Element, summary: bool) -> Reading | None:
+Lone = tuple[str, list[tuple[str, str]], bool]
+"""What the walk reads from a lone object: (text, facts, objects)."""
+
+
+def _read_lone_object(node: etree._Element, summary: bool) -> Lone | None:
     """The walk's reading of an element that holds nothing but ``node``, when ``node`` is a date, a
     mention or a status/Jira macro: most cells of an action table, read without walking them.
 
-    Equal to the walk's text, facts and flags; the text pieces differ by whitespace only. None for
-    anything else (the caller walks it).
+    Equal to the walk's text (up to whitespace), facts and flags. None for anything else (the caller
+    walks it).
     """
     tag = node.tag
-    out = Reading()
     if tag == "time":
         if len(node) or not _blank(node.text):
             return None
         value = node.get("datetime") or ""
-        if value:
-            out.facts.append((TIME, value))
-        out.objects = True
-        if not summary:
-            out.pieces.append(value)
-        return out
-    if tag == _LINK:
+        return ("" if summary else value), ([(TIME, value)] if value else []), True
+    if tag == AC_LINK_TAG:
         if len(node) != 1 or not _blank(node.text):
             return None
         user = node[0]
-        if user.tag != _USER or not _blank(user.tail):
+        if user.tag != USER_TAG or not _blank(user.tail):
             return None
         ident = user_id(user)
-        if ident:
-            out.facts.append((USER, ident))
-            if not summary:
-                out.pieces.append(f"@{ident}")
-        out.objects = True
-        return out
-    if _KIND.get(tag) == _MACRO:
-        name = (node.get(_NAME) or "").lower()
+        if not ident:
+            return "", [], True
+        return ("" if summary else f"@{ident}"), [(USER, ident)], True
+    if KIND.get(tag) == K_MACRO:
+        name = (node.get(NAME_ATTR) or "").lower()
         if name not in _LONE_MACROS or not _blank(node.text):
             return None
         wanted = _LONE_MACROS[name]
         value = None  # as macro_parameter(node, wanted), found in the same pass over the children
         for child in node:
             child_tag = child.tag
-            if child_tag not in _SKIPPED or not _blank(child.tail):
+            if child_tag not in SKIPPED or not _blank(child.tail):
                 return None
-            if value is None and child_tag == _PARAMETER and (child.get(_NAME) or "").lower() == wanted:
-                value = text_content(child).strip()
+            if value is None and child_tag == PARAMETER and (child.get(NAME_ATTR) or "").lower() == wanted:
+                value = (text_content(child) if len(child) else child.text or "").strip()
         if name == "status":
-            out.pieces.append(value or "")
-            return out
-        if value:
-            out.facts.append((JIRA, value))
-        out.objects = True
-        if not summary:
-            out.pieces.append(value or "")
-        return out
+            return value or "", [], False
+        return ("" if summary else value or ""), ([(JIRA, value)] if value else []), True
     return None
 
 
@@ -341,18 +350,18 @@ def _read_macro(node: etree._Element, name: str, out: Reading, summary: bool) ->
             out.facts.append((JIRA, key))
         out.objects = True
         return "" if summary else (key or "")
-    if name not in _DECORATION_MACROS:
+    if name not in DECORATION_MACROS:
         out.objects = True
     return ""
 
 
 def _read_resource(node: etree._Element, tag: str, out: Reading) -> None:
-    if tag == _USER:
+    if tag == USER_TAG:
         ident = user_id(node)
         if ident:
             out.facts.append((USER, ident))
         out.objects = True
-    elif tag == _URL:
+    elif tag == URL_TAG:
         value = node.get(ri("value"))
         if value:
             out.facts.append((LINK, value))
@@ -366,10 +375,10 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
     it is the owner).
     """
     for child in link:
-        if child.tag == _USER:
+        if child.tag == USER_TAG:
             ident = user_id(child)
             return "" if summary or not ident else f"@{ident}"
-        for attr in _LINK_TARGET_ATTRS:
+        for attr in LINK_TARGET_ATTRS:
             value = child.get(attr)
             if value:
                 return value
@@ -378,5 +387,7 @@ def _link_target_text(link: etree._Element, summary: bool) -> str:
 
 def reader_text(element: etree._Element) -> str:
     """Collapsed reader text of one element (a cell, a heading, a list item)."""
-    plain = _plain_text(*_unwrap(element))
-    return collapse(plain) if plain is not None else read(element).text
+    found = shortcut(element)
+    if found is None:
+        return read(element).text
+    return collapse(found if isinstance(found, str) else found[0])

@@ -1,0 +1,94 @@
+"""Storage-format vocabulary: what each tag is to a reader, and the facts read off single elements.
+
+Shared by the reader-text walk and its shortcuts (:mod:`wikibot.pages.text`) and the action reader,
+so that they agree on what a macro, a block, a cell or inline markup is: one table (:data:`KIND`),
+one dict lookup per element.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from wikibot.pages.reading import text_content
+from wikibot.pages.tree import RI, ac, ri
+
+RI_PREFIX = f"{{{RI}}}"
+NAME_ATTR = ac("name")
+PARAMETER = ac("parameter")
+PLACEHOLDER = ac("placeholder")
+AC_LINK_TAG = ac("link")
+LINK_BODIES = frozenset({ac("link-body"), ac("plain-text-link-body")})
+USER_TAG = ri("user")
+URL_TAG = ri("url")
+USER_ATTRS = (ri("account-id"), ri("userkey"), ri("username"))
+LINK_TARGET_ATTRS = (ri("content-title"), ri("filename"), ri("value"), ri("space-key"))
+EMOJI_FALLBACK = ac("emoji-fallback")
+EMOTICON_TEXT = {"tick": "\u2714", "cross": "\u2718", "warning": "\u26a0"}
+NESTED_ENTRIES = frozenset({ac("task-list"), "ul", "ol", "table"})
+NESTED_TASKS_AND_TABLES = frozenset({ac("task-list"), "table"})
+INLINE_MACROS = frozenset({"status", "jira", "anchor"})
+PANEL_MACROS = frozenset({"info", "note", "tip", "warning", "panel"})
+# Macros that are structure or decoration: a section holding only these (and no text) is not filled.
+# Any other macro (a chart, a diagram, an embedded file, a Jira query) counts as content.
+DECORATION_MACROS = PANEL_MACROS | frozenset({
+    "anchor", "toc", "toc-zone", "expand", "details", "code", "noformat", "status", "excerpt",
+    "section", "column", "ui-expand", "ui-tabs", "ui-tab",
+})
+
+# What the walk does with each tag (one dict lookup per element).
+(K_SKIP, K_MUTE_FLAG, K_IMAGE, K_TASK_STATUS, K_MACRO, K_CELL, K_BLOCK, K_TIME, K_BR, K_EMOTICON, K_A,
+ K_AC_LINK) = range(12)
+KIND: dict[str, int] = {
+    PARAMETER: K_SKIP, ac("task-id"): K_SKIP, ac("task-uuid"): K_SKIP,
+    PLACEHOLDER: K_MUTE_FLAG, ac("image"): K_IMAGE, "img": K_IMAGE, ac("task-status"): K_TASK_STATUS,
+    ac("structured-macro"): K_MACRO, ac("macro"): K_MACRO, "td": K_CELL, "th": K_CELL,
+    "time": K_TIME, "br": K_BR, ac("emoticon"): K_EMOTICON, "a": K_A, AC_LINK_TAG: K_AC_LINK,
+}
+ROW_CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot"})
+SKIPPED = frozenset(tag for tag, kind in KIND.items() if kind == K_SKIP)
+KIND.update(dict.fromkeys((
+    "p", "div", "li", "ul", "ol", "table", "tr", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4",
+    "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
+    ac("task"), ac("task-list"), ac("task-body"), ac("layout"), ac("layout-section"),
+    ac("layout-cell"), ac("rich-text-body"), ac("plain-text-body"),
+), K_BLOCK))
+
+# Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
+# (``text_content``), which is most cells, headings and paragraphs of a page (see :func:`wikibot.pages.text.shortcut`).
+INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
+                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
+FRAMES = {tag: ("\t" if kind == K_CELL else "\n") for tag, kind in KIND.items()
+          if kind == K_CELL or (kind == K_BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
+"""Cells and plain blocks: the whitespace the walk puts around their text (what shortcuts may unwrap)."""
+
+
+def macro_name(element: etree._Element) -> str | None:
+    """The lower-cased ``ac:name`` of a macro element, or None for anything else."""
+    if KIND.get(element.tag) != K_MACRO:
+        return None
+    return (element.get(NAME_ATTR) or "").lower()
+
+
+def macro_parameter(element: etree._Element, name: str) -> str | None:
+    """The stripped text of the macro's own ``ac:parameter`` called ``name`` (case-insensitive)."""
+    wanted = name.lower()
+    for child in element:
+        if child.tag == PARAMETER and (child.get(NAME_ATTR) or "").lower() == wanted:
+            return text_content(child).strip()
+    return None
+
+
+def user_id(element: etree._Element) -> str | None:
+    """The most stable identifier of an ``ri:user``: Cloud account id, then DC user key, then name."""
+    for attr in USER_ATTRS:
+        value = element.get(attr)
+        if value:
+            return value
+    return None
+
+
+def is_instruction_panel(element: etree._Element) -> bool:
+    """An info/note/tip/warning/panel macro titled "Instructions ..." (template guidance by convention)."""
+    if macro_name(element) not in PANEL_MACROS:
+        return False
+    return (macro_parameter(element, "title") or "").lower().startswith("instruction")
