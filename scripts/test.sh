@@ -60,7 +60,7 @@ if [ $# -eq 0 ]; then
   # included: [tool.coverage] in pyproject.toml) and fails below its floor (fail_under there).
   coverage=(--cov --cov-report=term:skip-covered)
 fi
-"$venv/bin/python" -m pytest "${coverage[@]}" "$@" || status=$?
+"$venv/bin/python" -m pytest ${coverage[@]+"${coverage[@]}"} "$@" || status=$?  # (bash < 4.4: empty array)
 if [ $# -eq 0 ] && [ "$status" = 0 ]; then
   # One seed of the chaos week again, on the Data Center sandbox (the suite ran it on Cloud).
   echo "test.sh: one chaos seed on the Data Center profile" >&2

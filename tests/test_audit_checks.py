@@ -329,6 +329,17 @@ def test_overdue_action_needs_jira_not_done_and_the_due_date_passed():
     assert "OPS-1" in findings[0].message and "In Progress" in findings[0].message
 
 
+def test_a_declined_action_needs_no_owner_date_or_finishing():
+    items = [{"summary": "Replace the queue", "owner": "", "due": "", "key": "OPS-7"},
+             {"summary": "Declined long ago", "owner": "a", "due": "2026-11-01", "key": "OPS-8"}]
+    jira = {"OPS-7": JiraState("OPS-7", "To Do", False, None, not_doing=True),
+            "OPS-8": JiraState("OPS-8", "In Progress", False, "2026-11-01", not_doing=True)}
+    assert judge(postmortem_body(filled=ALL_FILLED, items=items), jira=jira) == []
+    still_open = {key: replace(state, not_doing=False) for key, state in jira.items()}
+    assert kinds(judge(postmortem_body(filled=ALL_FILLED, items=items), jira=still_open)) == \
+        ["missing_owner", "missing_due", "overdue_action"]
+
+
 def test_too_many_action_items():
     items = [{"summary": f"Action {n}", "owner": "a", "due": "2026-12-10", "key": f"OPS-{n}"} for n in range(1, 12)]
     body = postmortem_body(filled=ALL_FILLED, items=items)

@@ -117,6 +117,32 @@ def test_a_site_that_cannot_be_asked_now_is_not_checked_and_nothing_is_recorded(
     assert db.setting(SETTING) is None
 
 
+def test_a_site_whose_tenant_info_is_gone_is_known_by_its_url(db):
+    app = Flask("gone")
+    app.get("/_edge/tenant_info")(lambda: ("gone", 410))
+    site = SandboxServer(app).start()
+    try:
+        identity = identify(clients_for(site.url + "/wiki", site.url), site.url + "/wiki", site.url)
+    finally:
+        site.stop()
+    assert identity == SiteIdentity(confluence=f"url:{site.url}/wiki", jira=f"url:{site.url}")
+
+
+def test_a_data_center_site_is_known_by_its_url_without_asking_a_proxy_that_refuses():
+    app = Flask("sso-proxy")
+    app.get("/_edge/tenant_info")(lambda: ("log in first", 403))
+    proxy = SandboxServer(app).start()
+    url = proxy.url + "/confluence"
+    clients = Clients(confluence=build_confluence(url, "", "pat", timeout=5), jira=build_jira(proxy.url, "", "pat",
+                                                                                             timeout=5),
+                      confluence_endpoint=Endpoint("confluence", "datacenter", url, url),
+                      jira_endpoint=Endpoint("jira", "datacenter", proxy.url, proxy.url))
+    try:
+        assert identify(clients, url, proxy.url) == SiteIdentity(confluence=f"url:{url}", jira=f"url:{proxy.url}")
+    finally:
+        proxy.stop()
+
+
 @pytest.mark.parametrize("status", [401, 403, 429, 502])
 def test_a_refusal_or_an_error_from_tenant_info_says_nothing_about_the_site(db, sandbox, status):
     """Only "no such route" (404, as on Data Center) means a site has no cloudId; a proxy refusing or a
@@ -154,7 +180,8 @@ def test_a_site_moved_to_a_new_url_is_adopted_after_forget_site(db, data_center_
 
 
 @pytest.mark.parametrize("command", [
-    ["new", "--incident-id", "INC-9090", "--title", "Other site"], ["sync"], ["audit", "--publish"]])
+    ["new", "--incident-id", "INC-9090", "--title", "Other site"], ["sync"], ["audit"], ["audit", "--publish"],
+    ["share", "65537"], ["timeline", "65537"], ["remind"], ["install-button"]])
 def test_one_shot_commands_refuse_a_database_made_for_another_site_and_write_nothing(
         tmp_path, make_config, other_sandbox, command):
     from click.testing import CliRunner

@@ -201,3 +201,14 @@ def test_a_lead_is_not_reminded_of_an_optional_section_whatever_the_page_calls_i
     [dana] = dms(slack, "dana@example.com")
     assert "Root Cause" in dana["text"]
     assert "Appendix" not in dana["text"]  # "Appendix" is Data & Analysis: optional, as in the audit
+
+
+def test_a_declined_action_is_not_reminded_even_without_a_due_date(slack, slack_services, jira, postmortem):
+    page = postmortem["page"].page_id
+    declined = jira.create_issue({"project": {"key": "OPS"}, "summary": "Replace the queue",
+                                  "issuetype": {"name": "Task"},
+                                  "labels": ["post-mortem", f"pm-{page}", "incident-inc-500", "post-mortem-not-doing"],
+                                  "assignee": {"accountId": BOB}})["key"]
+    run_remind(slack_services, NOON_LA)
+    [bob] = dms(slack, "bob@example.com")
+    assert postmortem["issue"] in bob["text"] and declined not in bob["text"]

@@ -2,7 +2,8 @@
 
 Every field has its default here and its documentation in ``config.yaml`` (a test checks that each key
 is documented there). The root model, :class:`wikibot.config.Config`, joins them, and
-:mod:`wikibot.config` reads the file; import from there.
+:mod:`wikibot.config` reads the file: import ``Config``, ``load_config`` and ``parse_config`` from
+there, a section's model or default from here.
 """
 
 from __future__ import annotations

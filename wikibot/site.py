@@ -61,17 +61,20 @@ def _origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
-def _one(client: AtlassianRestAPI, base_url: str) -> str | None:
+def _one(client: AtlassianRestAPI, base_url: str, deployment: str) -> str | None:
     """The identity of the site behind ``client``; None when it cannot be asked right now."""
+    by_url = "url:" + _origin(base_url) + urlsplit(base_url).path.rstrip("/")
+    if deployment == "datacenter":
+        return by_url  # no cloudId to ask for (and an SSO proxy in front may refuse the question)
     try:
         response = client.get(_origin(base_url) + "/_edge/tenant_info", absolute=True, advanced_mode=True)
     except requests.RequestException as exc:
-        log.warning("cannot ask %s which site it is (%s); checking at the next start", base_url, exc)
+        log.warning("cannot ask %s which site it is (%s); the site is not checked this time", base_url, exc)
         return None
     if not response.ok and response.status_code not in (404, 410):
         # 5xx, 429, or a proxy refusing (401/403): that says nothing about which site this is.
         # Only "no such route" (Data Center has none) means the site has no cloudId.
-        log.warning("cannot ask %s which site it is (HTTP %s); checking at the next start",
+        log.warning("cannot ask %s which site it is (HTTP %s); the site is not checked this time",
                     base_url, response.status_code)
         return None
     try:
@@ -80,13 +83,13 @@ def _one(client: AtlassianRestAPI, base_url: str) -> str | None:
         cloud_id = None
     if isinstance(cloud_id, str) and cloud_id:
         return f"cloud:{cloud_id}"
-    return "url:" + _origin(base_url) + urlsplit(base_url).path.rstrip("/")
+    return by_url
 
 
 def identify(clients: Clients, confluence_url: str, jira_url: str) -> SiteIdentity | None:
     """Ask both sites who they are; None if either cannot answer now (then nothing is checked)."""
-    confluence = _one(clients.confluence, confluence_url)
-    jira = _one(clients.jira, jira_url)
+    confluence = _one(clients.confluence, confluence_url, clients.confluence_endpoint.deployment)
+    jira = _one(clients.jira, jira_url, clients.jira_endpoint.deployment)
     if confluence is None or jira is None:
         return None
     return SiteIdentity(confluence=confluence, jira=jira)

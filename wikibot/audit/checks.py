@@ -354,8 +354,10 @@ def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Ru
     syncs = not rules.sync_statuses or (status or "").strip().casefold() in {s.casefold() for s in rules.sync_statuses}
     today = evidence.now.astimezone(rules.timezone).date()
     for item in facts.items:
-        if item.done:
-            continue
+        key = item.jira_key or evidence.tickets.get((page_id, item.identity))
+        state = evidence.jira.get(key) if key else None
+        if item.done or (state is not None and state.not_doing):
+            continue  # done, or declined with a reason: nothing more to ask of it
         name = _short(item.summary)
         if not item.owner:
             found.append(Finding("missing_owner", f"“{name}” has no owner: name one person who will drive it.",
@@ -363,7 +365,6 @@ def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Ru
         if not item.due:
             found.append(Finding("missing_due", f"“{name}” has no due date: agree one with its owner.",
                                  item=name, ref=item.identity))
-        key = item.jira_key or evidence.tickets.get((page_id, item.identity))
         if key is None:
             seen = evidence.first_seen.get((page_id, item.identity))
             if syncs and seen is not None and evidence.now - seen > rules.sync_interval:
@@ -371,14 +372,13 @@ def _item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Ru
                     "unsynced_action", f"“{name}” has no Jira ticket {_since(evidence.now - seen)} after it was "
                     "written: check that the sync runs (wikibot sync) or link a ticket.", item=name, ref=item.identity))
             continue
-        state = evidence.jira.get(key)
         if state is not None and state.unassigned and not state.done:
             kind = "owner_not_a_user" if state.unassigned.startswith(NOT_A_USER) else "owner_not_assignable"
             found.append(Finding(
                 kind, f"{key} “{name}” is unassigned in Jira ({state.unassigned}): name its owner as a Jira user "
                 "(a mention), or assign the issue in Jira.", item=name, ref=f"{item.identity}:{key}:owner"))
         due = (state.due if state else None) or item.due
-        if state is not None and not state.done and not state.not_doing and due and date.fromisoformat(due) < today:
+        if state is not None and not state.done and due and date.fromisoformat(due) < today:
             found.append(Finding(
                 "overdue_action", f"{key} “{name}” was due {due} and is still {state.status} in Jira: finish it or "
                 "agree a new date.", item=name, ref=f"{item.identity}:{key}"))

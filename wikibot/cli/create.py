@@ -53,9 +53,10 @@ def new(obj: CliContext, **fields: str | None) -> None:
     """Create the post-mortem page for an incident and print its URL."""
     from wikibot.incident import parse_incident
 
+    incident = parse_incident(fields)  # bad input: one line, before any request
     services = obj.site_services()
     try:
-        result = services.creator.create(parse_incident(fields))
+        result = services.creator.create(incident)
     finally:
         services.close()
     click.echo(result.url)

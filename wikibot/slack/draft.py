@@ -35,7 +35,9 @@ class DraftLog(Protocol):
 
 
 def file_key(file: shared.SharedFile) -> str:
+    """How :class:`DraftLog` remembers a file (message permalinks stand for timeline rows)."""
     return f"file:{file.id}"
+
 
 @dataclass(frozen=True)
 class DraftResult:

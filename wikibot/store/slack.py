@@ -172,13 +172,20 @@ class SlackStore:
 
     def record_drafted(self, page_id: str, keys: Iterable[str]) -> None:
         """Remember ``keys`` as drafted onto the page; keys already remembered are left as they are."""
-        wanted = set(keys) - self.drafted(page_id)
-        for key in sorted(wanted):
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(insert(slack_drafted).values(page_id=page_id, key=key, drafted_at=utcnow()))
-            except IntegrityError:  # a concurrent draft of the same page remembered it first
-                continue
+        wanted = sorted(set(keys) - self.drafted(page_id))
+        if not wanted:
+            return
+        rows = [{"page_id": page_id, "key": key, "drafted_at": utcnow()} for key in wanted]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(slack_drafted), rows)
+        except IntegrityError:  # a concurrent draft of the same page remembered some first: the rest, one by one
+            for row in rows:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(insert(slack_drafted).values(**row))
+                except IntegrityError:
+                    continue
 
 
 def _reminder(row: Row[Any]) -> Reminder:
