@@ -7,7 +7,8 @@ the audit's CPU) with a fixed latency on every request, then measures:
 
 1. ``wikibot audit`` run as a process, as cron runs it (start-up included; the database already
    migrated, the audit's cache empty): its requests, counted by the sandbox (``/_sandbox/stats``),
-   against the minimum for the API in use — one parent-page lookup per process, one CQL page of 50
+   against the minimum for the API in use — one parent-page lookup per process (two requests on v2, which
+   finds a page by title only within a space id: the space, then the page), one CQL page of 50
    bodies per request (v1 search; Confluence caps body expansion at 50), one Jira search per 100
    keys, one lookup per lead name — and the floor that minimum sets: minimum requests x latency,
    plus a bare ``import requests`` for the process;
@@ -65,7 +66,8 @@ def body_for(n: int, keys: list[str], today: date) -> str:
     body = template.render(
         incident={"id": f"INC-{n}", "title": f"Incident {n}", "severity": "SEV-2", "date": today - timedelta(n % 60),
                   "summary": "Alerts fired", "channel_url": None, "started": None},
-        lead={"account_id": LEADS[n % len(LEADS)], "name": None}, debrief_due=today - timedelta(n % 60 - 7),
+        lead={"account_id": LEADS[n % len(LEADS)], "name": None, "mention_attribute": "ri:account-id"},
+        debrief_due=today - timedelta(n % 60 - 7),
         recording_url=None, template={"name": template.name, "version": template.version})
     written = SECTIONS[: 2 + n % (len(SECTIONS) - 1)]
     for title in written:
@@ -258,7 +260,7 @@ def report(args: argparse.Namespace, keys: int, floor_start: float, cli: tuple, 
     listing = sum(n for route, n in made.items() if route.endswith("/wiki/rest/api/search"))
     jira_search = sum(n for route, n in made.items() if "/search" in route and "/wiki/" not in route)
     users = sum(n for route, n in made.items() if re.search(r"/user\b", route))
-    minimum = 1 + math.ceil(pages / 50) + math.ceil(keys / 100) + len(LEADS)
+    minimum = 2 + math.ceil(pages / 50) + math.ceil(keys / 100) + len(LEADS)
     total = sum(made.values())
     print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work stretches CPU-bound "
           "wall time, not waits)")
@@ -268,7 +270,7 @@ def report(args: argparse.Namespace, keys: int, floor_start: float, cli: tuple, 
           f"+ {total - listing - jira_search - users} other")
     for route, n in sorted(made.items(), key=lambda kv: -kv[1]):
         print(f"    {n:5}  {route}")
-    print(f"  minimum:  {minimum} (1 parent lookup + ⌈{pages}/50⌉ + ⌈{keys}/100⌉ + {len(LEADS)} leads)   "
+    print(f"  minimum:  {minimum} (space + parent page + ⌈{pages}/50⌉ + ⌈{keys}/100⌉ + {len(LEADS)} leads)   "
           f"ratio {total / minimum:.2f}  [target <= 1.10]")
     floor = floor_start + minimum * latency
     print(f"  floor:    {floor:.2f} s = bare `import requests` {floor_start:.2f} s + {minimum} requests x "
