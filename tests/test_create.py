@@ -108,6 +108,33 @@ def test_a_lost_response_after_the_page_was_created_is_adopted_on_retry(services
     assert result.created  # nobody had been told about it yet
 
 
+def test_a_lost_response_then_unreadable_pages_never_make_a_second_page(services, sandbox):
+    """The POST landed but its answer was lost, so the resent POST finds the title taken; if wikibot then
+    cannot read whether that page is its own, it must fail (and adopt the page on a retry), never try
+    the next title: a " (2)" page would be a second page for one incident (seen in a chaos week)."""
+    creator = services.creator
+    post = creator._post_page
+
+    def post_then_reads_fail(*args, **kwargs):
+        sandbox.fault(drop=True, after=True, method="POST", path_prefix=sandbox.create_path, count=1)
+        sandbox.fault(status=503, count=None, method="GET")  # from now on nothing can be read
+        return post(*args, **kwargs)
+
+    def incident_pages() -> list[str]:
+        return [page["id"] for page in space_pages(sandbox.confluence()) if "(INC-42)" in page["title"]]
+
+    creator._post_page = post_then_reads_fail
+    with pytest.raises(ServiceError):
+        creator.create(incident())
+    sandbox.clear_faults()
+    assert len(incident_pages()) == 1  # made once, never again under another title
+    creator._post_page = post
+    result = creator.create(incident())
+    assert incident_pages() == [result.page_id]
+    assert [page["id"] for page in postmortem_pages(sandbox)] == [result.page_id]  # completed: labels and all
+    assert result.created  # nobody had been told about it yet
+
+
 def test_confluence_down_creates_nothing_and_a_retry_finishes_the_job(services, sandbox):
     sandbox.fault(status=503, count=None, path_prefix=sandbox.create_path, method="POST")
     with pytest.raises(ServiceError) as info:

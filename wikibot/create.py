@@ -155,8 +155,10 @@ class PostmortemCreator:
             try:
                 page = self._post_page(title, body, parent_id, labels, template, incident)
             except TitleTaken:
-                # Ours, if an earlier attempt's response was lost after the page was made.
-                existing = self._find_existing(incident, title, quiet=True)
+                # Ours, if an earlier attempt's response was lost after the page was made. Only a page
+                # known *not* to be ours sends us on to the next title: when that cannot be read now,
+                # fail (a retry adopts it), or one incident would get a second, " (2)" page.
+                existing = self._find_existing(incident, title)
                 if existing is not None:
                     return replace(existing, created=True)
                 continue
