@@ -18,8 +18,9 @@ from requests import HTTPError
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from wikibot.audit.blame import BlameMatcher
-from wikibot.audit.checks import Evidence, Rules, audit_page
+from wikibot.audit.checks import audit_page
 from wikibot.audit.facts import extract_facts
+from wikibot.audit.rules import Evidence, Rules
 from wikibot.audit.runner import template_catalogue
 from wikibot.config import load_config
 from wikibot.pages import parse_page

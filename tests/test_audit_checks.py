@@ -19,15 +19,7 @@ from hypothesis import strategies as st
 from service_sandbox.examples import STANDARD_SECTIONS
 from wikibot.atlassian.content import WikiPage
 from wikibot.audit.blame import BlameMatcher
-from wikibot.audit.checks import (
-    Evidence,
-    JiraState,
-    Rules,
-    audit_page,
-    required_sections,
-    sync_interval,
-    unrecognised_findings,
-)
+from wikibot.audit.checks import audit_page, required_sections
 from wikibot.audit.facts import (
     Finding,
     ItemFacts,
@@ -37,7 +29,9 @@ from wikibot.audit.facts import (
     profile_template,
     timeline_findings,
 )
+from wikibot.audit.item_checks import unrecognised_findings
 from wikibot.audit.report import AuditReport, render
+from wikibot.audit.rules import Evidence, JiraState, Rules, sync_interval
 from wikibot.config_sections import DEFAULT_BLAME_PHRASES
 from wikibot.pages import parse_page
 from wikibot.status import ExitStatus

@@ -10,7 +10,8 @@ import pytest
 
 from tests.test_audit_checks import ALL_FILLED, CATALOGUE, NOW, RULES, facts_of, meta, postmortem_body
 from wikibot.atlassian.confluence import ConfluenceGateway
-from wikibot.audit.checks import Evidence, audit_page
+from wikibot.audit.checks import audit_page
+from wikibot.audit.rules import Evidence
 from wikibot.debrief import AlreadyRecorded, mark_debriefed
 from wikibot.pages import parse_page
 from wikibot.pages.edit import PropertyConflict, set_property

@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wikibot.audit.checks import JiraState, PageAudit
+    from wikibot.audit.checks import PageAudit
     from wikibot.audit.facts import PageFacts
+    from wikibot.audit.rules import JiraState
 
 INCIDENT_DATE_KEYS = ("Incident date", "Incident started", "Incident start", "Started", "Date")
 SORT_KEYS = ("title", "incident", "severity", "lead", "status", "age_days", "completeness", "debrief_due",

@@ -1,6 +1,7 @@
 """The nightly post-mortem audit (issue #6): what each post-mortem still needs, told to the right people.
 
-* ``facts``/``checks``/``blame``: pure rules (page facts + metadata + clock + config → findings);
+* ``facts``/``checks``/``item_checks``/``blame``: pure rules (page facts + metadata + clock + config → findings),
+  given ``rules`` (the configuration and what a run learnt, as plain values);
 * ``runner``: the I/O of one run (listing, incremental reuse, run records); ``lookups``: Jira in bulk
   (wire calls in ``wikibot.atlassian``);
 * ``report``: table, JSON and HTML renderings; ``publish``: report page, labels, comments, chat;

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self
 
 from wikibot.atlassian.jira import JiraGateway
-from wikibot.audit.checks import JiraState
+from wikibot.audit.rules import JiraState
 from wikibot.errors import WikibotError
 from wikibot.sync.actions import description_lines
 from wikibot.sync.issues import NOT_DOING_LABEL, unassigned_reason

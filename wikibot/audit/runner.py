@@ -39,15 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from wikibot.atlassian.confluence import PAGE_EXPAND, pages_by_id_cql, postmortems_cql
 from wikibot.atlassian.content import WikiPage
-from wikibot.audit.checks import (
-    DONE_STATUSES,
-    LEAD_KEYS,
-    STATUS_KEYS,
-    Evidence,
-    PageAudit,
-    Rules,
-    audit_page,
-)
+from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, STATUS_KEYS, PageAudit, audit_page
 from wikibot.audit.facts import (
     PageFacts,
     TemplateCatalogue,
@@ -59,6 +51,7 @@ from wikibot.audit.facts import (
 )
 from wikibot.audit.lookups import Lookups
 from wikibot.audit.report import AuditReport
+from wikibot.audit.rules import Evidence, Rules
 from wikibot.create import PROPERTY_KEY
 from wikibot.dashboard_rows import snapshot_rows
 from wikibot.errors import ConfigError, WikibotError
