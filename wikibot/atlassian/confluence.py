@@ -212,19 +212,15 @@ class ConfluenceGateway:
         only a caller that recognises its own page afterwards (``TitleTaken`` after a lost answer)
         may ask for retries.
         """
-        data = {"spaceId": self.space_info().id, "status": "current", "title": title, "parentId": str(parent_id),
-                "body": {"representation": "storage", "value": body}}
+        path, data = self._page_create(title, body, parent_id)
         try:
-            created = (self.retry.call if retry else _once)(lambda: self.client.post("api/v2/pages", data=data))
+            created = (self.retry.call if retry else _once)(lambda: self.client.post(path, data=data))
         except LIBRARY_ERRORS as exc:
             if status_of(exc) == 400 and "already exists" in error_detail(exc):
                 raise TitleTaken(f"Confluence: a page titled {title!r} already exists in {self.space}",
                                  status=400) from exc
             raise service_error(SERVICE, exc, self.client.url) from exc
-        if not isinstance(created, dict):  # the library answers None when the body is not JSON
-            raise ServiceError(f"Confluence: creating page {title!r} answered no page")
-        page = WikiPage.from_v2(created)
-        return self.complete(page, labels, properties or {}, fresh=True)
+        return self.complete(self._created_page(created, title), labels, properties or {}, fresh=True)
 
     def complete(self, page: WikiPage, labels: Sequence[str], properties: Mapping[str, Mapping[str, Any]], *,
                  fresh: bool = False) -> WikiPage:
@@ -293,6 +289,17 @@ class ConfluenceGateway:
         return str(value) if value else None
 
     # -- plumbing -----------------------------------------------------------------------------
+    def _page_create(self, title: str, body: str, parent_id: str) -> tuple[str, dict[str, Any]]:
+        """The request that creates a page (v2: space id, parent id, storage body)."""
+        return "api/v2/pages", {"spaceId": self.space_info().id, "status": "current", "title": title,
+                                "parentId": str(parent_id), "body": {"representation": "storage", "value": body}}
+
+    def _created_page(self, created: object, title: str) -> WikiPage:
+        """The page a create answered (v2's page JSON)."""
+        if not isinstance(created, dict):  # the library answers None when the body is not JSON
+            raise ServiceError(f"Confluence: creating page {title!r} answered no page")
+        return WikiPage.from_v2(created)
+
     def _page_update(self, page: WikiPage, body: str, message: str) -> tuple[str, dict[str, Any]]:
         """The request that saves ``body`` as the next version (v2: id, status, title, body, version)."""
         return f"api/v2/pages/{int(page.id)}", {

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from atlassian import ConfluenceServer
 
-from wikibot.atlassian.boundary import LIBRARY_ERRORS, error_detail, service_error
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, service_error
 from wikibot.atlassian.confluence import (
     PAGE_EXPAND,
     SERVICE,
     ConfluenceGateway,
     Space,
-    TitleTaken,
-    _once,
     next_url,
 )
 from wikibot.atlassian.content import WikiPage, is_wikibot_edit, parse_time
@@ -94,21 +92,15 @@ class DataCenterConfluenceGateway(ConfluenceGateway):
         return any(item.get("title") == filename for item in found.get("results") or [])
 
     # -- writes -------------------------------------------------------------------------------
-    def create_page(self, title: str, body: str, parent_id: str, *, labels: Sequence[str] = (),
-                    properties: Mapping[str, Mapping[str, Any]] | None = None, retry: bool = False) -> WikiPage:
-        """``POST /content`` (v1), then labels and properties as on Cloud (see the base class)."""
-        data = {"type": "page", "title": title, "status": "current", "space": {"key": self.space},
-                "ancestors": [{"id": str(parent_id)}],
-                "body": {"storage": {"value": body, "representation": "storage"}}}
-        try:
-            created = (self.retry.call if retry else _once)(lambda: self.client.post("rest/api/content", data=data))
-        except LIBRARY_ERRORS as exc:
-            if status_of(exc) == 400 and "already exists" in error_detail(exc):
-                raise TitleTaken(f"Confluence: a page titled {title!r} already exists in {self.space}",
-                                 status=400) from exc
-            raise service_error(SERVICE, exc, self.client.url) from exc
-        page = WikiPage.from_content(created if isinstance(created, dict) else {})
-        return self.complete(page, labels, properties or {}, fresh=True)
+    def _page_create(self, title: str, body: str, parent_id: str) -> tuple[str, dict[str, Any]]:
+        """``POST /content`` (v1); labels and properties follow as on Cloud (see the base class)."""
+        return "rest/api/content", {"type": "page", "title": title, "status": "current", "space": {"key": self.space},
+                                    "ancestors": [{"id": str(parent_id)}],
+                                    "body": {"storage": {"value": body, "representation": "storage"}}}
+
+    def _created_page(self, created: object, title: str) -> WikiPage:
+        """The page a create answered (v1 content JSON)."""
+        return WikiPage.from_content(created if isinstance(created, dict) else {})
 
     def last_edit_by_people(self, page_id: str) -> tuple[datetime | None, str | None]:
         """As on Cloud, from Data Center's v1 version list (``/content/{id}/version``, newest first)."""
