@@ -133,9 +133,9 @@ def sandbox(request) -> Iterator[RunningSandbox]:
 
 
 @contextmanager
-def running_sandbox(profile: str) -> Iterator[RunningSandbox]:
+def running_sandbox(profile: str, *, examples: bool = False) -> Iterator[RunningSandbox]:
     """A fresh, seeded sandbox of ``profile``, which the profile-aware helpers follow while it runs."""
-    server = _start(profile=profile)
+    server = _start(examples=examples, profile=profile)
     CURRENT_PROFILE[0] = profile
     try:
         yield RunningSandbox(server, profile)
@@ -177,14 +177,8 @@ def v1_sandbox() -> Iterator[RunningSandbox]:
 @pytest.fixture
 def sandbox_with_examples(request) -> Iterator[RunningSandbox]:
     """A fresh sandbox seeded with the example post-mortem pages (Cloud unless parametrised)."""
-    profile = getattr(request, "param", "cloud")
-    server = _start(examples=True, profile=profile)
-    CURRENT_PROFILE[0] = profile
-    try:
-        yield RunningSandbox(server, profile)
-    finally:
-        CURRENT_PROFILE[0] = "cloud"
-        server.stop()
+    with running_sandbox(getattr(request, "param", "cloud"), examples=True) as sandbox:
+        yield sandbox
 
 
 @pytest.fixture
