@@ -105,9 +105,9 @@ class ChannelDrafter:
         new_events = [e for e in events if e.permalink not in drafted]
         attached, failed = self._attach(page_id, [f for f in files if file_key(f) not in drafted])
         rows, shown, body = self._write(page_id, new_events, attached, people)
-        on_page = timeline.known_permalinks(body, [e.permalink for e in new_events])
-        self.drafts.record_drafted(page_id, [*on_page, *(file_key(f) for f in attached
-                                                      if f.id in shared.shown(body, attached))])
+        rows_on_page = timeline.known_permalinks(body, [e.permalink for e in new_events])
+        files_on_page = shared.shown(body, attached)
+        self.drafts.record_drafted(page_id, [*rows_on_page, *(file_key(f) for f in attached if f.id in files_on_page)])
         return DraftResult(rows=rows, files=shown, failed_files=failed, events=tuple(events), people=people)
 
     @staticmethod
