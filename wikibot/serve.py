@@ -168,12 +168,9 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
 def run_scheduler(config: Config, *, echo: Callable[[str], None], verbose: bool = False) -> None:
     """The scheduler alone, for deployments that run it as its own process."""
     configure_logging(config.logging.level, config.logging.format, config.secrets(), verbose=verbose)
-    services = Services(config)
-    try:
-        check_site(config, services, None)
-    except BaseException:
-        services.close()
-        raise
+    from wikibot.site import site_services
+
+    services = site_services(config)
     jobs = Scheduler(services)
     _stop_on_sigterm()
     jobs.start()

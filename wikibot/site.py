@@ -148,6 +148,20 @@ def check_configured_site(config: Config, services: Services, *, sandbox_is_new:
                sandbox=config.sandbox_url if config.uses_sandbox else None, sandbox_is_new=sandbox_is_new)
 
 
+def site_services(config: Config) -> Services:
+    """The services built from ``config``, once the database is known to belong to the configured site
+    (closed again, and the error raised, if it does not)."""
+    from wikibot.services import Services
+
+    services = Services(config)
+    try:
+        check_configured_site(config, services)
+    except BaseException:
+        services.close()
+        raise
+    return services
+
+
 def forget_site(db: Database) -> bool:
     """Forget the recorded site, so the next start records the configured one; False if none was."""
     with db.engine.begin() as conn:

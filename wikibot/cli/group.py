@@ -38,16 +38,9 @@ class CliContext:
         """Services for a command that writes to the wiki or Jira or remembers what it did, once the
         database is known to belong to the configured site (:mod:`wikibot.site`): against another
         site the same page ids name other pages, so such a command refuses in one line."""
-        from wikibot.services import Services
-        from wikibot.site import check_configured_site
+        from wikibot.site import site_services
 
-        services = Services(self.config)
-        try:
-            check_configured_site(self.config, services)
-        except BaseException:
-            services.close()
-            raise
-        return services
+        return site_services(self.config)
 
 
 def fail(error: WikibotError) -> NoReturn:
