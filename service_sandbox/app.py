@@ -361,3 +361,12 @@ def _register_control_routes(app: Flask) -> None:
     def faults_clear() -> Any:
         state().faults.clear()
         return jsonify(state().faults.describe())
+
+    @app.post("/_sandbox/index/catch-up")
+    def index_catch_up() -> Any:
+        """The search index catches up with every write so far (time passes, as between two runs of a
+        job); later writes lag again. Tests with a long ``index_lag_ms`` say with this where a real
+        index would have caught up, instead of sleeping through the lag."""
+        with state().store.tx() as conn:
+            caught_up = index_lag.catch_up(conn)
+        return jsonify({"caught_up": caught_up})

@@ -9,7 +9,8 @@ figure), while a read by id or the v2 exact-title page list reads the database (
 With ``POST /_sandbox/faults {"index_lag_ms": N}`` an item created or changed in the last N ms is
 missing from CQL and JQL results. Triggers stamp every write to a page, comment, issue or label with
 the wall-clock time (not the sandbox's shiftable clock: an index catches up in real time), so no
-write path can forget to; a search then leaves out items stamped after ``now - N``.
+write path can forget to; a search then leaves out items stamped after ``now - N``. ``POST /_sandbox/index/catch-up`` makes
+everything written so far searchable at once (the tests' "time passes", without sleeping).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def cutoff(lag_ms: int) -> str | None:
     if lag_ms <= 0:
         return None
     return iso(datetime.now(UTC) - timedelta(milliseconds=lag_ms))
+
+
+def catch_up(conn: sqlite3.Connection) -> int:
+    """Mark every write so far as indexed (``POST /_sandbox/index/catch-up``); how many were pending."""
+    return conn.execute("DELETE FROM sandbox_index_touch").rowcount
 
 
 def cql_filter(since: str) -> tuple[str, list[object]]:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from click.testing import CliRunner
 
 from tests.conftest import write_config_file
-from tests.test_sync import ANA, action_page, make_page, mention, row, sync, table
+from tests.test_sync import ANA, action_page, all_issues, make_page, mention, row, sync, table
 from wikibot.cli import cli
 from wikibot.store.schema import utcnow
 from wikibot.sync.actions import outstanding_actions
@@ -33,7 +33,7 @@ def seed(services, confluence, jira) -> dict[str, str]:
     report = sync(services)
     assert report.created == 4
     keys = {i["fields"]["summary"]: i["key"] for i in
-            jira.enhanced_jql('labels = "post-mortem"', fields="summary", limit=50)["issues"]}
+            all_issues(jira)}
     jira.set_issue_status(keys["Already done"], "Done")
     return {"first": first, "second": second, **keys}
 

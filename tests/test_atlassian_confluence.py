@@ -116,6 +116,7 @@ def test_a_scoped_token_goes_through_the_gateway_with_the_cloud_id_from_tenant_i
     wiki = ConfluenceGateway(client, space="INC", site_url=endpoint.site_url)
     page = wiki.create_page("Through the gateway", "<p>g</p>", parent_id, labels=["postmortem"])
     assert wiki.page(page.id).labels == ("postmortem",)
+    sandbox.catch_up()
     found = list(wiki.search_pages(postmortems_cql("INC", "postmortem", parent_id)))
     assert [p.id for p in found] == [page.id]
     routes = sandbox.stats()["by_route"]

@@ -7,6 +7,7 @@ import requests
 
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import ServiceError
+from tests.search_index import time_passes
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def file(gateway: JiraGateway, *summaries: str, assignee: str | None = None) -> 
 
 def test_a_search_follows_next_page_token_to_the_last_page(gateway, sandbox):
     file(gateway, *(f"Item {n}" for n in range(5)))
+    sandbox.catch_up()
     sandbox.reset_stats()
     found = list(gateway.search("project = OPS order by key asc", ("summary",), limit=2))
     assert [issue["fields"]["summary"] for issue in found] == [f"Item {n}" for n in range(5)]
@@ -30,6 +32,7 @@ def test_a_search_follows_next_page_token_to_the_last_page(gateway, sandbox):
 
 def test_issues_by_key_drops_keys_that_do_not_exist(gateway):
     [a, b] = [created.key for created in file(gateway, "A", "B")]
+    time_passes()
     found = gateway.issues_by_key([a, "OPS-999", b], ("status",))
     assert sorted(issue["key"] for issue in found) == sorted([a, b])
 

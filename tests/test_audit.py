@@ -23,6 +23,7 @@ from wikibot.cli import cli
 from wikibot.scheduler import JobRunner, JobSpec
 from wikibot.status import ExitStatus
 from wikibot.store.audits import AuditStore, recent_runs
+from tests.search_index import time_passes
 
 PARTIAL = {t: ALL_FILLED[t] for t in ("Impact and Scope", "Trigger", "Resolution", "Root Cause")}
 
@@ -59,12 +60,14 @@ def create_page(sandbox, confluence, title: str, body: str, *, created: datetime
         confluence.post(f"rest/api/content/{page['id']}/property" if is_dc(confluence)
                         else f"api/v2/pages/{page['id']}/properties", data=value)
     set_dates(sandbox, page["id"], created, modified)
+    sandbox.catch_up()  # made at ``created``: long since indexed
     return str(page["id"])
 
 
 def edit_page(sandbox, confluence, page_id: str, body: str, at: datetime) -> None:
     update_as(confluence, page_id, body)
     set_dates(sandbox, page_id, datetime.fromisoformat(read_page(confluence, page_id)["createdAt"]), at)
+    sandbox.catch_up()  # edited at ``at``: indexed since
 
 
 # Every end-to-end audit test runs on Cloud and on Data Center.
@@ -76,6 +79,7 @@ def create_issue(jira, summary: str, due: str, *, done: bool = False) -> str:
                                     "duedate": due})["key"]
     if done:
         jira.set_issue_status(key, "Done")
+    time_passes()  # filed before the audit runs
     return key
 
 
@@ -254,6 +258,7 @@ def test_pages_judged_against_their_own_template(services, sandbox, confluence, 
 
 def test_the_example_pages_are_audited(sandbox, services):
     seed(sandbox.store, examples=True)
+    sandbox.catch_up()
     report = run_audit(services)
     kinds = by_title(report)
     assert len(kinds) == 6 and report.errors == []
@@ -338,6 +343,7 @@ def test_staleness_counts_from_the_last_edit_by_a_person_not_wikibots_own_write_
     page_id = create_page(sandbox, confluence, "PM half done, synced", body, created=now - 12 * day,
                           modified=now - 9 * day)
     assert run_sync(services, page_id).written_back == 1  # a new version, saved by wikibot just now
+    time_passes()  # the nightly audit, after the sync
     report = run_audit(services, now=now)
     [page] = report.pages
     stale = [f.message for f in page.findings if f.kind == "stale"]

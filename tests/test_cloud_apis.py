@@ -12,6 +12,7 @@ from tests.test_web_forms import csrf_from, form_values
 from wikibot.cli import cli
 from wikibot.status import ExitStatus
 from wikibot.web import create_app
+from tests.search_index import time_passes
 
 # What Cloud still serves on v1 (notes §0): CQL search and label writes.
 V1_STILL_SERVED = {"GET /wiki/rest/api/search", "POST /wiki/rest/api/content/{id}/label",
@@ -44,6 +45,7 @@ def test_every_feature_runs_on_cloud_apis_only(make_config, sandbox, chat, tmp_p
 
     page_id = make_page(app.extensions["wikibot"], sandbox.confluence(), published("Add alert", "Fix proxy"))
     assert '"created": 2' in run("sync", "--json")
+    time_passes()
     assert "Add alert" in run("actions")
     run("audit", "--publish")
     run("share", page_id, "--again")

@@ -14,6 +14,7 @@ from wikibot.errors import ServiceError
 from wikibot.incident import parse_incident
 from wikibot.services import Services
 from wikibot.store import Database
+from tests.search_index import time_passes
 
 
 def incident(**overrides):
@@ -240,6 +241,7 @@ def test_a_colliding_id_is_refused_by_the_page_itself_when_the_database_was_lost
     from wikibot.store import IncidentIdCollision
 
     services.creator.create(incident())
+    time_passes()  # the database is lost, and found empty, some time later
     fresh = Services(config, db=Database(f"sqlite:///{tmp_path}/other.db"))
     try:
         with pytest.raises(IncidentIdCollision):

@@ -17,6 +17,7 @@ from tests.test_web_forms import csrf_from, form_values
 from wikibot.cli import cli
 from wikibot.status import ExitStatus
 from wikibot.web import create_app
+from tests.search_index import time_passes
 
 
 def dc_mention(account: str) -> str:
@@ -31,6 +32,7 @@ def make_dc_page(dc_sandbox, body: str, title: str = "PM-2026-11-30 Checkout 502
         "type": "page", "title": title, "space": {"key": "INC"}, "ancestors": [{"id": parent["id"]}],
         "body": {"storage": {"value": body, "representation": "storage"}}})
     confluence.post(f"rest/api/content/{page['id']}/label", data=[{"prefix": "global", "name": "postmortem"}])
+    time_passes()  # made before the test's next step: indexed by then
     return str(page["id"])
 
 
@@ -128,6 +130,7 @@ def test_every_feature_runs_on_datacenter_apis_only(make_dc_config, dc_sandbox, 
 
     page_id = make_dc_page(dc_sandbox, published("Add alert", "Fix proxy"))
     assert '"created": 2' in run("sync", "--json")
+    time_passes()
     issues = dc_sandbox.jira().jql('labels = "post-mortem"', fields="summary,assignee")["issues"]
     assert {i["fields"]["summary"]: i["fields"]["assignee"]["name"] for i in issues} == \
         {"Add alert": "ana", "Fix proxy": "ana"}  # the userkey mention, assigned by username
@@ -214,5 +217,6 @@ def test_an_owner_confluence_does_not_know_holds_up_no_other_item(dc_sandbox, ma
     report = sync(dc)
     dc.close()
     assert report.created >= 1  # the unknown userkey is sent as given: Jira refuses that element alone
+    time_passes()
     issues = dc_sandbox.jira().jql('labels = "post-mortem"', fields="summary,assignee")["issues"]
     assert {i["fields"]["summary"]: (i["fields"]["assignee"] or {}).get("name") for i in issues}["Add alert"] == "ana"

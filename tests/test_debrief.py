@@ -17,6 +17,7 @@ from wikibot.pages import parse_page
 from wikibot.pages.edit import PropertyConflict, set_property
 from wikibot.pages.errors import EditError
 from wikibot.templates import load_template, sample_context
+from tests.search_index import time_passes
 
 HELD = '<time datetime="2026-11-12" />'
 
@@ -180,6 +181,7 @@ def test_mark_debriefed_from_the_dashboard_sets_the_page_and_updates_the_figures
     html = client.get("/").text
     assert f"debrief held {today.isoformat()}" in html and f"held {today.isoformat()}" in html
     assert parse_page(wiki.page(page.id).body).properties["Debrief held"] == today.isoformat()
+    time_passes()
     report = run_audit(services)  # the next audit reads it from the page
     audited = next(p for p in report.pages if p.page_id == page.id)
     assert (audited.debrief_held, audited.debrief_held_from) == (today, "page")

@@ -18,6 +18,9 @@ from service_sandbox import SandboxStore, create_sandbox_app
 from service_sandbox import confluence_store as db
 from service_sandbox.store import iso
 
+# These test what the search languages find; test_sandbox_search_lag.py tests when they find it.
+pytestmark = pytest.mark.instant_search
+
 
 @pytest.fixture
 def sandbox(v1_sandbox):

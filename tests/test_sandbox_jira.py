@@ -11,6 +11,9 @@ import pytest
 import requests
 from requests import HTTPError
 
+# These test what the search languages find; test_sandbox_search_lag.py tests when they find it.
+pytestmark = pytest.mark.instant_search
+
 if TYPE_CHECKING:
     from atlassian import Jira
     from conftest import RunningSandbox

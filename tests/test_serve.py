@@ -116,7 +116,7 @@ database: {{url: 'sqlite:///{tmp_path}/w.db'}}
         response = send(10)
         assert response.status_code == 201, response.text  # nobody had been told about the page yet
         assert time.monotonic() - started < 5
-        pages = sandbox.cql('type = page and label = "incident-inc-9"', limit=10)
+        pages = sandbox.cql_settled('type = page and label = "incident-inc-9"')
         assert [p["id"] for p in pages] == [response.json()["page_id"]]
     finally:
         stop(proc)

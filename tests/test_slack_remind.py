@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import slack_signed
+from tests.search_index import time_passes
 from wikibot.incident import Incident
 from wikibot.slack.remind import run_remind
 
@@ -26,6 +27,7 @@ def postmortem(slack_services, jira):
                                "issuetype": {"name": "Task"},
                                "labels": ["post-mortem", f"pm-{page.page_id}", "incident-inc-500"],
                                "assignee": {"accountId": BOB}, "duedate": "2026-11-20"})
+    time_passes()  # the reminders run days later
     return {"page": page, "issue": issue["key"]}
 
 
@@ -123,10 +125,12 @@ def test_the_lead_hears_after_ignored_reminders(make_config, sandbox, slack, jir
         jira.create_issue({"project": {"key": "OPS"}, "summary": "Second", "issuetype": {"name": "Task"},
                            "labels": ["post-mortem", f"pm-{postmortem['page'].page_id}"],
                            "assignee": {"accountId": BOB}})
+        time_passes()
         run_remind(services, NEXT_NOON_LA)
         jira.create_issue({"project": {"key": "OPS"}, "summary": "Third", "issuetype": {"name": "Task"},
                            "labels": ["post-mortem", f"pm-{postmortem['page'].page_id}"],
                            "assignee": {"accountId": BOB}})
+        time_passes()
         evening_for_dana = run_remind(services, datetime(2026, 12, 4, 20, 0, tzinfo=UTC))
         monday_morning_for_dana = run_remind(services, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
         later = run_remind(services, datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
@@ -171,6 +175,7 @@ def test_not_doing_marks_the_row_on_the_page_and_the_action_is_no_longer_overdue
            '<td><p><time datetime="2026-11-20" /></p></td>' + "<td><p></p></td>" * 3 + "</tr>")
     edit_as(sandbox, page.page_id, lambda body: body.replace("<tr>" + "<td><p></p></td>" * 6 + "</tr>", row, 1))
     assert run_sync(slack_services, page.page_id).created == 1
+    time_passes()  # the nightly audit, hours after the sync
     overdue = [f.kind for p in run_audit(slack_services, page_id=page.page_id, now=NOON_LA).pages for f in p.findings]
     assert "overdue_action" in overdue
     run_remind(slack_services, NOON_LA)
@@ -180,6 +185,7 @@ def test_not_doing_marks_the_row_on_the_page_and_the_action_is_no_longer_overdue
     click(slack_client, slack_services, slack.users()["bob@example.com"]["id"], no,
           state={"wikibot_remind_why": {"why": {"type": "plain_text_input", "value": "Queue is being replaced"}}})
     run_sync(slack_services, page.page_id)
+    time_passes()
     [item] = parse_page(body_of(sandbox.confluence(), page.page_id)).action_items
     assert item.status == "Not doing"
     assert "post-mortem-not-doing" in jira.issue(item.jira_key, fields="labels")["fields"]["labels"]
@@ -197,6 +203,7 @@ def test_a_lead_is_not_reminded_of_an_optional_section_whatever_the_page_calls_i
 
     edit_as(sandbox, postmortem["page"].page_id,
             lambda body: body.replace("<h2>Data &amp; Analysis</h2>", "<h2>Appendix</h2>"))
+    time_passes()
     run_remind(slack_services, MORNING_WARSAW)
     [dana] = dms(slack, "dana@example.com")
     assert "Root Cause" in dana["text"]

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from tests.conftest import write_config_file
 from tests.profiles import CURRENT_PROFILE
+from tests.search_index import time_passes
 from wikibot.cli import cli
 from wikibot.errors import InputError
 from wikibot.pages import parse_page
@@ -97,6 +98,7 @@ def make_page(services, confluence, body: str, title: str = "PM-2026-11-30 Check
     if labels:
         confluence.post(f"rest/api/content/{page['id']}/label",
                         data=[{"prefix": "global", "name": name} for name in labels])
+    time_passes()  # made before the test's next step: indexed by then
     return str(page["id"])
 
 
@@ -196,6 +198,8 @@ def _put_v1(confluence, page_id: str, page: dict, body: str) -> None:
 
 
 def all_issues(jira, jql: str = 'labels = "post-mortem" order by key asc') -> list[dict]:
+    """The issues ``jql`` finds, once the search has caught up (a person looking afterwards)."""
+    time_passes()
     if not jira.cloud:
         return jira.jql(jql, fields="summary,status,labels,duedate,priority,assignee,description",
                         limit=100)["issues"]
@@ -211,7 +215,12 @@ def writes(stats: dict) -> dict[str, int]:
     return {route: n for route, n in stats["by_route"].items() if not route.startswith("GET")}
 
 
-def sync(services, page_id: str | None = None, **options):
+def sync(services, page_id: str | None = None, *, right_after: bool = False, **options):
+    """One sync run, as the scheduler starts one: later than the test's previous step, so the search index
+    has caught up with what was written before it (never with the run's own writes); ``right_after``: at
+    once, the index still behind (a retry, a second replica)."""
+    if not right_after:
+        time_passes()
     return run_sync(services, page_id, options=replace(FAST, **options))
 
 
