@@ -134,7 +134,7 @@ def create_sandbox_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
-    confluence.register(app, dc_root=v1_content_routes or chosen.datacenter)
+    confluence.register(app, dc_root=v1_content_routes or chosen.datacenter, experimental=chosen.datacenter)
     if chosen.confluence_v2:
         confluence_v2.register(app)
     jira.register(app)

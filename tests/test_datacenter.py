@@ -216,3 +216,24 @@ def test_an_owner_confluence_does_not_know_holds_up_no_other_item(dc_sandbox, ma
     assert report.created >= 1  # the unknown userkey is sent as given: Jira refuses that element alone
     issues = dc_sandbox.jira().jql('labels = "post-mortem"', fields="summary,assignee")["issues"]
     assert {i["fields"]["summary"]: (i["fields"]["assignee"] or {}).get("name") for i in issues}["Add alert"] == "ana"
+
+
+def test_datacenter_lists_versions_only_under_rest_experimental(dc_sandbox):
+    """Data Center's ``/rest/api`` has no version list (only ``/content/{id}/history``): it is the
+    experimental ``/rest/experimental/content/{id}/version``, newest first (Atlassian KB "How to
+    retrieve all previous versions of content using the REST API")."""
+    page_id = make_dc_page(dc_sandbox, "<p>v1</p>", title="Versions on DC")
+    confluence = dc_sandbox.confluence()
+    page = confluence.get(f"rest/api/content/{page_id}", params={"expand": "version"})
+    confluence.put(f"rest/api/content/{page_id}", data={
+        "type": "page", "title": page["title"], "version": {"number": 2, "message": "second"},
+        "body": {"storage": {"value": "<p>v2</p>", "representation": "storage"}}})
+    pat = {"Authorization": f"Bearer {dc_sandbox.token}"}
+    gone = requests.get(f"{dc_sandbox.confluence_url}/rest/api/content/{page_id}/version", headers=pat, timeout=5)
+    assert gone.status_code == 404 and gone.json()["statusCode"] == 404
+    listed = confluence.get(f"rest/experimental/content/{page_id}/version", params={"limit": 1})
+    assert [v["number"] for v in listed["results"]] == [2] and listed["results"][0]["message"] == "second"
+    assert listed["results"][0]["_links"]["self"].endswith(f"/confluence/rest/experimental/content/{page_id}/version/2")
+    assert listed["_links"]["next"].startswith(f"/confluence/rest/experimental/content/{page_id}/version?")
+    anonymous = requests.get(f"{dc_sandbox.confluence_url}/rest/experimental/content/{page_id}/version", timeout=5)
+    assert anonymous.status_code == 401
