@@ -111,6 +111,23 @@ def test_update_needs_every_field_and_a_stale_version_is_a_409_conflict(cloud_sa
     assert (old["version"]["number"], old["body"]["storage"]["value"]) == (1, "<p>x</p>")
 
 
+def test_the_version_list_is_in_the_order_asked_for_and_refuses_an_unknown_sort(cloud_sandbox, v2) -> None:
+    """``sort`` takes the spec's ``VersionSortOrder`` (``modified-date``, ``-modified-date``); the spec
+    names no default, so a client that relies on an order sends one."""
+    page = create(cloud_sandbox, "Versioned", postmortems_id(v2)).json()
+    v2.put(f"api/v2/pages/{page['id']}", data=update_body(page, "<p>2</p>", 2))
+    path = f"/wiki/api/v2/pages/{page['id']}/versions"
+
+    def numbers(**params) -> list[int]:
+        return [v["number"] for v in raw(cloud_sandbox, "GET", path, params=params).json()["results"]]
+
+    assert numbers(sort="-modified-date") == [2, 1]
+    assert numbers(sort="modified-date") == [1, 2]
+    assert numbers(sort="modified-date", limit=1) == [1]
+    refused = raw(cloud_sandbox, "GET", path, params={"sort": "number"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
+
+
 def test_the_exact_title_list_sees_a_page_at_once_and_pages_by_cursor(cloud_sandbox, v2) -> None:
     parent = postmortems_id(v2)
     for n in range(5):

@@ -175,8 +175,10 @@ class ConfluenceGateway:
     def last_edit_by_people(self, page_id: str) -> tuple[datetime | None, str | None]:
         """When, and by whom (account id), the page was last saved by someone other than wikibot:
         v2's version list, newest first, read until the first version whose comment is not
-        wikibot's (a write-back or a "Debrief held" is no sign that people work on the page)."""
-        for version, _ in self._v2_list(f"api/v2/pages/{int(page_id)}/versions", {"limit": 50}):
+        wikibot's (a write-back or a "Debrief held" is no sign that people work on the page). The
+        order is asked for (``sort=-modified-date``): the published spec names no default."""
+        params = {"limit": 50, "sort": "-modified-date"}
+        for version, _ in self._v2_list(f"api/v2/pages/{int(page_id)}/versions", params):
             if not is_wikibot_edit(version.get("message")):
                 return parse_time(version.get("createdAt")), version.get("authorId")
         return None, None
