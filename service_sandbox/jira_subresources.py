@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from service_sandbox import jira_store
+from service_sandbox import datacenter, jira_store
 from service_sandbox.error_bodies import jira_json
 from service_sandbox.jira_fields import checked_property
 from service_sandbox.jira_http import (
@@ -33,6 +33,10 @@ from service_sandbox.jira_render import renderer_for
 ISSUE = "/rest/api/2/issue/<id_or_key>"
 MAX_GLOBAL_ID = 255
 MAX_COMMENTS = 5000
+# Jira Cloud's comment list pages 100 at a time unless asked otherwise ("maxResults ... default 100",
+# GET /rest/api/3/issue/{issueIdOrKey}/comment in the published v3 OpenAPI); Data Center keeps the
+# sandbox's older default of the whole list (5000).
+CLOUD_COMMENT_PAGE = 100
 
 
 def register(bp: Blueprint) -> None:
@@ -203,9 +207,9 @@ def add_comment(id_or_key: str) -> Response:
 
 
 def list_comments(id_or_key: str) -> Response:
-    """``startAt``/``maxResults`` paging; ``orderBy=-created`` lists newest first."""
+    """``startAt``/``maxResults`` paging (100 by default on Cloud); ``orderBy=-created`` lists newest first."""
     start = int_arg("startAt", 0)
-    limit = min(int_arg("maxResults", MAX_COMMENTS), MAX_COMMENTS)
+    limit = min(int_arg("maxResults", MAX_COMMENTS if datacenter.enabled() else CLOUD_COMMENT_PAGE), MAX_COMMENTS)
     with sandbox_store().read() as conn:
         issue_id = issue_id_or_404(conn, id_or_key)
         rows = jira_store.comments(conn, [issue_id])[issue_id]

@@ -11,6 +11,8 @@ import pytest
 import requests
 from requests import HTTPError
 
+from service_sandbox import jira_store
+
 if TYPE_CHECKING:
     from atlassian import Jira
     from conftest import RunningSandbox
@@ -419,3 +421,16 @@ def test_auth_header_with_another_seeded_account_sets_the_reporter(sandbox: Runn
         "Authorization": "Basic " + base64.b64encode(f"ana@example.com:{sandbox.token}".encode()).decode()})
     assert raw.status_code == 201
     assert sandbox.jira().get_issue(raw.json()["key"])["fields"]["reporter"]["accountId"] == ANA
+
+
+def test_the_comment_list_pages_100_by_default_as_jira_cloud(jira: Jira, sandbox: RunningSandbox) -> None:
+    """``maxResults`` defaults to 100 (the published v3 OpenAPI); a client reading every comment pages on."""
+    created = jira.create_issue(fields())
+    key = created["key"]
+    with sandbox.store.tx() as conn:  # 101 comments without 101 requests
+        for n in range(101):
+            jira_store.add_comment(conn, sandbox.store, int(created["id"]), ANA, f"comment {n}", sandbox.store.now())
+    first = jira.get(f"rest/api/2/issue/{key}/comment")
+    assert (first["total"], first["maxResults"], len(first["comments"])) == (101, 100, 100)
+    rest = jira.get(f"rest/api/2/issue/{key}/comment", params={"startAt": 100})
+    assert [c["body"] for c in rest["comments"]] == ["comment 100"]
