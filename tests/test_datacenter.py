@@ -237,3 +237,9 @@ def test_datacenter_lists_versions_only_under_rest_experimental(dc_sandbox):
     assert listed["_links"]["next"].startswith(f"/confluence/rest/experimental/content/{page_id}/version?")
     anonymous = requests.get(f"{dc_sandbox.confluence_url}/rest/experimental/content/{page_id}/version", timeout=5)
     assert anonymous.status_code == 401
+
+
+def test_datacenter_jira_says_it_is_a_server_deployment(dc_sandbox):
+    info = dc_sandbox.jira().get_server_info()
+    assert info["deploymentType"] == "Server" and info["versionNumbers"][0] >= 9
+    assert info["baseUrl"] == dc_sandbox.jira_url
