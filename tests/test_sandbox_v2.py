@@ -158,10 +158,20 @@ def test_any_title_is_found_by_the_exact_title_list_at_once_and_only_that_page(c
 
 
 @pytest.mark.parametrize("params", [{"limit": 251}, {"limit": 0}, {"cursor": "bogus"}, {"body-format": "none"},
-                                    {"space-id": "INC"}, {"status": "nope"}])
+                                    {"space-id": "INC"}, {"status": "nope"}, {"status": "draft"}])
 def test_bad_list_parameters_are_400s(cloud_sandbox, params) -> None:
     response = raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params=params)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
+
+
+def test_a_page_by_id_takes_the_statuses_the_spec_lists_for_it(cloud_sandbox, v2) -> None:
+    """``GET /pages/{id}`` takes ``historical`` and ``draft`` (the page list does not): a status the
+    page is not in is a 404, an unknown one a 400."""
+    page_id = postmortems_id(v2)
+    for status in ("historical", "draft"):
+        assert raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page_id}", params={"status": status}).status_code == 404
+    assert raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page_id}", params={"status": "current"}).status_code == 200
+    assert raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page_id}", params={"status": "nope"}).status_code == 400
 
 
 def test_direct_children_are_typed_and_paged_and_children_lists_pages(cloud_sandbox, v2) -> None:
