@@ -138,7 +138,7 @@ def create_sandbox_app(
     if chosen.confluence_v2:
         confluence_v2.register(app)
     jira.register(app)
-    confluence_attachments.register(app)
+    confluence_attachments.register(app, dc_root=v1_content_routes or chosen.datacenter)
     slack.register(app, examples=examples)
     _register_control_routes(app)
     if chosen.gateway:
