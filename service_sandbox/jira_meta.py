@@ -73,6 +73,8 @@ def search_users() -> Response:
     account_id = request.args.get("accountId")
     if not query and not account_id and not request.args.get("property"):
         raise JiraError(400, ["One of 'query', 'accountId' or 'property' query parameters must be provided."])
+    if query and account_id:  # the v3 OpenAPI: 400 when "`query` and `accountId` are provided"
+        raise JiraError(400, ["The 'query' and 'accountId' query parameters cannot be provided together."])
     include_active = request.args.get("includeActive", "true").lower() != "false"
     include_inactive = request.args.get("includeInactive", "false").lower() == "true"
     with sandbox_store().read() as conn:
