@@ -174,12 +174,29 @@ def test_issue_update_accepts_the_libraries_notify_users_body_key(jira: Jira, sa
 
 def test_update_issue_field_label_issue_and_set_verb(jira: Jira) -> None:
     key = jira.create_issue(fields(labels=["old"]))["key"]
-    jira.update_issue_field(key, {"duedate": "2026-12-01", "assignee": None}, notify_users=False)
+    jira.update_issue_field(key, {"duedate": "2026-12-01", "assignee": None})
     jira.label_issue(key, ["pm-1", "pm-2"])
     assert jira.get_issue_labels(key) == ["old", "pm-1", "pm-2"]
     jira.update_issue(key, {"update": {"labels": [{"set": ["fresh"]}]}})
     got = jira.get_issue(key, fields="labels,duedate,assignee")["fields"]
     assert got == {"labels": ["fresh"], "duedate": "2026-12-01", "assignee": None}
+
+
+def test_an_edit_that_suppresses_notifications_needs_admin_rights_and_is_refused_whole(jira: Jira) -> None:
+    """``notifyUsers=false`` without Administer Projects: 403, and nothing is edited (measured on Jira
+    Cloud; the spec's "the request is ignored" is not what sites do)."""
+    key = jira.create_issue(fields(labels=["old"]))["key"]
+    for edit in (lambda: jira.update_issue_field(key, {"duedate": "2026-12-01"}, notify_users=False),
+                 lambda: jira.edit_issue(key, {"labels": [{"add": "new"}]}, notify_users=False)):
+        with pytest.raises(HTTPError) as caught:
+            edit()
+        assert caught.value.response.status_code == 403
+        assert error_body(caught) == {"errorMessages": [
+            "To discard the user notification either admin or project admin permissions are required."], "errors": {}}
+    got = jira.get_issue(key, fields="labels,duedate")["fields"]
+    assert got == {"labels": ["old"], "duedate": None}
+    jira.edit_issue(key, {"labels": [{"add": "new"}]})  # notifyUsers=true: any editor may
+    assert jira.get_issue_labels(key) == ["new", "old"]
 
 
 def test_invalid_edits_are_400_and_change_nothing(jira: Jira) -> None:

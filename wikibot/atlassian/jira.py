@@ -191,8 +191,11 @@ class JiraGateway:
         self._call(attempt)
 
     def add_label(self, key: str, label: str) -> None:
-        """Add one label (Jira's ``update`` operation: the issue's other labels, the markers, stay)."""
-        self._call(lambda: self.client.edit_issue(key, {"labels": [{"add": label}]}, notify_users=False))
+        """Add one label (Jira's ``update`` operation: the issue's other labels, the markers, stay).
+
+        Watchers are notified as for any edit: ``notifyUsers=false`` needs Administer Projects, and
+        without it Jira refuses the whole edit with 403 (it does not just ignore the flag)."""
+        self._call(lambda: self.client.edit_issue(key, {"labels": [{"add": label}]}, notify_users=True))
 
     def user(self, account_id: str) -> dict[str, Any] | None:
         """An account (display name, email when visible, time zone); None when Jira does not know it."""
