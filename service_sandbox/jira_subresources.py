@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 
 from service_sandbox import datacenter, jira_store
 from service_sandbox.error_bodies import jira_json
-from service_sandbox.jira_fields import checked_property
+from service_sandbox.jira_fields import MAX_TEXT, TEXT_TOO_LONG, checked_property
 from service_sandbox.jira_http import (
     JiraError,
     base_url,
@@ -198,6 +198,8 @@ def add_comment(id_or_key: str) -> Response:
     text = body.get("body")
     if not isinstance(text, str) or not text.strip():
         raise JiraError(400, [], {"comment": "Comment body can not be empty!"})
+    if len(text) > MAX_TEXT:
+        raise JiraError(400, [], {"comment": TEXT_TOO_LONG})
     store = sandbox_store()
     with store.tx() as conn:
         issue_id = issue_id_or_404(conn, id_or_key)

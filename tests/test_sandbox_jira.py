@@ -451,3 +451,21 @@ def test_the_comment_list_pages_100_by_default_as_jira_cloud(jira: Jira, sandbox
     assert (first["total"], first["maxResults"], len(first["comments"])) == (101, 100, 100)
     rest = jira.get(f"rest/api/2/issue/{key}/comment", params={"startAt": 100})
     assert [c["body"] for c in rest["comments"]] == ["comment 100"]
+
+
+def test_a_description_or_comment_over_32767_characters_is_refused_under_its_field(jira: Jira) -> None:
+    too_long = "x" * 32768
+    with pytest.raises(HTTPError) as caught:
+        jira.create_issue(fields(description=too_long))
+    assert error_body(caught)["errors"] == {
+        "description": "The entered text is too long. It exceeds the allowed limit of 32,767 characters."}
+    key = jira.create_issue(fields(description="x" * 32767))["key"]
+    with pytest.raises(HTTPError) as caught:
+        jira.update_issue_field(key, {"description": too_long})
+    assert list(error_body(caught)["errors"]) == ["description"]
+    with pytest.raises(HTTPError) as caught:
+        jira.issue_add_comment(key, too_long)
+    assert error_body(caught)["errors"] == {
+        "comment": "The entered text is too long. It exceeds the allowed limit of 32,767 characters."}
+    assert jira.issue_get_comments(key)["total"] == 0
+    assert len(jira.get_issue(key, fields="description")["fields"]["description"]) == 32767
