@@ -41,6 +41,8 @@ def test_datacenter_sandbox_serves_v1_only_under_the_context_paths(dc_sandbox):
     assert requests.get(dc_sandbox.url + "/wiki/rest/api/content", headers=pat, timeout=5).status_code == 404
     assert requests.get(dc_sandbox.jira_url + "/rest/api/3/search/jql", params={"jql": "project = OPS"},
                         headers=pat, timeout=5).status_code == 404
+    assert requests.post(dc_sandbox.jira_url + "/rest/api/2/search/approximate-count", json={"jql": "project = OPS"},
+                         headers=pat, timeout=5).status_code == 404
     assert requests.get(dc_sandbox.url + "/_edge/tenant_info", timeout=5).status_code == 404  # not Cloud
     found = requests.get(dc_sandbox.jira_url + "/rest/api/2/search", params={"jql": "project = OPS"},
                          headers=pat, timeout=5).json()
