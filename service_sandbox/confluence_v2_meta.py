@@ -37,6 +37,7 @@ from service_sandbox.confluence_v2_json import (
     with_bodies,
 )
 
+LABEL_PREFIXES = ("my", "team", "global", "system")  # GET /pages/{id}/labels ?prefix, the spec's enum
 INCLUDE_LIMIT = 50  # include-labels / -properties / -versions return the first 50, with meta.hasMore
 
 
@@ -84,6 +85,8 @@ def includes(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
 def page_labels(id: str) -> Response:
     limit = limit_arg()
     prefix = request.args.get("prefix")
+    if prefix is not None and prefix not in LABEL_PREFIXES:
+        raise InvalidParameter(f"prefix must be one of {', '.join(LABEL_PREFIXES)}, not '{prefix}'")
     with current_store().read() as conn:
         row = _page(conn, id)
         labels = [] if prefix not in (None, "global") else db.labels_of(conn, [row["id"]])[row["id"]]

@@ -37,6 +37,7 @@ MAX_COMMENTS = 5000
 # GET /rest/api/3/issue/{issueIdOrKey}/comment in the published v3 OpenAPI); Data Center keeps the
 # sandbox's older default of the whole list (5000).
 CLOUD_COMMENT_PAGE = 100
+COMMENT_ORDERS = ("created", "-created", "+created")  # the only orderBy the v3 OpenAPI enumerates
 
 
 def register(bp: Blueprint) -> None:
@@ -212,10 +213,13 @@ def list_comments(id_or_key: str) -> Response:
     """``startAt``/``maxResults`` paging (100 by default on Cloud); ``orderBy=-created`` lists newest first."""
     start = int_arg("startAt", 0)
     limit = min(int_arg("maxResults", MAX_COMMENTS if datacenter.enabled() else CLOUD_COMMENT_PAGE), MAX_COMMENTS)
+    order = request.args.get("orderBy")
+    if order is not None and order not in COMMENT_ORDERS:
+        raise JiraError(400, [f"'{order}' is not a valid orderBy: use one of {', '.join(COMMENT_ORDERS)}."])
     with sandbox_store().read() as conn:
         issue_id = issue_id_or_404(conn, id_or_key)
         rows = jira_store.comments(conn, [issue_id])[issue_id]
-        if request.args.get("orderBy", "").lstrip("+") == "-created":
+        if order == "-created":
             rows.reverse()
         page = renderer_for(conn, base_url(), 2).comment_page(issue_id, rows, start, limit)
     page.pop("self")

@@ -376,6 +376,11 @@ def test_comments_are_added_and_listed(jira: Jira) -> None:
     assert [c["body"] for c in listing["comments"]] == ["Linked to the post-mortem page.", "Second"]
     with pytest.raises(HTTPError, match="Comment body can not be empty"):
         jira.issue_add_comment(key, "  ")
+    newest = jira.get(f"rest/api/2/issue/{key}/comment", params={"orderBy": "-created"})["comments"]
+    assert [c["body"] for c in newest] == ["Second", "Linked to the post-mortem page."]
+    with pytest.raises(HTTPError) as caught:  # the spec's enum: created, -created, +created
+        jira.get(f"rest/api/2/issue/{key}/comment", params={"orderBy": "updated"})
+    assert caught.value.response.status_code == 400
 
 
 def test_users_are_found_by_account_id_and_query(jira: Jira, sandbox: RunningSandbox) -> None:

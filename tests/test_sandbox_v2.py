@@ -204,6 +204,10 @@ def test_labels_are_read_on_v2_and_written_on_v1(cloud_sandbox, v2) -> None:
     assert raw(cloud_sandbox, "POST", f"/wiki/rest/api/content/{page['id']}/label",
                json=[{"prefix": "global", "name": "Post-Mortem"}]).status_code == 200
     assert [x["name"] for x in v2.get_page_labels(page["id"])] == ["post-mortem"]
+    labels = f"/wiki/api/v2/pages/{page['id']}/labels"
+    assert raw(cloud_sandbox, "GET", labels, params={"prefix": "my"}).json()["results"] == []
+    unknown = raw(cloud_sandbox, "GET", labels, params={"prefix": "personal"})  # not in the spec's enum
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
     assert raw(cloud_sandbox, "DELETE", f"/wiki/rest/api/content/{page['id']}/label",
                params={"name": "post-mortem"}).status_code == 204
     included = raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page['id']}", params={"include-labels": "true"})
