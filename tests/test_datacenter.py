@@ -245,3 +245,14 @@ def test_datacenter_jira_says_it_is_a_server_deployment(dc_sandbox):
     info = dc_sandbox.jira().get_server_info()
     assert info["deploymentType"] == "Server" and info["versionNumbers"][0] >= 9
     assert info["baseUrl"] == dc_sandbox.jira_url
+
+
+def test_datacenter_basic_auth_takes_the_username_not_the_email(dc_sandbox):
+    """Basic on Data Center is "a username and password" (Atlassian's DC basic-auth guide); the email is
+    how Cloud signs in, and a Data Center server does not take it as the username."""
+    url = dc_sandbox.confluence_url + "/rest/api/user/current"
+    assert requests.get(url, auth=("ana", dc_sandbox.token), timeout=5).json()["username"] == "ana"
+    assert requests.get(url, auth=("ana@example.com", dc_sandbox.token), timeout=5).status_code == 401
+    jira = dc_sandbox.jira_url + "/rest/api/2/myself"
+    assert requests.get(jira, auth=("ana@example.com", dc_sandbox.token), timeout=5).status_code == 401
+    assert requests.get(jira, auth=("ana", dc_sandbox.token), timeout=5).json()["name"] == "ana"
