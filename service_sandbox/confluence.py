@@ -206,7 +206,7 @@ def content_versions(id: str) -> Any:
         writer = ContentWriter(conn, store, site, frozenset())
         results = [{"by": writer.user(v["saved_by"]), "when": v["saved_at"], "message": v["message"],
                     "number": v["number"], "minorEdit": bool(v["minor_edit"]),
-                    "_links": {"self": f"{site.base}{request.path}/{v['number']}"}} for v in saved]
+                    "_links": {"self": f"{request.base_url}/{v['number']}"}} for v in saved]
     return envelope(results, start=start, limit=limit, total=total, site=site)
 
 
