@@ -100,6 +100,8 @@ def test_the_v2_listing_pages_by_cursor_keeping_its_filters(sandbox, confluence,
     assert [a["title"] for a in second["results"]] == ["c.png"] and "next" not in second["_links"]
     assert [a["title"] for a in confluence.get(f"api/v2/pages/{page_id}/attachments", params={"limit": 1})
             ["results"]] == ["a.png"]
+    assert listed(confluence, page_id, status="trashed") == []
+    assert len(listed(confluence, page_id, status="current,trashed")) == 3
 
 
 @pytest.mark.parametrize("params", [{"cursor": "bogus"}, {"status": "draft"}, {"limit": "x"}])
