@@ -278,6 +278,23 @@ def test_page_properties_are_read_with_user_ids_for_mentions():
     assert model.property_users == {"Lead": "5b10"}
 
 
+def test_page_properties_under_a_title_row_and_with_a_key_over_two_rows_are_read_pair_by_pair():
+    body = ('<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+            '<tr><th colspan="2"><p><strong>Incident details</strong></p></th></tr>'
+            "<tr><th><p>Severity</p></th><td><p>SEV-2</p></td></tr>"
+            '<tr><th rowspan="2"><p>Duration</p></th><td><p>Outage: 12 min</p></td></tr>'
+            "<tr><td><p>Degraded: 40 min</p></td></tr>"
+            '<tr><th><p>Lead</p></th><td><p><ac:link><ri:user ri:account-id="5b10" /></ac:link></p></td></tr>'
+            "</tbody></table></ac:rich-text-body></ac:structured-macro><h2>Summary</h2>")
+    model = parse_page(body)
+    assert model.properties == {"Severity": "SEV-2", "Duration": "Outage: 12 min Degraded: 40 min", "Lead": "@5b10"}
+    assert model.property_users == {"Lead": "5b10"}
+    across = body.replace('<th colspan="2"><p><strong>Incident details</strong></p></th></tr>',
+                          '<th colspan="2"><p>Incident details</p></th></tr><tr><th>Status</th><th>Owner</th></tr>'
+                          "<tr><td>Open</td><td>Ana</td></tr>", 1)
+    assert list(parse_page(across).properties.items())[:2] == [("Status", "Open"), ("Owner", "Ana")]
+
+
 def test_timeline_rows_map_column_names_to_cell_text():
     body = ("<h2>Timeline</h2><table><tbody><tr><th>Time</th><th>Event</th></tr>"
             "<tr><td>14:00</td><td>Deploy &amp; alert</td></tr><tr><td /><td /></tr></tbody></table>")

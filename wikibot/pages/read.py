@@ -354,14 +354,34 @@ def _text_at(row: Row, column: int | None, *, summary: bool = False) -> str:
 
 
 def _key_values(table: Table) -> Iterator[tuple[str, Cell]]:
-    """Page Properties pairs: keys down the first column, or (all-``th`` first row) across the top."""
-    header = table.header_row
+    """Page Properties pairs: keys down the first column, or (all-``th`` first row) across the top.
+
+    A row that is one cell across the table is a title ("Incident details"), not a key; a key that
+    spans several rows (rowspan) has the values of all of them ("Duration": outage, degraded).
+    """
+    rows = [row for row in table.rows if not table.is_separator(row)]
+    header = rows[0] if rows else None
     if header is not None and all(cell.tag == "th" for cell in header.cells) and table.columns > 1:
-        values = next(iter(table.data_rows), None)
-        for column, key in enumerate(table.headers):
+        values = rows[1] if len(rows) > 1 else None
+        for column in range(table.columns):
+            key_cell = header.cell_starting_at(column)
             cell = values.cell_starting_at(column) if values is not None else None
-            yield key, read_cell(cell) if cell is not None else EMPTY
+            yield (reader_text(key_cell) if key_cell is not None else ""), \
+                read_cell(cell) if cell is not None else EMPTY
         return
-    for row in table.rows:
-        if len(row.cells) >= 2:
-            yield reader_text(row.cells[0]), read_cell(row.cells[1])
+    pairs: list[tuple[str, list[Cell]]] = []
+    for row in rows:
+        key = row.slot_at(0) if row.merged else None
+        if key is not None and not key.here and pairs:  # the key above spans this row too
+            pairs[-1][1].extend(read_cell(cell) for cell in row.cells)
+        elif len(row.cells) >= 2:
+            pairs.append((reader_text(row.cells[0]), [read_cell(row.cells[1])]))
+    for key, found in pairs:
+        yield key, found[0] if len(found) == 1 else _joined(found)
+
+
+def _joined(found: list[Cell]) -> Cell:
+    """The cells of one value as one (a key spanning rows)."""
+    return Cell(" ".join(cell.text for cell in found if cell.text),
+                [fact for cell in found for fact in cell.facts], any(cell.objects for cell in found),
+                all(cell.plain for cell in found))
