@@ -39,6 +39,16 @@ def items(body: str) -> list[tuple]:
     ("Move rotation into the change calendar (owner TBD)", "Move rotation into the change calendar (owner TBD)",
      None, None),
     ("<p>Ask <strong>@dana</strong></p>", "Ask", "dana", None),
+    (f"Page on queue age. Owner: {ANA} due 2026-12-01", "Page on queue age.", "557058:ana", "2026-12-01"),
+    (f"Page on queue age \u2013 Owner: {ANA}, due <time datetime=\"2026-11-20\" />", "Page on queue age",
+     "557058:ana", "2026-11-20"),
+    (f"Page on queue age. Who: {ANA} When: <time datetime=\"2026-11-20\" />", "Page on queue age.",
+     "557058:ana", "2026-11-20"),
+    ("Page on queue age (owner: Dana Whitfield, due 2026-12-10)", "Page on queue age", "Dana Whitfield",
+     "2026-12-10"),
+    (f"Find out who {ANA}", "Find out who", "557058:ana", None),
+    ("Stand by <time datetime=\"2026-11-20\" />", "Stand by", None, "2026-11-20"),
+    ("Find the owner", "Find the owner", None, None),
 ])
 def test_each_list_item_under_action_items_is_an_item_with_owner_and_due(entry, summary, owner, due):
     for tag in ("ul", "ol"):
@@ -96,6 +106,18 @@ def test_a_task_list_in_the_task_column_yields_its_tasks_with_the_rows_owner_and
                            ("Alert on build time", "557058:ana", "2026-10-30", None, True, "task")]
     first, second = parse_page(body).action_items
     assert (first.owner_is_user, second.owner_is_user) == (False, True)
+
+
+def test_a_task_reads_an_owner_and_date_written_after_it_as_a_list_item_does():
+    tasks = (task(1, f"Add a soak period. Owner: {ANA} due 2026-12-01")
+             + task(2, "Document the limits (owner: Ines Duarte, due 15 Dec 2026)"))
+    assert items(f"<h2>Action items</h2><ac:task-list>{tasks}</ac:task-list>") == [
+        ("Add a soak period.", "557058:ana", "2026-12-01", None, False, "task"),
+        ("Document the limits", "Ines Duarte", "2026-12-15", None, False, "task")]
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Tasks</th><th>Owner</th></tr>"
+            f"<tr><td><ac:task-list>{tasks}</ac:task-list></td><td>Bo</td></tr></tbody></table>")
+    assert [(i.owner, i.owner_is_user) for i in parse_page(body).action_items] == [
+        ("557058:ana", True), ("Ines Duarte", False)]
 
 
 def test_a_task_in_a_status_column_is_still_the_rows_checkbox():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -234,9 +235,17 @@ _TRAILING = (
     ("name", _has(":"), re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
     ("name", _has("@"), re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
     ("ticket", _ends_with_digit, re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
-    ("junk", _ends_with(")],;:\u2014\u2013-"),
-     re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[,;:\u2014\u2013-]))+\s*$")),
+    ("junk", _ends_with("([)],;:\u2014\u2013-"),
+     re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[(\[,;:\u2014\u2013-]))+\s*$")),
 )
+_BARE_LABEL = ("label", _ends_with(":" + string.ascii_letters),
+               re.compile(r"(?:(?:\s*[,;(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:owners?|assignee|due(?:\s+(?:date|by|on))?"
+                          r"|deadline|eta)\s*:?|(?:who|when|by|until|before|target(?:\s+date)?|assigned\s+to)\s*:))+\s*$",
+                          re.I))
+"""A label left bare once the mention or ``<time>`` after it was read out of the text ("Owner: , due"):
+taken off only then, and words that are also plain English ("who", "by") only with their colon, so
+that "Find out who @ana" or "Stand by <time>" keep their last word."""
+_DROPPED = (*_TRAILING[:-1], _BARE_LABEL, _TRAILING[-1])
 _PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
 _NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
 _CHECKBOX = re.compile(r"^\s*(?:\[(?P<box>[ xX\u2713\u2714]?)\]|(?P<mark>[\u2705\u2714\u2611\u2612\u2610]))\s*")
@@ -265,12 +274,14 @@ class LineAction:
     done: bool | None
 
 
-def line_action(text: str) -> LineAction:
+def line_action(text: str, *, dropped: bool = False) -> LineAction:
     """Split "Add an alert — Ana, due 2026-12-03" into summary, owner and date.
 
     The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name"; the date an ISO (or
     written-out) date at the end; a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
     taken off the summary, so adding an owner or a date later does not change the item's identity.
+    ``dropped``: the line's mentions or dates were read out of ``text`` (they are the owner and the
+    due date), so labels they leave bare at the end ("Owner: @ana due <time>") are taken off too.
     """
     done = None
     box = _CHECKBOX.match(text)
@@ -283,7 +294,7 @@ def line_action(text: str) -> LineAction:
     summary = text
     for _ in range(4):
         before = summary
-        for kind, possible, pattern in _TRAILING:
+        for kind, possible, pattern in _DROPPED if dropped else _TRAILING:
             if not possible(summary):
                 continue
             match = pattern.search(summary)
