@@ -187,6 +187,16 @@ def test_a_table_naming_the_action_or_an_owner_or_a_due_date_is_read(headers: li
     assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
 
 
+def test_a_table_with_german_french_or_spanish_column_names_is_read_as_in_english():
+    for headers, done in ((("Ma\u00dfnahme", "Verantwortlich", "F\u00e4llig bis", "Erledigt"), "ja"),
+                          (("Action corrective", "Responsable", "\u00c9ch\u00e9ance", "Statut"), "Termin\u00e9"),
+                          (("Acci\u00f3n", "Responsable", "Fecha l\u00edmite", "Estado"), "Hecho")):
+        head = "".join(f"<th>{h}</th>" for h in headers)
+        body = (f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr><td>Zertifikate inventarisieren</td>"
+                f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
+        assert items(body) == [("Zertifikate inventarisieren", "557058:ana", "2026-12-15", None, True, "row")], headers
+
+
 def test_a_headerless_table_under_action_items_is_still_read_as_rows():
     body = "<h2>Action items</h2><table><tbody><tr><td>Add alert</td><td>Ana</td></tr></tbody></table>"
     assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]

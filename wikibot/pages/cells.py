@@ -31,6 +31,15 @@ _PHRASES = {
                "issue key", "key", "tracking ticket", "tickets"),
     "status": ("status", "done", "state", "complete", "completed", "done?"),
 }
+_PHRASES_ELSEWHERE = {  # German, French and Spanish pages name the same columns
+    "summary": ("maßnahme", "maßnahmen", "aufgabe", "aufgaben", "beschreibung", "was", "action corrective",
+                "tâche", "acción", "acciones", "tarea", "descripción", "qué"),
+    "owner": ("verantwortlich", "verantwortliche", "zuständig", "wer", "responsable", "qui", "quién"),
+    "due": ("fällig", "fällig am", "fällig bis", "termin", "frist", "bis wann", "wann", "échéance",
+            "date limite", "date d échéance", "quand", "fecha límite", "fecha", "plazo", "cuándo"),
+    "priority": ("priorität", "priorité", "prioridad"),
+    "status": ("erledigt", "statut", "état", "fait", "estado", "hecho"),
+}
 _WORDS = {
     "action": "summary", "item": "summary", "description": "summary", "task": "summary",
     "actions": "summary", "items": "summary", "tasks": "summary",
@@ -40,10 +49,12 @@ _WORDS = {
     "ticket": "ticket", "jira": "ticket", "issue": "ticket", "bug": "ticket", "link": "ticket",
     "status": "status", "done": "status", "state": "status",
 }
-_PHRASE_FIELD = {phrase: name for name, phrases in _PHRASES.items() for phrase in phrases}
-_DONE_COLUMNS = frozenset({"done", "complete", "completed"})
+_PHRASE_FIELD = {phrase: name for table in (_PHRASES, _PHRASES_ELSEWHERE) for name, phrases in table.items()
+                 for phrase in phrases}
+_DONE_COLUMNS = frozenset({"done", "complete", "completed", "erledigt", "fait", "hecho"})
 _DONE_VALUES = frozenset({"done", "complete", "completed", "closed", "resolved", "fixed", "yes", "y",
-                          "true", "\u2714", "\u2713", "\u2705", "\u2611", "x"})
+                          "true", "\u2714", "\u2713", "\u2705", "\u2611", "x",
+                          "erledigt", "abgeschlossen", "ja", "fait", "terminé", "oui", "hecho", "completado", "sí"})
 
 KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[1-9][0-9]*"
 _KEY = re.compile(rf"(?<![\w-])({KEY_PATTERN})(?![\w-])")
