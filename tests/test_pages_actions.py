@@ -47,13 +47,24 @@ def items(body: str) -> list[tuple]:
     ("Page on queue age (owner: Dana Whitfield, due 2026-12-10)", "Page on queue age", "Dana Whitfield",
      "2026-12-10"),
     (f"Find out who {ANA}", "Find out who", "557058:ana", None),
-    ("Stand by <time datetime=\"2026-11-20\" />", "Stand by", None, "2026-11-20"),
+    (f"Page on queue age {ANA} by <time datetime=\"2026-11-20\" />", "Page on queue age", "557058:ana",
+     "2026-11-20"),
+    (f"{ANA}: page on queue age", "page on queue age", "557058:ana", None),
+    (f"Page on queue age | {ANA} | <time datetime=\"2026-11-20\" />", "Page on queue age", "557058:ana",
+     "2026-11-20"),
     ("Find the owner", "Find the owner", None, None),
 ])
 def test_each_list_item_under_action_items_is_an_item_with_owner_and_due(entry, summary, owner, due):
     for tag in ("ul", "ol"):
         body = f"<h2>Action items</h2><{tag}><li>{entry}</li></{tag}>"
         assert items(body) == [(summary, owner, due, None, None, "list")]
+
+
+@pytest.mark.parametrize(("label", "summary"), [(", ticket:", "Page on queue age"), (" bug", "Page on queue age bug")])
+def test_a_label_left_bare_by_a_jira_macro_leaves_the_summary(label: str, summary: str):
+    jira = '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-1</ac:parameter></ac:structured-macro>'
+    body = f"<h2>Action items</h2><ul><li>Page on queue age{label} {jira}</li></ul>"
+    assert items(body) == [(summary, None, None, "OPS-1", None, "list")]
 
 
 def test_nested_list_items_are_items_too_and_a_wrapper_item_is_not():

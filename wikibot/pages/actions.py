@@ -37,7 +37,7 @@ from wikibot.pages.model import (
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
-from wikibot.pages.reading import TIME, USER, Reading, collapse, text_content
+from wikibot.pages.reading import JIRA, TIME, USER, Reading, collapse, text_content
 from wikibot.pages.rows import RowReader
 from wikibot.pages.tables import Table, Tables
 from wikibot.pages.text import read
@@ -263,11 +263,11 @@ class ActionReader:
 
 
 def _dropped(reading: Reading) -> bool:
-    """Whether a summary reading left out a mention or a date (see :func:`cells.line_action`)."""
+    """Whether a summary reading left out a mention, a date or a Jira macro (see :func:`cells.line_action`)."""
     return any(kind in _DROPPED_FACTS for kind, _ in reading.facts)
 
 
-_DROPPED_FACTS = (USER, TIME)
+_DROPPED_FACTS = (USER, TIME, JIRA)
 
 
 class _Once:

@@ -246,16 +246,18 @@ _TRAILING = (
     ("name", _has(":"), re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
     ("name", _has("@"), re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
     ("ticket", _ends_with_digit, re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
-    ("junk", _ends_with("([)],;:\u2014\u2013-"),
-     re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[(\[,;:\u2014\u2013-]))+\s*$")),
+    ("junk", _ends_with("([)],;:|\u2014\u2013-"),
+     re.compile(r"(?:\s*(?:\(\s*\)|\[\s*\]|[(\[,;:|\u2014\u2013-]))+\s*$")),
 )
 _BARE_LABEL = ("label", _ends_with(":" + string.ascii_letters),
                re.compile(r"(?:(?:\s*[,;(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:owners?|assignee|due(?:\s+(?:date|by|on))?"
-                          r"|deadline|eta)\s*:?|(?:who|when|by|until|before|target(?:\s+date)?|assigned\s+to)\s*:))+\s*$",
-                          re.I))
-"""A label left bare once the mention or ``<time>`` after it was read out of the text ("Owner: , due"):
-taken off only then, and words that are also plain English ("who", "by") only with their colon, so
-that "Find out who @ana" or "Stand by <time>" keep their last word."""
+                          r"|deadline|eta|by|until|before)\s*:?|(?:who|when|target(?:\s+date)?|assigned\s+to|ticket"
+                          r"|jira|issue|bug|key)\s*:))+\s*$", re.I))
+"""Labels left bare once the mention, ``<time>`` or Jira macro after them was read out of the text
+("Owner: , due", "by"): taken off only then, and words that are also plain English ("who", "bug")
+only with their colon, so that "Find out who @ana" or "File a bug <jira>" keep their last word."""
+_LEADING = re.compile(r"^[\s:,;|\u2014\u2013-]+")
+"""What a leading mention leaves in front of the action ("@ana: Fix the proxy")."""
 _DROPPED = (*_TRAILING[:-1], _BARE_LABEL, _TRAILING[-1])
 _PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
 _NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
@@ -291,8 +293,9 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
     The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name"; the date an ISO (or
     written-out) date at the end; a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
     taken off the summary, so adding an owner or a date later does not change the item's identity.
-    ``dropped``: the line's mentions or dates were read out of ``text`` (they are the owner and the
-    due date), so labels they leave bare at the end ("Owner: @ana due <time>") are taken off too.
+    ``dropped``: the line's mentions, dates or Jira macros were read out of ``text`` (they are the
+    owner, the due date and the ticket), so labels they leave bare at the end ("Owner: @ana due
+    <time>") and punctuation at the start ("@ana: Fix ...") are taken off too.
     """
     done = None
     box = _CHECKBOX.match(text)
@@ -300,6 +303,8 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
         mark = box.group("box") if box.group("box") is not None else box.group("mark")
         done = mark not in (" ", "", "\u2610")
         text = text[box.end():]
+    if dropped:
+        text = _LEADING.sub("", text)
     due = parse_date(text)
     owner = None
     summary = text
