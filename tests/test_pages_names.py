@@ -97,6 +97,16 @@ def test_clean_title_never_empties_a_heading_that_is_only_decoration():
 # -- synonyms and aliases (point 2) ---------------------------------------------------------------
 
 
+def test_a_status_lozenge_in_a_heading_is_not_part_of_its_name():
+    lozenge = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="title">DRAFT</ac:parameter>'
+               "</ac:structured-macro>")
+    body = f"<h2>Summary</h2><p>x</p><h2>Corrective actions {lozenge} (2026)</h2><ul><li>Fix X</li></ul>"
+    model = parse_page(body)
+    assert [(s.title, s.name) for s in model.sections][1] == ("Corrective actions (2026)", "Action items")
+    assert [i.summary for i in model.action_items] == ["Fix X"]
+    assert lozenge in body  # the page itself is untouched
+
+
 @pytest.mark.parametrize(("heading", "name"), [
     ("Corrective and Preventative Measures", "Action items"),
     ("Follow-ups", "Action items"),
@@ -119,6 +129,7 @@ def test_clean_title_never_empties_a_heading_that_is_only_decoration():
     ("What Didn\u2019t Go So Well", "What didn't go well"),
     ("Impact &amp; Metrics", "Impact and Scope"),
     ("3 Measures", "Action items"),
+    ("Actions &amp; owners", "Action items"),
     ("1 Root cause", "Root Cause"),
     ("1 Zusammenfassung / Summary", "Summary"),
     ("Follow-up work", "Action items"),

@@ -66,6 +66,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "corrective and preventive actions", "corrective and preventative actions",
                    "preventive measures", "preventative measures", "preventive actions", "preventative actions",
                    "action plan", "todo", "to do", "to dos", "todos", "tasks", "measures", "countermeasures",
+                   "actions and owners",
                    "maßnahmen", "folgemaßnahmen", "gegenmaßnahmen", "aufgaben", "nächste schritte",
                    "actions correctives", "plan daction", "prochaines étapes", "acciones", "acciones correctivas",
                    "próximos pasos", "plan de acción"),

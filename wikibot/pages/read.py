@@ -209,19 +209,34 @@ def _section_prose(parts: tuple[etree._Element | str, ...]) -> str:
         for element in [e for e in copy.iter() if _is_code(e)]:
             if element is copy:
                 break
-            parent = element.getparent()
-            if parent is None:
-                continue
-            tail = element.tail or ""
-            previous = element.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + " " + tail
-            else:
-                parent.text = (parent.text or "") + " " + tail
-            parent.remove(element)
+            _cut(element)
         else:
             pruned.append(copy)
     return _section_text(tuple(pruned))
+
+
+def _cut(element: etree._Element) -> None:
+    """Remove ``element`` from its (copied) tree, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + " " + tail
+    else:
+        parent.text = (parent.text or "") + " " + tail
+    parent.remove(element)
+
+
+def _heading_title(heading: etree._Element) -> str:
+    """A heading as a person names it (:func:`clean_title`); a status lozenge in it ("Corrective
+    actions [DRAFT]") says how far the section is, it is not part of its name."""
+    if any(macro_name(macro) == "status" for macro in heading.iter(*_MACROS)):
+        heading = deepcopy(heading)
+        for macro in [m for m in heading.iter(*_MACROS) if macro_name(m) == "status"]:
+            _cut(macro)
+    return clean_title(reader_text(heading))
 
 
 def _is_code(element: etree._Element) -> bool:
@@ -258,8 +273,8 @@ class _PageReader:
 
     def _sections(self) -> list[Section]:
         units = list(_units(self.root, self.census))
-        titles = {value: clean_title(reader_text(value)) for kind, value in units
-              if kind == "heading" and not isinstance(value, str)}
+        titles = {value: _heading_title(value) for kind, value in units
+                  if kind == "heading" and not isinstance(value, str)}
         top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
@@ -382,6 +397,5 @@ def _key_values(table: Table) -> Iterator[tuple[str, Cell]]:
 
 def _joined(found: list[Cell]) -> Cell:
     """The cells of one value as one (a key spanning rows)."""
-    return Cell(" ".join(cell.text for cell in found if cell.text),
-                [fact for cell in found for fact in cell.facts], any(cell.objects for cell in found),
-                all(cell.plain for cell in found))
+    return Cell(" ".join(c.text for c in found if c.text), [f for c in found for f in c.facts],
+                any(c.objects for c in found), all(c.plain for c in found))
