@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wikibot.pages import parse_page
+from wikibot.pages import Edit, apply_edits, parse_page
 from wikibot.pages.model import Unrecognised
 
 ANA = '<ac:link><ri:user ri:account-id="557058:ana" /></ac:link>'
@@ -206,6 +206,30 @@ def test_a_table_with_german_french_or_spanish_column_names_is_read_as_in_englis
         body = (f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr><td>Zertifikate inventarisieren</td>"
                 f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
         assert items(body) == [("Zertifikate inventarisieren", "557058:ana", "2026-12-15", None, True, "row")], headers
+
+
+def test_a_jira_macro_or_browse_link_in_the_summary_cell_is_the_rows_ticket_when_its_own_cell_has_none():
+    jira = '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-1</ac:parameter></ac:structured-macro>'
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Owner</th><th>Ticket</th></tr>"
+            f"<tr><td>Cap retries {jira}</td><td>Ana</td><td /></tr>"
+            '<tr><td>Rotate certs (<a href="https://j.example/browse/OPS-2">OPS-2</a>)</td><td>Bo</td><td /></tr>'
+            "<tr><td>Backport the fix for KAFKA-1234</td><td>Cy</td><td /></tr></tbody></table>")
+    assert [(i.summary, i.jira_key) for i in parse_page(body).action_items] == [
+        ("Cap retries", "OPS-1"), ("Rotate certs (OPS-2)", "OPS-2"), ("Backport the fix for KAFKA-1234", None)]
+    without_column = body.replace("<th>Ticket</th>", "").replace("<td /></tr>", "</tr>")
+    first = parse_page(without_column).action_items[0]
+    assert first.jira_key == "OPS-1"
+    assert apply_edits(without_column, [Edit(first, "OPS-1")]).changed is False  # never a second ticket
+
+
+def test_a_table_without_owner_and_due_columns_reads_its_rows_as_list_items():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Status</th></tr>"
+            f"<tr><td>Cap retries \u2014 Ana Lima, due 2026-12-01</td><td>Open</td></tr>"
+            f"<tr><td>[x] Rotate certs {ANA} <time datetime=\"2026-11-03\" /></td><td /></tr></tbody></table>")
+    assert items(body) == [("Cap retries", "Ana Lima", "2026-12-01", None, False, "row"),
+                           ("Rotate certs", "557058:ana", "2026-11-03", None, None, "row")]
+    headerless = f"<h2>Action items</h2><table><tbody><tr><td>[x] Rotate certs {ANA}</td></tr></tbody></table>"
+    assert items(headerless) == [("Rotate certs", "557058:ana", None, None, True, "row")]
 
 
 def test_a_headerless_table_under_action_items_is_still_read_as_rows():

@@ -37,7 +37,7 @@ from wikibot.pages.model import (
     UnrecognisedKind,
 )
 from wikibot.pages.names import SectionNames
-from wikibot.pages.reading import JIRA, TIME, USER, Reading, collapse, text_content
+from wikibot.pages.reading import USER, Reading, collapse, text_content
 from wikibot.pages.rows import RowReader
 from wikibot.pages.tables import Table, Tables
 from wikibot.pages.text import read
@@ -216,7 +216,7 @@ class ActionReader:
             reading = read(body, summary=True, lists=True)
         if not reading.text and not reading.facts:
             return  # an empty task, or the editor's "Type your task here" placeholder
-        line = cells.line_action(reading.text, dropped=_dropped(reading))
+        line = cells.line_action(reading.text, dropped=cells.left_out(reading))
         summary, users = line.summary, reading.found(USER)
         owner, owner_is_user, due = defaults
         if line.owner and not users:
@@ -251,7 +251,7 @@ class ActionReader:
         reading = read(li, summary=True)
         if not reading.text and not reading.facts:
             return  # holds only a nested list (or nothing)
-        line = cells.line_action(reading.text, dropped=_dropped(reading))
+        line = cells.line_action(reading.text, dropped=cells.left_out(reading))
         users = reading.found(USER)
         self.items.append(ActionItem(
             summary=line.summary, owner=users[0] if users else line.owner,
@@ -260,14 +260,6 @@ class ActionReader:
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,
         ))
-
-
-def _dropped(reading: Reading) -> bool:
-    """Whether a summary reading left out a mention, a date or a Jira macro (see :func:`cells.line_action`)."""
-    return any(kind in _DROPPED_FACTS for kind, _ in reading.facts)
-
-
-_DROPPED_FACTS = (USER, TIME, JIRA)
 
 
 class _Once:

@@ -287,6 +287,12 @@ class LineAction:
     done: bool | None
 
 
+def left_out(reading: Facts) -> bool:
+    """Whether a summary reading left a mention, a date or a Jira macro out of its text (they are the
+    item's owner, due date and ticket): what :func:`line_action` calls ``dropped``."""
+    return any(kind in (USER, TIME, JIRA) for kind, _ in reading.facts)
+
+
 def line_action(text: str, *, dropped: bool = False) -> LineAction:
     """Split "Add an alert — Ana, due 2026-12-03" into summary, owner and date.
 
