@@ -31,11 +31,11 @@ from wikibot.pages.actions import COUNTED, TASK, ActionReader
 from wikibot.pages.markup import macro_name
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
-from wikibot.pages.reading import USER, Reading, collapse
-from wikibot.pages.rows import EMPTY, Cell, read_cell
-from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
+from wikibot.pages.properties import read_properties
+from wikibot.pages.reading import Reading, collapse
+from wikibot.pages.tables import Row, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, read, reader_text
-from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
+from wikibot.pages.tree import AC, DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADING_TAGS = frozenset(_HEADINGS)
@@ -232,11 +232,17 @@ def _cut(element: etree._Element) -> None:
 def _heading_title(heading: etree._Element) -> str:
     """A heading as a person names it (:func:`clean_title`); a status lozenge in it ("Corrective
     actions [DRAFT]") says how far the section is, it is not part of its name."""
-    if any(macro_name(macro) == "status" for macro in heading.iter(*_MACROS)):
+    if len(heading) and _has_lozenge(heading):
         heading = deepcopy(heading)
         for macro in [m for m in heading.iter(*_MACROS) if macro_name(m) == "status"]:
             _cut(macro)
     return clean_title(reader_text(heading))
+
+
+_has_lozenge = etree.XPath(
+    "boolean((.//ac:structured-macro | .//ac:macro)[translate(@ac:name, 'STATU', 'statu') = 'status'])",
+    namespaces={"ac": AC})
+"""Whether a status macro is inside (one test in C: most headings have none)."""
 
 
 def _is_code(element: etree._Element) -> bool:
@@ -267,7 +273,7 @@ class _PageReader:
 
     def model(self) -> PageModel:
         sections = self._sections()
-        properties, users = self._properties()
+        properties, users = read_properties(self.root, self.tables)
         return PageModel(sections, self.actions.items, self.deferred, properties, users,
                          partial(_timeline_rows, tuple(self.timeline_blocks)), self.actions.unrecognised)
 
@@ -331,21 +337,6 @@ class _PageReader:
                 texts = [read(body, summary=True).text if body is not None else ""]
             self.deferred.extend(DeferredItem(text) for text in texts if text)
 
-    def _properties(self) -> tuple[dict[str, str], dict[str, str]]:
-        properties: dict[str, str] = {}
-        users: dict[str, str] = {}
-        for macro in self.root.iter(*_MACROS):
-            if macro_name(macro) != "details":
-                continue
-            for element in outermost_tables(macro):
-                for key, reading in _key_values(self.tables.layout(element)):
-                    if key and key not in properties:
-                        properties[key] = reading.text
-                        mentioned = reading.found(USER)
-                        if mentioned:
-                            users[key] = mentioned[0]
-        return properties, users
-
 
 def _timeline_rows(blocks: tuple[etree._Element, ...]) -> list[dict[str, str]]:
     """Rows of the timeline tables: column name (or "column N") -> cell text; empty rows skipped."""
@@ -366,36 +357,3 @@ def _text_at(row: Row, column: int | None, *, summary: bool = False) -> str:
     """Text of the cell starting at ``column`` (a colspan continuation has none)."""
     cell = row.cell_starting_at(column) if column is not None else None
     return read(cell, summary=summary).text if cell is not None else ""
-
-
-def _key_values(table: Table) -> Iterator[tuple[str, Cell]]:
-    """Page Properties pairs: keys down the first column, or (all-``th`` first row) across the top.
-
-    A row that is one cell across the table is a title ("Incident details"), not a key; a key that
-    spans several rows (rowspan) has the values of all of them ("Duration": outage, degraded).
-    """
-    rows = [row for row in table.rows if not table.is_separator(row)]
-    header = rows[0] if rows else None
-    if header is not None and all(cell.tag == "th" for cell in header.cells) and table.columns > 1:
-        values = rows[1] if len(rows) > 1 else None
-        for column in range(table.columns):
-            key_cell = header.cell_starting_at(column)
-            cell = values.cell_starting_at(column) if values is not None else None
-            yield (reader_text(key_cell) if key_cell is not None else ""), \
-                read_cell(cell) if cell is not None else EMPTY
-        return
-    pairs: list[tuple[str, list[Cell]]] = []
-    for row in rows:
-        key = row.slot_at(0) if row.merged else None
-        if key is not None and not key.here and pairs:  # the key above spans this row too
-            pairs[-1][1].extend(read_cell(cell) for cell in row.cells)
-        elif len(row.cells) >= 2:
-            pairs.append((reader_text(row.cells[0]), [read_cell(row.cells[1])]))
-    for key, found in pairs:
-        yield key, found[0] if len(found) == 1 else _joined(found)
-
-
-def _joined(found: list[Cell]) -> Cell:
-    """The cells of one value as one (a key spanning rows)."""
-    return Cell(" ".join(c.text for c in found if c.text), [f for c in found for f in c.facts],
-                any(c.objects for c in found), all(c.plain for c in found))

@@ -142,10 +142,9 @@ class RowReader:
         # A Jira macro or /browse/ link in the summary cell is the item's ticket when its own cell has none.
         jira_key = cells.ticket_of(ticket) or (cells.ticket_of(value, plain_text=False) if value.facts else None)
         return ActionItem(
-            summary=summary, owner=owner_id, due=due_date,
-            priority=priority.text or None, jira_key=jira_key,
-            done=done, status=(status.text or None) if has_status else None, owner_is_user=owner_is_user, kind="row", position=position,
-            fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
+            summary=summary, owner=owner_id, due=due_date, priority=priority.text or None, jira_key=jira_key,
+            done=done, status=(status.text or None) if has_status else None, owner_is_user=owner_is_user,
+            kind="row", position=position, fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
         )
 
 
