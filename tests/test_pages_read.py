@@ -39,6 +39,19 @@ def test_corpus_page_parses_to_its_expected_json(page: Path):
     assert parse_page(page.read_text(encoding="utf-8")).to_dict() == expected
 
 
+def test_a_corpus_section_no_synonym_names_is_read_with_a_configured_alias():
+    body = (CORPUS / "cloudflare_blog_style.xml").read_text(encoding="utf-8")
+    heading = "What we\u2019re doing to make sure this doesn\u2019t happen again"
+    model = parse_page(body, aliases={heading: "Action items"})
+    assert [(i.summary, i.owner, i.due, i.jira_key) for i in model.action_items][:3] == [
+        ("Deploy rate-limiting rules progressively, region by region, with automatic rollback on CPU.",
+         "63f1a2b3c4d5e6f7a8b9c0d1", "2026-12-01", None),
+        # (a trailing "— name" is an owner only in capitals: "— retry storms" must stay in the summary)
+        ("Run every new expression through a back-tracking check in CI \u2014 Edge Security team", None, None, None),
+        ("Move the kill switch off the control plane", None, None, "EDGE-5120")]
+    assert model.unrecognised == []  # "The following work is planned:" introduces the items
+
+
 def test_to_dict_has_exactly_the_cli_contract_keys():
     data = parse_page((CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")).to_dict()
     assert set(data) == {"sections", "action_items", "deferred", "properties", "unrecognised"}
