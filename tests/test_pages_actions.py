@@ -67,6 +67,25 @@ def test_a_label_left_bare_by_a_jira_macro_leaves_the_summary(label: str, summar
     assert items(body) == [(summary, None, None, "OPS-1", None, "list")]
 
 
+ADF_PANEL = ('<ac:adf-extension><ac:adf-node type="panel"><ac:adf-attribute key="panel-type">note</ac:adf-attribute>'
+             "<ac:adf-content><ul><li><p>Fix the proxy \u2014 Ana Lima</p></li></ul></ac:adf-content></ac:adf-node>"
+             '<ac:adf-fallback><div class="panel"><div class="panelContent"><ul><li><p>Fix the proxy \u2014 Ana Lima'
+             "</p></li></ul></div></div></ac:adf-fallback></ac:adf-extension>")
+DECISION = ('<ac:adf-extension><ac:adf-node type="decision-list"><ac:adf-attribute key="local-id">d1</ac:adf-attribute>'
+            '<ac:adf-node type="decision-item"><ac:adf-attribute key="state">DECIDED</ac:adf-attribute><ac:adf-content>'
+            "Keep the old cluster until March</ac:adf-content></ac:adf-node></ac:adf-node><ac:adf-fallback>"
+            '<ul class="decision-list"><li>Keep the old cluster until March</li></ul></ac:adf-fallback>'
+            "</ac:adf-extension>")
+
+
+def test_a_new_editor_panel_is_read_once_not_again_from_its_fallback_and_a_decision_is_no_action():
+    model = parse_page(f"<h2>Action items</h2>{ADF_PANEL}<p>Decisions:</p><ul><li>Cap retries</li></ul>{DECISION}")
+    assert [(i.summary, i.owner) for i in model.action_items] == [("Fix the proxy", "Ana Lima"), ("Cap retries", None)]
+    assert model.sections[0].text.splitlines() == [
+        "Fix the proxy \u2014 Ana Lima", "Decisions:", "Cap retries", "Keep the old cluster until March"]
+    assert [u.text for u in model.unrecognised] == ["Keep the old cluster until March"]
+
+
 def test_nested_list_items_are_items_too_and_a_wrapper_item_is_not():
     body = ("<h2>Follow-ups</h2><ul><li>Alerting<ul><li>Add queue-age alert</li><li>Page on it</li></ul></li>"
             "<li><ol><li>Only nested</li></ol></li></ul>")

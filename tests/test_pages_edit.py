@@ -340,6 +340,18 @@ def test_writing_every_missing_key_into_a_corpus_page_changes_nothing_else_and_r
     assert apply_edits(result.body, [Edit(item, keys[item.identity]) for item in todo]).changed is False
 
 
+def test_a_list_item_in_a_new_editor_panel_gets_its_key_in_the_panel_and_the_items_after_it_in_theirs():
+    from tests.test_pages_actions import ADF_PANEL
+
+    body = f"<h2>Action items</h2>{ADF_PANEL}<ul><li><p>Cap retries</p></li></ul>"
+    panel_item, after = items(body)
+    new = apply_edits(body, [Edit(panel_item, "OPS-1"), Edit(after, "OPS-2")]).body
+    assert new == body.replace("Ana Lima</p></li></ul></ac:adf-content>",
+                               f"Ana Lima {jira_macro('OPS-1')}</p></li></ul></ac:adf-content>", 1).replace(
+        "Cap retries</p>", f"Cap retries {jira_macro('OPS-2')}</p>")
+    assert [(i.summary, i.jira_key) for i in items(new)] == [("Fix the proxy", "OPS-1"), ("Cap retries", "OPS-2")]
+
+
 def test_a_ticket_cell_spanning_two_rows_is_reported_not_written():
     body = page('<tr><td>Add alert</td><td>Ana</td><td rowspan="2"><p /></td></tr>',
                 "<tr><td>Fix proxy</td><td>Bo</td></tr>")

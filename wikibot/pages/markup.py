@@ -39,7 +39,7 @@ DECORATION_MACROS = PANEL_MACROS | frozenset({
 (K_SKIP, K_MUTE_FLAG, K_IMAGE, K_TASK_STATUS, K_MACRO, K_CELL, K_BLOCK, K_TIME, K_BR, K_EMOTICON, K_A,
  K_AC_LINK) = range(12)
 KIND: dict[str, int] = {
-    PARAMETER: K_SKIP, ac("task-id"): K_SKIP, ac("task-uuid"): K_SKIP,
+    PARAMETER: K_SKIP, ac("task-id"): K_SKIP, ac("task-uuid"): K_SKIP, ac("adf-attribute"): K_SKIP,
     PLACEHOLDER: K_MUTE_FLAG, ac("image"): K_IMAGE, "img": K_IMAGE, ac("task-status"): K_TASK_STATUS,
     ac("structured-macro"): K_MACRO, ac("macro"): K_MACRO, "td": K_CELL, "th": K_CELL,
     "time": K_TIME, "br": K_BR, ac("emoticon"): K_EMOTICON, "a": K_A, AC_LINK_TAG: K_AC_LINK,
@@ -51,6 +51,7 @@ KIND.update(dict.fromkeys((
     "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
     ac("task"), ac("task-list"), ac("task-body"), ac("layout"), ac("layout-section"),
     ac("layout-cell"), ac("rich-text-body"), ac("plain-text-body"),
+    ac("adf-extension"), ac("adf-node"), ac("adf-content"),  # (new-editor nodes: see wikibot.pages.tree)
 ), K_BLOCK))
 
 # Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
