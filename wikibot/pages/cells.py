@@ -234,16 +234,22 @@ def _has(*needles: str) -> Callable[[str], bool]:
     return lambda text: any(needle in text for needle in needles)
 
 
+_OWNER_ELSEWHERE = r"verantwortlich|zust\u00e4ndig|responsable|encargado"
+_DUE_ELSEWHERE = (r"f\u00e4llig(?:\s+(?:am|bis))?|bis(?:\s+zum)?|\u00e9ch\u00e9ance|avant\s+le|pour\s+le"
+                  r"|d['\u2019]ici\s+le|para\s+el|antes\s+del|fecha\s+l\u00edmite|plazo")
+"""The owner and due-date labels of German, French and Spanish pages (as their section names)."""
+
 # Trailing parts of a one-line action, each with a cheap test that must hold for the pattern to match
 # at all (a list item's text is searched with all of them, up to four times, and most match nothing).
 _TRAILING = (
     ("due", _ends_with_digit,
-     re.compile(rf"(?:\s*[,;:(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:due|by|until|before|target|eta|deadline)"
+     re.compile(rf"(?:\s*[,;:(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:due|by|until|before|target|eta|deadline|{_DUE_ELSEWHERE})"
                 rf"(?:\s+date)?\s*:?\s*)?(?:on\s+)?(?:{_DATE_TEXT})\s*[)\]]?\s*$", re.I)),
     ("name", _has("\u2014", "\u2013", "-"),
      re.compile(rf"\s*(?:[\u2014\u2013]|\s-)\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*$")),
     ("person", _ends_with(")"), re.compile(rf"\s*\(\s*(?:owner\s*:?\s*)?(?P<name>{_NAME})\s*\)\s*$")),
-    ("name", _has(":"), re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who)\s*:\s*(?P<name>{_NAME})\s*\)?\s*$", re.I)),
+    ("name", _has(":"), re.compile(rf"\s*[,;]?\s*\b(?:owner|assignee|who|{_OWNER_ELSEWHERE})\s*:\s*(?P<name>{_NAME})"
+                                   r"\s*\)?\s*$", re.I)),
     ("name", _has("@"), re.compile(r"\s+(?P<name>@[\w.-]+)\s*$")),
     ("ticket", _ends_with_digit, re.compile(rf"\s*[(\[]?\s*{KEY_PATTERN}\s*[)\]]?\s*$")),
     ("junk", _ends_with("([)],;:|\u2014\u2013-"),
@@ -251,8 +257,8 @@ _TRAILING = (
 )
 _BARE_LABEL = ("label", _ends_with(":" + string.ascii_letters),
                re.compile(r"(?:(?:\s*[,;(\[\u2014\u2013]\s*|\s+-\s+|\s+)(?:(?:owners?|assignee|due(?:\s+(?:date|by|on))?"
-                          r"|deadline|eta|by|until|before)\s*:?|(?:who|when|target(?:\s+date)?|assigned\s+to|ticket"
-                          r"|jira|issue|bug|key)\s*:))+\s*$", re.I))
+                          rf"|deadline|eta|by|until|before|{_OWNER_ELSEWHERE}|{_DUE_ELSEWHERE})\s*:?|(?:who|when|target"
+                          r"(?:\s+date)?|assigned\s+to|ticket|jira|issue|bug|key)\s*:))+\s*$", re.I))
 """Labels left bare once the mention, ``<time>`` or Jira macro after them was read out of the text
 ("Owner: , due", "by"): taken off only then, and words that are also plain English ("who", "bug")
 only with their colon, so that "Find out who @ana" or "File a bug <jira>" keep their last word."""
