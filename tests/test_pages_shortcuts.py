@@ -46,6 +46,9 @@ EDGES = [
     "<tr><td>a</td><td>b</td></tr></tbody></table>",
     "<table><tbody><tr><td><strong>Owner</strong> x</td><td><b><b>nested</b></b></td></tr></tbody></table>",
     "<strong><table><tbody><tr><td><strong>Owner</strong></td></tr></tbody></table></strong>",
+    '<table><tr><td><p><ac:inline-comment-marker ac:ref="c1">Fix <b>it</b></ac:inline-comment-marker></p></td>'
+    '<td><ac:inline-comment-marker ac:ref="c2"><ac:link><ri:user ri:account-id="a1" /></ac:link>'
+    "</ac:inline-comment-marker></td></tr></table>",
     "<h2>Action items <code>x</code></h2><h3><ac:structured-macro ac:name=\"status\"><ac:parameter "
     'ac:name="title">T</ac:parameter></ac:structured-macro></h3><ul><li>a</li><li><p>b</p>c</li></ul>',
 ]

@@ -57,7 +57,8 @@ KIND.update(dict.fromkeys((
 # Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
 # (``text_content``), which is most cells, headings and paragraphs of a page (see :func:`wikibot.pages.text.shortcut`).
 INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
-                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
+                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt",
+                     ac("inline-comment-marker")})  # (where a reviewer's comment is anchored: just its text)
 FRAMES = {tag: ("\t" if kind == K_CELL else "\n") for tag, kind in KIND.items()
           if kind == K_CELL or (kind == K_BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
 """Cells and plain blocks: the whitespace the walk puts around their text (what shortcuts may unwrap)."""
