@@ -223,7 +223,7 @@ class ActionReader:
             owner, owner_is_user = line.owner, False
         self.items.append(ActionItem(
             summary=summary, owner=users[0] if users else owner,
-            due=cells.due_of(reading) or due, priority=None,
+            due=cells.due_of(reading, written=line.due) or due, priority=None,
             jira_key=cells.ticket_of(reading), done=(state == "complete") if state else None,
             status=state or None, owner_is_user=bool(users) or (owner_is_user and owner is not None),
             kind="task", position=task_position(task_id, self._tasks), fingerprint=fingerprint(summary),
@@ -255,7 +255,7 @@ class ActionReader:
         users = reading.found(USER)
         self.items.append(ActionItem(
             summary=line.summary, owner=users[0] if users else line.owner,
-            due=cells.due_of(reading), priority=None,
+            due=cells.due_of(reading, written=line.due), priority=None,
             jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,

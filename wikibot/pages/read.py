@@ -34,8 +34,8 @@ from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_name
 from wikibot.pages.properties import read_properties
 from wikibot.pages.reading import Reading, collapse
 from wikibot.pages.tables import Row, Tables, layout, outermost_tables, unnested
-from wikibot.pages.text import HeaderRows, read, reader_text
-from wikibot.pages.tree import AC, DEFAULT_MAX_BYTES, ac, parse_fragment
+from wikibot.pages.text import HeaderRows, read, reader_text, shortcut
+from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADING_TAGS = frozenset(_HEADINGS)
@@ -232,17 +232,14 @@ def _cut(element: etree._Element) -> None:
 def _heading_title(heading: etree._Element) -> str:
     """A heading as a person names it (:func:`clean_title`); a status lozenge in it ("Corrective
     actions [DRAFT]") says how far the section is, it is not part of its name."""
-    if len(heading) and _has_lozenge(heading):
+    found = shortcut(heading)
+    if isinstance(found, str):  # inline markup only (most headings): no macro in it
+        return clean_title(collapse(found))
+    if any(macro_name(macro) == "status" for macro in heading.iter(*_MACROS)):
         heading = deepcopy(heading)
         for macro in [m for m in heading.iter(*_MACROS) if macro_name(m) == "status"]:
             _cut(macro)
     return clean_title(reader_text(heading))
-
-
-_has_lozenge = etree.XPath(
-    "boolean((.//ac:structured-macro | .//ac:macro)[translate(@ac:name, 'STATU', 'statu') = 'status'])",
-    namespaces={"ac": AC})
-"""Whether a status macro is inside (one test in C: most headings have none)."""
 
 
 def _is_code(element: etree._Element) -> bool:

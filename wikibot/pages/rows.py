@@ -138,7 +138,7 @@ class RowReader:
             line = cells.line_action(summary, dropped=cells.left_out(value))
             users = value.found(USER)
             summary, owner_id, owner_is_user = line.summary, users[0] if users else line.owner, bool(users)
-            due_date, done = cells.due_of(value), done if has_status else line.done
+            due_date, done = cells.due_of(value, written=line.due), done if has_status else line.done
         # A Jira macro or /browse/ link in the summary cell is the item's ticket when its own cell has none.
         jira_key = cells.ticket_of(ticket) or (cells.ticket_of(value, plain_text=False) if value.facts else None)
         return ActionItem(
