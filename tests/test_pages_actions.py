@@ -244,11 +244,36 @@ def test_a_jira_macro_or_browse_link_in_the_summary_cell_is_the_rows_ticket_when
             '<tr><td>Rotate certs (<a href="https://j.example/browse/OPS-2">OPS-2</a>)</td><td>Bo</td><td /></tr>'
             "<tr><td>Backport the fix for KAFKA-1234</td><td>Cy</td><td /></tr></tbody></table>")
     assert [(i.summary, i.jira_key) for i in parse_page(body).action_items] == [
-        ("Cap retries", "OPS-1"), ("Rotate certs (OPS-2)", "OPS-2"), ("Backport the fix for KAFKA-1234", None)]
+        ("Cap retries", "OPS-1"), ("Rotate certs", "OPS-2"), ("Backport the fix for KAFKA-1234", None)]
     without_column = body.replace("<th>Ticket</th>", "").replace("<td /></tr>", "</tr>")
     first = parse_page(without_column).action_items[0]
     assert first.jira_key == "OPS-1"
     assert apply_edits(without_column, [Edit(first, "OPS-1")]).changed is False  # never a second ticket
+
+
+SMART_LINK = '<a href="https://acme.atlassian.net/browse/OPS-7" data-card-appearance="inline">https://acme.atlassian.net/browse/OPS-7</a>'
+
+
+@pytest.mark.parametrize("entry", [
+    f"Fix the proxy {SMART_LINK}", f"Fix the proxy ({SMART_LINK})",
+    '<a href="https://acme.atlassian.net/browse/OPS-7">OPS-7</a>: Fix the proxy',
+])
+def test_a_pasted_issue_link_is_the_items_ticket_and_no_part_of_its_summary(entry: str):
+    for body in (f"<h2>Action items</h2><ul><li>{entry}</li></ul>",
+                 f"<h2>Action items</h2><table><tr><th>Action</th><th>Owner</th></tr><tr><td>{entry}</td><td /></tr>"
+                 "</table>"):
+        assert [(i.summary, i.jira_key) for i in parse_page(body).action_items] == [("Fix the proxy", "OPS-7")]
+    described = '<h2>Action items</h2><ul><li><a href="https://j.example/browse/OPS-7">Fix the proxy</a></li></ul>'
+    assert [(i.summary, i.jira_key) for i in parse_page(described).action_items] == [("Fix the proxy", "OPS-7")]
+
+
+def test_a_mention_that_shows_a_name_gives_the_owner_not_words_of_the_summary():
+    mention = ('<ac:link><ri:user ri:userkey="k5" /><ac:plain-text-link-body><![CDATA[Ana Lima]]>'
+               "</ac:plain-text-link-body></ac:link>")
+    task_list = f"<ac:task-list>{task(1, f'Fix the proxy {mention}')}</ac:task-list>"
+    for body in (f"<h2>Action items</h2><ul><li>Fix the proxy {mention}</li></ul>",
+                 f"<h2>Action items</h2>{task_list}"):
+        assert [(i.summary, i.owner) for i in parse_page(body).action_items] == [("Fix the proxy", "k5")]
 
 
 def test_a_table_without_owner_and_due_columns_reads_its_rows_as_list_items():

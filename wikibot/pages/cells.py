@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from wikibot.pages.markup import BROWSE, KEY_PATTERN
 from wikibot.pages.reading import JIRA, LINK, TASK, TIME, USER, Facts
 from wikibot.pages.tables import normalise_header
 
@@ -56,9 +57,7 @@ _DONE_VALUES = frozenset({"done", "complete", "completed", "closed", "resolved",
                           "true", "\u2714", "\u2713", "\u2705", "\u2611", "x",
                           "erledigt", "abgeschlossen", "ja", "fait", "terminé", "oui", "hecho", "completado", "sí"})
 
-KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[1-9][0-9]*"
 _KEY = re.compile(rf"(?<![\w-])({KEY_PATTERN})(?![\w-])")
-_BROWSE = re.compile(rf"/browse/({KEY_PATTERN})(?![\w-])")
 _FULL_KEY = re.compile(rf"{KEY_PATTERN}\Z")
 
 _MONTHS = {name: number for number, names in enumerate((
@@ -183,7 +182,7 @@ def ticket_of(reading: Facts, *, plain_text: bool = True) -> str | None:
         if _FULL_KEY.match(key.strip().upper()):
             return key.strip().upper()
     for link in reading.found(LINK):
-        match = _BROWSE.search(link)
+        match = BROWSE.search(link)
         if match:
             return match.group(1)
     if plain_text:
@@ -348,6 +347,14 @@ _BARE_LABEL = ("label", _ends_with_label,
 """Labels left bare once the mention, ``<time>`` or Jira macro after them was read out of the text
 ("Owner: , due", "by"): taken off only then, and words that are also plain English ("who", "bug")
 only with their colon, so that "Find out who @ana" or "File a bug <jira>" keep their last word."""
+def tidied(summary: str) -> str:
+    """A summary without what objects read out of it leave behind ("Cap retries (<jira>)", "@ana: Fix"):
+    empty brackets, a dangling separator, a leading colon."""
+    summary = _LEADING.sub("", summary) if summary[:1] in _LEADING_CHARS else summary
+    junk = _TRAILING[-1][2].search(summary) if summary.rstrip()[-1:] in _TRAILING_ENDS else None
+    return (summary[:junk.start()] if junk is not None and junk.start() else summary).strip()
+
+
 def _nothing_trails(text: str, dropped: bool) -> bool:
     """No trailing part can match (every start of :data:`_TRAILING` and :data:`_BARE_LABEL` is -1),
     tested at once: most lines end with a plain word and hold no dash, colon or "@"."""

@@ -7,6 +7,8 @@ one dict lookup per element.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from wikibot.pages.reading import text_content
@@ -62,6 +64,22 @@ INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "
 FRAMES = {tag: ("\t" if kind == K_CELL else "\n") for tag, kind in KIND.items()
           if kind == K_CELL or (kind == K_BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
 """Cells and plain blocks: the whitespace the walk puts around their text (what shortcuts may unwrap)."""
+
+
+KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[1-9][0-9]*"
+"""A Jira issue key (``OPS-17``)."""
+BROWSE = re.compile(rf"/browse/({KEY_PATTERN})(?![\w-])")
+"""A link to a Jira issue, and its key."""
+
+
+def issue_link_key(link: etree._Element, href: str) -> str | None:
+    """The key of a link to a Jira issue that shows nothing but its own URL or key (a pasted URL, a
+    smart link card): in an item's summary it is the item's ticket, as a Jira macro is."""
+    found = BROWSE.search(href)
+    if found is None:
+        return None
+    text = " ".join(text_content(link).split())
+    return found.group(1) if text.rstrip("/") in (href.rstrip("/"), found.group(1)) else None
 
 
 def macro_name(element: etree._Element) -> str | None:

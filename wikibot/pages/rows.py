@@ -124,7 +124,7 @@ class RowReader:
                     for task in tasks:
                         self.task_reader(task, defaults)
                     return None
-            summary = value.text
+            summary = value.text if self.line or not cells.left_out(value) else cells.tidied(value.text)
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
         spot = partial(_spot, self.shape, row, ticket_cell if ticket_here else None,
