@@ -61,7 +61,8 @@ def test_job_specs_come_from_the_configuration(db):
 
 def test_without_a_slack_app_there_is_no_reminder_job(db):
     services = FakeServices(db, confluence={"url": "https://acme.atlassian.net/wiki", "username": "u", "token": "t",
-                                            "space": "INC", "parent_page": "P"})
+                                            "space": "INC", "parent_page": "P"},
+                            jira={"url": "https://acme.atlassian.net", "username": "u", "token": "t", "project": "OPS"})
     assert {spec.name for spec in job_specs(services.config)} == {"sync", "audit"}
 
 
