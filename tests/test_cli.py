@@ -161,3 +161,36 @@ def test_sandbox_on_a_taken_port_is_a_one_line_error():
     assert result.returncode == 2
     assert result.stderr.startswith(f"wikibot: cannot listen on 127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def check_config_with(tmp_path, sandbox, old: str, new: str):
+    path = write_config(tmp_path, sandbox)
+    path.write_text(path.read_text().replace(old, new))
+    return CliRunner().invoke(cli, ["--config", str(path), "check-config"])
+
+
+def test_check_config_names_a_jira_project_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "project: OPS", "project: NOPE")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: jira.project: Jira: no project with key 'NOPE'" in result.output
+
+
+def test_check_config_names_a_space_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "space: INC", "space: NOPE")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: confluence.space: Confluence: no space with key 'NOPE'" in result.output
+
+
+def test_check_config_names_a_parent_page_id_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "parent_page: Post-mortems", "parent_page: '99999999'")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: confluence.parent_page: no page with id 99999999" in result.output
+
+
+def test_check_config_refuses_an_issue_type_the_project_does_not_have(tmp_path, sandbox):
+    # Every action item would fail to be filed, hourly, while check-config said "ok".
+    result = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS\n  issue_type: Epicc")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: jira.issue_type: 'Epicc' is not an issue type of OPS (it has: Task, Bug)" in result.output
+    assert "ok: configuration works" not in result.output
+

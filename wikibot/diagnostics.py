@@ -148,15 +148,21 @@ def _check_confluence(config: Config, endpoint: Endpoint, confluence: Confluence
     try:
         space = confluence.space_info()
     except ServiceError as exc:  # any failure is reported, not raised: check-config lists them all
-        report.service_problem(_auth_problem(endpoint, exc)
-                               or f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        if exc.status == 404:  # the service answered: the configuration names a space it does not have
+            report.problems.append(f"confluence.space: {exc}")
+        else:
+            report.service_problem(_auth_problem(endpoint, exc)
+                                   or f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
     report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
     try:
         page = confluence.page(parent) if parent.isdigit() else next(iter(confluence.pages_titled(parent)), None)
     except ServiceError as exc:
-        report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        if exc.status == 404:
+            report.problems.append(f"confluence.parent_page: no page with id {parent}")
+        else:
+            report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
         return
     if not page:
         report.problems.append(f"confluence.parent_page: no page titled {parent!r} in space {key}")
@@ -172,12 +178,20 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     try:
         project = jira.project(key)
     except ServiceError as exc:
-        report.service_problem(_auth_problem(endpoint, exc)
-                               or f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
+        if exc.status == 404:  # Jira answers 404 for a project that does not exist or that we may not see
+            report.problems.append(f"jira.project: Jira: no project with key {key!r} (or {user or 'this token'} "
+                                   "cannot see it)")
+        else:
+            report.service_problem(_auth_problem(endpoint, exc)
+                                   or f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
         return
     report.lines.append(f"  project: {project.get('key')} ({project.get('name')})")
-    types = ", ".join(t.get("name", "?") for t in project.get("issueTypes", [])) or "none"
-    report.lines.append(f"  issue types: {types}")
+    names = [str(t.get("name", "?")) for t in project.get("issueTypes", [])]
+    report.lines.append(f"  issue types: {', '.join(names) or 'none'}")
+    wanted = config.jira.issue_type
+    if names and wanted.casefold() not in {name.casefold() for name in names}:
+        report.problems.append(f"jira.issue_type: {wanted!r} is not an issue type of {key} (it has: "
+                               f"{', '.join(names)})")
 
 
 def redact_url(url: str) -> str:
