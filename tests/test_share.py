@@ -112,6 +112,16 @@ def test_share_without_a_channel_is_a_config_error(config, sandbox, confluence, 
     assert result.stderr == "wikibot: notify.share_webhook_url is not set: there is no channel to share to\n"
 
 
+
+def test_sharing_a_page_that_does_not_exist_is_a_usage_error_and_records_nothing(make_config, sandbox, confluence,
+                                                                                 chat, tmp_path):
+    path = config_file(make_config(notify={"share_webhook_url": chat.url}), tmp_path)
+    result = CliRunner().invoke(cli, ["--config", path, "share", "99999999"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "wikibot: page 99999999: no such Confluence page\n"
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
+    assert CliRunner().invoke(cli, ["--config", path, "share", page_id]).exit_code == 0
+
 def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat):
     from wikibot.audit.share import share_page
     from wikibot.errors import ServiceError
