@@ -194,3 +194,16 @@ def test_check_config_refuses_an_issue_type_the_project_does_not_have(tmp_path, 
     assert "problem: jira.issue_type: 'Epicc' is not an issue type of OPS (it has: Task, Bug)" in result.output
     assert "ok: configuration works" not in result.output
 
+
+
+def test_a_command_on_the_embedded_sandbox_when_it_is_not_running_says_how_to_reach_it(tmp_path):
+    # confluence.url is empty, so "check confluence.url" would send people to the wrong key.
+    port = free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\n"
+                      f"sandbox: {{port: {port}}}\ndatabase: {{url: 'sqlite:///{tmp_path / 'w.db'}'}}\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "sync"])
+    assert result.exit_code == ExitStatus.SERVICE, result.output
+    assert result.stderr == (f"wikibot: Confluence: cannot connect to http://127.0.0.1:{port}/wiki (the embedded "
+                             "sandbox, as confluence.url is empty: start `wikibot serve`, or set sandbox.port to the "
+                             "port it serves the sandbox on)\n")
