@@ -28,6 +28,14 @@ def test_blank_title_is_required_not_accepted():
     assert fields_of({"incident_id": "INC-1", "title": "   "}) == {"title": "required"}
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_incident_id_is_required_like_a_blank_title(blank):
+    # The form sends an empty field, not a missing one: "letters, digits and . _ : - only" misleads.
+    with pytest.raises(InvalidInput) as info:
+        parse_incident({"incident_id": blank, "title": " "})
+    assert info.value.fields == {"incident_id": "required", "title": "required"}
+
+
 def test_title_newlines_and_control_characters_are_collapsed():
     assert parse_incident({"incident_id": "I", "title": "a\n\tb\x00c"}).title == "a b c"
 

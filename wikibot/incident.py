@@ -96,6 +96,8 @@ class Incident(BaseModel):
     def _incident_id(cls, value: str) -> str:
         # The exact id is the incident's identity: only trimmed (done by the model) and NFC-normalised.
         value = unicodedata.normalize("NFC", value)
+        if not value:  # an empty form field, as a blank title is
+            raise ValueError("required")
         if not _ID.match(value):
             raise ValueError("letters, digits and . _ : - only, at most 64 characters")
         return value
