@@ -98,6 +98,9 @@ class Filer:
                 self._owners[name] = (person, None)
             elif not exact and not users:
                 self._owners[name] = (None, f"{NOT_A_USER}no Jira user is called {name!r}")
+            elif not exact and len(users) == 1:  # "Bob" for Bob Chen: likely, but a guess is not an owner
+                self._owners[name] = (None, f"{NOT_A_USER}no Jira user is called {name!r} (did you mean "
+                                            f"{users[0].get('displayName', '?')}? write the full name or mention them)")
             else:
                 candidates = ", ".join(sorted(str(u.get("displayName", "?")) for u in (exact or users)))
                 self._owners[name] = (None, f"{NOT_A_USER}{name!r} could be any of: {candidates}")
