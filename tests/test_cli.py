@@ -172,7 +172,7 @@ def check_config_with(tmp_path, sandbox, old: str, new: str):
 def test_check_config_names_a_jira_project_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
     result = check_config_with(tmp_path, sandbox, "project: OPS", "project: NOPE")
     assert result.exit_code == ExitStatus.USAGE, result.output
-    assert "problem: jira.project: Jira: no project with key 'NOPE'" in result.output
+    assert "problem: jira.project: Jira: HTTP 404: No project could be found with key 'NOPE'." in result.output
 
 
 def test_check_config_names_a_space_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):

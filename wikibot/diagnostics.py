@@ -178,9 +178,8 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     try:
         project = jira.project(key)
     except ServiceError as exc:
-        if exc.status == 404:  # Jira answers 404 for a project that does not exist or that we may not see
-            report.problems.append(f"jira.project: Jira: no project with key {key!r} (or {user or 'this token'} "
-                                   "cannot see it)")
+        if exc.status == 404:  # a project that does not exist (or we may not see), or a URL that is not Jira's
+            report.problems.append(f"jira.project: {exc}")
         else:
             report.service_problem(_auth_problem(endpoint, exc)
                                    or f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
