@@ -25,7 +25,7 @@ from wikibot.config import Config
 from wikibot.errors import InputError
 from wikibot.http_server import create_server
 from wikibot.logs import configure_logging
-from wikibot.scheduler import Scheduler
+from wikibot.scheduler import Scheduler, describe_schedule
 from wikibot.services import Services
 from wikibot.web import create_app
 from wikibot.web.confluence_hook import EXTENSION as HOOK_SYNCS
@@ -140,9 +140,7 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
         if scheduler:
             jobs = Scheduler(services)
             jobs.start()
-            echo(f"  scheduled: sync '{config.sync.schedule}', "
-                 f"audit '{config.audit.schedule}' ({config.audit.timezone})"
-                 + (f", remind '{config.remind.schedule}' (UTC)" if config.slack_endpoint() else ""))
+            echo(f"  scheduled: {describe_schedule(config)}")
         echo("Press Ctrl-C to stop.")
         _stop_on_sigterm()
         try:
@@ -174,7 +172,7 @@ def run_scheduler(config: Config, *, echo: Callable[[str], None], verbose: bool 
     jobs = Scheduler(services)
     _stop_on_sigterm()
     jobs.start()
-    echo(f"wikibot scheduler: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})")
+    echo(f"wikibot scheduler: {describe_schedule(config)}")
     try:
         threading.Event().wait()
     except (KeyboardInterrupt, _Stop):
