@@ -65,6 +65,17 @@ def test_non_string_title_is_a_field_error():
     assert fields_of({"incident_id": "I", "title": ["x"]}) == {"title": "must be a string"}
 
 
+def test_a_null_required_field_is_required_not_must_be_a_string():
+    assert fields_of({"incident_id": None, "title": None, "lead": None}) == {
+        "incident_id": "required", "title": "required"}
+
+
+def test_a_jira_payload_without_key_or_summary_names_the_jira_fields_it_lacks():
+    # The sender wrote issue.key and issue.fields.summary; "title" names nothing in what they sent.
+    assert fields_of({"issue": {"fields": {}}}) == {"issue.key": "required", "issue.fields.summary": "required"}
+    assert fields_of({"issue": {"key": "OPS-1", "fields": {"summary": 5}}}) == {
+        "issue.fields.summary": "must be a string"}
+
 def test_body_must_be_an_object():
     assert fields_of(["x"]) == {"body": "must be a JSON object"}
 

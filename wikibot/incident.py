@@ -230,16 +230,19 @@ def parse_incident(data: Any) -> Incident:
     """Validate a webhook/form/CLI payload, or a Jira issue webhook, into an ``Incident``."""
     if not isinstance(data, dict):
         raise InvalidInput({"body": "must be a JSON object"})
+    names: dict[str, str] = {}
     if "issue" in data:
         if not isinstance(data["issue"], dict):
             raise InvalidInput({"issue": "must be a Jira issue object"})
-        data = _from_jira(data["issue"])
+        data, names = _from_jira(data["issue"]), JIRA_FIELD_NAMES
     try:
-        return Incident.model_validate(data)
+        # null is "not given": a required field sent as null is missing, not "must be a string".
+        return Incident.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"]) or "body"
+            name = names.get(name, name)
             message = "required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
             if error["type"] == "string_type":
                 message = "must be a string"
@@ -250,6 +253,11 @@ def parse_incident(data: Any) -> Incident:
 def _object(value: object) -> dict[str, Any]:
     """A JSON object, or an empty one for anything else (a payload's shape is never trusted)."""
     return value if isinstance(value, dict) else {}
+
+
+# Where each field of a Jira payload came from, so an error names what the sender wrote.
+JIRA_FIELD_NAMES = {"incident_id": "issue.key", "title": "issue.fields.summary", "lead": "issue.fields.assignee",
+                    "started_at": "issue.fields.created", "summary": "issue.fields.description"}
 
 
 def _from_jira(issue: dict[str, Any]) -> dict[str, Any]:
