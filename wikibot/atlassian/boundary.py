@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import requests
 from atlassian.errors import ApiError
 
+from wikibot.atlassian.transport import CircuitOpen
 from wikibot.errors import ServiceError
 from wikibot.retry import response_of, status_of
 
@@ -31,7 +32,9 @@ def service_error(service: str, exc: BaseException, url: str | None = None,
     where = url or service
     status = status_of(exc)
     detail = " ".join((error_detail(exc) or str(exc)).split())[:300] or type(exc).__name__
-    if isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, CircuitOpen):  # the service answered, with failures: not a connection problem
+        message = f"{service}: {where} {exc}"
+    elif isinstance(exc, requests.ConnectionError):
         advice = unreachable or f"is it running? check {service.lower()}.url"
         message = f"{service}: cannot connect to {where} ({advice})"
     elif isinstance(exc, requests.Timeout):
