@@ -522,6 +522,16 @@ def test_a_first_name_matching_one_user_is_not_guessed_and_the_warning_asks_for_
         "or mention them)"]
 
 
+def test_the_json_report_is_incomplete_exactly_when_sync_exits_5_errors_included():
+    # Exit 5 on errors, but "incomplete": false in --json: a cron job reading the JSON thought it done.
+    from wikibot.sync.report import SyncReport
+
+    report = SyncReport()
+    assert report.to_dict()["incomplete"] is False and not report.unfinished
+    report.error(None, "link failed (the next run retries): Jira: HTTP 503")
+    assert report.to_dict()["incomplete"] is True and report.unfinished
+
+
 # -- entry points --------------------------------------------------------------------------------
 
 
