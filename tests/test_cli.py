@@ -207,3 +207,13 @@ def test_a_command_on_the_embedded_sandbox_when_it_is_not_running_says_how_to_re
     assert result.stderr == (f"wikibot: Confluence: cannot connect to http://127.0.0.1:{port}/wiki (the embedded "
                              "sandbox, as confluence.url is empty: start `wikibot serve`, or set sandbox.port to the "
                              "port it serves the sandbox on)\n")
+
+
+def test_check_config_names_a_required_section_that_no_template_has(tmp_path, sandbox):
+    # The audit compares required_sections with the templates' sections: a name they lack is never asked for.
+    result = check_config_with(tmp_path, sandbox, "project: OPS",
+                               "project: OPS\npostmortem: {required_sections: [Root cause, Bogus Section]}")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    problems = [line for line in result.output.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 1 and problems[0].startswith(
+        "problem: postmortem.required_sections: 'Bogus Section' is a section of no configured template (they have: ")

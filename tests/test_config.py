@@ -239,3 +239,14 @@ def test_an_empty_required_section_names_its_required_keys():
 def test_a_section_that_is_not_a_mapping_says_so_without_naming_classes():
     assert error_of("confluence: 5\njira: {project: O}\n") == \
         "config.yaml: confluence: must be a section of keys (key: value lines below it), not 5"
+
+
+def test_templates_are_keyed_by_severity_written_any_way_the_incident_can_be():
+    config = parse_config_text(MINIMAL + "postmortem: {templates: {sev1: sre.xml, '2': sre.xml, P3: sre.xml}}",
+                               environ={})
+    assert config.postmortem.templates == {"SEV-1": "sre.xml", "SEV-2": "sre.xml", "SEV-3": "sre.xml"}
+
+
+def test_a_template_key_that_is_no_severity_is_refused_instead_of_never_matching():
+    assert error_of(MINIMAL + "postmortem: {templates: {Major: sre.xml}}") == (
+        "config.yaml: postmortem.templates: 'Major' is not a severity (use SEV-1 … SEV-5)")

@@ -175,7 +175,24 @@ class PostmortemConfig(Strict):
     @classmethod
     def _empty_means_default(cls, value: list[str] | None) -> list[str] | None:
         return value or None
-    templates: dict[str, str] = Field(default_factory=dict, description="Severity or type → template file")
+    templates: dict[str, str] = Field(default_factory=dict, description="Severity → template file")
+
+    @field_validator("templates")
+    @classmethod
+    def _by_severity(cls, value: dict[str, str]) -> dict[str, str]:
+        """Keys as incidents' severities are written (``sev1`` → ``SEV-1``); a key that is none would never match."""
+        from wikibot.incident import normalise_severity
+
+        keyed: dict[str, str] = {}
+        for key, path in value.items():
+            try:
+                severity = normalise_severity(key)
+            except ValueError:
+                severity = None
+            if severity is None:
+                raise ValueError(f"{key!r} is not a severity (use SEV-1 … SEV-5)")
+            keyed[severity] = path
+        return keyed
     section_aliases: dict[str, str] = Field(
         default_factory=dict, description="Heading → section name, added to the page model's synonym table")
 

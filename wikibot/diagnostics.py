@@ -202,11 +202,15 @@ def redact_url(url: str) -> str:
 
 
 def _check_templates(config: Config, report: CheckReport) -> None:
-    """Every configured template loads and renders well-formed, as ``new`` and ``serve`` require."""
+    """Every configured template loads and renders well-formed, as ``new`` and ``serve`` require, and every
+    required section is one a page can be asked for."""
+    from wikibot.audit.facts import profile_template, title_key
     from wikibot.errors import ConfigError
+    from wikibot.pages.names import clean_title, section_names
     from wikibot.templates import load_template
 
     pm = config.postmortem
+    sections: list[str] = []
     for key, path in [("postmortem.template", pm.template),
                       *((f"postmortem.templates.{name}", file) for name, file in pm.templates.items())]:
         try:
@@ -215,3 +219,13 @@ def _check_templates(config: Config, report: CheckReport) -> None:
             report.problems.append(f"{key}: {exc}")
         else:
             report.lines.append(f"template: {template.name} {template.version} ({key})")
+            sections += profile_template(template, pm.section_aliases).sections
+    # The audit asks a page for its template's sections (an older page without one: its own, by name).
+    known = {title_key(name) for name in sections}
+    names = section_names(pm.section_aliases)
+    for name in (pm.required_sections or ()) if sections else ():
+        if title_key(name) not in known and title_key(names.name_of(clean_title(name))) not in known \
+                and not names.known(clean_title(name)):
+            report.problems.append(f"postmortem.required_sections: {name!r} is a section of no configured template "
+                                   f"(they have: {', '.join(dict.fromkeys(sections))}) nor one wikibot knows, so "
+                                   "no page is asked for it")

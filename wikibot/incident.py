@@ -32,6 +32,18 @@ _SEVERITY = re.compile(r"^(?:sev|p)?[\s_-]*([0-5])$", re.IGNORECASE)
 JIRA_PRIORITY_SEVERITY = {"highest": "SEV-1", "high": "SEV-2", "medium": "SEV-3", "low": "SEV-4", "lowest": "SEV-4"}
 
 
+def normalise_severity(value: object) -> str | None:
+    """``SEV-<n>`` for a severity as people write it (``SEV-2``, ``sev2``, ``P2``, ``2``); None for none.
+
+    One spelling, so ``postmortem.templates`` keys and incidents meet however either was written."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    match = _SEVERITY.match(str(value).strip())
+    if not match:
+        raise ValueError("use SEV-1 … SEV-5 (or 1 … 5)")
+    return f"SEV-{match.group(1)}"
+
+
 _NOT_LABEL = re.compile(r"[^a-z0-9-]+")
 
 
@@ -115,12 +127,7 @@ class Incident(BaseModel):
     @field_validator("severity", mode="before")
     @classmethod
     def _severity(cls, value: Any) -> str | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        match = _SEVERITY.match(str(value).strip())
-        if not match:
-            raise ValueError("use SEV-1 … SEV-5 (or 1 … 5)")
-        return f"SEV-{match.group(1)}"
+        return normalise_severity(value)
 
     @field_validator("lead", "channel_url", "summary", mode="before")
     @classmethod
