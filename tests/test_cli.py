@@ -217,3 +217,15 @@ def test_check_config_names_a_required_section_that_no_template_has(tmp_path, sa
     problems = [line for line in result.output.splitlines() if line.startswith("problem: ")]
     assert len(problems) == 1 and problems[0].startswith(
         "problem: postmortem.required_sections: 'Bogus Section' is a section of no configured template (they have: ")
+
+
+def test_check_config_names_a_section_alias_whose_section_wikibot_does_not_know(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "project: OPS",
+                               "project: OPS\npostmortem: {section_aliases: {Post-incident actions: Action itemz}}")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert ("problem: postmortem.section_aliases: 'Post-incident actions' names 'Action itemz', a section of no "
+            "configured template nor one wikibot knows") in result.output
+    documented = check_config_with(tmp_path, sandbox, "project: OPS",
+                                   "project: OPS\npostmortem: {section_aliases: {Post-incident actions: Action items},"
+                                   " required_sections: [Root cause, RCA, Post-incident actions]}")
+    assert documented.exit_code == 0, documented.output

@@ -204,6 +204,16 @@ class PostmortemConfig(Strict):
             raise ValueError(f"heading and section name must both be non-empty (got {blank[0]!r})")
         return value
 
+    def required_names(self) -> tuple[str, ...] | None:
+        """``required_sections`` as the section names the audit compares ("RCA" is Root Cause, an aliased
+        heading the section it stands for); None: the default (every section of the page's template)."""
+        if not self.required_sections:
+            return None
+        from wikibot.pages.names import clean_title, section_names
+
+        names = section_names(self.section_aliases)
+        return tuple(names.name_of(clean_title(title)) for title in self.required_sections)
+
 
 def _cron(value: str) -> str:
     from apscheduler.triggers.cron import CronTrigger
