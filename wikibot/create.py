@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from wikibot.atlassian.confluence import ConfluenceGateway, TitleTaken
 from wikibot.atlassian.content import WikiPage
 from wikibot.atlassian.jira import JiraGateway
-from wikibot.errors import ServiceError, WikibotError
+from wikibot.errors import NotOnSite, ServiceError, WikibotError
 from wikibot.incident import Incident
 from wikibot.store import Database, IncidentIdCollision, utcnow
 from wikibot.templates import Template, TemplateSet
@@ -83,12 +83,19 @@ class ParentPage:
     def page_id(self) -> str:
         if self._id is None:
             if self.parent_page.isdigit():
-                self._id = self.parent_page
+                # Read once: an id that names no page made every listing below it empty, silently.
+                try:
+                    self._id = self.confluence.page(self.parent_page).id
+                except ServiceError as exc:
+                    if exc.status == 404:
+                        raise NotOnSite(f"Confluence: no page with id {self.parent_page} (confluence.parent_page)",
+                                        status=404) from exc
+                    raise
             else:
                 found = self.confluence.pages_titled(self.parent_page)
                 if not found:
-                    raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
-                                       "(confluence.parent_page)")
+                    raise NotOnSite(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
+                                    "(confluence.parent_page)", status=404)
                 self._id = found[0].id
         return self._id
 
