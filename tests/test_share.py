@@ -109,7 +109,8 @@ def test_share_without_a_channel_is_a_config_error(config, sandbox, confluence, 
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
     result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "share", page_id])
     assert result.exit_code == 2
-    assert result.stderr == "wikibot: notify.share_webhook_url is not set: there is no channel to share to\n"
+    assert result.stderr == ("wikibot: neither slack.company_channel nor notify.share_webhook_url is set: there is "
+                             "no channel to share to\n")
 
 
 
