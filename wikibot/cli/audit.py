@@ -53,7 +53,7 @@ def audit(obj: CliContext, page_id: str | None, fmt: str, output: str | None, pu
 @click.option("--force", is_flag=True, help="Share a page that is not Published yet (the message says its status).")
 @click.pass_obj
 def share(obj: CliContext, page: str, again: bool, force: bool) -> None:
-    """Post a post-mortem's summary to the company-wide channel (notify.share_webhook_url), once."""
+    """Post a post-mortem's summary to the company channel (slack.company_channel or notify.share_webhook_url), once."""
     from wikibot.audit.share import page_id_of, share_page
 
     page_id = page_id_of(page)
