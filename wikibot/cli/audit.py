@@ -1,8 +1,8 @@
 """``wikibot audit`` and ``wikibot share``: thin wrappers over ``wikibot.audit``.
 
-``audit`` exits 0 when every post-mortem is in order, 1 when there are findings (so cron or CI can
-alert) and 2 when the audit itself hit errors; a configuration or service problem that stops it
-altogether exits with that error's own status (2 or 3).
+``audit`` exits 0 when every post-mortem is in order, 4 (``FINDINGS``) when there are findings (so cron
+or CI can alert) and 5 (``INCOMPLETE``) when the audit itself hit errors; a configuration or service
+problem that stops it altogether exits with that error's own status (2 or 3).
 """
 
 from __future__ import annotations
