@@ -258,3 +258,9 @@ def test_required_sections_are_read_as_section_names_synonyms_and_aliases_includ
                                " section_aliases: {Post-incident actions: Action items}}", environ={})
     assert config.postmortem.required_names() == ("Root Cause", "Impact and Scope", "Action items")
     assert parse_config_text(MINIMAL, environ={}).postmortem.required_names() is None
+
+
+def test_an_http_timeout_under_a_second_is_refused_as_the_client_library_would_make_it_zero():
+    # atlassian-python-api keeps int(timeout): 0.5 became 0, which requests refuses: a traceback mid-sync.
+    assert error_of(MINIMAL + "http: {timeout: 0.5}") == (
+        "config.yaml: http.timeout: input should be greater than or equal to 1")

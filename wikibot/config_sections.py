@@ -353,7 +353,8 @@ class RemindConfig(Strict):
 
 
 class HttpConfig(Strict):
-    timeout: float = Field(30, gt=0, le=600)
+    # At least 1: atlassian-python-api keeps int(timeout), and requests refuses a timeout of 0.
+    timeout: float = Field(30, ge=1, le=600)
     circuit_failures: int = Field(5, ge=1, description="Consecutive failures that suspend calls to a service")
     circuit_cooldown: float = Field(30, gt=0, le=3600, description="Seconds before a suspended service is tried again")
 
