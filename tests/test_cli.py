@@ -122,7 +122,9 @@ def test_check_config_on_the_sandbox_defaults_says_how_to_start_the_sandbox(tmp_
                       f"sandbox: {{port: {free_port()}}}\n")
     result = run_wikibot("--config", str(config), "check-config")
     assert result.returncode == 3
-    assert "wikibot sandbox" in result.stderr
+    # With the file serve would use: an in-memory sandbox forgets what the database remembers.
+    assert "start `wikibot serve`, or `wikibot sandbox --examples --port " in result.stderr
+    assert "--db var/sandbox.db`" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -50,7 +50,7 @@ def check_config(config: Config, services: Services) -> CheckReport:
         clients = services.clients  # decides each product's deployment (one probe at most)
     except WikibotError as exc:
         if isinstance(exc, ServiceError):
-            report.service_problem(_failure("Atlassian", config.confluence_endpoint()[0], exc, config.uses_sandbox))
+            report.service_problem(_failure("Atlassian", config.confluence_endpoint()[0], exc, config))
         else:
             report.problems.append(str(exc))
     else:
@@ -85,9 +85,11 @@ def _check_slack(config: Config, report: CheckReport) -> None:
         report.problems.append("slack.signing_secret: not set, so every Slack request would be refused (401)")
 
 
-def _failure(service: str, url: str, exc: ServiceError, sandbox: bool) -> str:
-    if sandbox and isinstance(exc.__cause__, requests.ConnectionError):
-        return f"{service}: the sandbox is not running at {url} (start it with `wikibot sandbox --examples`)"
+def _failure(service: str, url: str, exc: ServiceError, config: Config) -> str:
+    if config.uses_sandbox and isinstance(exc.__cause__, requests.ConnectionError):
+        # Its own file, as serve's: a sandbox kept in memory forgets the pages the database remembers.
+        return (f"{service}: the sandbox is not running at {url} (start `wikibot serve`, or "
+                f"`wikibot sandbox --examples --port {config.sandbox.port} --db {config.sandbox_db()}`)")
     return str(exc)
 
 
@@ -152,7 +154,7 @@ def _check_confluence(config: Config, endpoint: Endpoint, confluence: Confluence
             report.problems.append(f"confluence.space: {exc}")
         else:
             report.service_problem(_auth_problem(endpoint, exc)
-                                   or f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+                                   or f"confluence.space: {_failure('Confluence', url, exc, config)}")
         return
     report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
@@ -162,7 +164,7 @@ def _check_confluence(config: Config, endpoint: Endpoint, confluence: Confluence
         if exc.status == 404:
             report.problems.append(f"confluence.parent_page: no page with id {parent}")
         else:
-            report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+            report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config)}")
         return
     if not page:
         report.problems.append(f"confluence.parent_page: no page titled {parent!r} in space {key}")
@@ -182,7 +184,7 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
             report.problems.append(f"jira.project: {exc}")
         else:
             report.service_problem(_auth_problem(endpoint, exc)
-                                   or f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
+                                   or f"jira.project: {_failure('Jira', url, exc, config)}")
         return
     report.lines.append(f"  project: {project.get('key')} ({project.get('name')})")
     names = [str(t.get("name", "?")) for t in project.get("issueTypes", [])]
