@@ -104,6 +104,23 @@ def test_db_check_on_a_revision_this_wikibot_does_not_know_is_a_problem(tmp_path
     assert "problem: schema is at revision 0099, which this wikibot does not know" in result.stderr
 
 
+def test_a_database_at_a_revision_this_wikibot_does_not_know_is_refused_in_one_line_not_alembics_traceback(tmp_path):
+    from wikibot.errors import DatabaseError
+
+    url = f"sqlite:///{tmp_path}/newer.db"
+    database = Database(url)
+    database.create_schema()
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    with pytest.raises(DatabaseError, match=r"^database.url: cannot open or migrate the database: the schema is at "
+                                            r"revision 0099, which this wikibot does not know"):
+        database.create_schema()
+    database.dispose()
+    assert db_check(tmp_path, url).exit_code == ExitStatus.DATABASE  # (writes db.yaml for the command below)
+    upgrade = CliRunner().invoke(cli, ["--config", str(tmp_path / "db.yaml"), "db", "upgrade"])
+    assert upgrade.exit_code == ExitStatus.DATABASE, upgrade.output
+    assert len(upgrade.stderr.strip().splitlines()) == 1
+
 def test_db_check_on_a_server_that_does_not_answer_does_not_advise_restoring_a_backup(tmp_path):
     result = db_check(tmp_path, "postgresql+psycopg://wikibot:x@127.0.0.1:9/wikibot")
     assert result.exit_code == ExitStatus.DATABASE

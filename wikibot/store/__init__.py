@@ -129,7 +129,7 @@ class Database:
         wikibot does no work on a database it cannot trust.
         """
         try:
-            damage = self._quick_check()
+            damage = self._quick_check() or self._unknown_revision()
             if not damage:
                 migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
@@ -137,6 +137,13 @@ class Database:
         if damage:
             raise DatabaseError(f"database.url: cannot open or migrate the database: {damage} "
                               "(run `wikibot db check`; see README, Backups)")
+
+    def _unknown_revision(self) -> str | None:
+        """A revision no migration here names (a newer wikibot wrote it): Alembic cannot go from there."""
+        current = migrate.current(self.engine)
+        if current is None or current in migrate.revisions():
+            return None
+        return f"the schema is at revision {current}, which this wikibot does not know (written by a newer wikibot?)"
 
     def _quick_check(self) -> str | None:
         """What SQLite's ``quick_check`` finds wrong (first finding), or ``None``."""
