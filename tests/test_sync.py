@@ -514,11 +514,11 @@ def test_a_plain_text_owner_is_assigned_when_exactly_one_jira_user_has_that_name
 
 
 def test_a_first_name_matching_one_user_is_not_guessed_and_the_warning_asks_for_the_full_name(services, confluence):
-    make_page(services, confluence, action_page(table(row("Fix proxy", "Bob", "", "", ""))))
+    make_page(services, confluence, action_page(table(row("Fix proxy", "Bo", "", "", ""))))
     report = sync(services)
     assert report.created == 1
     assert [w["reason"] for w in report.warnings] == [
-        "unassigned: not a Jira user: no Jira user is called 'Bob' (did you mean Bob Chen? write the full name "
+        "unassigned: not a Jira user: no Jira user is called 'Bo' (did you mean Bob Chen? write the full name "
         "or mention them)"]
 
 

@@ -242,14 +242,14 @@ class PostmortemCreator:
         return incident.incident_date(utcnow().date()) + timedelta(days=self.debrief_within_days)
 
     def _resolve_lead(self, lead: str | None) -> tuple[str | None, str | None]:
-        """An account id as given; a name looked up in Jira's user search; else the name as text."""
+        """An account id as given; a name or email exactly one Jira user has; else the name as text."""
         if not lead:
             return None, None
         if _ACCOUNT_ID.match(lead) or _USERKEY.match(lead):
             return lead, None
         try:
-            users = self.jira.find_users(lead)
-            person = self.confluence.mention_id(users[0]) if len(users) == 1 else None
+            exact, _ = self.jira.users_named(lead)
+            person = self.confluence.mention_id(exact[0]) if len(exact) == 1 else None
         except ServiceError as exc:  # a lookup failure must not block the page: fall back to text
             log.warning("lead lookup failed for %r: %s", lead, type(exc).__name__)
             return None, lead

@@ -86,13 +86,10 @@ class Filer:
         """``(account id, None)`` for exactly one Jira user called ``name``, else ``(None, why not)``."""
         if name not in self._owners:
             try:
-                users = self.jira.find_users(name)
+                exact, users = self.jira.users_named(name)
             except ServiceError as exc:
                 self._owners[name] = (None, f"{NOT_A_USER}could not look {name!r} up ({exc})")
                 return self._owners[name]
-            wanted = " ".join(name.split()).casefold()
-            exact = [u for u in users if " ".join(str(u.get("displayName", "")).split()).casefold() == wanted
-                     or str(u.get("emailAddress", "")).casefold() == wanted]
             person = self.jira.person_id(exact[0]) if len(exact) == 1 else None
             if person:
                 self._owners[name] = (person, None)
