@@ -216,3 +216,22 @@ def test_an_owner_confluence_does_not_know_holds_up_no_other_item(dc_sandbox, ma
     assert report.created >= 1  # the unknown userkey is sent as given: Jira refuses that element alone
     issues = dc_sandbox.jira().jql('labels = "post-mortem"', fields="summary,assignee")["issues"]
     assert {i["fields"]["summary"]: (i["fields"]["assignee"] or {}).get("name") for i in issues}["Add alert"] == "ana"
+
+
+def test_a_confluence_url_without_its_context_path_is_named_not_reported_as_a_missing_space(make_dc_config,
+                                                                                            dc_sandbox):
+    # Nothing Confluence-like answers at <server>/wiki/rest/api on a server whose context path is /confluence:
+    # "no space with key 'INC'" sent people to confluence.space.
+    from wikibot.errors import ServiceError
+    from wikibot.services import Services
+
+    services = Services(make_dc_config(confluence={"url": dc_sandbox.url + "/wiki"}))
+    try:
+        with pytest.raises(ServiceError) as info:
+            services.confluence.space_info()
+    finally:
+        services.close()
+    assert str(info.value) == (f"Confluence: nothing answers as Confluence at {dc_sandbox.url}/wiki/rest/api "
+                               "(HTTP 404): check confluence.url and its context path (e.g. "
+                               "https://intranet.example.com/confluence)")
+    assert info.value.status == 404
