@@ -75,7 +75,7 @@ def test_serve_on_another_sandbox_port_says_where_the_other_commands_look(tmp_pa
         f"server: {{port: {port}}}\ndatabase: {{url: 'sqlite:///{tmp_path}/w.db'}}\n")
     proc, _ = start(["serve", "--sandbox-port", str(sandbox_port), "--no-scheduler"], tmp_path)
     out, _ = stop(proc)
-    assert (f"note: the other commands (new, sync, audit, ...) look for the sandbox at sandbox.port (8990): set "
+    assert (f"  note: the other commands (new, sync, audit, ...) look for the sandbox at sandbox.port (8990): set "
             f"sandbox.port: {sandbox_port} in config.yaml for them") in out
 
 def test_serve_against_a_configured_site_does_not_start_a_sandbox(tmp_path, sandbox):

@@ -14,7 +14,7 @@ import logging
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,7 +111,8 @@ def _stop_on_sigterm() -> None:
 
 
 def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], threads: int = 8,
-          scheduler: bool = True, verbose: bool = False) -> None:
+          scheduler: bool = True, verbose: bool = False, notes: Sequence[str] = ()) -> None:
+    """Serve until SIGTERM or Ctrl-C; ``notes`` are shown in the start banner (what the caller noticed)."""
     configure_logging(config.logging.level, config.logging.format, config.secrets(), verbose=verbose)
     sandbox = start_embedded_sandbox(config, echo) if config.uses_sandbox else None
     services = Services(config)
@@ -135,6 +136,8 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
             if connect_sandbox_slack(config, base):
                 echo(f"  sandbox Slack:        {config.sandbox_url}/slack/"
                      "  (try /postmortem in #inc-140-checkout-latency)")
+        for note in notes:
+            echo(f"  note: {note}")
         if not config.webhook.secret:
             echo("  note: webhook.secret is not set, so webhooks are refused (the form works)")
         if scheduler:
