@@ -120,6 +120,10 @@ def test_sharing_a_page_that_does_not_exist_is_a_usage_error_and_records_nothing
     result = CliRunner().invoke(cli, ["--config", path, "share", "99999999"])
     assert result.exit_code == 2, result.output
     assert result.stderr == "wikibot: page 99999999: no such Confluence page\n"
+    home = next(p for p in sandbox.cql("type = page") if p["title"] == "Incidents Home")
+    forced = CliRunner().invoke(cli, ["--config", path, "share", home["id"], "--force"])  # not a post-mortem
+    assert forced.exit_code == 2 and "is not a post-mortem (no label 'postmortem')" in forced.stderr
+    assert chat.messages == []
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
     assert CliRunner().invoke(cli, ["--config", path, "share", page_id]).exit_code == 0
 

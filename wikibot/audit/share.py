@@ -71,7 +71,7 @@ def share_page(services: Services, page_id: str, *, store: AuditStore | None = N
     if previous is None:
         raise AlreadyShared(f"page {page_id} was already shared (use --again to share it once more)")
     try:
-        page = services.confluence.asked_page(page_id)
+        page = services.confluence.asked_page(page_id, label=services.config.postmortem.label)
         try:
             model = parse_page(page.body, aliases=services.config.postmortem.section_aliases)
         except PageParseError as exc:
