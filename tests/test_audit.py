@@ -327,6 +327,20 @@ def test_cli_errors_are_one_line(make_config, tmp_path):
     assert bad.exit_code == ExitStatus.USAGE and bad.stderr.startswith("wikibot: --page 'x1'")
 
 
+
+def test_one_page_audit_of_a_page_that_does_not_exist_is_a_usage_error(config, sandbox, tmp_path):
+    result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "audit", "--page", "99999999"])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr == "wikibot: page 99999999: no such Confluence page\n"
+
+
+def test_one_page_audit_of_a_page_that_is_not_a_post_mortem_is_refused_not_audited(config, services, tmp_path):
+    # The space's parent page has no template sections and no debrief: auditing it reports nonsense.
+    parent = services.parent_page.page_id()
+    result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "audit", "--page", parent])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr == f"wikibot: page {parent} ('Post-mortems') is not a post-mortem (no label 'postmortem')\n"
+
 def test_staleness_counts_from_the_last_edit_by_a_person_not_wikibots_own_write_back(services, sandbox, confluence,
                                                                                     now):
     from wikibot.sync import run_sync

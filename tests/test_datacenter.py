@@ -256,3 +256,22 @@ def test_datacenter_basic_auth_takes_the_username_not_the_email(dc_sandbox):
     jira = dc_sandbox.jira_url + "/rest/api/2/myself"
     assert requests.get(jira, auth=("ana@example.com", dc_sandbox.token), timeout=5).status_code == 401
     assert requests.get(jira, auth=("ana", dc_sandbox.token), timeout=5).json()["name"] == "ana"
+
+
+def test_a_confluence_url_without_its_context_path_is_named_not_reported_as_a_missing_space(make_dc_config,
+                                                                                            dc_sandbox):
+    # Nothing Confluence-like answers at <server>/wiki/rest/api on a server whose context path is /confluence:
+    # "no space with key 'INC'" sent people to confluence.space.
+    from wikibot.errors import ServiceError
+    from wikibot.services import Services
+
+    services = Services(make_dc_config(confluence={"url": dc_sandbox.url + "/wiki"}))
+    try:
+        with pytest.raises(ServiceError) as info:
+            services.confluence.space_info()
+    finally:
+        services.close()
+    assert str(info.value) == (f"Confluence: nothing answers as Confluence at {dc_sandbox.url}/wiki/rest/api "
+                               "(HTTP 404): check confluence.url and its context path (e.g. "
+                               "https://intranet.example.com/confluence)")
+    assert info.value.status == 404

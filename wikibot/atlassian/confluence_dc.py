@@ -23,7 +23,7 @@ from typing import Any
 
 from atlassian import ConfluenceServer
 
-from wikibot.atlassian.boundary import LIBRARY_ERRORS, service_error
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, error_detail, service_error
 from wikibot.atlassian.confluence import (
     PAGE_EXPAND,
     SERVICE,
@@ -64,6 +64,10 @@ class DataCenterConfluenceGateway(ConfluenceGateway):
                 try:
                     found = self.retry.call(lambda: self.client.get(f"rest/api/space/{self.space}"))
                 except LIBRARY_ERRORS as exc:
+                    if status_of(exc) == 404 and not error_detail(exc):  # not Confluence's JSON: a wrong path
+                        raise ServiceError(f"Confluence: nothing answers as Confluence at {self.client.url}/rest/api "
+                                           "(HTTP 404): check confluence.url and its context path (e.g. "
+                                           "https://intranet.example.com/confluence)", status=404) from exc
                     if status_of(exc) == 404:
                         raise ServiceError(f"Confluence: no space with key {self.space!r} (confluence.space)",
                                            status=404) from exc
