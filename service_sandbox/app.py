@@ -134,11 +134,11 @@ def create_sandbox_app(
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
-    confluence.register(app, dc_root=v1_content_routes or chosen.datacenter)
+    confluence.register(app, dc_root=v1_content_routes or chosen.datacenter, experimental=chosen.datacenter)
     if chosen.confluence_v2:
         confluence_v2.register(app)
     jira.register(app)
-    confluence_attachments.register(app)
+    confluence_attachments.register(app, dc_root=v1_content_routes or chosen.datacenter)
     slack.register(app, examples=examples)
     _register_control_routes(app)
     if chosen.gateway:
@@ -253,9 +253,11 @@ def _authenticate(st: SandboxState) -> Response | None:
 
 
 def _authenticate_datacenter(st: SandboxState) -> Response | None:
-    """Data Center: a personal access token as ``Authorization: Bearer``, or Basic with a username (or
-    email) and the sandbox token as the password. A PAT is not a password: sent as Basic it is refused
-    (notes §7). With Basic switched off every Basic request gets Data Center's message."""
+    """Data Center: a personal access token as ``Authorization: Bearer``, or Basic with a *username* and
+    the sandbox token as the password. Basic on Data Center is "a username and password"
+    (https://developer.atlassian.com/server/jira/platform/basic-authentication/); the email is Cloud's
+    sign-in, so Basic with an email is refused here. A PAT is not a password: sent as Basic it is
+    refused (notes §7). With Basic switched off every Basic request gets Data Center's message."""
     auth = request.authorization
     if auth is not None and auth.type == "bearer" and auth.token is not None:
         if any(hmac.compare_digest(auth.token.encode(), pat.encode()) for pat in (st.token, datacenter.DC_PAT)):
@@ -266,8 +268,7 @@ def _authenticate_datacenter(st: SandboxState) -> Response | None:
     elif auth is not None and auth.type == "basic":
         if not st.basic_auth:
             return product_error(request.path, 401, datacenter.BASIC_DISABLED)
-        name = auth.username or ""
-        account = st.store.user_by_email(name) or datacenter.account_by(st.store, name=name)
+        account = datacenter.account_by(st.store, name=auth.username or "")
         if account is not None and account["active"] and auth.password is not None \
                 and hmac.compare_digest(auth.password.encode(), st.token.encode()):
             g.account_id = account["account_id"]

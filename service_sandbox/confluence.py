@@ -51,13 +51,18 @@ api = Blueprint("confluence_api", __name__)
 confluence_meta.add_routes(api)
 
 
-def register(app: Flask, *, dc_root: bool = True) -> None:
+def register(app: Flask, *, dc_root: bool = True, experimental: bool = False) -> None:
     """Mount the REST API under ``/wiki/rest/api`` and, with ``dc_root``, Data Center-style under
     ``/rest/api`` (labels and properties come from ``confluence_meta``), the web UI, and the
-    test-only date control. Which v1 routes Cloud still serves is decided by ``gone``."""
+    test-only date control. Which v1 routes Cloud still serves is decided by ``gone``.
+    ``experimental``: Data Center's ``/rest/experimental`` root (its version list, see
+    :func:`content_versions`)."""
     app.register_blueprint(api, url_prefix="/wiki/rest/api", name="confluence_cloud")
     if dc_root:
         app.register_blueprint(api, url_prefix="/rest/api", name="confluence_dc")
+    if experimental:
+        app.add_url_rule("/rest/experimental/content/<id>/version", view_func=content_versions, methods=["GET"],
+                         endpoint="confluence_dc_experimental_versions")
     app.register_error_handler(ConfluenceError, _error)
     app.add_url_rule("/_sandbox/confluence/pages/<id>/dates", view_func=set_dates, methods=["POST"])
     confluence_webui.register(app)
@@ -173,8 +178,23 @@ def content_history(id: str) -> Any:
 
 @api.get("/content/<id>/version")
 def content_versions(id: str) -> Any:
-    """Data Center's version list, newest first, offset paging (``GET /rest/api/content/{id}/version``,
-    Confluence DC REST API). Cloud has removed it for v2's ``/pages/{id}/versions`` (``gone.py``)."""
+    """A page's version list, newest first, offset paging.
+
+    Where it lives differs by deployment. Cloud's v1 had it as ``/rest/api/content/{id}/version``
+    ("Returns the versions for a piece of content in descending order",
+    https://developer.atlassian.com/cloud/confluence/rest/api-group-content-versions/) and has
+    removed it for v2's ``/pages/{id}/versions`` (``gone.py``). Data Center never had it in
+    ``/rest/api``: its ``/rest/api/content/{id}/history`` gives only the latest/previous version, and
+    the full list is the *experimental* resource ``/rest/experimental/content/{id}/version``
+    (Atlassian KB "How to retrieve all previous versions of content using the REST API",
+    https://confluence.atlassian.com/confkb/how-to-retrieve-all-previous-versions-of-content-using-the-rest-api-1044789048.html;
+    ``ContentVersionResource`` is in ``com.atlassian.confluence.plugins.restapi.experimental.resources``,
+    docs.atlassian.com/atlassian-confluence/6.2.3; a DC server's version ``_links.self`` reads
+    ``/rest/experimental/content/{id}/version/{n}``). So on the Data Center profile the
+    ``/rest/api`` path is a 404, as on a real server.
+    """
+    if datacenter.enabled() and not request.path.startswith("/rest/experimental/"):
+        raise ConfluenceError(404, f"No resource found for {datacenter.context_root()}{request.path}")
     site, store = Site.current(), current_store()
     start, limit = paging()
     with store.read() as conn:
@@ -185,7 +205,8 @@ def content_versions(id: str) -> Any:
                              (row["id"], limit, start)).fetchall()
         writer = ContentWriter(conn, store, site, frozenset())
         results = [{"by": writer.user(v["saved_by"]), "when": v["saved_at"], "message": v["message"],
-                    "number": v["number"], "minorEdit": bool(v["minor_edit"])} for v in saved]
+                    "number": v["number"], "minorEdit": bool(v["minor_edit"]),
+                    "_links": {"self": f"{request.base_url}/{v['number']}"}} for v in saved]
     return envelope(results, start=start, limit=limit, total=total, site=site)
 
 

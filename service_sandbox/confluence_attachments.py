@@ -8,7 +8,8 @@ As the real API (https://developer.atlassian.com/cloud/confluence/rest/v1/api-gr
 * A second upload with a filename the page already has is a 400 ("Cannot add a new attachment
   with same file name as an existing attachment"): updating goes through ``.../{attachmentId}/data``,
   which wikibot never needs, so it is not emulated.
-* Listing pages with ``start``/``limit`` (default 50) and filters on ``filename`` and ``mediaType``;
+* Listing (v2 on Cloud, by cursor; v1 on Data Center, by ``start``/``limit``, default 50) filters on
+  ``filename`` and ``mediaType``;
   each result has ``id`` ("att<n>"), ``title`` (the filename), ``metadata.mediaType``,
   ``extensions.fileSize`` and ``_links.download``.
 
@@ -22,6 +23,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
+from service_sandbox.confluence_json import Site, envelope, paging
+from service_sandbox.confluence_store import ConfluenceError
+from service_sandbox.confluence_v2_json import cursor_offset, limit_arg, paged, statuses_arg
 from service_sandbox.error_bodies import confluence_error
 from service_sandbox.store import iso
 
@@ -44,13 +48,16 @@ api_v2 = Blueprint("confluence_attachments_v2", __name__)
 downloads = Blueprint("confluence_downloads", __name__)
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, *, dc_root: bool = True) -> None:
+    """Cloud serves Confluence under ``/wiki`` only; the server-root routes (``/rest/api``,
+    ``/download``) are Data Center's, mounted with ``dc_root`` as the content routes are."""
     app.extensions["sandbox"].store.ensure_schema(SCHEMA)
     app.register_blueprint(api, url_prefix="/wiki/rest/api", name="confluence_attachments_cloud")
-    app.register_blueprint(api, url_prefix="/rest/api", name="confluence_attachments_dc")
     app.register_blueprint(api_v2, url_prefix="/wiki/api/v2")
     app.register_blueprint(downloads, url_prefix="/wiki", name="confluence_downloads_cloud")
-    app.register_blueprint(downloads, url_prefix="", name="confluence_downloads_dc")
+    if dc_root:
+        app.register_blueprint(api, url_prefix="/rest/api", name="confluence_attachments_dc")
+        app.register_blueprint(downloads, url_prefix="", name="confluence_downloads_dc")
 
 
 def _store() -> Any:
@@ -76,54 +83,55 @@ def _json(row: sqlite3.Row, base: str) -> dict[str, Any]:
     }
 
 
-def _base() -> str:
-    return request.host_url.rstrip("/") + ("/wiki" if request.path.startswith("/wiki/") else "")
+def _filters(content_id: int) -> tuple[str, list[object]]:
+    """The ``WHERE`` of a listing: the page's attachments, narrowed by ``filename`` and ``mediaType``."""
+    where, params = "content_id = ?", list[object]([content_id])
+    for arg, column in (("filename", "filename"), ("mediaType", "media_type")):
+        if request.args.get(arg):
+            where += f" AND {column} = ?"
+            params.append(request.args[arg])
+    return where, params
+
+
+def _listing(content_id: int, offset: int, limit: int) -> tuple[list[sqlite3.Row], int]:
+    where, params = _filters(content_id)
+    with _store().read() as conn:
+        total = conn.execute(f"SELECT COUNT(*) FROM cf_attachments WHERE {where}", params).fetchone()[0]
+        rows = conn.execute(f"SELECT * FROM cf_attachments WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+                            (*params, limit, offset)).fetchall()
+    return rows, total
+
+
+def _current_page(content_id: str) -> int:
+    """The id of the current page ``content_id`` names, or Confluence's 404 (v1 or v2 body by path)."""
+    with _store().read() as conn:
+        page = _page(conn, content_id)
+    if page is None:
+        raise ConfluenceError(404, f"No content found with id: ContentId{{id={content_id}}}")
+    return int(page["id"])
 
 
 @api.get("/content/<content_id>/child/attachment")
 def list_attachments(content_id: str) -> Any:
-    try:
-        start = max(0, int(request.args.get("start", 0)))
-        limit = min(200, max(1, int(request.args.get("limit", 50))))
-    except ValueError:
-        return confluence_error(400, "start and limit must be integers")
-    with _store().read() as conn:
-        if _page(conn, content_id) is None:
-            return confluence_error(404, f"No content found with id: ContentId{{id={content_id}}}")
-        where, params = "content_id = ?", list[object]([int(content_id)])
-        for arg, column in (("filename", "filename"), ("mediaType", "media_type")):
-            if request.args.get(arg):
-                where += f" AND {column} = ?"
-                params.append(request.args[arg])
-        rows = list(conn.execute(f"SELECT * FROM cf_attachments WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
-                                 (*params, limit + 1, start)))
-    base = _base()
-    body: dict[str, Any] = {"results": [_json(r, base) for r in rows[:limit]], "start": start, "limit": limit,
-                            "size": min(len(rows), limit), "_links": {"base": base, "context": "/wiki"}}
-    if len(rows) > limit:
-        body["_links"]["next"] = f"{request.path}?start={start + limit}&limit={limit}"
-    return jsonify(body)
+    """Data Center's listing (Cloud's is gone: ``gone``): ``start``/``limit`` (default 50, at most
+    200), and ``_links.next`` with the context path and every filter, like every v1 list."""
+    start, limit = paging(50, cap=200)
+    rows, total = _listing(_current_page(content_id), start, limit)
+    site = Site.current()
+    return envelope([_json(r, site.base) for r in rows], start=start, limit=limit, total=total, site=site)
 
 
 @api_v2.get("/pages/<page_id>/attachments")
 def list_attachments_v2(page_id: str) -> Any:
     """Cloud reads attachments through v2 (``GET /pages/{id}/attachments``, filters ``filename`` and
-    ``mediaType``, ``limit`` 1-250, default 50: the published v2 OpenAPI); only the upload stays v1."""
-    try:
-        limit = int(request.args.get("limit", 50))
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 250:
-        return v2_error(400, "INVALID_REQUEST_PARAMETER", "limit must be between 1 and 250")
-    with _store().read() as conn:
-        if _page(conn, page_id) is None:
-            return v2_error(404, "NOT_FOUND", "Page not found")
-        where, params = "content_id = ?", list[object]([int(page_id)])
-        for arg, column in (("filename", "filename"), ("mediaType", "media_type")):
-            if request.args.get(arg):
-                where += f" AND {column} = ?"
-                params.append(request.args[arg])
-        rows = list(conn.execute(f"SELECT * FROM cf_attachments WHERE {where} ORDER BY id LIMIT ?", (*params, limit)))
+    ``mediaType``, ``status`` of current/archived/trashed, ``limit`` 1-250, default 50: the published v2
+    OpenAPI), paged by cursor like every v2 list (``_links.next`` and ``Link``); only the upload stays v1."""
+    limit = limit_arg(50)
+    statuses = statuses_arg(("current",), ("current", "archived", "trashed"))
+    offset = cursor_offset()
+    rows, total = _listing(_current_page(page_id), offset, limit)
+    if "current" not in statuses:  # the sandbox's attachments are all current
+        rows, total = [], 0
     results = [{
         "id": f"att{row['id']}", "status": "current", "title": row["filename"], "createdAt": row["created"],
         "pageId": str(row["content_id"]), "mediaType": row["media_type"], "comment": row["comment"],
@@ -131,11 +139,7 @@ def list_attachments_v2(page_id: str) -> Any:
         "downloadLink": f"/download/attachments/{row['content_id']}/{row['filename']}?api=v2",
         "webuiLink": f"/pages/viewpageattachments.action?pageId={row['content_id']}",
     } for row in rows]
-    return jsonify({"results": results, "_links": {"base": request.host_url.rstrip("/") + "/wiki"}})
-
-
-def v2_error(status: int, code: str, title: str) -> Any:
-    return jsonify({"errors": [{"status": status, "code": code, "title": title, "detail": None}]}), status
+    return paged(results, offset=offset, limit=limit, total=total, site=Site.current())
 
 
 @api.post("/content/<content_id>/child/attachment")
@@ -160,7 +164,7 @@ def upload(content_id: str) -> Any:
             (int(content_id), file.filename, file.mimetype or "application/octet-stream",
              request.form.get("comment", ""), data, g.get("account_id", ""), iso(store.now())))
         row = conn.execute("SELECT * FROM cf_attachments WHERE id = ?", (cursor.lastrowid,)).fetchone()
-    return jsonify({"results": [_json(row, _base())], "size": 1, "start": 0, "limit": 1})
+    return jsonify({"results": [_json(row, Site.current().base)], "size": 1, "start": 0, "limit": 1})
 
 
 @downloads.get("/download/attachments/<content_id>/<path:filename>")

@@ -22,6 +22,7 @@ from service_sandbox import confluence_v2_meta
 from service_sandbox.confluence_json import Site, current_account, current_store, json_body, version_field
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.confluence_v2_json import (
+    PAGE_STATUSES,
     InvalidParameter,
     PageWriter,
     body_format,
@@ -115,7 +116,7 @@ def list_pages() -> Response:
 def get_page(id: str) -> Any:
     """``body-format=storage`` for the body; ``include-labels``/``-properties``/``-versions`` add
     those collections (first 50, as the real API), ``include-version`` (default true) the version."""
-    fmt, statuses = body_format(bulk=False), statuses_arg(("current",))
+    fmt, statuses = body_format(bulk=False), statuses_arg(("current",), PAGE_STATUSES)
     wanted = request.args.get("version")
     if wanted is not None and not (wanted.isdigit() and len(wanted) < 10):
         raise InvalidParameter(f"version must be a version number, not '{wanted}'")

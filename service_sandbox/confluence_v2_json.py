@@ -26,8 +26,11 @@ from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 250  # every v2 list: "limit ... maximum 250" in the published spec
-# The statuses the sandbox stores, named as v2 names them; ``archived`` exists in v2 but not here.
-STATUSES = ("current", "trashed", "archived", "deleted", "draft")
+# Which ``status`` values each read takes, as the published v2 OpenAPI enumerates them: the page list
+# has no drafts (``GET /pages``: current, archived, deleted, trashed); a page by id also takes
+# ``historical`` and ``draft`` (``GET /pages/{id}``), which the sandbox answers as "no such page".
+LIST_STATUSES = ("current", "archived", "deleted", "trashed")
+PAGE_STATUSES = ("current", "archived", "trashed", "deleted", "historical", "draft")
 
 
 class InvalidParameter(ConfluenceError):
@@ -64,11 +67,12 @@ def str_list(name: str) -> list[str]:
     return [item.strip() for raw in request.args.getlist(name) for item in raw.split(",") if item.strip()]
 
 
-def statuses_arg(default: Sequence[str]) -> tuple[str, ...]:
+def statuses_arg(default: Sequence[str], allowed: Sequence[str] = LIST_STATUSES) -> tuple[str, ...]:
+    """``status`` (repeated or comma-separated), each one of ``allowed`` (the route's enum), else 400."""
     wanted = str_list("status")
-    unknown = [s for s in wanted if s not in STATUSES]
+    unknown = [s for s in wanted if s not in allowed]
     if unknown:
-        raise InvalidParameter(f"status must be one of {', '.join(STATUSES)}, not '{unknown[0]}'")
+        raise InvalidParameter(f"status must be one of {', '.join(allowed)}, not '{unknown[0]}'")
     return tuple(wanted) or tuple(default)
 
 

@@ -21,6 +21,7 @@ from service_sandbox import confluence_store as db
 from service_sandbox.confluence_json import Site, current_account, current_store, json_body, version_field
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.confluence_v2_json import (
+    InvalidParameter,
     body_format,
     comment_json,
     cursor_offset,
@@ -36,6 +37,7 @@ from service_sandbox.confluence_v2_json import (
     with_bodies,
 )
 
+LABEL_PREFIXES = ("my", "team", "global", "system")  # GET /pages/{id}/labels ?prefix, the spec's enum
 INCLUDE_LIMIT = 50  # include-labels / -properties / -versions return the first 50, with meta.hasMore
 
 
@@ -83,6 +85,8 @@ def includes(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
 def page_labels(id: str) -> Response:
     limit = limit_arg()
     prefix = request.args.get("prefix")
+    if prefix is not None and prefix not in LABEL_PREFIXES:
+        raise InvalidParameter(f"prefix must be one of {', '.join(LABEL_PREFIXES)}, not '{prefix}'")
     with current_store().read() as conn:
         row = _page(conn, id)
         labels = [] if prefix not in (None, "global") else db.labels_of(conn, [row["id"]])[row["id"]]
@@ -204,10 +208,21 @@ def _versions(conn: sqlite3.Connection, row: sqlite3.Row) -> list[dict[str, Any]
              "page": {"id": str(row["id"]), "title": row["title"]}} for v in saved]
 
 
+VERSION_SORTS = ("modified-date", "-modified-date")  # the spec's VersionSortOrder
+
+
 def page_versions(id: str) -> Response:
-    """Newest first (the real default sort is ``-modified-date``)."""
+    """``sort`` is honoured: ``modified-date`` oldest first, ``-modified-date`` newest first (the
+    spec's ``VersionSortOrder``; "The default sort direction is ascending", and it names no default
+    field). Without ``sort`` the sandbox lists newest first, like v1's version list ("in descending
+    order"); a client that needs an order must ask for it, as the spec gives no default."""
     limit = limit_arg()
+    sort = request.args.get("sort") or "-modified-date"
+    if sort not in VERSION_SORTS:
+        raise InvalidParameter(f"sort must be one of {', '.join(VERSION_SORTS)}, not '{sort}'")
     with current_store().read() as conn:
         versions = _versions(conn, _page(conn, id))
+    if sort == "modified-date":
+        versions.reverse()
     page, offset, total = page_slice(versions, limit)
     return paged(page, offset=offset, limit=limit, total=total, site=Site.current())

@@ -44,7 +44,9 @@ ANONYMOUS_USER = {"type": "anonymous", "profilePicture": {"path": "/images/icons
                   "displayName": "Anonymous", "_links": {}}
 ACCOUNT_ID_ASSIGNEE = "expected Object containing a 'name' property"
 _ROOT_BLOCKED = ("/rest/", "/wiki", "/ex/", "/_edge/", "/browse/", "/spaces/", "/pages/", "/display/")
-_JIRA_NOT_DC = re.compile(r"^/rest/api/(3|latest)/|^/rest/api/2/search/jql")
+# Cloud-only Jira routes: REST v3, and the enhanced search and its approximate count (CHANGE-2046
+# added both to Cloud; Data Center searches with /rest/api/2/search, notes §7).
+_JIRA_NOT_DC = re.compile(r"^/rest/api/(3|latest)/|^/rest/api/2/search/(jql|approximate-count)")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

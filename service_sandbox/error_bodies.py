@@ -55,7 +55,7 @@ def product_for(path: str) -> str | None:
         return "jira"
     if path.startswith("/wiki/api/v2"):
         return "confluence_v2"
-    if path.startswith(("/wiki/rest/api", "/rest/api")):
+    if path.startswith(("/wiki/rest/api", "/rest/api", "/rest/experimental/")):  # experimental: Data Center's
         return "confluence"
     return None
 

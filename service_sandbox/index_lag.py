@@ -9,8 +9,9 @@ figure), while a read by id or the v2 exact-title page list reads the database (
 With ``POST /_sandbox/faults {"index_lag_ms": N}`` an item created or changed in the last N ms is
 missing from CQL and JQL results. Triggers stamp every write to a page, comment, issue or label with
 the wall-clock time (not the sandbox's shiftable clock: an index catches up in real time), so no
-write path can forget to; a search then leaves out items stamped after ``now - N``. ``POST /_sandbox/index/catch-up`` makes
-everything written so far searchable at once (the tests' "time passes", without sleeping).
+write path can forget to; a search then leaves out items stamped after ``now - N``.
+``POST /_sandbox/index/catch-up`` makes everything written so far searchable at once (the tests'
+"time passes", without sleeping).
 """
 
 from __future__ import annotations

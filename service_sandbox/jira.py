@@ -31,6 +31,7 @@ from service_sandbox.store import SandboxStore
 
 SCHEMA = jira_store.SCHEMA
 MAX_BULK = 50
+NOTIFY_FORBIDDEN = "To discard the user notification either admin or project admin permissions are required."
 ISSUE = "/rest/api/2/issue/<id_or_key>"
 
 
@@ -139,13 +140,21 @@ def _render_one(conn: sqlite3.Connection, id_or_key: str, fields: str | None) ->
 def edit_issue(id_or_key: str) -> Response:
     """Edit via ``fields`` and/or ``update`` verbs → 204 (200 with the issue if ``returnIssue=true``).
 
-    ``notifyUsers`` may come as a query parameter (Jira's API) or as a top-level body key (what
-    atlassian-python-api 5.0.5's ``issue_update`` sends); both are accepted and ignored.
+    ``notifyUsers=false`` (the query parameter) needs the Administer Jira or Administer Projects
+    permission, which no sandbox account has (wikibot runs as a plain user): the whole edit is then
+    refused with 403. The published spec says such a request "is ignored", but real sites refuse it:
+    ``PUT /rest/api/2/issue/KEY?notifyUsers=false`` measured on a Jira Cloud site with a credential
+    lacking ADMINISTER_PROJECTS answered 403 ``{"errorMessages": [NOTIFY_FORBIDDEN], "errors": {}}``
+    and left the issue unchanged (the same text is reported from Jira Server sites and in the UiPath
+    forum thread 543771). A top-level ``notifyUsers`` body key (what atlassian-python-api 5.0.5's
+    ``issue_update`` sends) is not the parameter, and is ignored.
     """
     body = json_object()
     store = sandbox_store()
     with store.tx() as conn:
         issue_id = issue_id_or_404(conn, id_or_key)
+        if request.args.get("notifyUsers", "").lower() == "false":
+            raise JiraError(403, [NOTIFY_FORBIDDEN])
         _apply_edit(conn, issue_id, body, {})
         if request.args.get("returnIssue", "").lower() == "true":
             return jira_json(_render_one(conn, str(issue_id), "*all"))

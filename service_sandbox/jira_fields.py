@@ -18,6 +18,8 @@ from service_sandbox import jira_catalog as catalog
 from service_sandbox.jira_http import NOT_AN_OBJECT, USER_NOT_FOUND, JiraError, sandbox_store
 
 MAX_SUMMARY = 255
+MAX_TEXT = 32767
+TEXT_TOO_LONG = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
 MAX_LABEL = 255
 MAX_PROPERTY_KEY = 255
 MAX_PROPERTY_BYTES = 32768
@@ -159,7 +161,18 @@ def _summary(value: Any) -> str:
 def _description(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise FieldError("Operation value must be a string")
-    return value or None
+    return checked_text(value) or None
+
+
+def checked_text(value: str | None) -> str | None:
+    """Jira's limit on a multi-line text field (description, comment body): 32,767 characters, else 400
+    under the field's name. The wording is Jira's as public clients quote its answer, e.g.
+    ``"errors":{"description":"The entered text is too long. It exceeds the allowed limit of 32,767
+    characters."}`` (a flaky-test filer that truncates its logs to stay under it; the Atlassian.NET SDK
+    notes Jira 7 answers the same), and the same under ``comment`` for a comment body."""
+    if value is not None and len(value) > MAX_TEXT:
+        raise FieldError(TEXT_TOO_LONG)
+    return value
 
 
 def _reference(items: tuple, value: Any, message: str) -> str:

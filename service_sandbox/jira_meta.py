@@ -73,6 +73,8 @@ def search_users() -> Response:
     account_id = request.args.get("accountId")
     if not query and not account_id and not request.args.get("property"):
         raise JiraError(400, ["One of 'query', 'accountId' or 'property' query parameters must be provided."])
+    if query and account_id:  # the v3 OpenAPI: 400 when "`query` and `accountId` are provided"
+        raise JiraError(400, ["The 'query' and 'accountId' query parameters cannot be provided together."])
     include_active = request.args.get("includeActive", "true").lower() != "false"
     include_inactive = request.args.get("includeInactive", "false").lower() == "true"
     with sandbox_store().read() as conn:
@@ -238,8 +240,15 @@ def list_resolutions() -> Response:
 
 
 def server_info() -> Response:
+    """Cloud says ``"deploymentType": "Cloud"`` and version 1001; Data Center says ``"Server"`` (Data
+    Center reports itself as Server: a verbatim capture of a Jira 10.3.19 DC site's ``/serverInfo``
+    reads ``"version":"10.3.19","versionNumbers":[10,3,19],"deploymentType":"Server"``)."""
     base = base_url()
-    return jira_json({"baseUrl": base, "displayUrl": base, "version": "1001.0.0-SNAPSHOT",
-                      "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud", "buildNumber": 100280,
+    if datacenter.enabled():
+        version, numbers, deployment, build = "10.3.19", [10, 3, 19], "Server", 10030019
+    else:
+        version, numbers, deployment, build = "1001.0.0-SNAPSHOT", [1001, 0, 0], "Cloud", 100280
+    return jira_json({"baseUrl": base, "displayUrl": base, "version": version, "versionNumbers": numbers,
+                      "deploymentType": deployment, "buildNumber": build,
                       "serverTime": jira_time(sandbox_store().now()), "scmInfo": "sandbox",
                       "serverTitle": "Jira (wikibot sandbox)", "defaultLocale": {"locale": "en_US"}})

@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from service_sandbox import jira_store
+from service_sandbox import datacenter, jira_store
 from service_sandbox.error_bodies import jira_json
-from service_sandbox.jira_fields import checked_property
+from service_sandbox.jira_fields import MAX_TEXT, TEXT_TOO_LONG, checked_property
 from service_sandbox.jira_http import (
     JiraError,
     base_url,
@@ -33,6 +33,11 @@ from service_sandbox.jira_render import renderer_for
 ISSUE = "/rest/api/2/issue/<id_or_key>"
 MAX_GLOBAL_ID = 255
 MAX_COMMENTS = 5000
+# Jira Cloud's comment list pages 100 at a time unless asked otherwise ("maxResults ... default 100",
+# GET /rest/api/3/issue/{issueIdOrKey}/comment in the published v3 OpenAPI); Data Center keeps the
+# sandbox's older default of the whole list (5000).
+CLOUD_COMMENT_PAGE = 100
+COMMENT_ORDERS = ("created", "-created", "+created")  # the only orderBy the v3 OpenAPI enumerates
 
 
 def register(bp: Blueprint) -> None:
@@ -194,6 +199,8 @@ def add_comment(id_or_key: str) -> Response:
     text = body.get("body")
     if not isinstance(text, str) or not text.strip():
         raise JiraError(400, [], {"comment": "Comment body can not be empty!"})
+    if len(text) > MAX_TEXT:
+        raise JiraError(400, [], {"comment": TEXT_TOO_LONG})
     store = sandbox_store()
     with store.tx() as conn:
         issue_id = issue_id_or_404(conn, id_or_key)
@@ -203,13 +210,16 @@ def add_comment(id_or_key: str) -> Response:
 
 
 def list_comments(id_or_key: str) -> Response:
-    """``startAt``/``maxResults`` paging; ``orderBy=-created`` lists newest first."""
+    """``startAt``/``maxResults`` paging (100 by default on Cloud); ``orderBy=-created`` lists newest first."""
     start = int_arg("startAt", 0)
-    limit = min(int_arg("maxResults", MAX_COMMENTS), MAX_COMMENTS)
+    limit = min(int_arg("maxResults", MAX_COMMENTS if datacenter.enabled() else CLOUD_COMMENT_PAGE), MAX_COMMENTS)
+    order = request.args.get("orderBy")
+    if order is not None and order not in COMMENT_ORDERS:
+        raise JiraError(400, [f"'{order}' is not a valid orderBy: use one of {', '.join(COMMENT_ORDERS)}."])
     with sandbox_store().read() as conn:
         issue_id = issue_id_or_404(conn, id_or_key)
         rows = jira_store.comments(conn, [issue_id])[issue_id]
-        if request.args.get("orderBy", "").lstrip("+") == "-created":
+        if order == "-created":
             rows.reverse()
         page = renderer_for(conn, base_url(), 2).comment_page(issue_id, rows, start, limit)
     page.pop("self")

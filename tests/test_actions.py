@@ -66,3 +66,16 @@ def test_the_cli_lists_json_csv_and_only_overdue(config, services, confluence, j
     assert "Add alert" in text.output and "pageId=" in text.output
     both = runner.invoke(cli, ["--config", str(path), "actions", "--json", "--csv"])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_kept_as_text():
+    # Summaries and names come from wiki pages anyone may edit; "=HYPERLINK(...)" ran when the CSV was opened.
+    from wikibot.sync.actions import Action, to_csv
+
+    action = Action(key="OPS-1", summary='=HYPERLINK("http://evil.example","click")', status="To Do",
+                    owner="@admin", due=None, days_overdue=None, incident="+INC-1", page_id="1",
+                    page_url="http://wiki/p/1", issue_url="http://jira/browse/OPS-1", unassigned="-1+1")
+    [row] = list(csv.DictReader(io.StringIO(to_csv([action]))))
+    assert row["summary"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert (row["owner"], row["incident"], row["unassigned"]) == ("'@admin", "'+INC-1", "'-1+1")
+    assert row["key"] == "OPS-1" and row["page_url"] == "http://wiki/p/1"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.search_index import time_passes
 from wikibot.atlassian.jira import JiraGateway
 from wikibot.errors import ServiceError
-from tests.search_index import time_passes
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from service_sandbox.confluence_seed import seed
 from tests.conftest import DATABASES, write_config_file
+from tests.search_index import time_passes
 from tests.test_audit_checks import ALL_FILLED, postmortem_body
 from tests.test_sync import is_dc, page_titled, read_page, space_id, update_as
 from wikibot.audit import run_audit, scheduled_audit
@@ -23,7 +24,6 @@ from wikibot.cli import cli
 from wikibot.scheduler import JobRunner, JobSpec
 from wikibot.status import ExitStatus
 from wikibot.store.audits import AuditStore, recent_runs
-from tests.search_index import time_passes
 
 PARTIAL = {t: ALL_FILLED[t] for t in ("Impact and Scope", "Trigger", "Resolution", "Root Cause")}
 
@@ -331,6 +331,20 @@ def test_cli_errors_are_one_line(make_config, tmp_path):
     bad = CliRunner().invoke(cli, ["--config", config_file(unreachable, tmp_path), "audit", "--page", "x1"])
     assert bad.exit_code == ExitStatus.USAGE and bad.stderr.startswith("wikibot: --page 'x1'")
 
+
+
+def test_one_page_audit_of_a_page_that_does_not_exist_is_a_usage_error(config, sandbox, tmp_path):
+    result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "audit", "--page", "99999999"])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr == "wikibot: page 99999999: no such Confluence page\n"
+
+
+def test_one_page_audit_of_a_page_that_is_not_a_post_mortem_is_refused_not_audited(config, services, tmp_path):
+    # The space's parent page has no template sections and no debrief: auditing it reports nonsense.
+    parent = services.parent_page.page_id()
+    result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "audit", "--page", parent])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr == f"wikibot: page {parent} ('Post-mortems') is not a post-mortem (no label 'postmortem')\n"
 
 def test_staleness_counts_from_the_last_edit_by_a_person_not_wikibots_own_write_back(services, sandbox, confluence,
                                                                                     now):

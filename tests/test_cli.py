@@ -122,7 +122,9 @@ def test_check_config_on_the_sandbox_defaults_says_how_to_start_the_sandbox(tmp_
                       f"sandbox: {{port: {free_port()}}}\n")
     result = run_wikibot("--config", str(config), "check-config")
     assert result.returncode == 3
-    assert "wikibot sandbox" in result.stderr
+    # With the file serve would use: an in-memory sandbox forgets what the database remembers.
+    assert "start `wikibot serve`, or `wikibot sandbox --examples --port " in result.stderr
+    assert "--db var/sandbox.db`" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -161,3 +163,71 @@ def test_sandbox_on_a_taken_port_is_a_one_line_error():
     assert result.returncode == 2
     assert result.stderr.startswith(f"wikibot: cannot listen on 127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def check_config_with(tmp_path, sandbox, old: str, new: str):
+    path = write_config(tmp_path, sandbox)
+    path.write_text(path.read_text().replace(old, new))
+    return CliRunner().invoke(cli, ["--config", str(path), "check-config"])
+
+
+def test_check_config_names_a_jira_project_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "project: OPS", "project: NOPE")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: jira.project: Jira: HTTP 404: No project could be found with key 'NOPE'." in result.output
+
+
+def test_check_config_names_a_space_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "space: INC", "space: NOPE")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: confluence.space: Confluence: no space with key 'NOPE'" in result.output
+
+
+def test_check_config_names_a_parent_page_id_that_does_not_exist_as_a_usage_problem(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "parent_page: Post-mortems", "parent_page: '99999999'")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: confluence.parent_page: no page with id 99999999" in result.output
+
+
+def test_check_config_refuses_an_issue_type_the_project_does_not_have(tmp_path, sandbox):
+    # Every action item would fail to be filed, hourly, while check-config said "ok".
+    result = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS\n  issue_type: Epicc")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: jira.issue_type: 'Epicc' is not an issue type of OPS (it has: Task, Bug)" in result.output
+    assert "ok: configuration works" not in result.output
+
+
+
+def test_a_command_on_the_embedded_sandbox_when_it_is_not_running_says_how_to_reach_it(tmp_path):
+    # confluence.url is empty, so "check confluence.url" would send people to the wrong key.
+    port = free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"confluence: {{space: INC, parent_page: P}}\njira: {{project: OPS}}\n"
+                      f"sandbox: {{port: {port}}}\ndatabase: {{url: 'sqlite:///{tmp_path / 'w.db'}'}}\n")
+    result = CliRunner().invoke(cli, ["--config", str(config), "sync"])
+    assert result.exit_code == ExitStatus.SERVICE, result.output
+    assert result.stderr == (f"wikibot: Confluence: cannot connect to http://127.0.0.1:{port}/wiki (the embedded "
+                             "sandbox, as confluence.url is empty: start `wikibot serve`, or set sandbox.port to the "
+                             "port it serves the sandbox on)\n")
+
+
+def test_check_config_names_a_required_section_that_no_template_has(tmp_path, sandbox):
+    # The audit compares required_sections with the templates' sections: a name they lack is never asked for.
+    result = check_config_with(tmp_path, sandbox, "project: OPS",
+                               "project: OPS\npostmortem: {required_sections: [Root cause, Bogus Section]}")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    problems = [line for line in result.output.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 1 and problems[0].startswith(
+        "problem: postmortem.required_sections: 'Bogus Section' is a section of no configured template (they have: ")
+
+
+def test_check_config_names_a_section_alias_whose_section_wikibot_does_not_know(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "project: OPS",
+                               "project: OPS\npostmortem: {section_aliases: {Post-incident actions: Action itemz}}")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert ("problem: postmortem.section_aliases: 'Post-incident actions' names 'Action itemz', a section of no "
+            "configured template nor one wikibot knows") in result.output
+    documented = check_config_with(tmp_path, sandbox, "project: OPS",
+                                   "project: OPS\npostmortem: {section_aliases: {Post-incident actions: Action items},"
+                                   " required_sections: [Root cause, RCA, Post-incident actions]}")
+    assert documented.exit_code == 0, documented.output

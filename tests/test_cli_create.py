@@ -71,3 +71,20 @@ def test_install_button_updates_the_index_when_the_form_url_changes(tmp_path, ma
     assert result.stdout.startswith("updated: ")
     body = page_titled(confluence, "Post-mortem index")
     assert "https://wikibot.example.com/postmortems/new" in body["body"]["storage"]["value"]
+
+
+def test_new_under_a_parent_page_title_that_does_not_exist_is_a_configuration_error(tmp_path, make_config, sandbox):
+    path = write(tmp_path, make_config(confluence={"parent_page": "Nope"}))
+    result = CliRunner().invoke(cli, ["--config", path, "new", "--incident-id", "INC-5", "--title", "x"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "wikibot: Confluence: no page titled 'Nope' in space INC (confluence.parent_page)\n"
+
+
+def test_a_parent_page_id_that_does_not_exist_is_named_not_an_empty_sync_or_a_bare_http_error(tmp_path, make_config,
+                                                                                             sandbox):
+    path = write(tmp_path, make_config(confluence={"parent_page": "424242"}))
+    new = CliRunner().invoke(cli, ["--config", path, "new", "--incident-id", "INC-5", "--title", "x"])
+    assert new.exit_code == 2, new.output
+    assert new.stderr == "wikibot: Confluence: no page with id 424242 (confluence.parent_page)\n"
+    sync = CliRunner().invoke(cli, ["--config", path, "sync"])  # was "0 post-mortem page(s)", exit 0
+    assert sync.exit_code != 0 and "no page with id 424242 (confluence.parent_page)" in sync.output

@@ -7,12 +7,12 @@ from click.testing import CliRunner
 
 from tests import contracts
 from tests.conftest import WEBHOOK_SECRET, write_config_file
+from tests.search_index import time_passes
 from tests.test_sync import ANA, action_page, make_page, mention, row, table
 from tests.test_web_forms import csrf_from, form_values
 from wikibot.cli import cli
 from wikibot.status import ExitStatus
 from wikibot.web import create_app
-from tests.search_index import time_passes
 
 # What Cloud still serves on v1 (notes §0): CQL search and label writes.
 V1_STILL_SERVED = {"GET /wiki/rest/api/search", "POST /wiki/rest/api/content/{id}/label",

@@ -193,3 +193,74 @@ def test_the_embedded_sandbox_keeps_its_data_beside_wikibots_database(database, 
     config = parse_config({"confluence": {"space": "INC", "parent_page": "P"}, "jira": {"project": "OPS"},
                            "database": {"url": database}, "sandbox": {"db": sandbox_db}}, source="t", environ={})
     assert config.sandbox_db() == expected
+
+
+def test_a_real_confluence_with_an_empty_jira_url_is_refused_not_sent_to_the_sandbox():
+    # One product on the real site and the other on the embedded sandbox would file a real wiki's
+    # actions into an emulator (or a sandbox's example actions into the real Jira).
+    text = ("confluence: {url: 'https://acme.atlassian.net/wiki', username: u, token: t, space: X, parent_page: P}\n"
+            "jira: {project: O}")
+    assert error_of(text) == ("config.yaml: jira.url: required when confluence.url is set "
+                              "(leave both empty for the embedded sandbox)")
+
+
+def test_a_real_jira_with_an_empty_confluence_url_is_refused():
+    text = ("confluence: {space: X, parent_page: P}\n"
+            "jira: {url: 'https://acme.atlassian.net', username: u, token: t, project: O}")
+    assert error_of(text) == ("config.yaml: confluence.url: required when jira.url is set "
+                              "(leave both empty for the embedded sandbox)")
+
+
+def test_a_key_given_twice_is_refused_with_its_line_instead_of_the_last_one_silently_winning():
+    message = error_of(MINIMAL + "jira: {project: OTHER}\n")
+    assert message == "config.yaml: line 4: invalid YAML: jira is given twice (the second would replace the first)"
+
+
+def test_a_key_given_twice_inside_a_section_is_refused_too():
+    message = error_of("confluence:\n  space: INC\n  parent_page: P\n  space: ENG\njira: {project: O}\n")
+    assert message.startswith("config.yaml: line 4: invalid YAML: space is given twice")
+
+
+def test_yaml_merge_keys_may_still_override_what_they_merge():
+    config = parse_config_text(MINIMAL + "sandbox: {<<: {host: 127.0.0.1, port: 8990}, port: 8991}\n", environ={})
+    assert config.sandbox.port == 8991
+
+
+def test_a_section_with_every_key_commented_out_means_its_defaults():
+    config = parse_config_text(MINIMAL + "server:\n  # port: 9000\naudit:\n", environ={})
+    assert config.server.port == 8080 and config.audit.timezone == "UTC"
+
+
+def test_an_empty_required_section_names_its_required_keys():
+    assert error_of("confluence:\njira: {project: O}\n").splitlines() == [
+        "config.yaml: confluence.space: field required", "config.yaml: confluence.parent_page: field required"]
+
+
+def test_a_section_that_is_not_a_mapping_says_so_without_naming_classes():
+    assert error_of("confluence: 5\njira: {project: O}\n") == \
+        "config.yaml: confluence: must be a section of keys (key: value lines below it), not 5"
+
+
+def test_templates_are_keyed_by_severity_written_any_way_the_incident_can_be():
+    config = parse_config_text(MINIMAL + "postmortem: {templates: {sev1: sre.xml, '2': sre.xml, P3: sre.xml}}",
+                               environ={})
+    assert config.postmortem.templates == {"SEV-1": "sre.xml", "SEV-2": "sre.xml", "SEV-3": "sre.xml"}
+
+
+def test_a_template_key_that_is_no_severity_is_refused_instead_of_never_matching():
+    assert error_of(MINIMAL + "postmortem: {templates: {Major: sre.xml}}") == (
+        "config.yaml: postmortem.templates: 'Major' is not a severity (use SEV-1 … SEV-5)")
+
+
+def test_required_sections_are_read_as_section_names_synonyms_and_aliases_included():
+    # The audit compares section *names*: "RCA" asked for nothing at all, silently.
+    config = parse_config_text(MINIMAL + "postmortem: {required_sections: [RCA, '2. Impact:', Post-incident actions],"
+                               " section_aliases: {Post-incident actions: Action items}}", environ={})
+    assert config.postmortem.required_names() == ("Root Cause", "Impact and Scope", "Action items")
+    assert parse_config_text(MINIMAL, environ={}).postmortem.required_names() is None
+
+
+def test_an_http_timeout_under_a_second_is_refused_as_the_client_library_would_make_it_zero():
+    # atlassian-python-api keeps int(timeout): 0.5 became 0, which requests refuses: a traceback mid-sync.
+    assert error_of(MINIMAL + "http: {timeout: 0.5}") == (
+        "config.yaml: http.timeout: input should be greater than or equal to 1")

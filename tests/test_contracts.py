@@ -95,3 +95,32 @@ def test_jira_responses_match_the_published_contract(sandbox) -> None:
     call("GET", "/rest/api/2/myself", 200)
     assert call.problems == []
     assert contracts.journal_problems(sandbox.url) == []
+
+
+def test_confluence_v2_version_and_attachment_lists_match_the_published_contract(cloud_sandbox) -> None:
+    """The lists wikibot reads besides pages: versions in the order asked for, attachments by filename
+    (uploaded through v1, which Cloud keeps), each page of them by cursor."""
+    call = Recorder(cloud_sandbox, CONFLUENCE)
+    space = call("GET", "/wiki/api/v2/spaces?keys=INC", 200)["results"][0]
+    body = {"representation": "storage", "value": "<p>x</p>"}
+    page = call("POST", "/wiki/api/v2/pages", 200, json={"spaceId": space["id"], "status": "current",
+                                                         "title": "Lists", "body": body})
+    call("PUT", f"/wiki/api/v2/pages/{page['id']}", 200, json={
+        "id": page["id"], "status": "current", "title": "Lists", "body": body, "version": {"number": 2}})
+    versions = call("GET", f"/wiki/api/v2/pages/{page['id']}/versions", 200,
+                    params={"sort": "-modified-date", "limit": 1})
+    assert [v["number"] for v in versions["results"]] == [2] and "next" in versions["_links"]
+    call("GET", f"/wiki/api/v2/pages/{page['id']}/versions", 400, params={"sort": "number"})
+    for name in ("a.png", "b.png"):
+        uploaded = requests.post(f"{cloud_sandbox.wiki_url}/rest/api/content/{page['id']}/child/attachment",
+                                 files={"file": (name, b"png", "image/png")}, timeout=10,
+                                 headers={"X-Atlassian-Token": "no-check"},
+                                 auth=(cloud_sandbox.user, cloud_sandbox.token))
+        assert uploaded.status_code == 200
+    listed = call("GET", f"/wiki/api/v2/pages/{page['id']}/attachments", 200, params={"limit": 1})
+    assert [a["title"] for a in listed["results"]] == ["a.png"]
+    call("GET", f"/wiki/api/v2/pages/{page['id']}/attachments", 200, params={"filename": "b.png"})
+    call("GET", f"/wiki/api/v2/pages/{page['id']}/attachments", 400, params={"limit": 251})
+    assert call.problems == []
+    refused = contracts.journal_problems(cloud_sandbox.url)  # the two the sandbox answered 400, and only those
+    assert len(refused) == 2 and "?sort" in refused[0] and "?limit" in refused[1]

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 
 from tests.conftest import DATABASES
-from tests.test_sync import ANA, body_of, labels_of, make_page, properties_of, read_page, space_pages, user_ref
+from tests.search_index import time_passes
+from tests.test_sync import ANA, BOB, body_of, labels_of, make_page, properties_of, read_page, space_pages, user_ref
 from wikibot.create import PROPERTY_KEY, page_title
 from wikibot.errors import ServiceError
 from wikibot.incident import parse_incident
 from wikibot.services import Services
 from wikibot.store import Database
-from tests.search_index import time_passes
 
 
 def incident(**overrides):
@@ -163,6 +163,19 @@ def test_an_unknown_lead_name_stays_as_text(services, confluence):
     body = body_of(confluence, result.page_id)
     assert "Zed Nobody" in body and "ri:user" not in body.split("Lead investigator")[1].split("</tr>")[0]
 
+
+@pytest.mark.parametrize("lead", ["Bo", "e"])
+def test_a_lead_name_that_only_begins_a_users_name_stays_as_text_as_an_owner_would(services, confluence, lead):
+    # Jira's user search finds prefixes: "e" made Eve Martin the lead. The sync never guesses an owner
+    # that way; the creator follows the same rule (the whole name, the email or the username).
+    result = services.creator.create(incident(lead=lead))
+    row = body_of(confluence, result.page_id).split("Lead investigator")[1].split("</tr>")[0]
+    assert "ri:user" not in row and f"<p>{lead}</p>" in row
+
+
+def test_a_lead_given_by_email_becomes_a_user_mention(services, confluence):
+    result = services.creator.create(incident(lead="bob@example.com"))
+    assert user_ref(BOB) in body_of(confluence, result.page_id)
 
 @pytest.mark.parametrize("database_url", DATABASES, indirect=True)
 def test_twenty_concurrent_creations_for_one_incident_make_one_page(services, sandbox):

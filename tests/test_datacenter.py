@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from service_sandbox.datacenter import DC_PAT, userkey
 from tests.conftest import WEBHOOK_SECRET, write_config_file
 from tests.profiles import PROFILES
+from tests.search_index import time_passes
 from tests.test_sync import ANA, BOB, action_page, row, table
 from tests.test_web_forms import csrf_from, form_values
 from wikibot.cli import cli
 from wikibot.status import ExitStatus
 from wikibot.web import create_app
-from tests.search_index import time_passes
 
 
 def dc_mention(account: str) -> str:
@@ -43,6 +43,8 @@ def test_datacenter_sandbox_serves_v1_only_under_the_context_paths(dc_sandbox):
     assert requests.get(dc_sandbox.url + "/wiki/rest/api/content", headers=pat, timeout=5).status_code == 404
     assert requests.get(dc_sandbox.jira_url + "/rest/api/3/search/jql", params={"jql": "project = OPS"},
                         headers=pat, timeout=5).status_code == 404
+    assert requests.post(dc_sandbox.jira_url + "/rest/api/2/search/approximate-count", json={"jql": "project = OPS"},
+                         headers=pat, timeout=5).status_code == 404
     assert requests.get(dc_sandbox.url + "/_edge/tenant_info", timeout=5).status_code == 404  # not Cloud
     found = requests.get(dc_sandbox.jira_url + "/rest/api/2/search", params={"jql": "project = OPS"},
                          headers=pat, timeout=5).json()
@@ -220,3 +222,60 @@ def test_an_owner_confluence_does_not_know_holds_up_no_other_item(dc_sandbox, ma
     time_passes()
     issues = dc_sandbox.jira().jql('labels = "post-mortem"', fields="summary,assignee")["issues"]
     assert {i["fields"]["summary"]: (i["fields"]["assignee"] or {}).get("name") for i in issues}["Add alert"] == "ana"
+
+
+def test_datacenter_lists_versions_only_under_rest_experimental(dc_sandbox):
+    """Data Center's ``/rest/api`` has no version list (only ``/content/{id}/history``): it is the
+    experimental ``/rest/experimental/content/{id}/version``, newest first (Atlassian KB "How to
+    retrieve all previous versions of content using the REST API")."""
+    page_id = make_dc_page(dc_sandbox, "<p>v1</p>", title="Versions on DC")
+    confluence = dc_sandbox.confluence()
+    page = confluence.get(f"rest/api/content/{page_id}", params={"expand": "version"})
+    confluence.put(f"rest/api/content/{page_id}", data={
+        "type": "page", "title": page["title"], "version": {"number": 2, "message": "second"},
+        "body": {"storage": {"value": "<p>v2</p>", "representation": "storage"}}})
+    pat = {"Authorization": f"Bearer {dc_sandbox.token}"}
+    gone = requests.get(f"{dc_sandbox.confluence_url}/rest/api/content/{page_id}/version", headers=pat, timeout=5)
+    assert gone.status_code == 404 and gone.json()["statusCode"] == 404
+    listed = confluence.get(f"rest/experimental/content/{page_id}/version", params={"limit": 1})
+    assert [v["number"] for v in listed["results"]] == [2] and listed["results"][0]["message"] == "second"
+    assert listed["results"][0]["_links"]["self"].endswith(f"/confluence/rest/experimental/content/{page_id}/version/2")
+    assert listed["_links"]["next"].startswith(f"/confluence/rest/experimental/content/{page_id}/version?")
+    anonymous = requests.get(f"{dc_sandbox.confluence_url}/rest/experimental/content/{page_id}/version", timeout=5)
+    assert anonymous.status_code == 401
+
+
+def test_datacenter_jira_says_it_is_a_server_deployment(dc_sandbox):
+    info = dc_sandbox.jira().get_server_info()
+    assert info["deploymentType"] == "Server" and info["versionNumbers"][0] >= 9
+    assert info["baseUrl"] == dc_sandbox.jira_url
+
+
+def test_datacenter_basic_auth_takes_the_username_not_the_email(dc_sandbox):
+    """Basic on Data Center is "a username and password" (Atlassian's DC basic-auth guide); the email is
+    how Cloud signs in, and a Data Center server does not take it as the username."""
+    url = dc_sandbox.confluence_url + "/rest/api/user/current"
+    assert requests.get(url, auth=("ana", dc_sandbox.token), timeout=5).json()["username"] == "ana"
+    assert requests.get(url, auth=("ana@example.com", dc_sandbox.token), timeout=5).status_code == 401
+    jira = dc_sandbox.jira_url + "/rest/api/2/myself"
+    assert requests.get(jira, auth=("ana@example.com", dc_sandbox.token), timeout=5).status_code == 401
+    assert requests.get(jira, auth=("ana", dc_sandbox.token), timeout=5).json()["name"] == "ana"
+
+
+def test_a_confluence_url_without_its_context_path_is_named_not_reported_as_a_missing_space(make_dc_config,
+                                                                                            dc_sandbox):
+    # Nothing Confluence-like answers at <server>/wiki/rest/api on a server whose context path is /confluence:
+    # "no space with key 'INC'" sent people to confluence.space.
+    from wikibot.errors import ServiceError
+    from wikibot.services import Services
+
+    services = Services(make_dc_config(confluence={"url": dc_sandbox.url + "/wiki"}))
+    try:
+        with pytest.raises(ServiceError) as info:
+            services.confluence.space_info()
+    finally:
+        services.close()
+    assert str(info.value) == (f"Confluence: nothing answers as Confluence at {dc_sandbox.url}/wiki/rest/api "
+                               "(HTTP 404): check confluence.url and its context path (e.g. "
+                               "https://intranet.example.com/confluence)")
+    assert info.value.status == 404

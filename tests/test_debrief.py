@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.search_index import time_passes
 from tests.test_audit_checks import ALL_FILLED, CATALOGUE, NOW, RULES, facts_of, meta, postmortem_body
 from wikibot.atlassian.confluence import ConfluenceGateway
 from wikibot.audit.checks import audit_page
@@ -17,7 +18,6 @@ from wikibot.pages import parse_page
 from wikibot.pages.edit import PropertyConflict, set_property
 from wikibot.pages.errors import EditError
 from wikibot.templates import load_template, sample_context
-from tests.search_index import time_passes
 
 HELD = '<time datetime="2026-11-12" />'
 

@@ -13,7 +13,7 @@ from wikibot.audit.facts import Finding
 from wikibot.audit.report import AuditReport
 from wikibot.cli import cli
 from wikibot.diagnostics import CheckReport
-from wikibot.errors import ConfigError, DatabaseError, InputError, ServiceError, WikibotError
+from wikibot.errors import ConfigError, DatabaseError, InputError, NotOnSite, ServiceError, WikibotError
 from wikibot.incident import InvalidInput
 from wikibot.status import ExitStatus
 
@@ -40,6 +40,7 @@ def test_the_readme_documents_every_code():
     (InvalidInput({"title": "required"}), ExitStatus.USAGE),
     (ServiceError("x"), ExitStatus.SERVICE),
     (DatabaseError("x"), ExitStatus.DATABASE),
+    (NotOnSite("x", status=404), ExitStatus.USAGE),  # a configured name the service does not have
 ])
 def test_each_error_maps_to_its_status(error, status):
     assert error.exit_code is status

@@ -109,3 +109,18 @@ def test_an_appended_proxy_user_header_is_refused_over_the_wire(serving):
         while chunk := conn.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 403") and b"mallory" not in answer
+
+
+@pytest.mark.parametrize("host", ["256.1.1.1", "no-such-host.invalid"])
+def test_a_host_that_does_not_resolve_is_an_oserror_serve_reports_in_one_line(make_config, host):
+    # waitress raises ValueError("Invalid host/port specified."): `wikibot serve --host ...` was a traceback.
+    from wikibot.services import Services
+    from wikibot.web import create_app
+
+    config = make_config()
+    services = Services(config)
+    try:
+        with pytest.raises(OSError, match=f"no such address: {host}"):
+            create_server(create_app(config, services), config.server, host=host, port=0, threads=1)
+    finally:
+        services.close()

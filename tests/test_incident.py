@@ -28,6 +28,14 @@ def test_blank_title_is_required_not_accepted():
     assert fields_of({"incident_id": "INC-1", "title": "   "}) == {"title": "required"}
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_incident_id_is_required_like_a_blank_title(blank):
+    # The form sends an empty field, not a missing one: "letters, digits and . _ : - only" misleads.
+    with pytest.raises(InvalidInput) as info:
+        parse_incident({"incident_id": blank, "title": " "})
+    assert info.value.fields == {"incident_id": "required", "title": "required"}
+
+
 def test_title_newlines_and_control_characters_are_collapsed():
     assert parse_incident({"incident_id": "I", "title": "a\n\tb\x00c"}).title == "a b c"
 
@@ -56,6 +64,17 @@ def test_incident_id_rejects_markup_and_spaces():
 def test_non_string_title_is_a_field_error():
     assert fields_of({"incident_id": "I", "title": ["x"]}) == {"title": "must be a string"}
 
+
+def test_a_null_required_field_is_required_not_must_be_a_string():
+    assert fields_of({"incident_id": None, "title": None, "lead": None}) == {
+        "incident_id": "required", "title": "required"}
+
+
+def test_a_jira_payload_without_key_or_summary_names_the_jira_fields_it_lacks():
+    # The sender wrote issue.key and issue.fields.summary; "title" names nothing in what they sent.
+    assert fields_of({"issue": {"fields": {}}}) == {"issue.key": "required", "issue.fields.summary": "required"}
+    assert fields_of({"issue": {"key": "OPS-1", "fields": {"summary": 5}}}) == {
+        "issue.fields.summary": "must be a string"}
 
 def test_body_must_be_an_object():
     assert fields_of(["x"]) == {"body": "must be a JSON object"}

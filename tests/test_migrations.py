@@ -67,6 +67,67 @@ def test_db_check_reports_a_healthy_database_and_a_broken_one(tmp_path):
     assert broken.exit_code == ExitStatus.DATABASE and "problem: cannot read the database" in broken.stderr
 
 
+def db_check(tmp_path, url: str):
+    config = tmp_path / "db.yaml"
+    config.write_text(f"confluence: {{space: I, parent_page: P}}\njira: {{project: O}}\ndatabase: {{url: '{url}'}}\n")
+    return CliRunner().invoke(cli, ["--config", str(config), "db", "check"])
+
+
+def test_db_check_on_a_database_wikibot_has_not_started_on_yet_is_no_emergency(tmp_path):
+    # A new user's first `db check`: nothing is damaged, so no "restore the latest backup".
+    result = db_check(tmp_path, f"sqlite:///{tmp_path}/fresh.db")
+    assert result.exit_code == 0, result.output
+    assert "note: the database has no schema yet: wikibot creates it at its first start" in result.stdout
+    assert "restore" not in result.output
+
+
+def test_db_check_on_an_older_revision_says_it_migrates_itself(tmp_path):
+    url = f"sqlite:///{tmp_path}/old.db"
+    database = Database(url)
+    with database.engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), "0007")
+    database.dispose()
+    result = db_check(tmp_path, url)
+    assert result.exit_code == 0, result.output
+    assert f"note: schema is at revision 0007, wikibot {migrate.head()} migrates it at its next start" in result.stdout
+
+
+def test_db_check_on_a_revision_this_wikibot_does_not_know_is_a_problem(tmp_path):
+    url = f"sqlite:///{tmp_path}/new.db"
+    database = Database(url)
+    database.create_schema()
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    database.dispose()
+    result = db_check(tmp_path, url)
+    assert result.exit_code == ExitStatus.DATABASE
+    assert "problem: schema is at revision 0099, which this wikibot does not know" in result.stderr
+
+
+def test_a_database_at_a_revision_this_wikibot_does_not_know_is_refused_in_one_line_not_alembics_traceback(tmp_path):
+    from wikibot.errors import DatabaseError
+
+    url = f"sqlite:///{tmp_path}/newer.db"
+    database = Database(url)
+    database.create_schema()
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    with pytest.raises(DatabaseError, match=r"^database.url: cannot open or migrate the database: the schema is at "
+                                            r"revision 0099, which this wikibot does not know"):
+        database.create_schema()
+    database.dispose()
+    assert db_check(tmp_path, url).exit_code == ExitStatus.DATABASE  # (writes db.yaml for the command below)
+    upgrade = CliRunner().invoke(cli, ["--config", str(tmp_path / "db.yaml"), "db", "upgrade"])
+    assert upgrade.exit_code == ExitStatus.DATABASE, upgrade.output
+    assert len(upgrade.stderr.strip().splitlines()) == 1
+
+def test_db_check_on_a_server_that_does_not_answer_does_not_advise_restoring_a_backup(tmp_path):
+    result = db_check(tmp_path, "postgresql+psycopg://wikibot:x@127.0.0.1:9/wikibot")
+    assert result.exit_code == ExitStatus.DATABASE
+    assert "problem: cannot connect to the database: " in result.stderr
+    assert "restore" not in result.output and "is the database server running?" in result.stderr
+
+
 def test_wikibot_refuses_to_work_on_a_corrupt_database(tmp_path):
     import subprocess
     import sys
@@ -133,7 +194,7 @@ def test_a_database_damaged_in_the_middle_is_refused_at_start(tmp_path):
     broken = Database(f"sqlite:///{damaged_in_the_middle(tmp_path)}")
     with pytest.raises(DatabaseError, match=r"^database.url: cannot open or migrate the database: .*wikibot db check"):
         broken.create_schema()
-    assert broken.check()  # and `db check` (integrity_check) says so
+    assert broken.check().problems  # and `db check` (integrity_check) says so
     broken.dispose()
 
 

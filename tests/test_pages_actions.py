@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wikibot.pages import parse_page
+from wikibot.pages import Edit, apply_edits, parse_page
 from wikibot.pages.model import Unrecognised
 
 ANA = '<ac:link><ri:user ri:account-id="557058:ana" /></ac:link>'
@@ -39,11 +39,61 @@ def items(body: str) -> list[tuple]:
     ("Move rotation into the change calendar (owner TBD)", "Move rotation into the change calendar (owner TBD)",
      None, None),
     ("<p>Ask <strong>@dana</strong></p>", "Ask", "dana", None),
+    (f"Page on queue age. Owner: {ANA} due 2026-12-01", "Page on queue age.", "557058:ana", "2026-12-01"),
+    (f"Page on queue age \u2013 Owner: {ANA}, due <time datetime=\"2026-11-20\" />", "Page on queue age",
+     "557058:ana", "2026-11-20"),
+    (f"Page on queue age. Who: {ANA} When: <time datetime=\"2026-11-20\" />", "Page on queue age.",
+     "557058:ana", "2026-11-20"),
+    ("Page on queue age (owner: Dana Whitfield, due 2026-12-10)", "Page on queue age", "Dana Whitfield",
+     "2026-12-10"),
+    (f"Find out who {ANA}", "Find out who", "557058:ana", None),
+    ("Rotate the certificate issued 2026-01-05, due 2026-12-01", "Rotate the certificate issued 2026-01-05", None,
+     "2026-12-01"),
+    ("Review the 2026-03-01 incident (due 3 Dec 2026)", "Review the 2026-03-01 incident", None, "2026-12-03"),
+    ("Ship the fix by Sprint 12, 2026", "Ship the fix by Sprint 12, 2026", None, None),
+    (f"Renouveler le certificat \u2014 Responsable : {ANA}, \u00e9ch\u00e9ance <time datetime=\"2026-12-01\" />",
+     "Renouveler le certificat", "557058:ana", "2026-12-01"),
+    ("Zertifikat erneuern, verantwortlich: Jonas Weber, f\u00e4llig bis 2026-12-01", "Zertifikat erneuern",
+     "Jonas Weber", "2026-12-01"),
+    ("Revisar el certificado (responsable: Ana P\u00e9rez, plazo 2026-12-01)", "Revisar el certificado",
+     "Ana P\u00e9rez", "2026-12-01"),
+    (f"Page on queue age {ANA} by <time datetime=\"2026-11-20\" />", "Page on queue age", "557058:ana",
+     "2026-11-20"),
+    (f"{ANA}: page on queue age", "page on queue age", "557058:ana", None),
+    (f"Page on queue age | {ANA} | <time datetime=\"2026-11-20\" />", "Page on queue age", "557058:ana",
+     "2026-11-20"),
+    ("Find the owner", "Find the owner", None, None),
 ])
 def test_each_list_item_under_action_items_is_an_item_with_owner_and_due(entry, summary, owner, due):
     for tag in ("ul", "ol"):
         body = f"<h2>Action items</h2><{tag}><li>{entry}</li></{tag}>"
         assert items(body) == [(summary, owner, due, None, None, "list")]
+
+
+@pytest.mark.parametrize(("label", "summary"), [(", ticket:", "Page on queue age"), (" bug", "Page on queue age bug")])
+def test_a_label_left_bare_by_a_jira_macro_leaves_the_summary(label: str, summary: str):
+    jira = '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-1</ac:parameter></ac:structured-macro>'
+    body = f"<h2>Action items</h2><ul><li>Page on queue age{label} {jira}</li></ul>"
+    assert items(body) == [(summary, None, None, "OPS-1", None, "list")]
+
+
+ADF_PANEL = ('<ac:adf-extension><ac:adf-node type="panel"><ac:adf-attribute key="panel-type">note</ac:adf-attribute>'
+             "<ac:adf-content><ul><li><p>Fix the proxy \u2014 Ana Lima</p></li></ul></ac:adf-content></ac:adf-node>"
+             '<ac:adf-fallback><div class="panel"><div class="panelContent"><ul><li><p>Fix the proxy \u2014 Ana Lima'
+             "</p></li></ul></div></div></ac:adf-fallback></ac:adf-extension>")
+DECISION = ('<ac:adf-extension><ac:adf-node type="decision-list"><ac:adf-attribute key="local-id">d1</ac:adf-attribute>'
+            '<ac:adf-node type="decision-item"><ac:adf-attribute key="state">DECIDED</ac:adf-attribute><ac:adf-content>'
+            "Keep the old cluster until March</ac:adf-content></ac:adf-node></ac:adf-node><ac:adf-fallback>"
+            '<ul class="decision-list"><li>Keep the old cluster until March</li></ul></ac:adf-fallback>'
+            "</ac:adf-extension>")
+
+
+def test_a_new_editor_panel_is_read_once_not_again_from_its_fallback_and_a_decision_is_no_action():
+    model = parse_page(f"<h2>Action items</h2>{ADF_PANEL}<p>Decisions:</p><ul><li>Cap retries</li></ul>{DECISION}")
+    assert [(i.summary, i.owner) for i in model.action_items] == [("Fix the proxy", "Ana Lima"), ("Cap retries", None)]
+    assert model.sections[0].text.splitlines() == [
+        "Fix the proxy \u2014 Ana Lima", "Decisions:", "Cap retries", "Keep the old cluster until March"]
+    assert [u.text for u in model.unrecognised] == ["Keep the old cluster until March"]
 
 
 def test_nested_list_items_are_items_too_and_a_wrapper_item_is_not():
@@ -96,6 +146,18 @@ def test_a_task_list_in_the_task_column_yields_its_tasks_with_the_rows_owner_and
                            ("Alert on build time", "557058:ana", "2026-10-30", None, True, "task")]
     first, second = parse_page(body).action_items
     assert (first.owner_is_user, second.owner_is_user) == (False, True)
+
+
+def test_a_task_reads_an_owner_and_date_written_after_it_as_a_list_item_does():
+    tasks = (task(1, f"Add a soak period. Owner: {ANA} due 2026-12-01")
+             + task(2, "Document the limits (owner: Ines Duarte, due 15 Dec 2026)"))
+    assert items(f"<h2>Action items</h2><ac:task-list>{tasks}</ac:task-list>") == [
+        ("Add a soak period.", "557058:ana", "2026-12-01", None, False, "task"),
+        ("Document the limits", "Ines Duarte", "2026-12-15", None, False, "task")]
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Tasks</th><th>Owner</th></tr>"
+            f"<tr><td><ac:task-list>{tasks}</ac:task-list></td><td>Bo</td></tr></tbody></table>")
+    assert [(i.owner, i.owner_is_user) for i in parse_page(body).action_items] == [
+        ("557058:ana", True), ("Ines Duarte", False)]
 
 
 def test_a_task_in_a_status_column_is_still_the_rows_checkbox():
@@ -163,6 +225,65 @@ def test_a_table_naming_the_action_or_an_owner_or_a_due_date_is_read(headers: li
     row = "".join(f"<td>{'Add alert' if i == 0 else 'x'}</td>" for i in range(len(headers)))
     body = f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr>{row}</tr></tbody></table>"
     assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
+
+
+def test_a_table_with_german_french_or_spanish_column_names_is_read_as_in_english():
+    for headers, done in ((("Ma\u00dfnahme", "Verantwortlich", "F\u00e4llig bis", "Erledigt"), "ja"),
+                          (("Action corrective", "Responsable", "\u00c9ch\u00e9ance", "Statut"), "Termin\u00e9"),
+                          (("Acci\u00f3n", "Responsable", "Fecha l\u00edmite", "Estado"), "Hecho")):
+        head = "".join(f"<th>{h}</th>" for h in headers)
+        body = (f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr><td>Zertifikate inventarisieren</td>"
+                f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
+        assert items(body) == [("Zertifikate inventarisieren", "557058:ana", "2026-12-15", None, True, "row")], headers
+
+
+def test_a_jira_macro_or_browse_link_in_the_summary_cell_is_the_rows_ticket_when_its_own_cell_has_none():
+    jira = '<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-1</ac:parameter></ac:structured-macro>'
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Owner</th><th>Ticket</th></tr>"
+            f"<tr><td>Cap retries {jira}</td><td>Ana</td><td /></tr>"
+            '<tr><td>Rotate certs (<a href="https://j.example/browse/OPS-2">OPS-2</a>)</td><td>Bo</td><td /></tr>'
+            "<tr><td>Backport the fix for KAFKA-1234</td><td>Cy</td><td /></tr></tbody></table>")
+    assert [(i.summary, i.jira_key) for i in parse_page(body).action_items] == [
+        ("Cap retries", "OPS-1"), ("Rotate certs", "OPS-2"), ("Backport the fix for KAFKA-1234", None)]
+    without_column = body.replace("<th>Ticket</th>", "").replace("<td /></tr>", "</tr>")
+    first = parse_page(without_column).action_items[0]
+    assert first.jira_key == "OPS-1"
+    assert apply_edits(without_column, [Edit(first, "OPS-1")]).changed is False  # never a second ticket
+
+
+SMART_LINK = '<a href="https://acme.atlassian.net/browse/OPS-7" data-card-appearance="inline">https://acme.atlassian.net/browse/OPS-7</a>'
+
+
+@pytest.mark.parametrize("entry", [
+    f"Fix the proxy {SMART_LINK}", f"Fix the proxy ({SMART_LINK})",
+    '<a href="https://acme.atlassian.net/browse/OPS-7">OPS-7</a>: Fix the proxy',
+])
+def test_a_pasted_issue_link_is_the_items_ticket_and_no_part_of_its_summary(entry: str):
+    for body in (f"<h2>Action items</h2><ul><li>{entry}</li></ul>",
+                 f"<h2>Action items</h2><table><tr><th>Action</th><th>Owner</th></tr><tr><td>{entry}</td><td /></tr>"
+                 "</table>"):
+        assert [(i.summary, i.jira_key) for i in parse_page(body).action_items] == [("Fix the proxy", "OPS-7")]
+    described = '<h2>Action items</h2><ul><li><a href="https://j.example/browse/OPS-7">Fix the proxy</a></li></ul>'
+    assert [(i.summary, i.jira_key) for i in parse_page(described).action_items] == [("Fix the proxy", "OPS-7")]
+
+
+def test_a_mention_that_shows_a_name_gives_the_owner_not_words_of_the_summary():
+    mention = ('<ac:link><ri:user ri:userkey="k5" /><ac:plain-text-link-body><![CDATA[Ana Lima]]>'
+               "</ac:plain-text-link-body></ac:link>")
+    task_list = f"<ac:task-list>{task(1, f'Fix the proxy {mention}')}</ac:task-list>"
+    for body in (f"<h2>Action items</h2><ul><li>Fix the proxy {mention}</li></ul>",
+                 f"<h2>Action items</h2>{task_list}"):
+        assert [(i.summary, i.owner) for i in parse_page(body).action_items] == [("Fix the proxy", "k5")]
+
+
+def test_a_table_without_owner_and_due_columns_reads_its_rows_as_list_items():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Status</th></tr>"
+            f"<tr><td>Cap retries \u2014 Ana Lima, due 2026-12-01</td><td>Open</td></tr>"
+            f"<tr><td>[x] Rotate certs {ANA} <time datetime=\"2026-11-03\" /></td><td /></tr></tbody></table>")
+    assert items(body) == [("Cap retries", "Ana Lima", "2026-12-01", None, False, "row"),
+                           ("Rotate certs", "557058:ana", "2026-11-03", None, None, "row")]
+    headerless = f"<h2>Action items</h2><table><tbody><tr><td>[x] Rotate certs {ANA}</td></tr></tbody></table>"
+    assert items(headerless) == [("Rotate certs", "557058:ana", None, None, True, "row")]
 
 
 def test_a_headerless_table_under_action_items_is_still_read_as_rows():

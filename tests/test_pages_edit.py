@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 import pytest
@@ -296,6 +297,59 @@ def test_editing_a_corpus_page_touches_only_the_ticket_cells():
     assert result.body == body.replace(empty_cell, f"<td><p>{jira_macro('OPS-900')}</p></td></tr><tr><td><p>Move "
                                                    "the rebalance")
     assert [i.jira_key for i in items(result.body)] == ["OPS-214", "OPS-900", "OPS-230", "OPS-231"]
+
+
+_TOKEN = re.compile(r"<[^>]+>|[^<]+")
+_NEW_CELL_TOKENS = {"<td>", "</td>", "<th>", "</th>", "<p />", "<p>", "</p>", "<strong>", "</strong>", "Ticket",
+                    "<col />"}
+_EMPTY_CONTENT = re.compile(r"(?:\s|&nbsp;|<p\s*/>|<p>|</p>)*")
+
+
+def _token_changes(old: str, new: str) -> list[tuple[str, str]]:
+    """(old, new) markup of every change, tags and text runs as tokens (so a splice shows whole)."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return [("".join(a[i1:i2]), "".join(b[j1:j2])) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+
+
+def _is_written_key(old: str, new: str) -> bool:
+    """A change the editor may make: a Jira macro added (after the text there, or into an empty cell),
+    a new Ticket cell or column, a group label widened by one column."""
+    if 'ac:name="jira"' in new:
+        return new.startswith(old) or _EMPTY_CONTENT.fullmatch(old) is not None
+    if not old:  # (the diff may align a new cell a tag early: "</td><td><p />" for "<td><p /></td>")
+        return set(_TOKEN.findall(new)) <= _NEW_CELL_TOKENS
+    return re.sub(r"\d+", "", old) == re.sub(r"\d+", "", new) and "colspan" in old
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.xml")), ids=lambda p: p.stem)
+def test_writing_every_missing_key_into_a_corpus_page_changes_nothing_else_and_reads_back(path: Path):
+    body = path.read_text(encoding="utf-8")
+    before = parse_page(body)
+    todo = [item for item in before.action_items if item.jira_key is None]
+    keys = {item.identity: f"WB-{n}" for n, item in enumerate(todo, start=1)}
+    result = apply_edits(body, [Edit(item, keys[item.identity]) for item in todo])
+    assert result.skipped == []
+    assert all(_is_written_key(old, new) for old, new in _token_changes(body, result.body)), \
+        [change for change in _token_changes(body, result.body) if not _is_written_key(*change)]
+    after = parse_page(result.body)
+    assert [(i.summary, i.owner, i.due, i.done, i.jira_key or keys[i.identity]) for i in before.action_items] == \
+        [(i.summary, i.owner, i.due, i.done, i.jira_key) for i in after.action_items]
+    assert {k: v for k, v in after.to_dict().items() if k != "action_items"} == \
+        {k: v for k, v in before.to_dict().items() if k != "action_items"}
+    assert apply_edits(result.body, [Edit(item, keys[item.identity]) for item in todo]).changed is False
+
+
+def test_a_list_item_in_a_new_editor_panel_gets_its_key_in_the_panel_and_the_items_after_it_in_theirs():
+    from tests.test_pages_actions import ADF_PANEL
+
+    body = f"<h2>Action items</h2>{ADF_PANEL}<ul><li><p>Cap retries</p></li></ul>"
+    panel_item, after = items(body)
+    new = apply_edits(body, [Edit(panel_item, "OPS-1"), Edit(after, "OPS-2")]).body
+    assert new == body.replace("Ana Lima</p></li></ul></ac:adf-content>",
+                               f"Ana Lima {jira_macro('OPS-1')}</p></li></ul></ac:adf-content>", 1).replace(
+        "Cap retries</p>", f"Cap retries {jira_macro('OPS-2')}</p>")
+    assert [(i.summary, i.jira_key) for i in items(new)] == [("Fix the proxy", "OPS-1"), ("Cap retries", "OPS-2")]
 
 
 def test_a_ticket_cell_spanning_two_rows_is_reported_not_written():

@@ -97,6 +97,16 @@ def test_clean_title_never_empties_a_heading_that_is_only_decoration():
 # -- synonyms and aliases (point 2) ---------------------------------------------------------------
 
 
+def test_a_status_lozenge_in_a_heading_is_not_part_of_its_name():
+    lozenge = ('<ac:structured-macro ac:name="status"><ac:parameter ac:name="title">DRAFT</ac:parameter>'
+               "</ac:structured-macro>")
+    body = f"<h2>Summary</h2><p>x</p><h2>Corrective actions {lozenge} (2026)</h2><ul><li>Fix X</li></ul>"
+    model = parse_page(body)
+    assert [(s.title, s.name) for s in model.sections][1] == ("Corrective actions (2026)", "Action items")
+    assert [i.summary for i in model.action_items] == ["Fix X"]
+    assert lozenge in body  # the page itself is untouched
+
+
 @pytest.mark.parametrize(("heading", "name"), [
     ("Corrective and Preventative Measures", "Action items"),
     ("Follow-ups", "Action items"),
@@ -115,6 +125,23 @@ def test_clean_title_never_empties_a_heading_that_is_only_decoration():
     ("Supporting information", "Data & Analysis"),
     ("Follow-ups (nice to have)", "Things we should do if we have time"),
     ("Customer communication", "Customer communication"),
+    ("What can be improved", "What didn't go well"),
+    ("What Didn\u2019t Go So Well", "What didn't go well"),
+    ("Impact &amp; Metrics", "Impact and Scope"),
+    ("3 Measures", "Action items"),
+    ("Actions &amp; owners", "Action items"),
+    ("1 Root cause", "Root Cause"),
+    ("1 Zusammenfassung / Summary", "Summary"),
+    ("Follow-up work", "Action items"),
+    ("Remediation and follow-up steps already completed", "Action items"),
+    ("7. Ma\u00dfnahmen", "Action items"),
+    ("Zeitlicher Ablauf", "Timeline of events"),
+    ("Wenn wir Zeit haben", "Things we should do if we have time"),
+    ("Actions correctives", "Action items"),
+    ("Plan d\u2019action", "Action items"),
+    ("\u00bfQu\u00e9 sali\u00f3 mal?", "What didn't go well"),
+    ("Pr\u00f3ximos pasos", "Action items"),
+    ("2026 outage", "2026 outage"),
 ])
 def test_headings_map_to_the_section_they_stand_for(heading: str, name: str):
     assert parse_page(f"<h2>{heading}</h2><p>x</p>").sections[0].name == name

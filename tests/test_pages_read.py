@@ -39,6 +39,19 @@ def test_corpus_page_parses_to_its_expected_json(page: Path):
     assert parse_page(page.read_text(encoding="utf-8")).to_dict() == expected
 
 
+def test_a_corpus_section_no_synonym_names_is_read_with_a_configured_alias():
+    body = (CORPUS / "cloudflare_blog_style.xml").read_text(encoding="utf-8")
+    heading = "What we\u2019re doing to make sure this doesn\u2019t happen again"
+    model = parse_page(body, aliases={heading: "Action items"})
+    assert [(i.summary, i.owner, i.due, i.jira_key) for i in model.action_items][:3] == [
+        ("Deploy rate-limiting rules progressively, region by region, with automatic rollback on CPU.",
+         "63f1a2b3c4d5e6f7a8b9c0d1", "2026-12-01", None),
+        # (a trailing "— name" is an owner only in capitals: "— retry storms" must stay in the summary)
+        ("Run every new expression through a back-tracking check in CI \u2014 Edge Security team", None, None, None),
+        ("Move the kill switch off the control plane", None, None, "EDGE-5120")]
+    assert model.unrecognised == []  # "The following work is planned:" introduces the items
+
+
 def test_to_dict_has_exactly_the_cli_contract_keys():
     data = parse_page((CORPUS / "wikibot_template.xml").read_text(encoding="utf-8")).to_dict()
     assert set(data) == {"sections", "action_items", "deferred", "properties", "unrecognised"}
@@ -276,6 +289,23 @@ def test_page_properties_are_read_with_user_ids_for_mentions():
     model = parse_page(body)
     assert model.properties == {"Severity": "SEV-2", "Lead": "@5b10", "Date": "2026-10-14"}
     assert model.property_users == {"Lead": "5b10"}
+
+
+def test_page_properties_under_a_title_row_and_with_a_key_over_two_rows_are_read_pair_by_pair():
+    body = ('<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+            '<tr><th colspan="2"><p><strong>Incident details</strong></p></th></tr>'
+            "<tr><th><p>Severity</p></th><td><p>SEV-2</p></td></tr>"
+            '<tr><th rowspan="2"><p>Duration</p></th><td><p>Outage: 12 min</p></td></tr>'
+            "<tr><td><p>Degraded: 40 min</p></td></tr>"
+            '<tr><th><p>Lead</p></th><td><p><ac:link><ri:user ri:account-id="5b10" /></ac:link></p></td></tr>'
+            "</tbody></table></ac:rich-text-body></ac:structured-macro><h2>Summary</h2>")
+    model = parse_page(body)
+    assert model.properties == {"Severity": "SEV-2", "Duration": "Outage: 12 min Degraded: 40 min", "Lead": "@5b10"}
+    assert model.property_users == {"Lead": "5b10"}
+    across = body.replace('<th colspan="2"><p><strong>Incident details</strong></p></th></tr>',
+                          '<th colspan="2"><p>Incident details</p></th></tr><tr><th>Status</th><th>Owner</th></tr>'
+                          "<tr><td>Open</td><td>Ana</td></tr>", 1)
+    assert list(parse_page(across).properties.items())[:2] == [("Status", "Open"), ("Owner", "Ana")]
 
 
 def test_timeline_rows_map_column_names_to_cell_text():

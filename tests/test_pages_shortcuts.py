@@ -13,10 +13,13 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from tests import storage_fuzz
 from wikibot.pages import parse_page
+from wikibot.pages.cells import _DROPPED, _TRAILING, _nothing_trails
 from wikibot.pages.markup import FRAMES
 from wikibot.pages.rows import read_cell
 from wikibot.pages.tables import (
@@ -46,6 +49,9 @@ EDGES = [
     "<tr><td>a</td><td>b</td></tr></tbody></table>",
     "<table><tbody><tr><td><strong>Owner</strong> x</td><td><b><b>nested</b></b></td></tr></tbody></table>",
     "<strong><table><tbody><tr><td><strong>Owner</strong></td></tr></tbody></table></strong>",
+    '<table><tr><td><p><ac:inline-comment-marker ac:ref="c1">Fix <b>it</b></ac:inline-comment-marker></p></td>'
+    '<td><ac:inline-comment-marker ac:ref="c2"><ac:link><ri:user ri:account-id="a1" /></ac:link>'
+    "</ac:inline-comment-marker></td></tr></table>",
     "<h2>Action items <code>x</code></h2><h3><ac:structured-macro ac:name=\"status\"><ac:parameter "
     'ac:name="title">T</ac:parameter></ac:structured-macro></h3><ul><li>a</li><li><p>b</p>c</li></ul>',
 ]
@@ -152,3 +158,32 @@ def test_a_status_walk_that_skips_muted_cells_still_sees_their_objects_and_place
     body = f"<h2>Impact</h2><table><tbody><tr>{header_cell}</tr><tr>{data_cell}</tr></tbody></table>"
     for instructions in ((), ("Owner",)):
         assert parse_page(body, instructions=instructions).sections[0].status == status
+
+
+_PIECES = ["Fix", "the", "proxy", "Ana", "Lima", "Payments", "SRE", "team", "owner:", "Owner", "due", "by", "who:",
+           "Responsable", ":", "\u00e9ch\u00e9ance", "f\u00e4llig", "bis", "2026-12-01", "3 Dec 2026", "Dec 3, 2026",
+           "OPS-12", "(OPS-12)", "[x]", "\u2014", "\u2013", "-", "(", ")", "(Ana)", ",", ";", "|", "@ana", "@bo.x",
+           "ticket:", "TBD", "()", "[]", "d\u2019ici le", "plazo", "Jos\u00e9-Mar\u00eda", "x" * 70,
+           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123-7", "1OPS-3",
+           "Verantwortlich", "zust\u00e4ndig:", "\u0130", "coowner:", "September 30th, 2026", "on", "fecha l\u00edmite",
+           "11 Dec 2026", "2025"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14), st.booleans())
+def test_a_trailing_part_of_a_line_is_searched_where_it_can_start_as_the_whole_line_would_be(words, glued):
+    """The line reader searches each end-anchored pattern from where it can start (cells._TRAILING):
+    it finds exactly what searching the whole (collapsed) line finds."""
+    text = ("" if glued else " ").join(words).strip()
+    text = " ".join(text.split())
+    for dropped in (False, True):
+        if _nothing_trails(text, dropped):
+            assert all(start_of(text) < 0 for _, start_of, _ in (_DROPPED if dropped else _TRAILING)), (dropped, text)
+    for kind, start_of, pattern in _DROPPED:
+        start = start_of(text)
+        whole = pattern.search(text)
+        if start < 0:
+            assert whole is None, (kind, text)
+            continue
+        found = pattern.search(text, start)
+        assert (found and found.span()) == (whole and whole.span()), (kind, text)

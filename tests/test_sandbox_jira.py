@@ -11,12 +11,15 @@ import pytest
 import requests
 from requests import HTTPError
 
-# These test what the search languages find; test_sandbox_search_lag.py tests when they find it.
-pytestmark = pytest.mark.instant_search
+from service_sandbox import jira_store
 
 if TYPE_CHECKING:
     from atlassian import Jira
     from conftest import RunningSandbox
+
+# These test what the search languages find; test_sandbox_search_lag.py tests when they find it.
+pytestmark = pytest.mark.instant_search
+
 
 ANA, BOB = "557058:aa11", "557058:bb22"
 
@@ -175,12 +178,29 @@ def test_issue_update_accepts_the_libraries_notify_users_body_key(jira: Jira, sa
 
 def test_update_issue_field_label_issue_and_set_verb(jira: Jira) -> None:
     key = jira.create_issue(fields(labels=["old"]))["key"]
-    jira.update_issue_field(key, {"duedate": "2026-12-01", "assignee": None}, notify_users=False)
+    jira.update_issue_field(key, {"duedate": "2026-12-01", "assignee": None})
     jira.label_issue(key, ["pm-1", "pm-2"])
     assert jira.get_issue_labels(key) == ["old", "pm-1", "pm-2"]
     jira.update_issue(key, {"update": {"labels": [{"set": ["fresh"]}]}})
     got = jira.get_issue(key, fields="labels,duedate,assignee")["fields"]
     assert got == {"labels": ["fresh"], "duedate": "2026-12-01", "assignee": None}
+
+
+def test_an_edit_that_suppresses_notifications_needs_admin_rights_and_is_refused_whole(jira: Jira) -> None:
+    """``notifyUsers=false`` without Administer Projects: 403, and nothing is edited (measured on Jira
+    Cloud; the spec's "the request is ignored" is not what sites do)."""
+    key = jira.create_issue(fields(labels=["old"]))["key"]
+    for edit in (lambda: jira.update_issue_field(key, {"duedate": "2026-12-01"}, notify_users=False),
+                 lambda: jira.edit_issue(key, {"labels": [{"add": "new"}]}, notify_users=False)):
+        with pytest.raises(HTTPError) as caught:
+            edit()
+        assert caught.value.response.status_code == 403
+        assert error_body(caught) == {"errorMessages": [
+            "To discard the user notification either admin or project admin permissions are required."], "errors": {}}
+    got = jira.get_issue(key, fields="labels,duedate")["fields"]
+    assert got == {"labels": ["old"], "duedate": None}
+    jira.edit_issue(key, {"labels": [{"add": "new"}]})  # notifyUsers=true: any editor may
+    assert jira.get_issue_labels(key) == ["new", "old"]
 
 
 def test_invalid_edits_are_400_and_change_nothing(jira: Jira) -> None:
@@ -360,6 +380,11 @@ def test_comments_are_added_and_listed(jira: Jira) -> None:
     assert [c["body"] for c in listing["comments"]] == ["Linked to the post-mortem page.", "Second"]
     with pytest.raises(HTTPError, match="Comment body can not be empty"):
         jira.issue_add_comment(key, "  ")
+    newest = jira.get(f"rest/api/2/issue/{key}/comment", params={"orderBy": "-created"})["comments"]
+    assert [c["body"] for c in newest] == ["Second", "Linked to the post-mortem page."]
+    with pytest.raises(HTTPError) as caught:  # the spec's enum: created, -created, +created
+        jira.get(f"rest/api/2/issue/{key}/comment", params={"orderBy": "updated"})
+    assert caught.value.response.status_code == 400
 
 
 def test_users_are_found_by_account_id_and_query(jira: Jira, sandbox: RunningSandbox) -> None:
@@ -422,3 +447,34 @@ def test_auth_header_with_another_seeded_account_sets_the_reporter(sandbox: Runn
         "Authorization": "Basic " + base64.b64encode(f"ana@example.com:{sandbox.token}".encode()).decode()})
     assert raw.status_code == 201
     assert sandbox.jira().get_issue(raw.json()["key"])["fields"]["reporter"]["accountId"] == ANA
+
+
+def test_the_comment_list_pages_100_by_default_as_jira_cloud(jira: Jira, sandbox: RunningSandbox) -> None:
+    """``maxResults`` defaults to 100 (the published v3 OpenAPI); a client reading every comment pages on."""
+    created = jira.create_issue(fields())
+    key = created["key"]
+    with sandbox.store.tx() as conn:  # 101 comments without 101 requests
+        for n in range(101):
+            jira_store.add_comment(conn, sandbox.store, int(created["id"]), ANA, f"comment {n}", sandbox.store.now())
+    first = jira.get(f"rest/api/2/issue/{key}/comment")
+    assert (first["total"], first["maxResults"], len(first["comments"])) == (101, 100, 100)
+    rest = jira.get(f"rest/api/2/issue/{key}/comment", params={"startAt": 100})
+    assert [c["body"] for c in rest["comments"]] == ["comment 100"]
+
+
+def test_a_description_or_comment_over_32767_characters_is_refused_under_its_field(jira: Jira) -> None:
+    too_long = "x" * 32768
+    with pytest.raises(HTTPError) as caught:
+        jira.create_issue(fields(description=too_long))
+    assert error_body(caught)["errors"] == {
+        "description": "The entered text is too long. It exceeds the allowed limit of 32,767 characters."}
+    key = jira.create_issue(fields(description="x" * 32767))["key"]
+    with pytest.raises(HTTPError) as caught:
+        jira.update_issue_field(key, {"description": too_long})
+    assert list(error_body(caught)["errors"]) == ["description"]
+    with pytest.raises(HTTPError) as caught:
+        jira.issue_add_comment(key, too_long)
+    assert error_body(caught)["errors"] == {
+        "comment": "The entered text is too long. It exceeds the allowed limit of 32,767 characters."}
+    assert jira.issue_get_comments(key)["total"] == 0
+    assert len(jira.get_issue(key, fields="description")["fields"]["description"]) == 32767

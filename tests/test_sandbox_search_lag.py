@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import requests
 
 from service_sandbox import SandboxStore, create_sandbox_app

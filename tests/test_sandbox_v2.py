@@ -111,6 +111,23 @@ def test_update_needs_every_field_and_a_stale_version_is_a_409_conflict(cloud_sa
     assert (old["version"]["number"], old["body"]["storage"]["value"]) == (1, "<p>x</p>")
 
 
+def test_the_version_list_is_in_the_order_asked_for_and_refuses_an_unknown_sort(cloud_sandbox, v2) -> None:
+    """``sort`` takes the spec's ``VersionSortOrder`` (``modified-date``, ``-modified-date``); the spec
+    names no default, so a client that relies on an order sends one."""
+    page = create(cloud_sandbox, "Versioned", postmortems_id(v2)).json()
+    v2.put(f"api/v2/pages/{page['id']}", data=update_body(page, "<p>2</p>", 2))
+    path = f"/wiki/api/v2/pages/{page['id']}/versions"
+
+    def numbers(**params) -> list[int]:
+        return [v["number"] for v in raw(cloud_sandbox, "GET", path, params=params).json()["results"]]
+
+    assert numbers(sort="-modified-date") == [2, 1]
+    assert numbers(sort="modified-date") == [1, 2]
+    assert numbers(sort="modified-date", limit=1) == [1]
+    refused = raw(cloud_sandbox, "GET", path, params={"sort": "number"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
+
+
 def test_the_exact_title_list_sees_a_page_at_once_and_pages_by_cursor(cloud_sandbox, v2) -> None:
     parent = postmortems_id(v2)
     for n in range(5):
@@ -141,10 +158,20 @@ def test_any_title_is_found_by_the_exact_title_list_at_once_and_only_that_page(c
 
 
 @pytest.mark.parametrize("params", [{"limit": 251}, {"limit": 0}, {"cursor": "bogus"}, {"body-format": "none"},
-                                    {"space-id": "INC"}, {"status": "nope"}])
+                                    {"space-id": "INC"}, {"status": "nope"}, {"status": "draft"}])
 def test_bad_list_parameters_are_400s(cloud_sandbox, params) -> None:
     response = raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params=params)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
+
+
+def test_a_page_by_id_takes_the_statuses_the_spec_lists_for_it(cloud_sandbox, v2) -> None:
+    """``GET /pages/{id}`` takes ``historical`` and ``draft`` (the page list does not): a status the
+    page is not in is a 404, an unknown one a 400."""
+    page_id = postmortems_id(v2)
+    for status in ("historical", "draft"):
+        assert raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page_id}", params={"status": status}).status_code == 404
+    assert raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page_id}", params={"status": "current"}).status_code == 200
+    assert raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page_id}", params={"status": "nope"}).status_code == 400
 
 
 def test_direct_children_are_typed_and_paged_and_children_lists_pages(cloud_sandbox, v2) -> None:
@@ -177,6 +204,10 @@ def test_labels_are_read_on_v2_and_written_on_v1(cloud_sandbox, v2) -> None:
     assert raw(cloud_sandbox, "POST", f"/wiki/rest/api/content/{page['id']}/label",
                json=[{"prefix": "global", "name": "Post-Mortem"}]).status_code == 200
     assert [x["name"] for x in v2.get_page_labels(page["id"])] == ["post-mortem"]
+    labels = f"/wiki/api/v2/pages/{page['id']}/labels"
+    assert raw(cloud_sandbox, "GET", labels, params={"prefix": "my"}).json()["results"] == []
+    unknown = raw(cloud_sandbox, "GET", labels, params={"prefix": "personal"})  # not in the spec's enum
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["code"] == "INVALID_REQUEST_PARAMETER"
     assert raw(cloud_sandbox, "DELETE", f"/wiki/rest/api/content/{page['id']}/label",
                params={"name": "post-mortem"}).status_code == 204
     included = raw(cloud_sandbox, "GET", f"/wiki/api/v2/pages/{page['id']}", params={"include-labels": "true"})

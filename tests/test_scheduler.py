@@ -61,8 +61,21 @@ def test_job_specs_come_from_the_configuration(db):
 
 def test_without_a_slack_app_there_is_no_reminder_job(db):
     services = FakeServices(db, confluence={"url": "https://acme.atlassian.net/wiki", "username": "u", "token": "t",
-                                            "space": "INC", "parent_page": "P"})
+                                            "space": "INC", "parent_page": "P"},
+                            jira={"url": "https://acme.atlassian.net", "username": "u", "token": "t", "project": "OPS"})
     assert {spec.name for spec in job_specs(services.config)} == {"sync", "audit"}
+
+
+def test_the_schedule_line_names_every_job_that_runs_remind_included_when_there_is_slack(db):
+    # `wikibot scheduler` printed sync and audit only, while it ran the reminders too.
+    from wikibot.scheduler import describe_schedule
+
+    assert describe_schedule(FakeServices(db).config) == \
+        "sync '0 * * * *', audit '0 2 * * *' (UTC), remind '*/30 * * * *' (UTC)"
+    site = {"url": "https://acme.atlassian.net", "username": "u", "token": "t"}
+    no_slack = FakeServices(db, confluence={**site, "url": site["url"] + "/wiki", "space": "INC", "parent_page": "P"},
+                            jira={**site, "project": "OPS"}).config
+    assert describe_schedule(no_slack) == "sync '0 * * * *', audit '0 2 * * *' (UTC)"
 
 
 def counting_job():

@@ -67,6 +67,17 @@ def test_serve_with_no_confluence_starts_the_embedded_sandbox_and_stops_on_sigte
     assert not any(line.startswith("Traceback") for line in err.splitlines())  # no crash
 
 
+def test_serve_on_another_sandbox_port_says_where_the_other_commands_look(tmp_path):
+    # `wikibot new` finds the sandbox at sandbox.port, not at serve's --sandbox-port.
+    sandbox_port, port = free_port(), free_port()
+    (tmp_path / "config.yaml").write_text(
+        f"confluence: {{space: INC, parent_page: Post-mortems}}\njira: {{project: OPS}}\n"
+        f"server: {{port: {port}}}\ndatabase: {{url: 'sqlite:///{tmp_path}/w.db'}}\n")
+    proc, _ = start(["serve", "--sandbox-port", str(sandbox_port), "--no-scheduler"], tmp_path)
+    out, _ = stop(proc)
+    assert (f"  note: the other commands (new, sync, audit, ...) look for the sandbox at sandbox.port (8990): set "
+            f"sandbox.port: {sandbox_port} in config.yaml for them") in out
+
 def test_serve_against_a_configured_site_does_not_start_a_sandbox(tmp_path, sandbox):
     port = free_port()
     (tmp_path / "config.yaml").write_text(f"""

@@ -109,8 +109,23 @@ def test_share_without_a_channel_is_a_config_error(config, sandbox, confluence, 
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
     result = CliRunner().invoke(cli, ["--config", config_file(config, tmp_path), "share", page_id])
     assert result.exit_code == 2
-    assert result.stderr == "wikibot: notify.share_webhook_url is not set: there is no channel to share to\n"
+    assert result.stderr == ("wikibot: neither slack.company_channel nor notify.share_webhook_url is set: there is "
+                             "no channel to share to\n")
 
+
+
+def test_sharing_a_page_that_does_not_exist_is_a_usage_error_and_records_nothing(make_config, sandbox, confluence,
+                                                                                 chat, tmp_path):
+    path = config_file(make_config(notify={"share_webhook_url": chat.url}), tmp_path)
+    result = CliRunner().invoke(cli, ["--config", path, "share", "99999999"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "wikibot: page 99999999: no such Confluence page\n"
+    home = next(p for p in sandbox.cql("type = page") if p["title"] == "Incidents Home")
+    forced = CliRunner().invoke(cli, ["--config", path, "share", home["id"], "--force"])  # not a post-mortem
+    assert forced.exit_code == 2 and "is not a post-mortem (no label 'postmortem')" in forced.stderr
+    assert chat.messages == []
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
+    assert CliRunner().invoke(cli, ["--config", path, "share", page_id]).exit_code == 0
 
 def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat):
     from wikibot.audit.share import share_page

@@ -97,6 +97,15 @@ def test_the_embedded_sandbox_refusal_says_what_to_do():
     assert compare(recorded, recorded, sandbox=None) is None
 
 
+def test_a_server_without_a_cloud_id_on_the_sandbox_port_is_named_as_such_not_by_its_own_url():
+    # e.g. a Data Center sandbox (or anything else) listening where the embedded sandbox should be.
+    recorded = SiteIdentity("cloud:a", "cloud:a")
+    current = SiteIdentity("url:http://127.0.0.1:8990/wiki", "url:http://127.0.0.1:8990")
+    assert compare(recorded, current, sandbox="http://127.0.0.1:8990") == (
+        "database.url: this database belongs to the sandbox with cloudId a, but what answers at "
+        "http://127.0.0.1:8990 has no cloudId (a Data Center sandbox, or not a sandbox), so its pages are not the "
+        "ones the database remembers: set sandbox.db to that sandbox's file, or use a new database.url")
+
 def test_a_database_that_remembers_pages_but_no_site_is_refused_by_a_sandbox_created_just_now(db, sandbox):
     claim = db.claim_incident("INC-1")
     db.finish_incident("INC-1", claim.token, "10001", "http://x/10001", "Post-mortem")

@@ -195,6 +195,17 @@ def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
     assert unknown.exit_code == 2 and "no Slack channel is linked to page 424242" in unknown.output
     bad = runner.invoke(cli, ["--config", path, "timeline", "abc"])
     assert bad.exit_code == 2 and "PAGE must be a page id" in bad.output
+    # With --channel, the page is still checked first: one that does not exist, or is no post-mortem
+    # (the space's home page), gets nothing from the channel.
+    home = next(p for p in sandbox.cql("type = page") if p["title"] == "Incidents Home")
+    before = sandbox.page(home["id"])["version"]["number"]
+    missing = runner.invoke(cli, ["--config", path, "timeline", "424242", "--channel", incident_channel["id"]])
+    assert missing.exit_code == 2 and missing.stderr == "wikibot: page 424242: no such Confluence page\n"
+    other = runner.invoke(cli, ["--config", path, "timeline", home["id"], "--channel", incident_channel["id"]])
+    assert other.exit_code == 2, other.output
+    assert other.stderr == (f"wikibot: page {home['id']} ('Incidents Home') is not a post-mortem "
+                            "(no label 'postmortem')\n")
+    assert sandbox.page(home["id"])["version"]["number"] == before
 
 
 def test_a_wiki_outage_while_drafting_still_posts_the_link_and_says_what_failed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlencode
 
@@ -9,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import slack_signed
+from wikibot.slack.app import REFRESH_ACTION
+from wikibot.slack.reminders import NOT_DOING_ACTION, SNOOZE_ACTION
 
 
 def command(client, channel_id: str, channel_name: str, user: str, text: str = "", headers: dict | None = None):
@@ -118,6 +121,26 @@ def test_interactions_need_a_valid_signature_too(slack_client):
     response = slack_client.post("/hooks/slack/interactions", data="payload=nope", headers=slack_signed("payload=nope"))
     assert response.status_code == 400
 
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner,
+                                                                                       max_size=3), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(user=JSON_VALUES, channel=JSON_VALUES, actions=JSON_VALUES, state=JSON_VALUES,
+       action_id=st.sampled_from([REFRESH_ACTION, SNOOZE_ACTION, NOT_DOING_ACTION, "other"]))
+def test_any_signed_interaction_is_answered_never_a_500(slack_client, slack_services, user, channel, actions, state,
+                                                        action_id):
+    # Signed by Slack, but its shape is still input: a payload whose "user" is 5 was a traceback.
+    for payload in ({"type": "block_actions", "user": user, "channel": channel, "actions": actions, "state": state},
+                    {"type": "block_actions", "user": {"id": "U0ANALIMA"}, "actions": [{"action_id": action_id,
+                                                                                       "value": actions}],
+                     "state": {"values": state}}):
+        body = urlencode({"payload": json.dumps(payload)})
+        response = slack_client.post("/hooks/slack/interactions", data=body, headers=slack_signed(body))
+        assert response.status_code < 500, payload
+    slack_services.slack.wait()
 
 def test_refresh_only_drafts_pages_linked_to_a_channel(slack_services):
     assert "not linked to a Slack channel" in slack_services.slack.refresh("424242", "C0000001")

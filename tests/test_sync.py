@@ -522,6 +522,25 @@ def test_a_plain_text_owner_is_assigned_when_exactly_one_jira_user_has_that_name
     assert zed["fields"]["assignee"] is None and "Owner: Zed Nobody" in zed["fields"]["description"]
 
 
+def test_a_first_name_matching_one_user_is_not_guessed_and_the_warning_asks_for_the_full_name(services, confluence):
+    make_page(services, confluence, action_page(table(row("Fix proxy", "Bo", "", "", ""))))
+    report = sync(services)
+    assert report.created == 1
+    assert [w["reason"] for w in report.warnings] == [
+        "unassigned: not a Jira user: no Jira user is called 'Bo' (did you mean Bob Chen? write the full name "
+        "or mention them)"]
+
+
+def test_the_json_report_is_incomplete_exactly_when_sync_exits_5_errors_included():
+    # Exit 5 on errors, but "incomplete": false in --json: a cron job reading the JSON thought it done.
+    from wikibot.sync.report import SyncReport
+
+    report = SyncReport()
+    assert report.to_dict()["incomplete"] is False and not report.unfinished
+    report.error(None, "link failed (the next run retries): Jira: HTTP 503")
+    assert report.to_dict()["incomplete"] is True and report.unfinished
+
+
 # -- entry points --------------------------------------------------------------------------------
 
 

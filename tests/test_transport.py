@@ -75,6 +75,24 @@ def test_a_service_that_is_down_is_not_hammered(guarded, sandbox):
     assert "wikibot_circuit_open{service=\"jira\"} 1.0" in guarded.metrics.render().decode()
 
 
+def test_an_open_circuit_says_so_instead_of_cannot_connect(make_config, sandbox):
+    # The service answered (503s); "cannot connect (is it running? check jira.url)" sent people to the URL.
+    from wikibot.errors import ServiceError
+
+    services = Services(make_config(http={"timeout": 5, "circuit_failures": 3, "circuit_cooldown": 60}))
+    sandbox.fault(status=503, count=None, path_prefix="/rest/api/2")
+    try:
+        while not services.breakers["jira"].is_open:
+            with pytest.raises(ServiceError):
+                services.jira.myself()
+        with pytest.raises(ServiceError) as info:
+            services.jira.myself()
+    finally:
+        services.close()
+    message = str(info.value)
+    assert message.startswith(f"Jira: {sandbox.url} failed 3 times in a row; not calling it for another ")
+    assert message.endswith(" s (http.circuit_failures, http.circuit_cooldown)") and "cannot connect" not in message
+
 def test_the_scheduler_keeps_running_and_the_next_run_succeeds_when_the_service_is_back(make_config, sandbox):
     clock = Clock()
     services = Services(make_config(http={"timeout": 5, "circuit_failures": 3, "circuit_cooldown": 30}), clock=clock)

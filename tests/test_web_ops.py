@@ -112,3 +112,16 @@ def test_header_auth_refuses_an_empty_or_repeated_proxy_header(make_config, valu
     client = create_app(make_config(server={"auth": {"mode": "header", "header": "X-Auth-User"}})).test_client()
     response = client.get("/postmortems/new", headers=[("X-Auth-User", v) for v in values])
     assert response.status_code == 403 and "mallory" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json"])
+def test_a_wrong_method_on_an_operations_endpoint_answers_json_as_probes_expect(client, path):
+    response = client.post(path)
+    assert response.status_code == 405 and response.headers["Allow"]
+    assert response.json == {"error": "The method is not allowed for the requested URL."}
+
+
+def test_a_client_that_asks_for_json_gets_its_errors_as_json_anywhere(client):
+    response = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.json["error"]
+    assert client.get("/no/such/page").mimetype == "text/html"  # a browser still gets the page

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from wikibot.config_sections import (
     SANDBOX_SLACK_SIGNING_SECRET,
@@ -65,6 +65,16 @@ class Config(Strict):
     http: HttpConfig = HttpConfig()
     logging: LoggingConfig = LoggingConfig()
     source: str = Field("(built-in defaults)", exclude=True, description="Where this config came from")
+
+    @model_validator(mode="after")
+    def _one_site(self) -> Config:
+        """Both products on a real site, or both on the embedded sandbox: a half-configured pair would
+        file a real wiki's actions into the emulator (or the sandbox's examples into a real Jira)."""
+        if (self.confluence.url is None) != (self.jira.url is None):
+            empty, given = ("jira", "confluence") if self.jira.url is None else ("confluence", "jira")
+            raise ValueError(f"{empty}.url: required when {given}.url is set (leave both empty for the embedded "
+                             "sandbox)")
+        return self
 
     @property
     def uses_sandbox(self) -> bool:
@@ -170,9 +180,30 @@ def load_config(explicit: str | None = None, environ: Mapping[str, str] = os.env
     return parse_config_text(text, source=str(path), environ=environ)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error: by default the
+    last one silently wins, so a second ``jira:`` section pasted at the end would replace the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # ``<<:`` merges; keys after it may override
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the safe loader refuses it itself
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key} is given twice (the second would replace the first)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_config_text(text: str, source: str = DEFAULT_PATH, environ: Mapping[str, str] = os.environ) -> Config:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -186,11 +217,24 @@ def parse_config_text(text: str, source: str = DEFAULT_PATH, environ: Mapping[st
 
 
 def parse_config(data: Mapping[str, Any], source: str, environ: Mapping[str, str] = os.environ) -> Config:
-    expanded = _expand(dict(data), (), source, environ)
+    expanded = _expand(_empty_sections(data, Config), (), source, environ)
     try:
         return Config.model_validate({**expanded, "source": source})
     except ValidationError as exc:
         raise ConfigError("\n".join(_problems(exc, source))) from None
+
+
+def _empty_sections(data: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """A section written with nothing under it (``server:`` with every key commented out) is YAML's
+    null; it means the section's defaults, as leaving the section out does."""
+    result = dict(data)
+    for key, value in data.items():
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        section = field.annotation if field is not None else None
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            value = {} if value is None else value
+            result[key] = _empty_sections(value, section) if isinstance(value, dict) else value
+    return result
 
 
 def _expand(value: Any, path: tuple[str, ...], source: str, environ: Mapping[str, str]) -> Any:
@@ -249,6 +293,8 @@ def _problems(exc: ValidationError, source: str) -> list[str]:
 def _line(error: Any, loc: tuple[str, ...], source: str) -> str:
     where = ".".join(loc)
     message = error["msg"]
+    if error["type"] == "model_type":  # pydantic names the section's class; people wrote a scalar or a list
+        message = f"must be a section of keys (key: value lines below it), not {error['input']!r}"
     if error["type"] == "value_error":
         message = message.removeprefix("Value error, ")
         # Credential checks name the sibling key themselves ("token: required when url is set").

@@ -175,7 +175,24 @@ class PostmortemConfig(Strict):
     @classmethod
     def _empty_means_default(cls, value: list[str] | None) -> list[str] | None:
         return value or None
-    templates: dict[str, str] = Field(default_factory=dict, description="Severity or type → template file")
+    templates: dict[str, str] = Field(default_factory=dict, description="Severity → template file")
+
+    @field_validator("templates")
+    @classmethod
+    def _by_severity(cls, value: dict[str, str]) -> dict[str, str]:
+        """Keys as incidents' severities are written (``sev1`` → ``SEV-1``); a key that is none would never match."""
+        from wikibot.incident import normalise_severity
+
+        keyed: dict[str, str] = {}
+        for key, path in value.items():
+            try:
+                severity = normalise_severity(key)
+            except ValueError:
+                severity = None
+            if severity is None:
+                raise ValueError(f"{key!r} is not a severity (use SEV-1 … SEV-5)")
+            keyed[severity] = path
+        return keyed
     section_aliases: dict[str, str] = Field(
         default_factory=dict, description="Heading → section name, added to the page model's synonym table")
 
@@ -186,6 +203,16 @@ class PostmortemConfig(Strict):
         if blank:
             raise ValueError(f"heading and section name must both be non-empty (got {blank[0]!r})")
         return value
+
+    def required_names(self) -> tuple[str, ...] | None:
+        """``required_sections`` as the section names the audit compares ("RCA" is Root Cause, an aliased
+        heading the section it stands for); None: the default (every section of the page's template)."""
+        if not self.required_sections:
+            return None
+        from wikibot.pages.names import clean_title, section_names
+
+        names = section_names(self.section_aliases)
+        return tuple(names.name_of(clean_title(title)) for title in self.required_sections)
 
 
 def _cron(value: str) -> str:
@@ -326,7 +353,8 @@ class RemindConfig(Strict):
 
 
 class HttpConfig(Strict):
-    timeout: float = Field(30, gt=0, le=600)
+    # At least 1: atlassian-python-api keeps int(timeout), and requests refuses a timeout of 0.
+    timeout: float = Field(30, ge=1, le=600)
     circuit_failures: int = Field(5, ge=1, description="Consecutive failures that suspend calls to a service")
     circuit_cooldown: float = Field(30, gt=0, le=3600, description="Seconds before a suspended service is tried again")
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from wikibot.atlassian.confluence import ConfluenceGateway, TitleTaken
 from wikibot.atlassian.content import WikiPage
 from wikibot.atlassian.jira import JiraGateway
-from wikibot.errors import ServiceError, WikibotError
+from wikibot.errors import NotOnSite, ServiceError, WikibotError
 from wikibot.incident import Incident
 from wikibot.store import Database, IncidentIdCollision, utcnow
 from wikibot.templates import Template, TemplateSet
@@ -83,12 +83,19 @@ class ParentPage:
     def page_id(self) -> str:
         if self._id is None:
             if self.parent_page.isdigit():
-                self._id = self.parent_page
+                # Read once: an id that names no page made every listing below it empty, silently.
+                try:
+                    self._id = self.confluence.page(self.parent_page).id
+                except ServiceError as exc:
+                    if exc.status == 404:
+                        raise NotOnSite(f"Confluence: no page with id {self.parent_page} (confluence.parent_page)",
+                                        status=404) from exc
+                    raise
             else:
                 found = self.confluence.pages_titled(self.parent_page)
                 if not found:
-                    raise ServiceError(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
-                                       "(confluence.parent_page)")
+                    raise NotOnSite(f"Confluence: no page titled {self.parent_page!r} in space {self.space} "
+                                    "(confluence.parent_page)", status=404)
                 self._id = found[0].id
         return self._id
 
@@ -235,14 +242,14 @@ class PostmortemCreator:
         return incident.incident_date(utcnow().date()) + timedelta(days=self.debrief_within_days)
 
     def _resolve_lead(self, lead: str | None) -> tuple[str | None, str | None]:
-        """An account id as given; a name looked up in Jira's user search; else the name as text."""
+        """An account id as given; a name or email exactly one Jira user has; else the name as text."""
         if not lead:
             return None, None
         if _ACCOUNT_ID.match(lead) or _USERKEY.match(lead):
             return lead, None
         try:
-            users = self.jira.find_users(lead)
-            person = self.confluence.mention_id(users[0]) if len(users) == 1 else None
+            exact, _ = self.jira.users_named(lead)
+            person = self.confluence.mention_id(exact[0]) if len(exact) == 1 else None
         except ServiceError as exc:  # a lookup failure must not block the page: fall back to text
             log.warning("lead lookup failed for %r: %s", lead, type(exc).__name__)
             return None, lead

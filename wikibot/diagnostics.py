@@ -50,7 +50,7 @@ def check_config(config: Config, services: Services) -> CheckReport:
         clients = services.clients  # decides each product's deployment (one probe at most)
     except WikibotError as exc:
         if isinstance(exc, ServiceError):
-            report.service_problem(_failure("Atlassian", config.confluence_endpoint()[0], exc, config.uses_sandbox))
+            report.service_problem(_failure("Atlassian", config.confluence_endpoint()[0], exc, config))
         else:
             report.problems.append(str(exc))
     else:
@@ -85,9 +85,11 @@ def _check_slack(config: Config, report: CheckReport) -> None:
         report.problems.append("slack.signing_secret: not set, so every Slack request would be refused (401)")
 
 
-def _failure(service: str, url: str, exc: ServiceError, sandbox: bool) -> str:
-    if sandbox and isinstance(exc.__cause__, requests.ConnectionError):
-        return f"{service}: the sandbox is not running at {url} (start it with `wikibot sandbox --examples`)"
+def _failure(service: str, url: str, exc: ServiceError, config: Config) -> str:
+    if config.uses_sandbox and isinstance(exc.__cause__, requests.ConnectionError):
+        # Its own file, as serve's: a sandbox kept in memory forgets the pages the database remembers.
+        return (f"{service}: the sandbox is not running at {url} (start `wikibot serve`, or "
+                f"`wikibot sandbox --examples --port {config.sandbox.port} --db {config.sandbox_db()}`)")
     return str(exc)
 
 
@@ -148,15 +150,21 @@ def _check_confluence(config: Config, endpoint: Endpoint, confluence: Confluence
     try:
         space = confluence.space_info()
     except ServiceError as exc:  # any failure is reported, not raised: check-config lists them all
-        report.service_problem(_auth_problem(endpoint, exc)
-                               or f"confluence.space: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        if exc.status == 404:  # the service answered: the configuration names a space it does not have
+            report.problems.append(f"confluence.space: {exc}")
+        else:
+            report.service_problem(_auth_problem(endpoint, exc)
+                                   or f"confluence.space: {_failure('Confluence', url, exc, config)}")
         return
     report.lines.append(f"  space: {space.key} ({space.name})")
     parent = config.confluence.parent_page
     try:
         page = confluence.page(parent) if parent.isdigit() else next(iter(confluence.pages_titled(parent)), None)
     except ServiceError as exc:
-        report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config.uses_sandbox)}")
+        if exc.status == 404:
+            report.problems.append(f"confluence.parent_page: no page with id {parent}")
+        else:
+            report.service_problem(f"confluence.parent_page: {_failure('Confluence', url, exc, config)}")
         return
     if not page:
         report.problems.append(f"confluence.parent_page: no page titled {parent!r} in space {key}")
@@ -172,12 +180,19 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     try:
         project = jira.project(key)
     except ServiceError as exc:
-        report.service_problem(_auth_problem(endpoint, exc)
-                               or f"jira.project: {_failure('Jira', url, exc, config.jira.url is None)}")
+        if exc.status == 404:  # a project that does not exist (or we may not see), or a URL that is not Jira's
+            report.problems.append(f"jira.project: {exc}")
+        else:
+            report.service_problem(_auth_problem(endpoint, exc)
+                                   or f"jira.project: {_failure('Jira', url, exc, config)}")
         return
     report.lines.append(f"  project: {project.get('key')} ({project.get('name')})")
-    types = ", ".join(t.get("name", "?") for t in project.get("issueTypes", [])) or "none"
-    report.lines.append(f"  issue types: {types}")
+    names = [str(t.get("name", "?")) for t in project.get("issueTypes", [])]
+    report.lines.append(f"  issue types: {', '.join(names) or 'none'}")
+    wanted = config.jira.issue_type
+    if names and wanted.casefold() not in {name.casefold() for name in names}:
+        report.problems.append(f"jira.issue_type: {wanted!r} is not an issue type of {key} (it has: "
+                               f"{', '.join(names)})")
 
 
 def redact_url(url: str) -> str:
@@ -189,11 +204,15 @@ def redact_url(url: str) -> str:
 
 
 def _check_templates(config: Config, report: CheckReport) -> None:
-    """Every configured template loads and renders well-formed, as ``new`` and ``serve`` require."""
+    """Every configured template loads and renders well-formed, as ``new`` and ``serve`` require, and every
+    required section is one a page can be asked for."""
+    from wikibot.audit.facts import profile_template, title_key
     from wikibot.errors import ConfigError
+    from wikibot.pages.names import SYNONYMS, clean_title, name_key, section_names
     from wikibot.templates import load_template
 
     pm = config.postmortem
+    sections: list[str] = []
     for key, path in [("postmortem.template", pm.template),
                       *((f"postmortem.templates.{name}", file) for name, file in pm.templates.items())]:
         try:
@@ -202,3 +221,20 @@ def _check_templates(config: Config, report: CheckReport) -> None:
             report.problems.append(f"{key}: {exc}")
         else:
             report.lines.append(f"template: {template.name} {template.version} ({key})")
+            sections += profile_template(template, pm.section_aliases).sections
+    if not sections:  # no template loaded: reported above
+        return
+    # The audit asks a page for its template's sections (an older page without one: its own, by name).
+    known = {title_key(name) for name in sections}
+    table = {name_key(word) for name, synonyms in SYNONYMS.items() for word in (name, *synonyms)}
+    headings = section_names(pm.section_aliases)
+    for name in pm.required_sections or ():
+        if title_key(name) not in known and not headings.known(clean_title(name)):
+            report.problems.append(f"postmortem.required_sections: {name!r} is a section of no configured template "
+                                   f"(they have: {', '.join(dict.fromkeys(sections))}) nor one wikibot knows, so "
+                                   "no page is asked for it")
+    for heading, name in pm.section_aliases.items():
+        # Exactly a known name: an alias to anything else gives its heading no role (no action items...).
+        if title_key(name) not in known and name_key(clean_title(name)) not in table:
+            report.problems.append(f"postmortem.section_aliases: {heading!r} names {name!r}, a section of no "
+                                   "configured template nor one wikibot knows")

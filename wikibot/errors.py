@@ -54,3 +54,10 @@ class ServiceError(WikibotError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class NotOnSite(ConfigError, ServiceError):
+    """The configuration names something the service says does not exist (``confluence.parent_page``).
+
+    A configuration mistake for the CLI (exit 2); still the service's answer for callers that handle
+    ``ServiceError`` (a webhook answers 502, a sync reports it)."""

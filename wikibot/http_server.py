@@ -78,10 +78,13 @@ class GuardedServer(TcpWSGIServer):
 
 def create_server(app: WSGIApplication, server: ServerConfig, *, host: str, port: int, threads: int) -> GuardedServer:
     """The waitress server for ``app`` with ``server.*``'s limits (raises ``OSError`` if it cannot listen)."""
-    return GuardedServer(
-        app, header_timeout=server.header_timeout, request_timeout=server.request_timeout,
-        host=host, port=port, threads=threads, ident="wikibot",
-        connection_limit=server.connection_limit, channel_timeout=server.channel_timeout,
-        cleanup_interval=1,  # how often the timeouts above are enforced
-        asyncore_use_poll=True,
-    )
+    try:
+        return GuardedServer(
+            app, header_timeout=server.header_timeout, request_timeout=server.request_timeout,
+            host=host, port=port, threads=threads, ident="wikibot",
+            connection_limit=server.connection_limit, channel_timeout=server.channel_timeout,
+            cleanup_interval=1,  # how often the timeouts above are enforced
+            asyncore_use_poll=True,
+        )
+    except ValueError as exc:  # waitress's word for a host that does not resolve
+        raise OSError(f"no such address: {host} (server.host, or --host)") from exc

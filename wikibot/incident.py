@@ -32,6 +32,18 @@ _SEVERITY = re.compile(r"^(?:sev|p)?[\s_-]*([0-5])$", re.IGNORECASE)
 JIRA_PRIORITY_SEVERITY = {"highest": "SEV-1", "high": "SEV-2", "medium": "SEV-3", "low": "SEV-4", "lowest": "SEV-4"}
 
 
+def normalise_severity(value: object) -> str | None:
+    """``SEV-<n>`` for a severity as people write it (``SEV-2``, ``sev2``, ``P2``, ``2``); None for none.
+
+    One spelling, so ``postmortem.templates`` keys and incidents meet however either was written."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    match = _SEVERITY.match(str(value).strip())
+    if not match:
+        raise ValueError("use SEV-1 … SEV-5 (or 1 … 5)")
+    return f"SEV-{match.group(1)}"
+
+
 _NOT_LABEL = re.compile(r"[^a-z0-9-]+")
 
 
@@ -96,6 +108,8 @@ class Incident(BaseModel):
     def _incident_id(cls, value: str) -> str:
         # The exact id is the incident's identity: only trimmed (done by the model) and NFC-normalised.
         value = unicodedata.normalize("NFC", value)
+        if not value:  # an empty form field, as a blank title is
+            raise ValueError("required")
         if not _ID.match(value):
             raise ValueError("letters, digits and . _ : - only, at most 64 characters")
         return value
@@ -113,12 +127,7 @@ class Incident(BaseModel):
     @field_validator("severity", mode="before")
     @classmethod
     def _severity(cls, value: Any) -> str | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        match = _SEVERITY.match(str(value).strip())
-        if not match:
-            raise ValueError("use SEV-1 … SEV-5 (or 1 … 5)")
-        return f"SEV-{match.group(1)}"
+        return normalise_severity(value)
 
     @field_validator("lead", "channel_url", "summary", mode="before")
     @classmethod
@@ -228,16 +237,19 @@ def parse_incident(data: Any) -> Incident:
     """Validate a webhook/form/CLI payload, or a Jira issue webhook, into an ``Incident``."""
     if not isinstance(data, dict):
         raise InvalidInput({"body": "must be a JSON object"})
+    names: dict[str, str] = {}
     if "issue" in data:
         if not isinstance(data["issue"], dict):
             raise InvalidInput({"issue": "must be a Jira issue object"})
-        data = _from_jira(data["issue"])
+        data, names = _from_jira(data["issue"]), JIRA_FIELD_NAMES
     try:
-        return Incident.model_validate(data)
+        # null is "not given": a required field sent as null is missing, not "must be a string".
+        return Incident.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"]) or "body"
+            name = names.get(name, name)
             message = "required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
             if error["type"] == "string_type":
                 message = "must be a string"
@@ -248,6 +260,11 @@ def parse_incident(data: Any) -> Incident:
 def _object(value: object) -> dict[str, Any]:
     """A JSON object, or an empty one for anything else (a payload's shape is never trusted)."""
     return value if isinstance(value, dict) else {}
+
+
+# Where each field of a Jira payload came from, so an error names what the sender wrote.
+JIRA_FIELD_NAMES = {"incident_id": "issue.key", "title": "issue.fields.summary", "lead": "issue.fields.assignee",
+                    "started_at": "issue.fields.created", "summary": "issue.fields.description"}
 
 
 def _from_jira(issue: dict[str, Any]) -> dict[str, Any]:

@@ -74,6 +74,13 @@ def job_specs(config: Config) -> list[JobSpec]:
                   "wikibot.slack.remind:scheduled_remind")] if config.slack_endpoint() is not None else [])
 
 
+def describe_schedule(config: Config) -> str:
+    """What ``serve`` and ``scheduler`` print at start: every job :func:`job_specs` runs, with its cron."""
+    zones = {"sync": "", "audit": f" ({config.audit.timezone})", "remind": " (UTC)"}
+    crons = {"sync": config.sync.schedule, "audit": config.audit.schedule, "remind": config.remind.schedule}
+    return ", ".join(f"{spec.name} '{crons[spec.name]}'{zones[spec.name]}" for spec in job_specs(config))
+
+
 def last_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
     """The latest fire time of ``trigger`` at or before ``now`` (cron has no "previous" API)."""
     for lookback in (timedelta(days=1), timedelta(days=40)):

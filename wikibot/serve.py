@@ -14,7 +14,7 @@ import logging
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ from wikibot.config import Config
 from wikibot.errors import InputError
 from wikibot.http_server import create_server
 from wikibot.logs import configure_logging
-from wikibot.scheduler import Scheduler
+from wikibot.scheduler import Scheduler, describe_schedule
 from wikibot.services import Services
 from wikibot.web import create_app
 from wikibot.web.confluence_hook import EXTENSION as HOOK_SYNCS
@@ -111,7 +111,8 @@ def _stop_on_sigterm() -> None:
 
 
 def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], threads: int = 8,
-          scheduler: bool = True, verbose: bool = False) -> None:
+          scheduler: bool = True, verbose: bool = False, notes: Sequence[str] = ()) -> None:
+    """Serve until SIGTERM or Ctrl-C; ``notes`` are shown in the start banner (what the caller noticed)."""
     configure_logging(config.logging.level, config.logging.format, config.secrets(), verbose=verbose)
     sandbox = start_embedded_sandbox(config, echo) if config.uses_sandbox else None
     services = Services(config)
@@ -135,14 +136,14 @@ def serve(config: Config, *, host: str, port: int, echo: Callable[[str], None], 
             if connect_sandbox_slack(config, base):
                 echo(f"  sandbox Slack:        {config.sandbox_url}/slack/"
                      "  (try /postmortem in #inc-140-checkout-latency)")
+        for note in notes:
+            echo(f"  note: {note}")
         if not config.webhook.secret:
             echo("  note: webhook.secret is not set, so webhooks are refused (the form works)")
         if scheduler:
             jobs = Scheduler(services)
             jobs.start()
-            echo(f"  scheduled: sync '{config.sync.schedule}', "
-                 f"audit '{config.audit.schedule}' ({config.audit.timezone})"
-                 + (f", remind '{config.remind.schedule}' (UTC)" if config.slack_endpoint() else ""))
+            echo(f"  scheduled: {describe_schedule(config)}")
         echo("Press Ctrl-C to stop.")
         _stop_on_sigterm()
         try:
@@ -174,7 +175,7 @@ def run_scheduler(config: Config, *, echo: Callable[[str], None], verbose: bool 
     jobs = Scheduler(services)
     _stop_on_sigterm()
     jobs.start()
-    echo(f"wikibot scheduler: sync '{config.sync.schedule}', audit '{config.audit.schedule}' ({config.audit.timezone})")
+    echo(f"wikibot scheduler: {describe_schedule(config)}")
     try:
         threading.Event().wait()
     except (KeyboardInterrupt, _Stop):

@@ -107,9 +107,11 @@ def compare(recorded: SiteIdentity, current: SiteIdentity, *, sandbox: str | Non
         if before == now:
             continue
         if sandbox is not None:
-            return (f"database.url: this database belongs to the sandbox with {_describe(before)}, but the sandbox "
-                    f"at {sandbox} is {_describe(now)}, whose pages are not the ones the database remembers: "
-                    "set sandbox.db to that sandbox's file, or use a new database.url")
+            there = (f"the sandbox at {sandbox} is {_describe(now)}, whose" if now.startswith("cloud:") else
+                     f"what answers at {sandbox} has no cloudId (a Data Center sandbox, or not a sandbox), so its")
+            return (f"database.url: this database belongs to the sandbox with {_describe(before)}, but {there} "
+                    "pages are not the ones the database remembers: set sandbox.db to that sandbox's file, or use a "
+                    "new database.url")
         moved = " (the same site at a new URL? `wikibot db forget-site`)" if now.startswith("url:") else ""
         return (f"database.url: this database belongs to the {product} site {_describe(before)}, but "
                 f"{product.lower()}.url is {_describe(now)}: use the database made for that site, "

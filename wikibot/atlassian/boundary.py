@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import requests
 from atlassian.errors import ApiError
 
+from wikibot.atlassian.transport import CircuitOpen
 from wikibot.errors import ServiceError
 from wikibot.retry import response_of, status_of
 
@@ -21,16 +22,21 @@ LIBRARY_ERRORS = (requests.RequestException, ApiError)
 """What the client library and ``requests`` raise for a failed call (and nothing else)."""
 
 
-def service_error(service: str, exc: BaseException, url: str | None = None) -> ServiceError:
+def service_error(service: str, exc: BaseException, url: str | None = None,
+                  unreachable: str | None = None) -> ServiceError:
     """Turn a client-library or transport exception into one line an operator can act on.
 
     The HTTP status (if any) is kept on ``error.status`` so HTTP handlers can answer 502 or 503.
+    ``unreachable`` replaces the advice given when nothing answers at ``url``.
     """
     where = url or service
     status = status_of(exc)
     detail = " ".join((error_detail(exc) or str(exc)).split())[:300] or type(exc).__name__
-    if isinstance(exc, requests.ConnectionError):
-        message = f"{service}: cannot connect to {where} (is it running? check {service.lower()}.url)"
+    if isinstance(exc, CircuitOpen):  # the service answered, with failures: not a connection problem
+        message = f"{service}: {where} {exc}"
+    elif isinstance(exc, requests.ConnectionError):
+        advice = unreachable or f"is it running? check {service.lower()}.url"
+        message = f"{service}: cannot connect to {where} ({advice})"
     elif isinstance(exc, requests.Timeout):
         message = f"{service}: {where} did not answer in time (http.timeout)"
     elif status == 401 or "Unauthorized (401)" in detail:
@@ -69,9 +75,9 @@ def error_detail(exc: BaseException) -> str:
 
 
 @contextmanager
-def boundary(service: str, url: str | None = None) -> Iterator[None]:
+def boundary(service: str, url: str | None = None, unreachable: str | None = None) -> Iterator[None]:
     """Run the block; a library or transport error leaves it as a ``ServiceError`` chained to its cause."""
     try:
         yield
     except LIBRARY_ERRORS as exc:
-        raise service_error(service, exc, url) from exc
+        raise service_error(service, exc, url, unreachable) from exc

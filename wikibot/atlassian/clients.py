@@ -167,12 +167,15 @@ def endpoints(config: Config) -> tuple[Endpoint, Endpoint]:
     """Both products' endpoints, with the authentication each uses."""
     c, j = config.confluence, config.jira
     timeout = config.http.timeout
+    # The first request of every command: where it finds nothing, say what to start or set.
+    unreachable = ("the embedded sandbox, as confluence.url is empty: start `wikibot serve`, or set sandbox.port to "
+                   "the port it serves the sandbox on") if config.uses_sandbox else None
     url = config.confluence_endpoint()[0]
-    with boundary("Confluence", url):
+    with boundary("Confluence", url, unreachable):
         wiki = resolve_endpoint("confluence", url, deployment=c.deployment, token_type=c.token_type,
                                 cloud_id=c.cloud_id, timeout=timeout)
     url = config.jira_endpoint()[0]
-    with boundary("Jira", url):
+    with boundary("Jira", url, unreachable):
         jira = resolve_endpoint("jira", url, deployment=j.deployment, token_type=j.token_type,
                                 cloud_id=j.cloud_id, timeout=timeout)
     wiki = replace(wiki, auth=auth_for(c.auth, config.confluence_endpoint()[1]))

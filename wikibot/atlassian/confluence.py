@@ -39,7 +39,7 @@ from atlassian import ConfluenceV2
 
 from wikibot.atlassian.boundary import LIBRARY_ERRORS, boundary, error_detail, service_error
 from wikibot.atlassian.content import WikiPage, cql_quote, is_wikibot_edit, parse_time
-from wikibot.errors import ServiceError
+from wikibot.errors import InputError, ServiceError
 from wikibot.retry import RetryPolicy, status_of
 
 T = TypeVar("T")
@@ -144,6 +144,20 @@ class ConfluenceGateway:
         found = self._get(f"api/v2/pages/{int(page_id)}", params={"body-format": "storage", "include-labels": "true"})
         return WikiPage.from_v2(found)
 
+    def asked_page(self, page_id: str, *, label: str | None = None) -> WikiPage:
+        """The page a person named by id (``--page``, ``share PAGE``): a 404 is their mistake, one
+        usage line, not Confluence failing. With ``label`` (the post-mortem label), a page without it
+        is refused too: a command that reads or writes post-mortems leaves every other page alone."""
+        try:
+            page = self.page(page_id)
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise InputError(f"page {page_id}: no such Confluence page") from None
+            raise
+        if label is not None and label not in page.labels:
+            raise InputError(f"page {page_id} ({page.title!r}) is not a post-mortem (no label {label!r})")
+        return page
+
     def pages_titled(self, title: str, *, body: bool = False, labels: bool = False) -> list[WikiPage]:
         """The space's current pages with exactly this title: v2's page list, read from the database
         rather than the search index, so it sees a page created a moment ago. ``labels`` reads each
@@ -175,8 +189,10 @@ class ConfluenceGateway:
     def last_edit_by_people(self, page_id: str) -> tuple[datetime | None, str | None]:
         """When, and by whom (account id), the page was last saved by someone other than wikibot:
         v2's version list, newest first, read until the first version whose comment is not
-        wikibot's (a write-back or a "Debrief held" is no sign that people work on the page)."""
-        for version, _ in self._v2_list(f"api/v2/pages/{int(page_id)}/versions", {"limit": 50}):
+        wikibot's (a write-back or a "Debrief held" is no sign that people work on the page). The
+        order is asked for (``sort=-modified-date``): the published spec names no default."""
+        params = {"limit": 50, "sort": "-modified-date"}
+        for version, _ in self._v2_list(f"api/v2/pages/{int(page_id)}/versions", params):
             if not is_wikibot_edit(version.get("message")):
                 return parse_time(version.get("createdAt")), version.get("authorId")
         return None, None

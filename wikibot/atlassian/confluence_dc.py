@@ -5,7 +5,8 @@ under ``{server}[/context]/rest/api`` — a page read with ``expand``, lists pag
 following ``_links.next`` (which carries the context path), create ``POST /content``, an optimistic
 update ``PUT /content/{id}`` with the version read plus one (409 "Version must be incremented on
 update. Current version is: N" when someone saved meanwhile), content properties by key, comments
-as content of type ``comment`` in a ``container``. People are named by a 32-hex ``userKey`` in
+as content of type ``comment`` in a ``container`` — all but the version list, which Data Center
+keeps under ``/rest/experimental``. People are named by a 32-hex ``userKey`` in
 mentions (``<ri:user ri:userkey="..."/>``; old pages: ``ri:username``), and by username in Jira:
 :meth:`DataCenterConfluenceGateway.username` turns one into the other (``GET /rest/api/user?key=``).
 
@@ -22,7 +23,7 @@ from typing import Any
 
 from atlassian import ConfluenceServer
 
-from wikibot.atlassian.boundary import LIBRARY_ERRORS, service_error
+from wikibot.atlassian.boundary import LIBRARY_ERRORS, error_detail, service_error
 from wikibot.atlassian.confluence import (
     PAGE_EXPAND,
     SERVICE,
@@ -63,6 +64,10 @@ class DataCenterConfluenceGateway(ConfluenceGateway):
                 try:
                     found = self.retry.call(lambda: self.client.get(f"rest/api/space/{self.space}"))
                 except LIBRARY_ERRORS as exc:
+                    if status_of(exc) == 404 and not error_detail(exc):  # not Confluence's JSON: a wrong path
+                        raise ServiceError(f"Confluence: nothing answers as Confluence at {self.client.url}/rest/api "
+                                           "(HTTP 404): check confluence.url and its context path (e.g. "
+                                           "https://intranet.example.com/confluence)", status=404) from exc
                     if status_of(exc) == 404:
                         raise ServiceError(f"Confluence: no space with key {self.space!r} (confluence.space)",
                                            status=404) from exc
@@ -103,10 +108,13 @@ class DataCenterConfluenceGateway(ConfluenceGateway):
         return WikiPage.from_content(created if isinstance(created, dict) else {})
 
     def last_edit_by_people(self, page_id: str) -> tuple[datetime | None, str | None]:
-        """As on Cloud, from Data Center's v1 version list (``/content/{id}/version``, newest first)."""
+        """As on Cloud, from Data Center's version list, newest first. Data Center has none under
+        ``/rest/api`` (its ``/content/{id}/history`` names only the latest and previous versions):
+        the list is the experimental resource ``/rest/experimental/content/{id}/version`` (Atlassian
+        KB "How to retrieve all previous versions of content using the REST API")."""
         start = 0
         while True:
-            found = self._get(f"rest/api/content/{int(page_id)}/version", params={"start": start, "limit": 50})
+            found = self._get(f"rest/experimental/content/{int(page_id)}/version", params={"start": start, "limit": 50})
             results = found.get("results") or []
             for version in results:
                 if not is_wikibot_edit(version.get("message")):

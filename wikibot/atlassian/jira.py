@@ -133,6 +133,17 @@ class JiraGateway:
         """Users whose name or email matches ``query`` (Jira's user search)."""
         return list(self._call(lambda: self.client.user_find_by_user_string(query=query)) or [])
 
+    def users_named(self, name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``(exact, found)``: the users :meth:`find_users` finds for ``name``, and those of them it names
+        exactly (display name, spacing and case aside; email; Data Center username). The search also
+        finds prefixes ("Bob" finds Bob Chen): a guess, which neither an owner nor a lead is made of."""
+        found = self.find_users(name)
+        wanted = " ".join(name.split()).casefold()
+        exact = [u for u in found if wanted in (" ".join(str(u.get("displayName", "")).split()).casefold(),
+                                                str(u.get("emailAddress", "")).casefold(),
+                                                str(u.get("name") or "").casefold())]
+        return exact, found
+
     def project(self, key: str) -> dict[str, Any]:
         return self._call(lambda: self.client.project(key)) or {}
 
@@ -191,8 +202,11 @@ class JiraGateway:
         self._call(attempt)
 
     def add_label(self, key: str, label: str) -> None:
-        """Add one label (Jira's ``update`` operation: the issue's other labels, the markers, stay)."""
-        self._call(lambda: self.client.edit_issue(key, {"labels": [{"add": label}]}, notify_users=False))
+        """Add one label (Jira's ``update`` operation: the issue's other labels, the markers, stay).
+
+        Watchers are notified as for any edit: ``notifyUsers=false`` needs Administer Projects, and
+        without it Jira refuses the whole edit with 403 (it does not just ignore the flag)."""
+        self._call(lambda: self.client.edit_issue(key, {"labels": [{"add": label}]}, notify_users=True))
 
     def user(self, account_id: str) -> dict[str, Any] | None:
         """An account (display name, email when visible, time zone); None when Jira does not know it."""

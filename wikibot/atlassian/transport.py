@@ -76,8 +76,9 @@ class ServiceAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if not self.breaker.allow():
             self.on_call(self.service, None)
-            raise CircuitOpen(f"{self.service} is failing; not calling it for another "
-                              f"{self.breaker.seconds_left():.0f} s", request=request)
+            raise CircuitOpen(f"failed {self.breaker.threshold} times in a row; not calling it for another "
+                              f"{self.breaker.seconds_left():.0f} s (http.circuit_failures, http.circuit_cooldown)",
+                              request=request)
         try:
             response = super().send(request, **kwargs)
         except Exception:

@@ -37,8 +37,7 @@ class Rules:
     @classmethod
     def from_config(cls, config: Config, now: datetime) -> Rules:
         zone = ZoneInfo(config.audit.timezone)
-        required = config.postmortem.required_sections
-        return cls(required_sections=tuple(required) if required else None,
+        return cls(required_sections=config.postmortem.required_names(),
                    stale_after_days=config.audit.stale_after_days,
                    debrief_within_days=config.postmortem.debrief_within_days,
                    max_action_items=config.audit.max_action_items,

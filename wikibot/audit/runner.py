@@ -177,7 +177,8 @@ class AuditRun:
 
     def _pages(self, page_id: str | None, cached: Mapping[str, CachedFacts]) -> Iterator[WikiPage]:
         if page_id is not None:
-            yield self.confluence.page(page_id)
+            # What the full audit's listing leaves out, one page does too.
+            yield self.confluence.asked_page(page_id, label=self.services.config.postmortem.label)
             return
         if not cached:
             yield from prefetched(postmortem_pages(self.services))

@@ -64,13 +64,14 @@ def share_page(services: Services, page_id: str, *, store: AuditStore | None = N
     webhook = services.config.notify.share_webhook_url
     channel = services.config.slack.company_channel
     if not webhook and not channel:
-        raise ConfigError("notify.share_webhook_url is not set: there is no channel to share to")
+        raise ConfigError("neither slack.company_channel nor notify.share_webhook_url is set: there is no channel "
+                          "to share to")
     store = store or AuditStore(services.db.engine)
     previous = store.claim_share(page_id, again=again)
     if previous is None:
         raise AlreadyShared(f"page {page_id} was already shared (use --again to share it once more)")
     try:
-        page = services.confluence.page(page_id)
+        page = services.confluence.asked_page(page_id, label=services.config.postmortem.label)
         try:
             model = parse_page(page.body, aliases=services.config.postmortem.section_aliases)
         except PageParseError as exc:

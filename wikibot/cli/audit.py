@@ -1,8 +1,8 @@
 """``wikibot audit`` and ``wikibot share``: thin wrappers over ``wikibot.audit``.
 
-``audit`` exits 0 when every post-mortem is in order, 1 when there are findings (so cron or CI can
-alert) and 2 when the audit itself hit errors; a configuration or service problem that stops it
-altogether exits with that error's own status (2 or 3).
+``audit`` exits 0 when every post-mortem is in order, 4 (``FINDINGS``) when there are findings (so cron
+or CI can alert) and 5 (``INCOMPLETE``) when the audit itself hit errors; a configuration or service
+problem that stops it altogether exits with that error's own status (2 or 3).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def audit(obj: CliContext, page_id: str | None, fmt: str, output: str | None, pu
 @click.option("--force", is_flag=True, help="Share a page that is not Published yet (the message says its status).")
 @click.pass_obj
 def share(obj: CliContext, page: str, again: bool, force: bool) -> None:
-    """Post a post-mortem's summary to the company-wide channel (notify.share_webhook_url), once."""
+    """Post a post-mortem's summary to the company channel (slack.company_channel or notify.share_webhook_url), once."""
     from wikibot.audit.share import page_id_of, share_page
 
     page_id = page_id_of(page)

@@ -24,10 +24,15 @@ def serve(obj: CliContext, host: str | None, port: int | None, sandbox_port: int
     from wikibot.serve import serve as run
 
     config = obj.config
-    if sandbox_port is not None:
+    notes = []
+    if sandbox_port is not None and sandbox_port != config.sandbox.port:
+        if config.uses_sandbox:
+            where = "a config.yaml" if config.source.startswith("(") else config.source  # no file: built-in defaults
+            notes.append(f"the other commands (new, sync, audit, ...) look for the sandbox at sandbox.port "
+                         f"({config.sandbox.port}): set sandbox.port: {sandbox_port} in {where} for them")
         config = config.model_copy(update={"sandbox": config.sandbox.model_copy(update={"port": sandbox_port})})
     run(config, host=host or config.server.host, port=config.server.port if port is None else port,
-        echo=click.echo, scheduler=not no_scheduler, verbose=verbose)
+        echo=click.echo, scheduler=not no_scheduler, verbose=verbose, notes=notes)
 
 
 @cli.command()

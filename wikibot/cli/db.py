@@ -24,18 +24,21 @@ def check(obj: CliContext) -> None:
 
     database = Database(obj.config.database.url)
     try:
-        problems = database.check()
+        health = database.check()
     finally:
         database.dispose()
     click.echo(f"database: {redact_url(obj.config.database.url)}")
-    for problem in problems:
+    for note in health.notes:
+        click.echo(f"note: {note}")
+    for problem in health.problems:
         click.echo(f"problem: {problem}", err=True)
-    if problems:
-        click.echo("To recover: restore the latest backup (README, Backups), or move the file aside and start "
-                   "wikibot with an empty database; Jira and Confluence carry the identities that prevent "
-                   "duplicates.", err=True)
+    if health.problems:
+        if health.damaged:
+            click.echo("To recover: restore the latest backup (README, Backups), or move the file aside and start "
+                       "wikibot with an empty database; Jira and Confluence carry the identities that prevent "
+                       "duplicates.", err=True)
         sys.exit(ExitStatus.DATABASE)
-    click.echo("ok: database is healthy and up to date")
+    click.echo("ok: database is healthy" + ("" if health.notes else " and up to date"))
 
 
 @db.command("upgrade")

@@ -30,6 +30,7 @@ def timeline(obj: CliContext, page_id: str, channel_id: str | None) -> None:
         channel = channel_id or services.db.slack.channel_of_page(page_id)
         if channel is None:
             raise InputError(f"no Slack channel is linked to page {page_id}; give --channel C...")
+        services.confluence.asked_page(page_id, label=services.config.postmortem.label)  # before any Slack work
         result = build_drafter(services, api).draft(page_id, channel)
     finally:
         services.close()

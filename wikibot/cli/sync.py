@@ -27,7 +27,7 @@ def sync(obj: CliContext, page_id: str | None, dry_run: bool, as_json: bool) -> 
     finally:
         services.close()
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())
-    if report.errors or report.incomplete:
+    if report.unfinished:
         sys.exit(ExitStatus.INCOMPLETE)
 
 

@@ -216,11 +216,14 @@ class ActionReader:
             reading = read(body, summary=True, lists=True)
         if not reading.text and not reading.facts:
             return  # an empty task, or the editor's "Type your task here" placeholder
-        summary, users = reading.text, reading.found(USER)
+        line = cells.line_action(reading.text, dropped=cells.left_out(reading))
+        summary, users = line.summary, reading.found(USER)
         owner, owner_is_user, due = defaults
+        if line.owner and not users:
+            owner, owner_is_user = line.owner, False
         self.items.append(ActionItem(
             summary=summary, owner=users[0] if users else owner,
-            due=cells.due_of(reading) or due, priority=None,
+            due=cells.due_of(reading, written=line.due) or due, priority=None,
             jira_key=cells.ticket_of(reading), done=(state == "complete") if state else None,
             status=state or None, owner_is_user=bool(users) or (owner_is_user and owner is not None),
             kind="task", position=task_position(task_id, self._tasks), fingerprint=fingerprint(summary),
@@ -248,11 +251,11 @@ class ActionReader:
         reading = read(li, summary=True)
         if not reading.text and not reading.facts:
             return  # holds only a nested list (or nothing)
-        line = cells.line_action(reading.text)
+        line = cells.line_action(reading.text, dropped=cells.left_out(reading))
         users = reading.found(USER)
         self.items.append(ActionItem(
             summary=line.summary, owner=users[0] if users else line.owner,
-            due=cells.due_of(reading), priority=None,
+            due=cells.due_of(reading, written=line.due), priority=None,
             jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,

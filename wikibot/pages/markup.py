@@ -7,6 +7,8 @@ one dict lookup per element.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from wikibot.pages.reading import text_content
@@ -39,7 +41,7 @@ DECORATION_MACROS = PANEL_MACROS | frozenset({
 (K_SKIP, K_MUTE_FLAG, K_IMAGE, K_TASK_STATUS, K_MACRO, K_CELL, K_BLOCK, K_TIME, K_BR, K_EMOTICON, K_A,
  K_AC_LINK) = range(12)
 KIND: dict[str, int] = {
-    PARAMETER: K_SKIP, ac("task-id"): K_SKIP, ac("task-uuid"): K_SKIP,
+    PARAMETER: K_SKIP, ac("task-id"): K_SKIP, ac("task-uuid"): K_SKIP, ac("adf-attribute"): K_SKIP,
     PLACEHOLDER: K_MUTE_FLAG, ac("image"): K_IMAGE, "img": K_IMAGE, ac("task-status"): K_TASK_STATUS,
     ac("structured-macro"): K_MACRO, ac("macro"): K_MACRO, "td": K_CELL, "th": K_CELL,
     "time": K_TIME, "br": K_BR, ac("emoticon"): K_EMOTICON, "a": K_A, AC_LINK_TAG: K_AC_LINK,
@@ -51,15 +53,33 @@ KIND.update(dict.fromkeys((
     "h5", "h6", "thead", "tbody", "tfoot", "caption", "dl", "dt", "dd",
     ac("task"), ac("task-list"), ac("task-body"), ac("layout"), ac("layout-section"),
     ac("layout-cell"), ac("rich-text-body"), ac("plain-text-body"),
+    ac("adf-extension"), ac("adf-node"), ac("adf-content"),  # (new-editor nodes: see wikibot.pages.tree)
 ), K_BLOCK))
 
 # Inline markup that adds nothing but its text: an element holding only these is read by libxml2 in C
 # (``text_content``), which is most cells, headings and paragraphs of a page (see :func:`wikibot.pages.text.shortcut`).
 INLINE = frozenset({"strong", "em", "b", "i", "u", "s", "span", "code", "sub", "sup", "small", "del", "ins",
-                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt"})
+                     "mark", "q", "cite", "abbr", "kbd", "var", "samp", "font", "big", "strike", "tt",
+                     ac("inline-comment-marker")})  # (where a reviewer's comment is anchored: just its text)
 FRAMES = {tag: ("\t" if kind == K_CELL else "\n") for tag, kind in KIND.items()
           if kind == K_CELL or (kind == K_BLOCK and not tag.startswith("{") and tag not in ("ul", "ol", "table", "tr"))}
 """Cells and plain blocks: the whitespace the walk puts around their text (what shortcuts may unwrap)."""
+
+
+KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[1-9][0-9]*"
+"""A Jira issue key (``OPS-17``)."""
+BROWSE = re.compile(rf"/browse/({KEY_PATTERN})(?![\w-])")
+"""A link to a Jira issue, and its key."""
+
+
+def issue_link_key(link: etree._Element, href: str) -> str | None:
+    """The key of a link to a Jira issue that shows nothing but its own URL or key (a pasted URL, a
+    smart link card): in an item's summary it is the item's ticket, as a Jira macro is."""
+    found = BROWSE.search(href)
+    if found is None:
+        return None
+    text = " ".join(text_content(link).split())
+    return found.group(1) if text.rstrip("/") in (href.rstrip("/"), found.group(1)) else None
 
 
 def macro_name(element: etree._Element) -> str | None:

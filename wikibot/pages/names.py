@@ -31,40 +31,61 @@ TIMELINE = "Timeline of events"
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "Summary": ("summary", "issue summary", "incident summary", "executive summary", "overview", "tldr",
-                "what happened"),
+                "what happened", "zusammenfassung", "überblick", "résumé", "synthèse", "resumen"),
     "Impact and Scope": ("impact", "scope", "impact and scope", "customer impact", "user impact",
-                         "business impact", "impact assessment", "detailed description of impact"),
-    "Trigger": ("trigger", "triggers", "triggering event", "what triggered it", "proximate cause"),
-    "Detection": ("detection", "how we found out", "how it was detected", "discovery"),
+                         "business impact", "impact assessment", "detailed description of impact",
+                         "impact and metrics", "auswirkungen", "auswirkung", "impacto"),
+    "Trigger": ("trigger", "triggers", "triggering event", "what triggered it", "proximate cause", "auslöser",
+                "déclencheur", "desencadenante"),
+    "Detection": ("detection", "how we found out", "how it was detected", "discovery", "erkennung", "détection",
+                  "detección"),
     "Resolution": ("resolution", "mitigation", "recovery", "resolution and recovery", "mitigation and resolution",
-                   "how it was fixed", "response"),
+                   "how it was fixed", "response", "lösung", "behebung", "wiederherstellung", "résolution",
+                   "resolución", "mitigación"),
     TIMELINE: ("timeline", "timeline of events", "incident timeline", "chronology", "sequence of events",
-               "time line"),
+               "time line", "zeitlicher ablauf", "zeitleiste", "ablauf", "chronologie", "déroulement",
+               "cronología", "línea de tiempo"),
     "Root Cause": ("root cause", "root causes", "root cause analysis", "rca", "cause", "causes",
-                   "contributing factors", "why it happened", "5 whys", "five whys"),
-    "What went well": ("what went well", "went well", "things that went well", "what worked", "what went right"),
+                   "contributing factors", "why it happened", "5 whys", "five whys", "ursache", "ursachen",
+                   "ursachenanalyse", "cause racine", "causes racines", "causa raíz", "causas"),
+    "What went well": ("what went well", "went well", "things that went well", "what worked", "what went right",
+                       "was lief gut", "ce qui a bien fonctionné", "ce qui sest bien passé", "qué salió bien"),
     "What didn't go well": ("what didnt go well", "what did not go well", "what went wrong", "what went badly",
                             "what could have gone better", "what could be improved", "areas for improvement",
-                            "things that went wrong"),
-    "Lessons learned": ("lessons learned", "lessons learnt", "learnings", "lessons", "takeaways", "key takeaways"),
-    "Where we got lucky": ("where we got lucky", "where we were lucky", "lucky"),
+                            "things that went wrong", "what didnt go so well", "what can be improved",
+                            "was lief schlecht", "was lief nicht gut", "ce qui na pas fonctionné",
+                            "ce qui sest mal passé", "qué salió mal"),
+    "Lessons learned": ("lessons learned", "lessons learnt", "learnings", "lessons", "takeaways", "key takeaways",
+                        "erkenntnisse", "leçons apprises", "enseignements",
+                        "lecciones aprendidas"),
+    "Where we got lucky": ("where we got lucky", "where we were lucky", "lucky", "wo wir glück hatten"),
     ACTION_ITEMS: ("action items", "action item", "actions", "follow ups", "followups", "follow up",
                    "follow up actions", "follow up items", "next steps", "remediation", "remediations",
                    "remediation items", "remediation actions", "corrective actions", "corrective action",
                    "corrective and preventative measures", "corrective and preventive measures",
                    "corrective and preventive actions", "corrective and preventative actions",
                    "preventive measures", "preventative measures", "preventive actions", "preventative actions",
-                   "action plan", "todo", "to do", "to dos", "todos", "tasks"),
+                   "action plan", "todo", "to do", "to dos", "todos", "tasks", "measures", "countermeasures",
+                   "actions and owners",
+                   "maßnahmen", "folgemaßnahmen", "gegenmaßnahmen", "aufgaben", "nächste schritte",
+                   "actions correctives", "plan daction", "prochaines étapes", "acciones", "acciones correctivas",
+                   "próximos pasos", "plan de acción"),
     DEFERRED: ("things we should do if we have time", "if we have time", "nice to have", "nice to haves",
-               "aspirational", "stretch goals", "wishlist", "wish list"),
+               "aspirational", "stretch goals", "wishlist", "wish list", "wenn wir zeit haben",
+               "si nous avons le temps", "si tenemos tiempo"),
     "Data & Analysis": ("data and analysis", "supporting information", "supporting data", "appendix",
-                        "analysis", "data", "evidence", "graphs"),
+                        "analysis", "data", "evidence", "graphs", "anhang", "annexe", "anexo"),
 }
-"""Section → the names people give it (compared as :func:`name_key`). The keys are the sections of
-wikibot's templates plus "Summary" and "Lessons learned", which many pages have. Documented in README."""
+"""Section → the names people give it (compared as :func:`name_key`), in English and the names German,
+French and Spanish pages give the same sections. The keys are the sections of wikibot's templates
+plus "Summary" and "Lessons learned", which many pages have. Documented in README."""
 
 _SCOPES: dict[str, Scope] = {ACTION_ITEMS: "action", DEFERRED: "deferred", TIMELINE: "timeline"}
 _DEFERRED_WORDS = ("if we have time", "nice to have", "nice-to-have", "aspirational")
+_ACTION_WORDS = ("follow up", "followup", "remediation")
+"""Words that make any heading an Action items heading ("Follow-up work", "Remediation and follow-up
+steps"), compared within :func:`name_key`."""
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)*\s+(?=\D)")
 
 _NUMBERING = re.compile(r"(?:\d+(?:\.\d+)+\.?|\d+[.)]|\d+\s*[-\u2013\u2014:]|[A-Za-z][.)]|[IVXivx]+\.)\s+")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:\s*")
@@ -129,15 +150,28 @@ class SectionNames:
         lowered = title.lower()
         key = name_key(title)
         name = self._canonical.get(key) or self._canonical.get(name_key(_PARENTHESES.sub("", title)))
+        if name is None:
+            name = self._named_part(title)
         if any(word in lowered for word in _DEFERRED_WORDS):
             return (name if name and _SCOPES.get(name) == "deferred" else DEFERRED), "deferred"
         if name is not None:
             return name, _SCOPES.get(name)
-        if "action item" in lowered:
+        if "action item" in lowered or any(word in key for word in _ACTION_WORDS):
             return ACTION_ITEMS, "action"
         if "timeline" in lowered:
             return TIMELINE, "timeline"
         return None, None
+
+    def _named_part(self, title: str) -> str | None:
+        """The section a heading names in one of its parts: "1 Summary" (numbered without a dot, which
+        :func:`clean_title` keeps so that "5 Whys" stays itself) or one side of "Zusammenfassung /
+        Summary" (headings written in two languages)."""
+        bare = _BARE_NUMBER.match(title)
+        if bare:
+            return self.lookup(title[bare.end():])[0]
+        if " / " in title:
+            return next(filter(None, (self._canonical.get(name_key(part)) for part in title.split(" / "))), None)
+        return None
 
     def name_of(self, title: str) -> str:
         """The template section a cleaned heading stands for, else the heading itself."""

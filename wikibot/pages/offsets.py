@@ -23,6 +23,7 @@ _MARKUP = re.compile(
     re.S,
 )
 _ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
+_FALLBACK = "ac:adf-fallback"
 
 
 @dataclass(slots=True)
@@ -90,6 +91,7 @@ def scan(body: str) -> Index:
     index = Index([], [], [])
     # Open elements: (name, span, the TableSpan/RowSpan/TaskSpan it is, if any).
     stack: list[tuple[str, Span, object]] = []
+    hidden = 0  # open <ac:adf-fallback> elements: what is inside them the reader never sees (tree.py)
     for match in _MARKUP.finditer(body):
         name = match.group(2)
         if name is None:
@@ -99,13 +101,15 @@ def scan(body: str) -> Index:
                 raise EditError(f"unbalanced </{name}> at offset {match.start()}")
             _, span, _ = stack.pop()
             span.close_start, span.end = match.start(), match.end()
+            hidden -= name == _FALLBACK
             continue
         span = Span(name, match.start(), match.end())
-        record = _record(name, span, stack, index)
+        record = _record(name, span, stack, index) if not hidden else None
         if match.group(4):
             span.close_start = span.end = match.end()
-        else:
-            stack.append((name, span, record))
+            continue
+        hidden += name == _FALLBACK
+        stack.append((name, span, record))
     if stack:
         raise EditError(f"<{stack[-1][0]}> is never closed")
     return index

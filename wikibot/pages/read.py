@@ -31,10 +31,10 @@ from wikibot.pages.actions import COUNTED, TASK, ActionReader
 from wikibot.pages.markup import macro_name
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
-from wikibot.pages.reading import USER, Reading, collapse
-from wikibot.pages.rows import EMPTY, Cell, read_cell
-from wikibot.pages.tables import Row, Table, Tables, layout, outermost_tables, unnested
-from wikibot.pages.text import HeaderRows, read, reader_text
+from wikibot.pages.properties import read_properties
+from wikibot.pages.reading import Reading, collapse
+from wikibot.pages.tables import Row, Tables, layout, outermost_tables, unnested
+from wikibot.pages.text import HeaderRows, read, reader_text, shortcut
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -209,19 +209,37 @@ def _section_prose(parts: tuple[etree._Element | str, ...]) -> str:
         for element in [e for e in copy.iter() if _is_code(e)]:
             if element is copy:
                 break
-            parent = element.getparent()
-            if parent is None:
-                continue
-            tail = element.tail or ""
-            previous = element.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + " " + tail
-            else:
-                parent.text = (parent.text or "") + " " + tail
-            parent.remove(element)
+            _cut(element)
         else:
             pruned.append(copy)
     return _section_text(tuple(pruned))
+
+
+def _cut(element: etree._Element) -> None:
+    """Remove ``element`` from its (copied) tree, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + " " + tail
+    else:
+        parent.text = (parent.text or "") + " " + tail
+    parent.remove(element)
+
+
+def _heading_title(heading: etree._Element) -> str:
+    """A heading as a person names it (:func:`clean_title`); a status lozenge in it ("Corrective
+    actions [DRAFT]") says how far the section is, it is not part of its name."""
+    found = shortcut(heading)
+    if isinstance(found, str):  # inline markup only (most headings): no macro in it
+        return clean_title(collapse(found))
+    if any(macro_name(macro) == "status" for macro in heading.iter(*_MACROS)):
+        heading = deepcopy(heading)
+        for macro in [m for m in heading.iter(*_MACROS) if macro_name(m) == "status"]:
+            _cut(macro)
+    return clean_title(reader_text(heading))
 
 
 def _is_code(element: etree._Element) -> bool:
@@ -252,14 +270,14 @@ class _PageReader:
 
     def model(self) -> PageModel:
         sections = self._sections()
-        properties, users = self._properties()
+        properties, users = read_properties(self.root, self.tables)
         return PageModel(sections, self.actions.items, self.deferred, properties, users,
                          partial(_timeline_rows, tuple(self.timeline_blocks)), self.actions.unrecognised)
 
     def _sections(self) -> list[Section]:
         units = list(_units(self.root, self.census))
-        titles = {value: clean_title(reader_text(value)) for kind, value in units
-              if kind == "heading" and not isinstance(value, str)}
+        titles = {value: _heading_title(value) for kind, value in units
+                  if kind == "heading" and not isinstance(value, str)}
         top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
@@ -316,21 +334,6 @@ class _PageReader:
                 texts = [read(body, summary=True).text if body is not None else ""]
             self.deferred.extend(DeferredItem(text) for text in texts if text)
 
-    def _properties(self) -> tuple[dict[str, str], dict[str, str]]:
-        properties: dict[str, str] = {}
-        users: dict[str, str] = {}
-        for macro in self.root.iter(*_MACROS):
-            if macro_name(macro) != "details":
-                continue
-            for element in outermost_tables(macro):
-                for key, reading in _key_values(self.tables.layout(element)):
-                    if key and key not in properties:
-                        properties[key] = reading.text
-                        mentioned = reading.found(USER)
-                        if mentioned:
-                            users[key] = mentioned[0]
-        return properties, users
-
 
 def _timeline_rows(blocks: tuple[etree._Element, ...]) -> list[dict[str, str]]:
     """Rows of the timeline tables: column name (or "column N") -> cell text; empty rows skipped."""
@@ -351,17 +354,3 @@ def _text_at(row: Row, column: int | None, *, summary: bool = False) -> str:
     """Text of the cell starting at ``column`` (a colspan continuation has none)."""
     cell = row.cell_starting_at(column) if column is not None else None
     return read(cell, summary=summary).text if cell is not None else ""
-
-
-def _key_values(table: Table) -> Iterator[tuple[str, Cell]]:
-    """Page Properties pairs: keys down the first column, or (all-``th`` first row) across the top."""
-    header = table.header_row
-    if header is not None and all(cell.tag == "th" for cell in header.cells) and table.columns > 1:
-        values = next(iter(table.data_rows), None)
-        for column, key in enumerate(table.headers):
-            cell = values.cell_starting_at(column) if values is not None else None
-            yield key, read_cell(cell) if cell is not None else EMPTY
-        return
-    for row in table.rows:
-        if len(row.cells) >= 2:
-            yield reader_text(row.cells[0]), read_cell(row.cells[1])

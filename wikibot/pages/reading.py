@@ -6,7 +6,7 @@ can depend on the result type without the walk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Protocol
 
@@ -33,6 +33,9 @@ class Facts(Protocol):
 
     @property
     def text(self) -> str: ...
+
+    @property
+    def facts(self) -> Sequence[tuple[str, str]]: ...
 
     def found(self, kind: str) -> list[str]: ...
 

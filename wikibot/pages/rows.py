@@ -86,6 +86,8 @@ class RowReader:
         self.tasks_of = tasks_of
         self.summary_column = columns.fields.get("summary")
         self.columns_of = [columns.fields.get(name) for name in _FIELDS]
+        self.line = columns.get("owner") is None and columns.get("due") is None
+        """No Owner or Due column: the summary cell is read as a list item ("Fix X — Ana, due ...")."""
 
     def _fields(self, row: Row) -> list[_Found]:
         """Per field of :data:`_FIELDS`: (reading, cell, whether the cell is the row's own) of the cell
@@ -112,6 +114,7 @@ class RowReader:
         column = self.summary_column
         summary_cell = row.cell_starting_at(column) if column is not None else None
         summary = ""
+        value = EMPTY
         if summary_cell is not None:
             value = read_cell(summary_cell, summary=True)
             if not value.plain:
@@ -121,7 +124,7 @@ class RowReader:
                     for task in tasks:
                         self.task_reader(task, defaults)
                     return None
-            summary = value.text
+            summary = value.text if self.line or not cells.left_out(value) else cells.tidied(value.text)
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
         spot = partial(_spot, self.shape, row, ticket_cell if ticket_here else None,
@@ -129,12 +132,19 @@ class RowReader:
                        status_cell if status_here and self.columns.status_writable else None,
                        status_cell if status_cell is not None and not status.plain else None)
         has_status = status_cell is not None
+        owner_id, owner_is_user, due_date = cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(due)
+        done = cells.done_of(status) if has_status else None
+        if self.line and summary:
+            line = cells.line_action(summary, dropped=cells.left_out(value))
+            users = value.found(USER)
+            summary, owner_id, owner_is_user = line.summary, users[0] if users else line.owner, bool(users)
+            due_date, done = cells.due_of(value, written=line.due), done if has_status else line.done
+        # A Jira macro or /browse/ link in the summary cell is the item's ticket when its own cell has none.
+        jira_key = cells.ticket_of(ticket) or (cells.ticket_of(value, plain_text=False) if value.facts else None)
         return ActionItem(
-            summary=summary, owner=cells.owner_of(owner), due=cells.due_of(due),
-            priority=priority.text or None, jira_key=cells.ticket_of(ticket),
-            done=cells.done_of(status) if has_status else None, status=(status.text or None) if has_status else None,
-            owner_is_user=bool(owner.found(USER)), kind="row", position=position,
-            fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
+            summary=summary, owner=owner_id, due=due_date, priority=priority.text or None, jira_key=jira_key,
+            done=done, status=(status.text or None) if has_status else None, owner_is_user=owner_is_user,
+            kind="row", position=position, fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
         )
 
 

@@ -58,6 +58,7 @@ from wikibot.pages.markup import (
     URL_TAG,
     USER_TAG,
     is_instruction_panel,
+    issue_link_key,
     macro_parameter,
     user_id,
 )
@@ -174,7 +175,17 @@ def read(element: etree._Element, *, summary: bool = False, into: Reading | None
                 href = node.get("href")
                 if href:
                     facts.append((LINK, href))
+                    if summary:
+                        key = issue_link_key(node, href)
+                        if key is not None:  # the item's ticket, as a Jira macro: no text of the summary
+                            facts.append((JIRA, key))
+                            continue
             elif kind == K_AC_LINK:
+                if summary:  # a mention is the item's owner: its id is a fact, its name no text of the summary
+                    user = node.find(USER_TAG)
+                    if user is not None:
+                        _read_resource(user, USER_TAG, out)
+                        continue
                 for child in node:
                     if child.tag in LINK_BODIES:
                         break

@@ -97,6 +97,7 @@ class SlackApp:
         """A click on one of wikibot's buttons; answered at once, the work queued."""
         if payload.get("type") != "block_actions":
             return None
+        payload = interaction_shape(payload)
         user = str((payload.get("user") or {}).get("id", ""))
         channel = str((payload.get("channel") or {}).get("id", ""))
         for action in payload.get("actions") or []:
@@ -176,3 +177,19 @@ class SlackApp:
             log.warning("could not read the workspace URL: %s", exc)
             return None
         return f"{self._workspace}/archives/{channel_id}"
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def interaction_shape(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with the shapes Slack documents where wikibot reads it (``user``, ``channel``,
+    ``actions``, ``state.values.<block>.<element>``); anything else there becomes empty. A signed
+    payload is still input: ``"user": 5`` must not be a traceback."""
+    actions = payload.get("actions")
+    values = _object(_object(payload.get("state")).get("values"))
+    return {**payload, "user": _object(payload.get("user")), "channel": _object(payload.get("channel")),
+            "actions": [a for a in actions if isinstance(a, dict)] if isinstance(actions, list) else [],
+            "state": {"values": {block: {name: _object(element) for name, element in _object(elements).items()}
+                                 for block, elements in values.items()}}}

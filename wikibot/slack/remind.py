@@ -79,7 +79,7 @@ class ReminderRun:
     def items_by_email(self, today: date) -> dict[str, list[plan.Item]]:
         found: dict[str, list[plan.Item]] = defaultdict(list)
         leads: dict[str, str] = {}
-        required = self.config.postmortem.required_sections
+        required = self.config.postmortem.required_names()
         c = self.config
         cql = postmortems_cql(c.confluence.space, c.postmortem.label, self.services.parent_page.page_id())
         for page in self.services.confluence.search_pages(cql):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
     update,
 )
@@ -99,6 +100,16 @@ class IncidentIdCollision(WikibotError):
         self.other_id = other_id
 
 
+@dataclass(frozen=True)
+class Health:
+    """What ``wikibot db check`` found (``problems`` empty: healthy)."""
+
+    problems: list[str]
+    notes: list[str] = field(default_factory=list)
+    damaged: bool = True
+    """Restoring a backup is the remedy for the problems (not for a server that does not answer)."""
+
+
 class Database:
     """The one object that touches wikibot's database. Built once from the config."""
 
@@ -118,7 +129,7 @@ class Database:
         wikibot does no work on a database it cannot trust.
         """
         try:
-            damage = self._quick_check()
+            damage = self._quick_check() or self._unknown_revision()
             if not damage:
                 migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
@@ -126,6 +137,13 @@ class Database:
         if damage:
             raise DatabaseError(f"database.url: cannot open or migrate the database: {damage} "
                               "(run `wikibot db check`; see README, Backups)")
+
+    def _unknown_revision(self) -> str | None:
+        """A revision no migration here names (a newer wikibot wrote it): Alembic cannot go from there."""
+        current = migrate.current(self.engine)
+        if current is None or current in migrate.revisions():
+            return None
+        return f"the schema is at revision {current}, which this wikibot does not know (written by a newer wikibot?)"
 
     def _quick_check(self) -> str | None:
         """What SQLite's ``quick_check`` finds wrong (first finding), or ``None``."""
@@ -135,24 +153,40 @@ class Database:
             result = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check(5)")]
         return None if result == ["ok"] else "integrity check failed: " + " ".join(result[0].split())[:200]
 
-    def check(self) -> list[str]:
-        """Problems with the database, for ``wikibot db check`` (an empty list when healthy)."""
-        problems = []
+    def check(self) -> Health:
+        """What ``wikibot db check`` reports: damage, a revision this wikibot does not know, or a
+        database that cannot be reached; a schema not created or migrated yet is only a note (every
+        start migrates it)."""
         try:
-            with self.engine.connect() as conn:
+            conn = self.engine.connect()
+        except SQLAlchemyError as exc:
+            if self.engine.dialect.name != "sqlite":  # nothing was read, so nothing is known to be damaged
+                return Health(problems=[f"cannot connect to the database: {_short(exc)} (is the database server "
+                                        "running? check database.url)"], damaged=False)
+            return Health(problems=[f"cannot read the database: {_short(exc)}"])
+        problems, notes = [], []
+        try:
+            with conn:
                 if conn.dialect.name == "sqlite":
                     result = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
                     if result != ["ok"]:
                         problems.append("integrity check failed: " + "; ".join(result[:5]))
                 else:
                     conn.execute(select(1))
+                empty = not inspect(conn).get_table_names()
             current, head = migrate.current(self.engine), migrate.head()
-            if current != head:
-                problems.append(f"schema is at revision {current or 'none'}, wikibot expects {head} "
-                                "(it migrates itself at start)")
+            if current is None and empty:
+                notes.append("the database has no schema yet: wikibot creates it at its first start "
+                             "(or run `wikibot db upgrade`)")
+            elif current is None or current not in migrate.revisions():
+                problems.append(f"schema is at revision {current or 'none'}, which this wikibot does not know "
+                                f"(it expects {head}; was it written by a newer wikibot?)")
+            elif current != head:
+                notes.append(f"schema is at revision {current}, wikibot {head} migrates it at its next start "
+                             "(or run `wikibot db upgrade`)")
         except SQLAlchemyError as exc:
             problems.append(f"cannot read the database: {_short(exc)}")
-        return problems
+        return Health(problems=problems, notes=notes)
 
     def dispose(self) -> None:
         self.engine.dispose()

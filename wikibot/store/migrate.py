@@ -44,7 +44,25 @@ def head() -> str:
     The files are parsed, not executed, so Alembic stays unimported. Anything unexpected (no
     single head, a revision that is not a literal) is left to Alembic, which explains it.
     """
-    revisions: set[str] = set()
+    graph = _graph()
+    heads = sorted(graph[0] - graph[1]) if graph else []
+    return heads[0] if len(heads) == 1 else _alembic_head()
+
+
+def revisions() -> frozenset[str]:
+    """Every revision this wikibot has a migration for (one it does not know was written by another)."""
+    graph = _graph()
+    if graph:
+        return frozenset(graph[0])
+    from alembic.script import ScriptDirectory
+
+    return frozenset(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
+
+
+@cache
+def _graph() -> tuple[frozenset[str], frozenset[str]] | None:
+    """``(revisions, parents)`` read from the versions directory; None when a revision is not a literal."""
+    found: set[str] = set()
     parents: set[str] = set()
     for path in _VERSIONS.glob("*.py"):
         values = _literals(path, ("revision", "down_revision"))
@@ -52,14 +70,13 @@ def head() -> str:
             continue  # __init__.py
         revision, down = values["revision"], values.get("down_revision")
         if not isinstance(revision, str):
-            return _alembic_head()
-        revisions.add(revision)
+            return None
+        found.add(revision)
         if isinstance(down, str):
             parents.add(down)
         elif isinstance(down, tuple | list):  # a merge revision has several parents
             parents.update(parent for parent in down if isinstance(parent, str))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else _alembic_head()
+    return frozenset(found), frozenset(parents)
 
 
 def _literals(path: Path, names: tuple[str, ...]) -> dict[str, object]:

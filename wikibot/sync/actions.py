@@ -90,12 +90,23 @@ def parse_action(raw: Mapping[str, Any], *, jira_url: str, wiki_url: str, today:
     )
 
 
+# What spreadsheets read as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A value as a CSV cell a spreadsheet shows as text: page text anyone may edit must not run."""
+    if value is None:
+        return ""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def to_csv(actions: Sequence[Action]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for action in actions:
-        writer.writerow({k: "" if v is None else v for k, v in action.to_dict().items()})
+        writer.writerow({k: _cell(v) for k, v in action.to_dict().items()})
     return out.getvalue()
 
 

@@ -86,18 +86,18 @@ class Filer:
         """``(account id, None)`` for exactly one Jira user called ``name``, else ``(None, why not)``."""
         if name not in self._owners:
             try:
-                users = self.jira.find_users(name)
+                exact, users = self.jira.users_named(name)
             except ServiceError as exc:
                 self._owners[name] = (None, f"{NOT_A_USER}could not look {name!r} up ({exc})")
                 return self._owners[name]
-            wanted = " ".join(name.split()).casefold()
-            exact = [u for u in users if " ".join(str(u.get("displayName", "")).split()).casefold() == wanted
-                     or str(u.get("emailAddress", "")).casefold() == wanted]
             person = self.jira.person_id(exact[0]) if len(exact) == 1 else None
             if person:
                 self._owners[name] = (person, None)
             elif not exact and not users:
                 self._owners[name] = (None, f"{NOT_A_USER}no Jira user is called {name!r}")
+            elif not exact and len(users) == 1:  # "Bob" for Bob Chen: likely, but a guess is not an owner
+                self._owners[name] = (None, f"{NOT_A_USER}no Jira user is called {name!r} (did you mean "
+                                            f"{users[0].get('displayName', '?')}? write the full name or mention them)")
             else:
                 candidates = ", ".join(sorted(str(u.get("displayName", "?")) for u in (exact or users)))
                 self._owners[name] = (None, f"{NOT_A_USER}{name!r} could be any of: {candidates}")

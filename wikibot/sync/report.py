@@ -36,6 +36,11 @@ class SyncReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def unfinished(self) -> bool:
+        """Errors remain or a page was skipped busy: ``wikibot sync`` exits 5, ``"incomplete": true``."""
+        return bool(self.errors) or self.incomplete
+
     def skip(self, page: PageInfo | None, note: Note | str, *, unsynced: bool = False) -> None:
         """A page or item left out. ``unsynced``: one that should have been synced and was not (a
         busy page): the run is then incomplete, and ``wikibot sync`` exits non-zero so cron notices."""
@@ -53,7 +58,7 @@ class SyncReport:
             "pages": self.pages, "created": self.created, "already_synced": self.already_synced,
             "written_back": self.written_back, "skipped": self.skipped, "errors": self.errors,
             "updated": self.updated, "transitioned": self.transitioned, "warnings": self.warnings,
-            "dry_run": self.dry_run, "incomplete": self.incomplete,
+            "dry_run": self.dry_run, "incomplete": self.unfinished,
         }
         if self.dry_run:
             data["planned"] = self.planned

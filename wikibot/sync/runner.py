@@ -106,13 +106,7 @@ class Syncer:
             while batch := list(islice(pages, LIST_LIMIT)):
                 yield batch
             return
-        try:
-            page = self.confluence.page(page_id)
-        except ServiceError as exc:
-            if exc.status == 404:
-                raise InputError(f"page {page_id}: no such Confluence page") from None
-            raise
-        yield [page]
+        yield [self.confluence.asked_page(page_id)]
 
     def _batch(self, pages: list[WikiPage], report: SyncReport, pool: Executor) -> None:
         prepared = [w for w in (self._prepare(page, report) for page in pages) if w is not None]

@@ -1,4 +1,5 @@
-"""One error policy: JSON for API routes (``/hooks``, ``/api``), an HTML page for everything else."""
+"""One error policy: JSON for API routes (``/hooks``, ``/api``), the operations endpoints and any client
+that prefers JSON; an HTML page for everything else (browsers)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/hooks/", "/api/")
+# What probes, scrapers and API tools call: their errors are read by programs, not people.
+JSON_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 
 
 def wants_json() -> bool:
-    return request.path.startswith(API_PREFIXES)
+    if request.path.startswith(API_PREFIXES) or request.path in JSON_PATHS:
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def json_error(status: int, message: str, **extra: object) -> tuple[Response, int]:

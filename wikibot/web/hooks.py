@@ -35,9 +35,12 @@ def authenticate() -> tuple[Response, int] | None:
     """
     webhook = services().config.webhook
     source = request.remote_addr or "?"
-    if not auth.verify(request.headers, request.get_data(cache=True), webhook_secrets()):
+    secrets = webhook_secrets()
+    if not auth.verify(request.headers, request.get_data(cache=True), secrets):
         if not services().rate_limiter.allow("failed:" + source, webhook.failed_auth_per_minute):
             return _too_many("too many webhook calls with a wrong secret from this address; slow down")
+        if not secrets:  # no sender can be right: say what the operator has to set
+            return json_error(401, "webhooks are turned off here: webhook.secret is not set")
         return json_error(401, "missing or invalid X-Wikibot-Token / X-Wikibot-Signature")
     if not services().rate_limiter.allow(source, webhook.rate_limit_per_minute):
         return _too_many("too many webhook calls from this address; slow down")
