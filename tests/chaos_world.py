@@ -48,6 +48,11 @@ LAG_ENV = "WIKIBOT_CHAOS_LAG_MS"  # e.g. 3000: CQL and JQL miss what changed in 
 PROFILE_ENV = "WIKIBOT_CHAOS_PROFILE"  # datacenter: the week on Confluence and Jira Data Center
 
 
+def chaos_lag_ms() -> int:
+    """How far the week's searches trail its writes, in real time (``WIKIBOT_CHAOS_LAG_MS``; none by default)."""
+    return int(os.environ.get(LAG_ENV) or 0)
+
+
 def chaos_profile() -> str:
     """The sandbox profile the week runs on: ``$WIKIBOT_CHAOS_PROFILE`` or cloud."""
     return os.environ.get(PROFILE_ENV) or "cloud"
@@ -162,7 +167,7 @@ class FaultMeter:
 
     def arm(self, seed: int) -> None:
         self.sandbox.fault(seed=seed)
-        lag = int(os.environ.get(LAG_ENV) or 0)
+        lag = chaos_lag_ms()
         if lag:  # searches trail writes by this much, as on Cloud (cleared with the rest by disarm)
             self.sandbox.fault(index_lag_ms=lag)
         for rule in FAULT_RULES:

@@ -117,11 +117,13 @@ def dc_username(user: str | None) -> str:
 
 
 def _start(examples: bool = False, v1_content_routes: bool = False, profile: str = "cloud",
-           request: pytest.FixtureRequest | None = None) -> SandboxServer:
+           request: pytest.FixtureRequest | None = None, index_lag_ms: int | None = None) -> SandboxServer:
     # Strict by default, as Confluence Cloud is today: removed v1 content routes answer 410.
-    instant = request is not None and request.node.get_closest_marker("instant_search") is not None
+    if index_lag_ms is None:
+        instant = request is not None and request.node.get_closest_marker("instant_search") is not None
+        index_lag_ms = 0 if instant else INDEX_LAG_MS
     app = create_sandbox_app(SandboxStore(), examples=examples, v1_content_routes=v1_content_routes,
-                             index_lag_ms=0 if instant else INDEX_LAG_MS, profile=profile)
+                             index_lag_ms=index_lag_ms, profile=profile)
     server = SandboxServer(app).start()
     started(server)
     return server
@@ -146,10 +148,11 @@ def sandbox(request) -> Iterator[RunningSandbox]:
 
 
 @contextmanager
-def running_sandbox(profile: str, *, examples: bool = False,
-                    request: pytest.FixtureRequest | None = None) -> Iterator[RunningSandbox]:
-    """A fresh, seeded sandbox of ``profile``, which the profile-aware helpers follow while it runs."""
-    server = _start(examples=examples, profile=profile, request=request)
+def running_sandbox(profile: str, *, examples: bool = False, request: pytest.FixtureRequest | None = None,
+                    index_lag_ms: int | None = None) -> Iterator[RunningSandbox]:
+    """A fresh, seeded sandbox of ``profile``, which the profile-aware helpers follow while it runs
+    (``index_lag_ms``: its search lag, instead of the test run's)."""
+    server = _start(examples=examples, profile=profile, request=request, index_lag_ms=index_lag_ms)
     CURRENT_PROFILE[0] = profile
     try:
         yield RunningSandbox(server, profile)
