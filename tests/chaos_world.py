@@ -383,7 +383,9 @@ http: {{timeout: 5, circuit_cooldown: 3}}
         Equivalent to wikibot's clock moving forward (it only ever compares stored times with
         now): leases of killed runs expire (10 min), claims of a killed webhook call expire
         (2 min), pending creates settle (10 min) — as they would between two hourly syncs of a
-        real week. Only called while no wikibot command runs and no webhook is in flight.
+        real week. The hours pass for the search index too: it catches up (with a lag of seconds,
+        a create that settled in wikibot's clock but not in the index's would be filed twice).
+        Only called while no wikibot command runs and no webhook is in flight.
         """
         delta = timedelta(hours=hours)
         with sqlite3.connect(self.db_path, timeout=30) as db:
@@ -397,6 +399,7 @@ http: {{timeout: 5, circuit_cooldown: 3}}
                     db.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
                                    [(_earlier(value, delta), rowid) for rowid, value in rows])
         db.close()
+        self.sandbox.catch_up()
 
 
 def _earlier(value: str, delta: timedelta) -> str:

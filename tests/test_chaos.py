@@ -237,7 +237,7 @@ class Week:
         self.people.discover(self.incidents)
         reports = []
         for _ in range(3):
-            time.sleep(chaos_lag_ms() / 1000)  # runs a night apart: the search has caught up
+            self.sandbox.catch_up()  # runs a night apart: the search has caught up
             run = self.wikibot.sync()
             self.check_run(run)
             report = run.report
@@ -429,11 +429,13 @@ def test_a_row_reworded_after_a_sync_died_mid_filing_reaches_jira(sandbox, tmp_p
         IncidentTool(wikibot.base, WEBHOOK_SECRET).send(incident)
     finally:
         wikibot.stop_serve()
+    sandbox.catch_up()  # Ana looks the page up later
     people.discover({incident.incident_id: incident})
     people.perform(PlannedEdit("ana@example.com", "action", pick=0.0, choice=0))
     [record] = log.pages.values()
     [summary] = record.rows.values()
 
+    sandbox.catch_up()  # the hourly sync, a while after Ana's edit
     assert wikibot.sync(kill_at=KillPoint(1, "POST", "/rest/api/2/issue/bulk")).killed
     jira = sandbox.jira()
     deadline = time.monotonic() + 10
@@ -447,6 +449,7 @@ def test_a_row_reworded_after_a_sync_died_mid_filing_reaches_jira(sandbox, tmp_p
     for _ in range(2):
         run = wikibot.sync()
         assert run.report["errors"] == [], run.report
+    sandbox.catch_up()  # read afterwards
     [issue] = all_postmortem_issues(jira)
     keys = [item.jira_key for item in parse_page(body_of(sandbox.confluence(), record.page_id)).action_items]
     assert keys == [issue["key"]]

@@ -92,13 +92,18 @@ def test_db_check_on_an_older_revision_says_it_migrates_itself(tmp_path):
     assert f"note: schema is at revision 0007, wikibot {migrate.head()} migrates it at its next start" in result.stdout
 
 
-def test_db_check_on_a_revision_this_wikibot_does_not_know_is_a_problem(tmp_path):
-    url = f"sqlite:///{tmp_path}/new.db"
+def database_at_an_unknown_revision(url: str) -> Database:
+    """A database a newer wikibot wrote: its schema at revision 0099, which this one does not know."""
     database = Database(url)
     database.create_schema()
     with database.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
-    database.dispose()
+    return database
+
+
+def test_db_check_on_a_revision_this_wikibot_does_not_know_is_a_problem(tmp_path):
+    url = f"sqlite:///{tmp_path}/new.db"
+    database_at_an_unknown_revision(url).dispose()
     result = db_check(tmp_path, url)
     assert result.exit_code == ExitStatus.DATABASE
     assert "problem: schema is at revision 0099, which this wikibot does not know" in result.stderr
@@ -108,10 +113,7 @@ def test_a_database_at_a_revision_this_wikibot_does_not_know_is_refused_in_one_l
     from wikibot.errors import DatabaseError
 
     url = f"sqlite:///{tmp_path}/newer.db"
-    database = Database(url)
-    database.create_schema()
-    with database.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    database = database_at_an_unknown_revision(url)
     with pytest.raises(DatabaseError, match=r"^database.url: cannot open or migrate the database: the schema is at "
                                             r"revision 0099, which this wikibot does not know"):
         database.create_schema()
