@@ -27,7 +27,7 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
-from wikibot.pages.markup import is_instruction_panel, macro_name
+from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name
 from wikibot.pages.model import (
     ActionItem,
     ListSpot,
@@ -49,7 +49,6 @@ COUNTED = ("table", TASK, "li")
 _TASK_BODY = ac("task-body")
 _LISTS = ("ul", "ol")
 _ITEM_TAGS = ("table", TASK, "ul", "ol")
-_MACROS = frozenset({ac("structured-macro"), ac("macro")})
 _OPEN_MACROS = frozenset({"expand", "ui-expand", "info", "note", "tip", "warning", "panel", "section",
                           "column", "excerpt", "details", "ui-tabs", "ui-tab", "div"})
 """Macros that only frame their body: a list inside one is read as usual."""
@@ -122,7 +121,7 @@ class ActionReader:
         if tag in _LISTS:
             self._list(element)
             return
-        if tag in _MACROS:
+        if tag in MACRO_TAGS:
             if is_instruction_panel(element):
                 return
             if macro_name(element) not in _OPEN_MACROS:
@@ -153,9 +152,9 @@ class ActionReader:
             self._note(section, "macro", read(macro, summary=True).text)
 
     def _prose(self, element: etree._Element, section: str) -> None:
-        if element.tag in _MACROS and is_instruction_panel(element):
+        if element.tag in MACRO_TAGS and is_instruction_panel(element):
             return
-        kind: UnrecognisedKind = "macro" if element.tag in _MACROS and macro_name(element) not in _OPEN_MACROS \
+        kind: UnrecognisedKind = "macro" if element.tag in MACRO_TAGS and macro_name(element) not in _OPEN_MACROS \
             else "text"
         self._note(section, kind, read(element).text)
 

@@ -17,6 +17,8 @@ from wikibot.pages.tree import RI, ac, ri
 RI_PREFIX = f"{{{RI}}}"
 NAME_ATTR = ac("name")
 PARAMETER = ac("parameter")
+MACRO_TAGS = (ac("structured-macro"), ac("macro"))
+"""The two elements a macro is stored as (``ac:macro`` on older pages)."""
 PLACEHOLDER = ac("placeholder")
 AC_LINK_TAG = ac("link")
 LINK_BODIES = frozenset({ac("link-body"), ac("plain-text-link-body")})

@@ -13,14 +13,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from wikibot.pages.markup import macro_name
+from wikibot.pages.markup import MACRO_TAGS, macro_name
 from wikibot.pages.reading import USER
 from wikibot.pages.rows import EMPTY, Cell, read_cell
 from wikibot.pages.tables import Table, Tables, outermost_tables
 from wikibot.pages.text import reader_text
-from wikibot.pages.tree import ac
-
-_MACROS = (ac("structured-macro"), ac("macro"))
 
 
 def read_properties(root: etree._Element, tables: Tables) -> tuple[dict[str, str], dict[str, str]]:
@@ -28,7 +25,7 @@ def read_properties(root: etree._Element, tables: Tables) -> tuple[dict[str, str
     that user's id): the ``details`` macros' tables, the first value of a key winning."""
     properties: dict[str, str] = {}
     users: dict[str, str] = {}
-    for macro in root.iter(*_MACROS):
+    for macro in root.iter(*MACRO_TAGS):
         if macro_name(macro) != "details":
             continue
         for element in outermost_tables(macro):

@@ -28,18 +28,17 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.actions import COUNTED, TASK, ActionReader
-from wikibot.pages.markup import macro_name
+from wikibot.pages.markup import MACRO_TAGS, macro_name
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
 from wikibot.pages.properties import read_properties
 from wikibot.pages.reading import Reading, collapse
 from wikibot.pages.tables import Row, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, read, reader_text, shortcut
-from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment
+from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment, remove_keeping_tail
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADING_TAGS = frozenset(_HEADINGS)
-_MACROS = (ac("structured-macro"), ac("macro"))
 
 
 def parse_page(body: str, *, instructions: Iterable[str] = (), aliases: Mapping[str, str] | None = None,
@@ -209,24 +208,10 @@ def _section_prose(parts: tuple[etree._Element | str, ...]) -> str:
         for element in [e for e in copy.iter() if _is_code(e)]:
             if element is copy:
                 break
-            _cut(element)
+            remove_keeping_tail(element, " ")
         else:
             pruned.append(copy)
     return _section_text(tuple(pruned))
-
-
-def _cut(element: etree._Element) -> None:
-    """Remove ``element`` from its (copied) tree, keeping the text that follows it."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + " " + tail
-    else:
-        parent.text = (parent.text or "") + " " + tail
-    parent.remove(element)
 
 
 def _heading_title(heading: etree._Element) -> str:
@@ -235,10 +220,10 @@ def _heading_title(heading: etree._Element) -> str:
     found = shortcut(heading)
     if isinstance(found, str):  # inline markup only (most headings): no macro in it
         return clean_title(collapse(found))
-    if any(macro_name(macro) == "status" for macro in heading.iter(*_MACROS)):
+    if any(macro_name(macro) == "status" for macro in heading.iter(*MACRO_TAGS)):
         heading = deepcopy(heading)
-        for macro in [m for m in heading.iter(*_MACROS) if macro_name(m) == "status"]:
-            _cut(macro)
+        for macro in [m for m in heading.iter(*MACRO_TAGS) if macro_name(m) == "status"]:
+            remove_keeping_tail(macro, " ")
     return clean_title(reader_text(heading))
 
 
@@ -247,7 +232,7 @@ def _is_code(element: etree._Element) -> bool:
     if not isinstance(tag, str):
         return False
     return (etree.QName(tag).localname in _CODE_TAGS if not tag.startswith("{") else
-            tag in (ac("structured-macro"), ac("macro")) and macro_name(element) in _CODE_MACROS)
+            tag in MACRO_TAGS and macro_name(element) in _CODE_MACROS)
 
 
 def _has_code(element: etree._Element) -> bool:

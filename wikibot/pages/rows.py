@@ -21,15 +21,13 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint
-from wikibot.pages.markup import macro_name
+from wikibot.pages.markup import MACRO_TAGS, macro_name
 from wikibot.pages.model import ActionItem, TableShape, TableSpot
 from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, collapse
 from wikibot.pages.tables import Row, Table
 from wikibot.pages.text import read, shortcut
-from wikibot.pages.tree import ac
 
-_MACROS = (ac("structured-macro"), ac("macro"))
 _NO_FACTS: tuple[tuple[str, str], ...] = ()
 
 
@@ -160,5 +158,5 @@ def _spot(shape: Callable[[], TableShape], row: Row, ticket_cell: etree._Element
         ticket_spans_rows=ticket_spans_rows,
         status_cell=row.cells.index(status_cell) if status_cell is not None else None,
         status_lozenge=lozenge_cell is not None and any(
-            macro_name(m) == "status" for m in lozenge_cell.iter(*_MACROS)),
+            macro_name(m) == "status" for m in lozenge_cell.iter(*MACRO_TAGS)),
     )

@@ -212,16 +212,24 @@ def parse_fragment(body: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._E
     root = _parse_fragment(body, max_bytes=max_bytes)
     if _FALLBACK_TEXT in body:  # (a substring test: most pages have none, and iterating a tree costs)
         for fallback in list(root.iter(FALLBACK)):
-            parent = fallback.getparent()
-            if parent is not None:
-                tail = fallback.tail
-                previous = fallback.getprevious()
-                if tail and previous is not None:
-                    previous.tail = (previous.tail or "") + tail
-                elif tail:
-                    parent.text = (parent.text or "") + tail
-                parent.remove(fallback)
+            remove_keeping_tail(fallback)
     return root
+
+
+def remove_keeping_tail(element: etree._Element, joiner: str = "") -> None:
+    """Take ``element`` out of its tree; the text that followed it stays where it was, after ``joiner``
+    (a space keeps the words on either side of a removed inline element apart)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = joiner + (element.tail or "")
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
 
 
 FALLBACK = f"{{{AC}}}adf-fallback"
