@@ -208,7 +208,7 @@ def _check_templates(config: Config, report: CheckReport) -> None:
     required section is one a page can be asked for."""
     from wikibot.audit.facts import profile_template, title_key
     from wikibot.errors import ConfigError
-    from wikibot.pages.names import SYNONYMS, clean_title, name_key, section_names
+    from wikibot.pages.names import BUILTIN, clean_title, section_names
     from wikibot.templates import load_template
 
     pm = config.postmortem
@@ -226,7 +226,6 @@ def _check_templates(config: Config, report: CheckReport) -> None:
         return
     # The audit asks a page for its template's sections (an older page without one: its own, by name).
     known = {title_key(name) for name in sections}
-    table = {name_key(word) for name, synonyms in SYNONYMS.items() for word in (name, *synonyms)}
     headings = section_names(pm.section_aliases)
     for name in pm.required_sections or ():
         if title_key(name) not in known and not headings.known(clean_title(name)):
@@ -235,6 +234,6 @@ def _check_templates(config: Config, report: CheckReport) -> None:
                                    "no page is asked for it")
     for heading, name in pm.section_aliases.items():
         # Exactly a known name: an alias to anything else gives its heading no role (no action items...).
-        if title_key(name) not in known and name_key(clean_title(name)) not in table:
+        if title_key(name) not in known and BUILTIN.exactly(clean_title(name)) is None:
             report.problems.append(f"postmortem.section_aliases: {heading!r} names {name!r}, a section of no "
                                    "configured template nor one wikibot knows")

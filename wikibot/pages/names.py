@@ -136,8 +136,13 @@ class SectionNames:
                 self._canonical.setdefault(name_key(synonym), name)
         for heading, target in (aliases or {}).items():
             if name_key(heading) and target.strip():
-                self._canonical[name_key(heading)] = self._canonical.get(name_key(target), target.strip())
+                self._canonical[name_key(heading)] = self.exactly(target) or target.strip()
         self._cache: dict[str, tuple[str | None, Scope | None]] = {}
+
+    def exactly(self, name: str) -> str | None:
+        """The section ``name`` is in the table, compared as :func:`name_key` only (no parts, no words
+        within): what an alias's target must be for its heading to take that section's role."""
+        return self._canonical.get(name_key(name))
 
     def lookup(self, title: str) -> tuple[str | None, Scope | None]:
         """(template section or None, scope) of a cleaned heading."""
