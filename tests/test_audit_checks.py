@@ -70,7 +70,8 @@ def postmortem_body(*, status: str = "Draft", lead: str | None = "557058:aa11", 
                     drop: tuple[str, ...] = (), sections: tuple[str, ...] = STANDARD_SECTIONS) -> str:
     """A post-mortem in wikibot's template layout; unfilled sections keep the template's guidance.
 
-    ``items``: dicts with ``summary`` and optional ``owner`` (account id), ``due`` (ISO), ``key``, ``done``.
+    ``items``: dicts with ``summary`` and optional ``owner`` (account id), ``due`` (ISO) or ``due_text``
+    (the Due cell as written), ``key``, ``done``.
     """
     filled = filled or {}
     props = [("Incident", "INC-1"), ("Severity", "SEV-2"), ("Lead investigator", _user(lead) if lead else ""),
@@ -103,7 +104,8 @@ def _action_table(items: list[dict]) -> str:
     rows = []
     for item in items:
         cells = [escape(item["summary"]), _user(item["owner"]) if item.get("owner") else "",
-                 f'<time datetime="{item["due"]}" />' if item.get("due") else "", "High",
+                 f'<time datetime="{item["due"]}" />' if item.get("due") else escape(item.get("due_text", "")),
+                 "High",
                  (f'<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="key">'
                   f'{item["key"]}</ac:parameter></ac:structured-macro>') if item.get("key") else ""]
         if with_status:
@@ -294,6 +296,15 @@ def test_items_without_owner_or_due_date_unless_done():
              {"summary": "Finished long ago", "key": "OPS-4", "done": True}]
     findings = judge(postmortem_body(filled=ALL_FILLED, items=items))
     assert [(f.kind, f.item) for f in findings] == [("missing_owner", "No owner"), ("missing_due", "No date")]
+
+
+def test_a_due_date_that_is_not_a_date_is_quoted_in_the_missing_due_finding():
+    items = [{"summary": "Renew the certificate", "owner": "557058:bb22", "due_text": "next sprint", "key": "OPS-1"},
+             {"summary": "Rotate the keys", "owner": "557058:bb22", "due_text": "2026-02-30", "key": "OPS-2"}]
+    findings = judge(postmortem_body(filled=ALL_FILLED, items=items))
+    assert [f.kind for f in findings] == ["missing_due", "missing_due"]
+    assert "is due “next sprint”, which is not a date wikibot can read" in findings[0].message
+    assert "YYYY-MM-DD" in findings[0].message and "“2026-02-30”" in findings[1].message
 
 
 def test_unsynced_action_only_after_one_sync_interval():

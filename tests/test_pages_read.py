@@ -211,6 +211,19 @@ def test_due_dates_are_normalised_only_when_unambiguous(cell: str, due: str | No
     assert only_item(action_table(["Action", "Due"], ["Do it", cell])).due == due
 
 
+@pytest.mark.parametrize(("cell", "written"), [
+    ("next sprint", "next sprint"),
+    ("<p>17.09.2026</p>", "17.09.2026"),
+    ("31 Feb 2026", "31 Feb 2026"),
+    ('<time datetime="2026-12-03" />', None),
+    ("3 Dec 2026", None),
+    ("", None),
+    ("<p><ac:placeholder>When?</ac:placeholder></p>", None),
+])
+def test_a_due_cell_without_a_readable_date_keeps_what_it_says(cell: str, written: str | None):
+    assert only_item(action_table(["Action", "Due"], ["Do it", cell])).due_written == written
+
+
 @pytest.mark.parametrize(("cell", "key"), [
     ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-17</ac:parameter></ac:structured-macro>',
      "OPS-17"),

@@ -28,7 +28,7 @@ from wikibot.pages.cells import parse_date
 from wikibot.pages.names import clean_title, section_names
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
@@ -64,6 +64,8 @@ class ItemFacts:
     due: str | None
     jira_key: str | None
     done: bool | None
+    due_written: str | None = None
+    """The Due cell's text when it is not a date (``ActionItem.due_written``)."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ def facts_key(catalogue: TemplateCatalogue, matcher: BlameMatcher,
 def extract_facts(model: PageModel, template: str | None, matcher: BlameMatcher) -> PageFacts:
     """The facts of one parsed page; ``template`` is the name of the template it was made from, if known."""
     items = tuple(ItemFacts(identity=i.identity, summary=i.summary, owner=i.owner, due=i.due,
-                            jira_key=i.jira_key, done=i.done) for i in model.action_items)
+                            jira_key=i.jira_key, done=i.done, due_written=i.due_written) for i in model.action_items)
     return PageFacts(
         sections=tuple((s.title, s.status) for s in model.sections), names=tuple(s.name for s in model.sections),
         items=items, unrecognised=tuple((u.section, u.kind, u.text) for u in model.unrecognised),

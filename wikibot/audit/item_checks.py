@@ -40,6 +40,13 @@ def unrecognised_findings(facts: PageFacts) -> list[Finding]:
     return found
 
 
+def _undated(name: str, written: str | None) -> str:
+    if written:
+        return (f"“{name}” is due “{_short(written)}”, which is not a date wikibot can read: write the date as "
+                "YYYY-MM-DD or insert one with “//”, so Jira and the audit know it.")
+    return f"“{name}” has no due date: agree one with its owner."
+
+
 def item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Rules,
                    evidence: Evidence) -> list[Finding]:
     found = []
@@ -55,8 +62,7 @@ def item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Rul
             found.append(Finding("missing_owner", f"“{name}” has no owner: name one person who will drive it.",
                                  item=name, ref=item.identity))
         if not item.due:
-            found.append(Finding("missing_due", f"“{name}” has no due date: agree one with its owner.",
-                                 item=name, ref=item.identity))
+            found.append(Finding("missing_due", _undated(name, item.due_written), item=name, ref=item.identity))
         if key is None:
             seen = evidence.first_seen.get((page_id, item.identity))
             if syncs and seen is not None and evidence.now - seen > rules.sync_interval:

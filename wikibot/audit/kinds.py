@@ -18,7 +18,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
                              "was filed unassigned"),
     "owner_not_a_user": ("Owner not a Jira user", "the owner is written as a name that matches no single Jira user, "
                          "so the issue was filed unassigned"),
-    "missing_due": ("Missing due date", "an open action item has no due date"),
+    "missing_due": ("Missing due date", "an open action item has no due date, or one that is not a date"),
     "unsynced_action": ("No Jira ticket",
                         "an action item still has no Jira issue one sync interval after it was written"),
     "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is neither Done "

@@ -142,6 +142,9 @@ class ActionItem:
     """Works out :attr:`spot` (see there)."""
     read_with: SectionNames = field(default=BUILTIN, repr=False, compare=False)
     """The section names the page was read with: the editor re-reads a body with the same ones."""
+    due_written: str | None = field(default=None, compare=False)
+    """What the Due cell says when it holds text but no date wikibot can read ("next week",
+    "2026-02-30", "17.09.2026"): the audit quotes it instead of calling the item undated."""
 
     @property
     def spot(self) -> Spot:

@@ -143,6 +143,7 @@ class RowReader:
             summary=summary, owner=owner_id, due=due_date, priority=priority.text or None, jira_key=jira_key,
             done=done, status=(status.text or None) if has_status else None, owner_is_user=owner_is_user,
             kind="row", position=position, fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
+            due_written=(due.text or None) if due_date is None else None,
         )
 
 
