@@ -305,7 +305,7 @@ def write_config_file(config, tmp_path, name: str = "config.yaml") -> str:
     data = config.model_dump(mode="json", exclude={"source"})
     for section in ("confluence", "jira"):
         data[section]["token"] = config.confluence_endpoint()[2]
-    data["webhook"]["secret"] = "x"
+    data["webhook"]["secret"] = WEBHOOK_SECRET
     path.write_text(yaml.safe_dump(data))
     return str(path)
 

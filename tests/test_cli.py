@@ -211,6 +211,34 @@ def test_a_command_on_the_embedded_sandbox_when_it_is_not_running_says_how_to_re
                              "port it serves the sandbox on)\n")
 
 
+def test_check_config_refuses_a_priority_map_naming_a_priority_jira_does_not_have(tmp_path, sandbox):
+    # Jira refuses an issue with such a priority, so every action item marked "urgent" would never be filed.
+    result = check_config_with(tmp_path, sandbox, "project: OPS",
+                               "project: OPS\n  priority_map: {urgent: Blocker, high: High}")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "priorities: Highest, High, Medium, Low, Lowest" in result.output
+    assert ("problem: jira.priority_map: 'urgent' → 'Blocker', which is not a priority of this Jira (it has: "
+            "Highest, High, Medium, Low, Lowest)") in result.output
+
+
+def test_check_config_passes_when_jira_does_not_list_its_priorities(tmp_path, sandbox):
+    # Cloud deprecates the list (priority schemes replace it): its loss must not fail a working configuration.
+    sandbox.fault(status=410, count=None, method="GET", path_prefix="/rest/api/2/priority")
+    try:
+        result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox)), "check-config"])
+    finally:
+        sandbox.clear_faults()
+    assert result.exit_code == 0, result.output
+    assert "priorities: not listed (" in result.output
+
+
+def test_check_config_refuses_a_webhook_secret_short_enough_to_guess(tmp_path, sandbox):
+    result = check_config_with(tmp_path, sandbox, "secret: hook-secret-value", "secret: s3cret")
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert "problem: webhook.secret: only 6 characters, which a caller could guess: use at least 16" in result.output
+    assert "s3cret" not in result.output
+
+
 def test_check_config_names_a_required_section_that_no_template_has(tmp_path, sandbox):
     # The audit compares required_sections with the templates' sections: a name they lack is never asked for.
     result = check_config_with(tmp_path, sandbox, "project: OPS",

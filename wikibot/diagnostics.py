@@ -59,8 +59,24 @@ def check_config(config: Config, services: Services) -> CheckReport:
     _check_templates(config, report)
     report.lines.append(f"database: {redact_url(config.database.url)}")
     report.lines.append(f"webhook secret: {'set' if config.webhook.secret else 'not set (webhooks will be refused)'}")
+    _check_webhook_secrets(config, report)
     _check_slack(config, report)
     return report
+
+
+MIN_SECRET_LENGTH = 16
+"""A webhook secret is a shared password sent with every call: shorter than this it can be guessed."""
+
+
+def _check_webhook_secrets(config: Config, report: CheckReport) -> None:
+    for key, secret in (("webhook.secret", config.webhook.secret),
+                        ("webhook.previous_secret", config.webhook.previous_secret)):
+        length = len(secret.get_secret_value()) if secret is not None else 0
+        if 0 < length < MIN_SECRET_LENGTH:
+            characters = f"{length} character{'s' if length > 1 else ''}"
+            report.problems.append(
+                f"{key}: only {characters}, which a caller could guess: use at least {MIN_SECRET_LENGTH} random ones "
+                "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
 
 
 def _check_slack(config: Config, report: CheckReport) -> None:
@@ -193,6 +209,26 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     if names and wanted.casefold() not in {name.casefold() for name in names}:
         report.problems.append(f"jira.issue_type: {wanted!r} is not an issue type of {key} (it has: "
                                f"{', '.join(names)})")
+    _check_priorities(config, jira, report)
+
+
+def _check_priorities(config: Config, jira: JiraGateway, report: CheckReport) -> None:
+    """Every priority ``jira.priority_map`` maps to exists: Jira refuses an issue with another one
+    ("The priority selected is invalid."), so each such action item would fail to be filed, hourly."""
+    try:
+        known = jira.priority_names()
+    except ServiceError as exc:  # advisory: a site that stops listing priorities must not fail the check
+        report.lines.append(f"  priorities: not listed ({exc})")
+        return
+    report.lines.append(f"  priorities: {', '.join(known) or 'none'}")
+    if not known:
+        return
+    names = {name.casefold() for name in known}
+    wrong = sorted({target for target in config.jira.priority_map.values() if target.casefold() not in names})
+    for target in wrong:
+        written = sorted(k for k, v in config.jira.priority_map.items() if v == target)
+        report.problems.append(f"jira.priority_map: {', '.join(map(repr, written))} → {target!r}, which is not a "
+                               f"priority of this Jira (it has: {', '.join(known)})")
 
 
 def redact_url(url: str) -> str:

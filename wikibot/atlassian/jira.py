@@ -150,6 +150,13 @@ class JiraGateway:
     def myself(self) -> dict[str, Any]:
         return self._call(lambda: self.client.myself()) or {}
 
+    def priority_names(self) -> list[str]:
+        """Names of the site's priorities (``GET /rest/api/2/priority``: Data Center's list; on Cloud
+        deprecated in favour of priority schemes but still answered, per the published v3 spec)."""
+        found: object = self._call(lambda: self.client.get("rest/api/2/priority"))
+        listed = found if isinstance(found, list) else []  # (the library's stub says dict; Jira sends a list)
+        return [str(p["name"]) for p in listed if isinstance(p, dict) and p.get("name")]
+
     # -- writes -------------------------------------------------------------------------------
     def create_batch(self, field_sets: Sequence[Mapping[str, Any]]) -> list[Created]:
         """Create up to 50 issues in one request; one :class:`Created` per element, in order.
