@@ -195,6 +195,15 @@ def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(
     assert unknown.exit_code == 2 and "no Slack channel is linked to page 424242" in unknown.output
     bad = runner.invoke(cli, ["--config", path, "timeline", "abc"])
     assert bad.exit_code == 2 and "PAGE must be a page id" in bad.output
+    wrong_channel = runner.invoke(cli, ["--config", path, "timeline", page["id"], "--channel", "CNOPE"])
+    assert wrong_channel.exit_code == 2, wrong_channel.output
+    assert wrong_channel.stderr == ("wikibot: Slack has no channel CNOPE that wikibot can see (a private channel "
+                                    "needs the app invited: /invite @wikibot)\n")
+    outside = slack.channel("inc-elsewhere", bot_member=False)
+    not_invited = runner.invoke(cli, ["--config", path, "timeline", page["id"], "--channel", outside])
+    assert not_invited.exit_code == 2
+    assert not_invited.stderr == (f"wikibot: wikibot is not in Slack channel {outside}: invite it there "
+                                  "(/invite @wikibot)\n")
     # With --channel, the page is still checked first: one that does not exist, or is no post-mortem
     # (the space's home page), gets nothing from the channel.
     home = next(p for p in sandbox.cql("type = page") if p["title"] == "Incidents Home")

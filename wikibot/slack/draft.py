@@ -17,10 +17,10 @@ from typing import Protocol
 
 from wikibot.atlassian.confluence import ConfluenceGateway, VersionConflict
 from wikibot.atlassian.jira import JiraGateway
-from wikibot.errors import ServiceError, WikibotError
+from wikibot.errors import InputError, ServiceError, WikibotError
 from wikibot.slack import files as shared
 from wikibot.slack import timeline
-from wikibot.slack.client import Message, SlackApi
+from wikibot.slack.client import Message, SlackApi, SlackError
 from wikibot.slack.mrkdwn import Person, mentioned_users
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class ChannelDrafter:
 
     def draft(self, page_id: str, channel_id: str) -> DraftResult:
         workspace, bot = self.api.workspace_url(), self.api.bot_user_id()
-        history = list(self.api.history(channel_id))
+        history = self._history(channel_id)
         pins = self.api.pins(channel_id)
         replies = [m for root in history if root.get("reply_count")
                    for m in self.api.replies(channel_id, str(root["ts"]))[1:]]
@@ -109,6 +109,20 @@ class ChannelDrafter:
         files_on_page = shared.shown(body, attached)
         self.drafts.record_drafted(page_id, [*rows_on_page, *(file_key(f) for f in attached if f.id in files_on_page)])
         return DraftResult(rows=rows, files=shown, failed_files=failed, events=tuple(events), people=people)
+
+    def _history(self, channel_id: str) -> list[Message]:
+        """The channel's messages; a channel that Slack does not know or the app is not in is the
+        caller's mistake (a wrong ``--channel``), said in one line, not a failing service."""
+        try:
+            return list(self.api.history(channel_id))
+        except SlackError as exc:
+            if exc.code == "channel_not_found":
+                raise InputError(f"Slack has no channel {channel_id} that wikibot can see (a private channel "
+                                 "needs the app invited: /invite @wikibot)") from exc
+            if exc.code == "not_in_channel":
+                raise InputError(f"wikibot is not in Slack channel {channel_id}: invite it there "
+                                 "(/invite @wikibot)") from exc
+            raise
 
     @staticmethod
     def _users(events: list[timeline.Event], messages: list[Message]) -> list[str]:
