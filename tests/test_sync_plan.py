@@ -85,6 +85,15 @@ def test_an_owner_who_is_not_a_user_is_named_in_the_description_and_an_unknown_p
     assert draft.warnings == ("priority 'Urgent-ish' is not in jira.priority_map: left unset",)
 
 
+def test_a_due_date_that_is_not_a_date_is_left_unset_and_quoted_in_the_description():
+    written = "<tr><td><p>Fix proxy</p></td><td><p>Search team</p></td><td><p>next sprint</p></td><td /><td /></tr>"
+    [item] = items(page(written))
+    draft = draft_issue(item, INFO, project="OPS", issue_type="Task", labels=(), priority_map=DEFAULT_PRIORITY_MAP)
+    assert "duedate" not in draft.fields
+    assert "Due on the page: next sprint" in draft.fields["description"]
+    assert draft.warnings == ("due date 'next sprint' is not a date: left unset",)
+
+
 @given(st.text())
 def test_summaries_are_one_line_within_jiras_limit_and_stable(text):
     summary = issue_summary(text)

@@ -146,6 +146,8 @@ def draft_issue(item: ActionItem, page: PageInfo, *, project: str, issue_type: s
     warnings = []
     if item.priority and values["priority"] is None:
         warnings.append(f"priority {item.priority!r} is not in jira.priority_map: left unset")
+    if item.due_written:
+        warnings.append(f"due date {item.due_written!r} is not a date: left unset")
     all_labels = [POSTMORTEM_LABEL, *([page.incident_label] if page.incident_label else []), *labels,
                   page_label(page.id), item_label(page.id, item.identity)]
     fields: dict[str, Any] = {
@@ -190,7 +192,7 @@ def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = F
                 unassigned: str | None = None) -> str:
     """Plain text (REST v2): where the item comes from, who owns it when that is not a Jira user
     (the ``Owner:`` line is what the actions report reads back) and why it is unassigned, a priority
-    Jira could not take, and who owns which field."""
+    or due date Jira could not take, and who owns which field."""
     lines = [f"Action item from the post-mortem of {page.incident}: {page.title}", page.url, ""]
     if item.owner and (not item.owner_is_user or unassigned):
         lines.append(f"{OWNER_LINE}{item.owner if not item.owner_is_user else '@' + item.owner}")
@@ -198,6 +200,8 @@ def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = F
         lines.append(f"{UNASSIGNED_LINE}{unassigned}")
     if item.priority and unmapped_priority:
         lines.append(f"Priority on the page: {item.priority}")
+    if item.due_written:
+        lines.append(f"Due on the page: {item.due_written}")
     lines.append("Filed by wikibot. The page owns the summary, due date and priority (edit them there); "
                  "Jira owns the status.")
     return "\n".join(lines)
