@@ -249,7 +249,7 @@ def test_templates_are_keyed_by_severity_written_any_way_the_incident_can_be():
 
 def test_a_template_key_that_is_no_severity_is_refused_instead_of_never_matching():
     assert error_of(MINIMAL + "postmortem: {templates: {Major: sre.xml}}") == (
-        "config.yaml: postmortem.templates: 'Major' is not a severity (use SEV-1 … SEV-5)")
+        "config.yaml: postmortem.templates: 'Major' is not a severity (use SEV-0 … SEV-5)")
 
 
 def test_required_sections_are_read_as_section_names_synonyms_and_aliases_included():

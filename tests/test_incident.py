@@ -167,3 +167,15 @@ def test_the_incident_date_is_the_day_where_the_incident_started():
 @pytest.mark.parametrize("value", ["2026-12-01 14:05 Mars/Olympus", "2026-12-01 14:05 +25:00"])
 def test_an_unknown_zone_or_offset_is_a_field_error(value):
     assert "started_at" in fields_of({"incident_id": "I", "title": "t", "started_at": value})
+
+
+@pytest.mark.parametrize(("written", "severity"), [("SEV-0", "SEV-0"), ("sev2", "SEV-2"), ("P1", "SEV-1"), (5, "SEV-5"),
+                                                   (" 3 ", "SEV-3")])
+def test_severities_from_sev_0_to_sev_5_are_accepted_however_written(written, severity):
+    assert parse_incident({"incident_id": "I", "title": "t", "severity": written}).severity == severity
+
+
+@pytest.mark.parametrize("written", ["SEV-6", "major", "10"])
+def test_other_severities_are_refused_saying_which_are_accepted(written):
+    assert fields_of({"incident_id": "I", "title": "t", "severity": written}) == {
+        "severity": "use SEV-0 … SEV-5 (or 0 … 5)"}

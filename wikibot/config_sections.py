@@ -190,7 +190,7 @@ class PostmortemConfig(Strict):
             except ValueError:
                 severity = None
             if severity is None:
-                raise ValueError(f"{key!r} is not a severity (use SEV-1 … SEV-5)")
+                raise ValueError(f"{key!r} is not a severity (use SEV-0 … SEV-5)")
             keyed[severity] = path
         return keyed
     section_aliases: dict[str, str] = Field(

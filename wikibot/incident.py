@@ -40,7 +40,7 @@ def normalise_severity(value: object) -> str | None:
         return None
     match = _SEVERITY.match(str(value).strip())
     if not match:
-        raise ValueError("use SEV-1 … SEV-5 (or 1 … 5)")
+        raise ValueError("use SEV-0 … SEV-5 (or 0 … 5)")
     return f"SEV-{match.group(1)}"
 
 

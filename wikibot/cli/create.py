@@ -48,7 +48,7 @@ def scheduler(obj: CliContext, verbose: bool) -> None:
 @cli.command()
 @click.option("--incident-id", required=True, help="e.g. INC-42 or the Jira key.")
 @click.option("--title", required=True, help="What happened, in a few words.")
-@click.option("--severity", default=None, help="SEV-1 … SEV-5.")
+@click.option("--severity", default=None, help="SEV-0 … SEV-5 (or 0 … 5).")
 @click.option("--lead", default=None, help="Lead investigator: account id or name.")
 @click.option("--started-at", default=None, help="When the incident started (ISO date or date-time).")
 @click.option("--summary", default=None, help="Initial report.")

@@ -36,7 +36,7 @@ INCIDENT = {
     "properties": {
         "incident_id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"},
         "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "severity": {"type": ["string", "integer", "null"], "description": "SEV-1 … SEV-5, or 1 … 5"},
+        "severity": {"type": ["string", "integer", "null"], "description": "SEV-0 … SEV-5, or 0 … 5"},
         "lead": {"type": ["string", "null"], "description": "Account id or name", "maxLength": 128},
         "started_at": {"type": ["string", "null"],
                        "description": "ISO date or date-time with offset; also '2026-12-01 14:05 Europe/Paris'. "
