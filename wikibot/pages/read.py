@@ -8,6 +8,13 @@ Sections are cut at one heading level: the level whose headings are most often p
 names (:mod:`wikibot.pages.names`), the highest level on a tie or when none is; a lone first heading
 above all others is the page's title (``<h1>Postmortem</h1>`` over ``<h2>`` sections), neither a
 section nor a scope, unless it is a better section name than the headings below it.
+
+Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
+a paragraph in bold (``<p><strong>Action items</strong></p>``, ``<p><b><span style=...>Root cause
+</span></b></p>``). Such a paragraph is a heading one level below the page's deepest real heading
+only on a page where no real heading is a section name wikibot knows, and only when its whole text
+is bold and is a known section name (:func:`_bold_headings`): a bold "Summary" label on a page with
+proper ``<h2>`` sections stays text, and so does a bold sentence anywhere.
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
@@ -227,6 +234,44 @@ def _heading_title(heading: etree._Element) -> str:
     return clean_title(reader_text(heading))
 
 
+_BOLD = frozenset({"strong", "b"})
+_BOLD_WRAPPERS = frozenset({"span", "font", "u", "em", "i", ac("inline-comment-marker")})
+_BOLD_TITLE_MAX = 80
+
+
+def _bold_headings(units: list[tuple[str, etree._Element | str]], names: SectionNames) -> dict[etree._Element, str]:
+    """Paragraphs that act as headings on a page without real section headings (module docstring):
+    paragraph -> title."""
+    found = {}
+    for kind, value in units:
+        if kind == "block" and not isinstance(value, str) and value.tag == "p" and _all_bold(value):
+            title = _heading_title(value)
+            if len(title) <= _BOLD_TITLE_MAX and names.known(title):
+                found[value] = title
+    return found
+
+
+def _all_bold(element: etree._Element, inside: bool = False) -> bool:
+    """Whether every visible character of ``element`` is inside ``<strong>``/``<b>`` (wrapped in spans
+    or underlining, as Word and Google Docs write it); a colon or whitespace may stand outside."""
+    if not inside and (element.text or "").strip(" \t\n\xa0:"):
+        return False
+    bold = inside
+    for child in element:
+        tag = child.tag
+        if tag in _BOLD:
+            bold = True
+        elif tag in _BOLD_WRAPPERS:
+            if not _all_bold(child, inside):
+                return False
+            bold = True
+        elif tag != "br":
+            return False
+        if not inside and (child.tail or "").strip(" \t\n\xa0:"):
+            return False
+    return bold
+
+
 def _is_code(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
@@ -263,7 +308,14 @@ class _PageReader:
         units = list(_units(self.root, self.census))
         titles = {value: _heading_title(value) for kind, value in units
                   if kind == "heading" and not isinstance(value, str)}
-        top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
+        levels = {heading: int(heading.tag[1]) for heading in titles}
+        if not any(map(self.names.known, titles.values())):
+            bold = _bold_headings(units, self.names)
+            if bold:
+                units = [("heading", value) if value in bold else (kind, value) for kind, value in units]
+                titles.update(bold)
+                levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
+        top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
         started = False
@@ -272,7 +324,7 @@ class _PageReader:
         heading = ""
         for kind, value in units:
             if kind == "heading" and not isinstance(value, str):  # (headings are elements; narrows the type)
-                level, title = int(value.tag[1]), titles[value]
+                level, title = levels[value], titles[value]
                 started = started or level == top
                 if not started:
                     continue  # the page's title: neither a section nor a scope
