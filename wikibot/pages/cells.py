@@ -32,14 +32,18 @@ _PHRASES = {
                "issue key", "key", "tracking ticket", "tickets"),
     "status": ("status", "done", "state", "complete", "completed", "done?"),
 }
-_PHRASES_ELSEWHERE = {  # German, French and Spanish pages name the same columns
+_PHRASES_ELSEWHERE = {  # German, French, Spanish, Portuguese and Japanese pages name the same columns
     "summary": ("maßnahme", "maßnahmen", "aufgabe", "aufgaben", "beschreibung", "was", "action corrective",
-                "tâche", "acción", "acciones", "tarea", "descripción", "qué"),
-    "owner": ("verantwortlich", "verantwortliche", "zuständig", "wer", "responsable", "qui", "quién"),
+                "tâche", "acción", "acciones", "tarea", "descripción", "qué", "ação", "ações", "tarefa",
+                "descrição", "対応内容", "内容", "タスク", "アクション"),
+    "owner": ("verantwortlich", "verantwortliche", "zuständig", "wer", "responsable", "qui", "quién", "responsável",
+              "担当", "担当者"),
     "due": ("fällig", "fällig am", "fällig bis", "termin", "frist", "bis wann", "wann", "échéance",
-            "date limite", "date d échéance", "quand", "fecha límite", "fecha", "plazo", "cuándo"),
-    "priority": ("priorität", "priorité", "prioridad"),
-    "status": ("erledigt", "statut", "état", "fait", "estado", "hecho"),
+            "date limite", "date d échéance", "quand", "fecha límite", "fecha", "plazo", "cuándo", "prazo",
+            "data limite", "quando", "期限", "期日"),
+    "priority": ("priorität", "priorité", "prioridad", "prioridade", "優先度"),
+    "ticket": ("チケット",),
+    "status": ("erledigt", "statut", "état", "fait", "estado", "hecho", "situação", "concluído", "ステータス", "状態"),
 }
 _WORDS = {
     "action": "summary", "item": "summary", "description": "summary", "task": "summary",
@@ -52,10 +56,11 @@ _WORDS = {
 }
 _PHRASE_FIELD = {phrase: name for table in (_PHRASES, _PHRASES_ELSEWHERE) for name, phrases in table.items()
                  for phrase in phrases}
-_DONE_COLUMNS = frozenset({"done", "complete", "completed", "erledigt", "fait", "hecho"})
+_DONE_COLUMNS = frozenset({"done", "complete", "completed", "erledigt", "fait", "hecho", "concluído"})
 _DONE_VALUES = frozenset({"done", "complete", "completed", "closed", "resolved", "fixed", "yes", "y",
                           "true", "\u2714", "\u2713", "\u2705", "\u2611", "x",
-                          "erledigt", "abgeschlossen", "ja", "fait", "terminé", "oui", "hecho", "completado", "sí"})
+                          "erledigt", "abgeschlossen", "ja", "fait", "terminé", "oui", "hecho", "completado", "sí",
+                          "concluído", "feito", "sim", "完了", "対応済み", "済"})
 
 _KEY = re.compile(rf"(?<![\w-])({KEY_PATTERN})(?![\w-])")
 _FULL_KEY = re.compile(rf"{KEY_PATTERN}\Z")
@@ -254,7 +259,8 @@ def _due_start(text: str) -> int:
     return max(date.start() - 30, 0) if date is not None else -1
 
 
-_OWNER_LABELS = ("owner", "assignee", "who", "verantwortlich", "zust\u00e4ndig", "responsable", "encargado")
+_OWNER_LABELS = ("owner", "assignee", "who", "verantwortlich", "zust\u00e4ndig", "responsable", "encargado",
+                 "respons\u00e1vel")
 
 
 def _owner_label_start(text: str) -> int:
@@ -297,10 +303,10 @@ def _ends_with(chars: str) -> Start:
     return start
 
 
-_OWNER_ELSEWHERE = r"verantwortlich|zust\u00e4ndig|responsable|encargado"
+_OWNER_ELSEWHERE = r"verantwortlich|zust\u00e4ndig|responsable|encargado|respons\u00e1vel"
 _DUE_ELSEWHERE = (r"f\u00e4llig(?:\s+(?:am|bis))?|bis(?:\s+zum)?|\u00e9ch\u00e9ance|avant\s+le|pour\s+le"
-                  r"|d['\u2019]ici\s+le|para\s+el|antes\s+del|fecha\s+l\u00edmite|plazo")
-"""The owner and due-date labels of German, French and Spanish pages (as their section names)."""
+                  r"|d['\u2019]ici\s+le|para\s+el|antes\s+del|fecha\s+l\u00edmite|plazo|prazo|at\u00e9")
+"""The owner and due-date labels of German, French, Spanish and Portuguese pages (as their section names)."""
 
 # Trailing parts of a one-line action, each with where it can start (a cheap test that must hold for
 # the pattern to match at all, and the part of the line to search: a list item's text is searched
@@ -324,7 +330,8 @@ _TRAILING: tuple[tuple[str, Start, re.Pattern[str]], ...] = (
 _LABEL_WORDS = frozenset({
     "owner", "owners", "assignee", "due", "date", "by", "on", "deadline", "eta", "until", "before", "who", "when",
     "target", "to", "ticket", "jira", "issue", "bug", "key", "verantwortlich", "zust\u00e4ndig", "responsable",
-    "encargado", "f\u00e4llig", "am", "bis", "zum", "\u00e9ch\u00e9ance", "le", "el", "del", "l\u00edmite", "plazo"})
+    "encargado", "f\u00e4llig", "am", "bis", "zum", "\u00e9ch\u00e9ance", "le", "el", "del", "l\u00edmite", "plazo",
+    "respons\u00e1vel", "prazo", "at\u00e9"})
 
 
 def _ends_with_label(text: str) -> int:
