@@ -115,6 +115,30 @@ def test_list_items_read_their_ticket_and_checkbox():
                            ("Rotate keys", "Ana", None, "OPS-77", None, "list")]
 
 
+@pytest.mark.parametrize("struck", ["<s>{}</s>", "<del>{}</del>", "<strike>{}</strike>",
+                                    '<span style="text-decoration: line-through;">{}</span>'])
+def test_a_list_item_or_action_cell_struck_through_as_a_whole_is_done(struck: str):
+    body = (f"<h2>Action items</h2><ul><li>{struck.format('Rotate the keys')} \u2014 Ana</li>"
+            f"<li>Use the {struck.format('v1')} v2 client</li><li>[ ] {struck.format('Checkbox wins')}</li></ul>"
+            "<table><tbody><tr><th>Action</th><th>Owner</th></tr>"
+            f"<tr><td><p>{struck.format('Drain the queue')}</p></td><td>Bo</td></tr></tbody></table>")
+    assert [(i.summary, i.done) for i in parse_page(body).action_items] == [
+        ("Rotate the keys", True), ("Use the v1 v2 client", None), ("Checkbox wins", False), ("Drain the queue", True)]
+
+
+def test_a_struck_item_stays_done_with_the_same_identity_once_its_key_is_written():
+    body = "<h2>Action items</h2><ul><li><s>Rotate the keys</s></li></ul>"
+    [item] = parse_page(body).action_items
+    [after] = parse_page(apply_edits(body, [Edit(item, "OPS-3")]).body).action_items
+    assert (after.done, after.jira_key, after.identity) == (True, "OPS-3", item.identity)
+
+
+def test_a_status_column_wins_over_strike_through():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Status</th></tr>"
+            "<tr><td><s>Drain the queue</s></td><td>Open</td></tr></tbody></table>")
+    assert [i.done for i in parse_page(body).action_items] == [False]
+
+
 def test_adding_an_owner_or_a_date_to_a_list_item_keeps_its_identity():
     before = parse_page("<h2>Action items</h2><ul><li>Add alert</li></ul>").action_items[0]
     after = parse_page("<h2>Action items</h2><ul><li>Add alert \u2014 Ana, due 2026-12-01</li></ul>").action_items[0]
@@ -225,6 +249,16 @@ def test_a_table_naming_the_action_or_an_owner_or_a_due_date_is_read(headers: li
     row = "".join(f"<td>{'Add alert' if i == 0 else 'x'}</td>" for i in range(len(headers)))
     body = f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr>{row}</tr></tbody></table>"
     assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
+
+
+def test_a_table_with_portuguese_or_japanese_column_names_is_read_as_in_english():
+    for headers, done in ((("A\u00e7\u00e3o", "Respons\u00e1vel", "Prazo", "Situa\u00e7\u00e3o"), "Conclu\u00eddo"),
+                          (("\u5bfe\u5fdc\u5185\u5bb9", "\u62c5\u5f53\u8005", "\u671f\u9650", "\u30b9\u30c6\u30fc\u30bf\u30b9"),
+                           "\u5b8c\u4e86")):
+        head = "".join(f"<th>{h}</th>" for h in headers)
+        body = (f"<h2>A\u00e7\u00f5es corretivas</h2><table><tbody><tr>{head}</tr><tr><td>Inventariar certificados</td>"
+                f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
+        assert items(body) == [("Inventariar certificados", "557058:ana", "2026-12-15", None, True, "row")], headers
 
 
 def test_a_table_with_german_french_or_spanish_column_names_is_read_as_in_english():

@@ -10,7 +10,8 @@ bulleted or numbered lists. Each block under an Action items heading is walked o
   no items "1", "2", "Total"); its tasks still are;
 * a task is an item unless its body is empty or only the editor's placeholder;
 * each list item is an item (owner from a mention or a trailing "— Name"/"(Name)", due date from
-  ``<time>`` or a date in the text), also in expand/panel-like macros; not inside other macros;
+  ``<time>`` or a date in the text, done from a "[x]" or from its whole text struck through), also
+  in expand/panel-like macros; not inside other macros;
 * anything else with visible text is recorded as :class:`~wikibot.pages.model.Unrecognised`, so
   the audit can say that it was not read, instead of staying silent; except prose followed by items
   of the same section ("We agreed on these actions:"), which introduces them.
@@ -27,7 +28,7 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
-from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name
+from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name, struck_out
 from wikibot.pages.model import (
     ActionItem,
     ListSpot,
@@ -255,7 +256,8 @@ class ActionReader:
         self.items.append(ActionItem(
             summary=line.summary, owner=users[0] if users else line.owner,
             due=cells.due_of(reading, written=line.due), priority=None,
-            jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
+            jira_key=cells.ticket_of(reading), status=None, owner_is_user=bool(users),
+            done=line.done if line.done is not None or not struck_out(li, line.summary) else True,
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,
         ))
