@@ -104,6 +104,34 @@ def test_nested_list_items_are_items_too_and_a_wrapper_item_is_not():
     assert [i.position for i in parse_page(body).action_items] == ["l1i1", "l1i2", "l1i3", "l1i5"]
 
 
+def test_owner_due_and_ticket_lines_under_an_item_are_its_fields_not_items_of_their_own():
+    body = ("<h2>Action items</h2><ul><li>Write the failover runbook<ul><li>Owner: Carla Souza</li>"
+            '<li>Due: <time datetime="2026-12-04" /></li><li>Ticket: OPS-41</li><li>Page the DBA on lag</li></ul></li>'
+            f"<li>Add a lag alert<ul><li>Owner: {ANA}</li><li>Issue: lag is not graphed</li></ul></li>"
+            "<li>Cap the retries<ul><li>Owner: TBD</li></ul></li><li><ul><li>Owner: under no item</li></ul></li></ul>")
+    assert items(body) == [("Write the failover runbook", "Carla Souza", "2026-12-04", "OPS-41", None, "list"),
+                           ("Page the DBA on lag", None, None, None, None, "list"),
+                           ("Add a lag alert", "557058:ana", None, None, None, "list"),
+                           ("Issue: lag is not graphed", None, None, None, None, "list"),
+                           ("Cap the retries", None, None, None, None, "list"),
+                           ("Owner: under no item", None, None, None, None, "list")]
+    assert parse_page(body).action_items[2].owner_is_user
+
+
+def test_a_key_written_into_an_item_with_field_lines_goes_into_the_item_and_reads_back():
+    body = "<h2>Action items</h2><ul><li>Add a lag alert<ul><li>Owner: Ana</li></ul></li></ul>"
+    [item] = parse_page(body).action_items
+    new = apply_edits(body, [Edit(item, "OPS-5")]).body
+    assert new.index("OPS-5") < new.index("<ul><li>Owner")
+    assert items(new) == [("Add a lag alert", "Ana", None, "OPS-5", None, "list")]
+
+
+@pytest.mark.parametrize("entry", ["@bob add the alert", "@bob: add the alert", "@bob \u2014 add the alert"])
+def test_a_leading_mention_typed_as_text_is_the_owner(entry: str):
+    assert items(f"<h2>Action items</h2><ul><li>{entry}</li></ul>") == [
+        ("add the alert", "bob", None, None, None, "list")]
+
+
 def test_list_items_read_their_ticket_and_checkbox():
     jira = ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-9</ac:parameter>'
             "</ac:structured-macro>")

@@ -372,10 +372,11 @@ def _nothing_trails(text: str, dropped: bool) -> bool:
 _TRAILING_ENDS = frozenset("0123456789()[],;:|\u2014\u2013-") | {""}
 _LEADING = re.compile(r"^[\s:,;|\u2014\u2013-]+")
 _LEADING_CHARS = " :,;|\u2014\u2013-"
+_LEADING_MENTION = re.compile(r"@([\w.-]*\w)\s*(?:[:,\u2014\u2013]\s*|\s-\s*|\s)(?=\S)")
 """What a leading mention leaves in front of the action ("@ana: Fix the proxy")."""
 _DROPPED = (*_TRAILING[:-1], _BARE_LABEL, _TRAILING[-1])
 _PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
-_NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
+NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
 _CHECKBOX = re.compile(r"^\s*(?:\[(?P<box>[ xX\u2713\u2714]?)\]|(?P<mark>[\u2705\u2714\u2611\u2612\u2610]))\s*")
 
 
@@ -411,7 +412,7 @@ def left_out(reading: Facts) -> bool:
 def line_action(text: str, *, dropped: bool = False) -> LineAction:
     """Split "Add an alert — Ana, due 2026-12-03" into summary, owner and date.
 
-    The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name"; the date an ISO (or
+    The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name", or a leading "@name"; the date an ISO (or
     written-out) date at the end (one only: "issued 2026-01-05, due 2026-12-01" keeps the first, and
     "by Sprint 12, 2026" is no date); a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
     taken off the summary, so adding an owner or a date later does not change the item's identity.
@@ -428,9 +429,12 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
     if dropped and text[:1] in _LEADING_CHARS:
         text = _LEADING.sub("", text)
     due = owner = None
+    lead = _LEADING_MENTION.match(text) if text[:1] == "@" else None
+    if lead is not None:  # "@ana: rotate the keys", the mention typed as text
+        owner, text = lead.group(1), text[lead.end():]
     summary = text
     if _nothing_trails(text, dropped):
-        return LineAction(text.strip(), None, None, done)
+        return LineAction(text.strip(), owner, None, done)
     for _ in range(4):
         before = summary
         for kind, start_of, pattern in _DROPPED if dropped else _TRAILING:
@@ -448,7 +452,7 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
                     continue
             elif kind in ("name", "person"):
                 name = match.group("name").strip()
-                if name.lower() in _NO_OWNER or not _is_name(name, person=kind == "person"):
+                if name.lower() in NO_OWNER or not _is_name(name, person=kind == "person"):
                     continue
                 owner = owner or name.lstrip("@")
             summary = summary[:match.start()]
