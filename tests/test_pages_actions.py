@@ -279,6 +279,16 @@ def test_a_table_naming_the_action_or_an_owner_or_a_due_date_is_read(headers: li
     assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
 
 
+def test_an_action_cell_holding_only_a_list_is_one_item_whose_summary_is_the_list():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Owner</th></tr>"
+            "<tr><td><ol><li><p>Patch the resolver</p></li><li><p>Roll it out</p></li></ol></td><td>Ana</td></tr>"
+            "<tr><td><p>Alert on lag</p><ul><li>details, not the action</li></ul></td><td>Bo</td></tr></tbody></table>")
+    assert items(body) == [("Patch the resolver Roll it out", "Ana", None, None, None, "row"),
+                           ("Alert on lag", "Bo", None, None, None, "row")]
+    [first, _] = parse_page(body).action_items
+    assert items(apply_edits(body, [Edit(first, "OPS-8")]).body)[0][3] == "OPS-8"
+
+
 def test_a_table_with_portuguese_or_japanese_column_names_is_read_as_in_english():
     for headers, done in ((("A\u00e7\u00e3o", "Respons\u00e1vel", "Prazo", "Situa\u00e7\u00e3o"), "Conclu\u00eddo"),
                           (("\u5bfe\u5fdc\u5185\u5bb9", "\u62c5\u5f53\u8005", "\u671f\u9650", "\u30b9\u30c6\u30fc\u30bf\u30b9"),

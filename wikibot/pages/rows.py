@@ -122,6 +122,10 @@ class RowReader:
                     for task in tasks:
                         self.task_reader(task, defaults)
                     return None
+                if not value.text and next(summary_cell.iter("ul", "ol"), None) is not None:
+                    # Only a list ("1. Patch A 2. Patch B"): the list is the action, as in a task body.
+                    reading = read(summary_cell, summary=True, lists=True)
+                    value = _cell((reading.text, reading.facts, reading.objects, False))
             summary = value.text if self.line or not cells.left_out(value) else cells.tidied(value.text)
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
