@@ -291,8 +291,7 @@ def test_an_action_cell_holding_only_a_list_is_one_item_whose_summary_is_the_lis
 
 def test_a_table_with_portuguese_or_japanese_column_names_is_read_as_in_english():
     for headers, done in ((("A\u00e7\u00e3o", "Respons\u00e1vel", "Prazo", "Situa\u00e7\u00e3o"), "Conclu\u00eddo"),
-                          (("\u5bfe\u5fdc\u5185\u5bb9", "\u62c5\u5f53\u8005", "\u671f\u9650", "\u30b9\u30c6\u30fc\u30bf\u30b9"),
-                           "\u5b8c\u4e86")):
+                          (("対応内容", "担当者", "期限", "ステータス"), "完了")):
         head = "".join(f"<th>{h}</th>" for h in headers)
         body = (f"<h2>A\u00e7\u00f5es corretivas</h2><table><tbody><tr>{head}</tr><tr><td>Inventariar certificados</td>"
                 f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
