@@ -92,6 +92,19 @@ def test_a_bold_paragraph_under_an_h1_title_is_a_section_heading_below_it():
     assert [s.title for s in model.sections] == ["Summary", "Root cause", "Action Items", "Nice to have"]
 
 
+def test_bold_paragraph_headings_in_layout_cells_start_sections_and_bold_labels_in_tables_or_panels_do_not():
+    cell = "<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell>{}</ac:layout-cell>" \
+           "<ac:layout-cell>{}</ac:layout-cell></ac:layout-section></ac:layout>"
+    body = cell.format("<p><strong>Summary</strong></p><p>It broke.</p>",
+                       "<p><strong>Action items</strong></p><ul><li>Fix it</li></ul>"
+                       "<table><tbody><tr><td><p><strong>Timeline</strong></p></td></tr></tbody></table>"
+                       '<ac:structured-macro ac:name="info"><ac:rich-text-body><p><strong>Lessons learned</strong></p>'
+                       "</ac:rich-text-body></ac:structured-macro>")
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Summary", "Action items"]
+    assert [i.summary for i in model.action_items] == ["Fix it"]
+
+
 @pytest.mark.parametrize("body", [
     "<h2>Summary</h2><p>x</p><p><strong>Action items</strong></p><ul><li>Stays under Summary</li></ul>",
     "<p><strong>Action items</strong> are below.</p><ul><li>Not a heading: not all bold</li></ul>",

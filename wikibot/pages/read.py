@@ -12,9 +12,10 @@ section nor a scope, unless it is a better section name than the headings below 
 Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
 a paragraph in bold (``<p><strong>Action items</strong></p>``, ``<p><b><span style=...>Root cause
 </span></b></p>``). Such a paragraph is a heading one level below the page's deepest real heading
-only on a page where no real heading is a section name wikibot knows, and only when its whole text
-is bold and is a known section name (:func:`_bold_headings`): a bold "Summary" label on a page with
-proper ``<h2>`` sections stays text, and so does a bold sentence anywhere.
+only on a page where no real heading is a section name wikibot knows, only when it stands on the
+page itself or in a layout cell (not in a table, list or macro), and only when its whole text is bold
+and is a known section name (:func:`_bold_headings`): a bold "Summary" label on a page with proper
+``<h2>`` sections stays text, and so does a bold sentence anywhere.
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
@@ -72,14 +73,17 @@ def scope_of(title: str, names: SectionNames = BUILTIN) -> str | None:
     return names.scope_of(clean_title(title))
 
 
-def _units(root: etree._Element, census: list[etree._Element]) -> Iterator[tuple[str, etree._Element | str]]:
+def _units(root: etree._Element, census: list[etree._Element],
+           bold: Iterable[etree._Element] = ()) -> Iterator[tuple[str, etree._Element | str]]:
     """("heading" | "block" | "text", value) in document order (see the module docstring); ``census``
-    holds at least every heading of the page, in document order."""
+    holds at least every heading of the page, in document order; ``bold``: paragraphs that are
+    headings too (:func:`_bold_headings`)."""
     headings = [h for h in census if h.tag in _HEADING_TAGS]
     if len(headings) < len(census):  # some tables (or tasks, list items): leave out headings inside tables
         in_tables = {h for t in census if t.tag == "table" for h in t.iter(*_HEADINGS)}
         if in_tables:
             headings = [h for h in headings if h not in in_tables]
+    headings.extend(bold)
     heading_set = set(headings)
     if all(heading.getparent() is root for heading in headings):  # the usual page: nothing to open
         if root.text:
@@ -237,17 +241,22 @@ def _heading_title(heading: etree._Element) -> str:
 _BOLD = frozenset({"strong", "b"})
 _BOLD_WRAPPERS = frozenset({"span", "font", "u", "em", "i", ac("inline-comment-marker")})
 _BOLD_TITLE_MAX = 80
+_LAYOUT_TAGS = frozenset({ac("layout"), ac("layout-section"), ac("layout-cell")})
 
 
-def _bold_headings(units: list[tuple[str, etree._Element | str]], names: SectionNames) -> dict[etree._Element, str]:
+def _bold_headings(root: etree._Element, names: SectionNames) -> dict[etree._Element, str]:
     """Paragraphs that act as headings on a page without real section headings (module docstring):
-    paragraph -> title."""
+    paragraph -> title. Only paragraphs of the page itself or of its layouts, never of a table, list,
+    panel or other macro (a bold "Actions" label in a cell is no heading)."""
     found = {}
-    for kind, value in units:
-        if kind == "block" and not isinstance(value, str) and value.tag == "p" and _all_bold(value):
-            title = _heading_title(value)
+    for paragraph in root.iter("p"):
+        parent = paragraph.getparent()
+        while parent is not None and parent is not root and parent.tag in _LAYOUT_TAGS:
+            parent = parent.getparent()
+        if parent is root and _all_bold(paragraph):
+            title = _heading_title(paragraph)
             if len(title) <= _BOLD_TITLE_MAX and names.known(title):
-                found[value] = title
+                found[paragraph] = title
     return found
 
 
@@ -310,9 +319,9 @@ class _PageReader:
                   if kind == "heading" and not isinstance(value, str)}
         levels = {heading: int(heading.tag[1]) for heading in titles}
         if not any(map(self.names.known, titles.values())):
-            bold = _bold_headings(units, self.names)
+            bold = _bold_headings(self.root, self.names)
             if bold:
-                units = [("heading", value) if value in bold else (kind, value) for kind, value in units]
+                units = list(_units(self.root, self.census, bold))
                 titles.update(bold)
                 levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
         top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
