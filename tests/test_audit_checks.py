@@ -7,6 +7,7 @@ injected ``now``. ``postmortem_body`` is shared with the end-to-end audit tests.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html import escape
@@ -196,6 +197,14 @@ def test_renamed_numbered_headings_under_an_h1_title_are_the_templates_sections(
     model = parse_page(renamed(postmortem_body(filled=ALL_FILLED)), instructions=CATALOGUE.instructions)
     assert CATALOGUE.by_headings([s.name for s in model.sections]) == "postmortem"
     facts = extract_facts(model, "postmortem", MATCHER)
+    assert audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings == ()
+
+
+def test_a_page_pasted_from_a_document_with_bold_paragraphs_for_headings_has_its_sections_and_items():
+    body = re.sub(r"<h2>(.*?)</h2>", r"<p><strong>\1</strong></p>", postmortem_body(filled=ALL_FILLED))
+    assert "<h2>" not in body
+    facts = extract_facts(parse_page(body, instructions=CATALOGUE.instructions), "postmortem", MATCHER)
+    assert [i.summary for i in facts.items] == [COMPLETE_ITEM["summary"]]
     assert audit_page(meta(), facts, CATALOGUE, RULES, Evidence(now=NOW)).findings == ()
 
 

@@ -104,6 +104,34 @@ def test_nested_list_items_are_items_too_and_a_wrapper_item_is_not():
     assert [i.position for i in parse_page(body).action_items] == ["l1i1", "l1i2", "l1i3", "l1i5"]
 
 
+def test_owner_due_and_ticket_lines_under_an_item_are_its_fields_not_items_of_their_own():
+    body = ("<h2>Action items</h2><ul><li>Write the failover runbook<ul><li>Owner: Carla Souza</li>"
+            '<li>Due: <time datetime="2026-12-04" /></li><li>Ticket: OPS-41</li><li>Page the DBA on lag</li></ul></li>'
+            f"<li>Add a lag alert<ul><li>Owner: {ANA}</li><li>Issue: lag is not graphed</li></ul></li>"
+            "<li>Cap the retries<ul><li>Owner: TBD</li></ul></li><li><ul><li>Owner: under no item</li></ul></li></ul>")
+    assert items(body) == [("Write the failover runbook", "Carla Souza", "2026-12-04", "OPS-41", None, "list"),
+                           ("Page the DBA on lag", None, None, None, None, "list"),
+                           ("Add a lag alert", "557058:ana", None, None, None, "list"),
+                           ("Issue: lag is not graphed", None, None, None, None, "list"),
+                           ("Cap the retries", None, None, None, None, "list"),
+                           ("Owner: under no item", None, None, None, None, "list")]
+    assert parse_page(body).action_items[2].owner_is_user
+
+
+def test_a_key_written_into_an_item_with_field_lines_goes_into_the_item_and_reads_back():
+    body = "<h2>Action items</h2><ul><li>Add a lag alert<ul><li>Owner: Ana</li></ul></li></ul>"
+    [item] = parse_page(body).action_items
+    new = apply_edits(body, [Edit(item, "OPS-5")]).body
+    assert new.index("OPS-5") < new.index("<ul><li>Owner")
+    assert items(new) == [("Add a lag alert", "Ana", None, "OPS-5", None, "list")]
+
+
+@pytest.mark.parametrize("entry", ["@bob add the alert", "@bob: add the alert", "@bob \u2014 add the alert"])
+def test_a_leading_mention_typed_as_text_is_the_owner(entry: str):
+    assert items(f"<h2>Action items</h2><ul><li>{entry}</li></ul>") == [
+        ("add the alert", "bob", None, None, None, "list")]
+
+
 def test_list_items_read_their_ticket_and_checkbox():
     jira = ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-9</ac:parameter>'
             "</ac:structured-macro>")
@@ -113,6 +141,30 @@ def test_list_items_read_their_ticket_and_checkbox():
     assert items(body) == [("Add a dead-letter queue", None, None, "OPS-9", True, "list"),
                            ("Alert on retries", None, None, "PAY-12", False, "list"),
                            ("Rotate keys", "Ana", None, "OPS-77", None, "list")]
+
+
+@pytest.mark.parametrize("struck", ["<s>{}</s>", "<del>{}</del>", "<strike>{}</strike>",
+                                    '<span style="text-decoration: line-through;">{}</span>'])
+def test_a_list_item_or_action_cell_struck_through_as_a_whole_is_done(struck: str):
+    body = (f"<h2>Action items</h2><ul><li>{struck.format('Rotate the keys')} \u2014 Ana</li>"
+            f"<li>Use the {struck.format('v1')} v2 client</li><li>[ ] {struck.format('Checkbox wins')}</li></ul>"
+            "<table><tbody><tr><th>Action</th><th>Owner</th></tr>"
+            f"<tr><td><p>{struck.format('Drain the queue')}</p></td><td>Bo</td></tr></tbody></table>")
+    assert [(i.summary, i.done) for i in parse_page(body).action_items] == [
+        ("Rotate the keys", True), ("Use the v1 v2 client", None), ("Checkbox wins", False), ("Drain the queue", True)]
+
+
+def test_a_struck_item_stays_done_with_the_same_identity_once_its_key_is_written():
+    body = "<h2>Action items</h2><ul><li><s>Rotate the keys</s></li></ul>"
+    [item] = parse_page(body).action_items
+    [after] = parse_page(apply_edits(body, [Edit(item, "OPS-3")]).body).action_items
+    assert (after.done, after.jira_key, after.identity) == (True, "OPS-3", item.identity)
+
+
+def test_a_status_column_wins_over_strike_through():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Status</th></tr>"
+            "<tr><td><s>Drain the queue</s></td><td>Open</td></tr></tbody></table>")
+    assert [i.done for i in parse_page(body).action_items] == [False]
 
 
 def test_adding_an_owner_or_a_date_to_a_list_item_keeps_its_identity():
@@ -225,6 +277,25 @@ def test_a_table_naming_the_action_or_an_owner_or_a_due_date_is_read(headers: li
     row = "".join(f"<td>{'Add alert' if i == 0 else 'x'}</td>" for i in range(len(headers)))
     body = f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr>{row}</tr></tbody></table>"
     assert [i.summary for i in parse_page(body).action_items] == ["Add alert"]
+
+
+def test_an_action_cell_holding_only_a_list_is_one_item_whose_summary_is_the_list():
+    body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Owner</th></tr>"
+            "<tr><td><ol><li><p>Patch the resolver</p></li><li><p>Roll it out</p></li></ol></td><td>Ana</td></tr>"
+            "<tr><td><p>Alert on lag</p><ul><li>details, not the action</li></ul></td><td>Bo</td></tr></tbody></table>")
+    assert items(body) == [("Patch the resolver Roll it out", "Ana", None, None, None, "row"),
+                           ("Alert on lag", "Bo", None, None, None, "row")]
+    [first, _] = parse_page(body).action_items
+    assert items(apply_edits(body, [Edit(first, "OPS-8")]).body)[0][3] == "OPS-8"
+
+
+def test_a_table_with_portuguese_or_japanese_column_names_is_read_as_in_english():
+    for headers, done in ((("A\u00e7\u00e3o", "Respons\u00e1vel", "Prazo", "Situa\u00e7\u00e3o"), "Conclu\u00eddo"),
+                          (("対応内容", "担当者", "期限", "ステータス"), "完了")):
+        head = "".join(f"<th>{h}</th>" for h in headers)
+        body = (f"<h2>A\u00e7\u00f5es corretivas</h2><table><tbody><tr>{head}</tr><tr><td>Inventariar certificados</td>"
+                f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
+        assert items(body) == [("Inventariar certificados", "557058:ana", "2026-12-15", None, True, "row")], headers
 
 
 def test_a_table_with_german_french_or_spanish_column_names_is_read_as_in_english():

@@ -141,6 +141,14 @@ def test_a_status_lozenge_in_a_heading_is_not_part_of_its_name():
     ("Plan d\u2019action", "Action items"),
     ("\u00bfQu\u00e9 sali\u00f3 mal?", "What didn't go well"),
     ("Pr\u00f3ximos pasos", "Action items"),
+    ("A\u00e7\u00f5es corretivas", "Action items"),
+    ("4. Linha do tempo", "Timeline of events"),
+    ("Causa-raiz", "Root Cause"),
+    ("Se tivermos tempo", "Things we should do if we have time"),
+    ("\u518d\u767a\u9632\u6b62\u7b56", "Action items"),
+    ("3. \u6839\u672c\u539f\u56e0", "Root Cause"),
+    ("\u30bf\u30a4\u30e0\u30e9\u30a4\u30f3", "Timeline of events"),
+    ("\u66ab\u5b9a\u5bfe\u5fdc", "Resolution"),
     ("2026 outage", "2026 outage"),
 ])
 def test_headings_map_to_the_section_they_stand_for(heading: str, name: str):

@@ -72,6 +72,49 @@ def test_sections_split_at_the_highest_heading_level_and_deeper_headings_belong_
     assert model.sections[0].text == "Customers\nMany."
 
 
+GDOCS = ("<p><strong>Summary</strong></p><p>The primary failed over twice.</p>"
+         '<p><span style="font-size: 18.0px;"><b>Root cause:</b></span></p><p>A stale config.</p>'
+         "<p><u><strong>Action Items</strong></u></p><ul><li>Pin the config \u2014 Ana Silva</li></ul>"
+         "<p><strong>Nice to have</strong></p><ul><li>Rewrite the failover script</li></ul>")
+
+
+def test_on_a_page_without_headings_a_wholly_bold_paragraph_naming_a_section_is_its_heading():
+    model = parse_page(GDOCS)
+    assert [(s.title, s.name, s.status) for s in model.sections] == [
+        ("Summary", "Summary", "filled"), ("Root cause", "Root Cause", "filled"),
+        ("Action Items", "Action items", "filled"), ("Nice to have", "Things we should do if we have time", "filled")]
+    assert [(i.summary, i.owner) for i in model.action_items] == [("Pin the config", "Ana Silva")]
+    assert [d.summary for d in model.deferred] == ["Rewrite the failover script"]
+
+
+def test_a_bold_paragraph_under_an_h1_title_is_a_section_heading_below_it():
+    model = parse_page("<h1>INC-42: failover loop</h1>" + GDOCS)
+    assert [s.title for s in model.sections] == ["Summary", "Root cause", "Action Items", "Nice to have"]
+
+
+def test_bold_paragraph_headings_in_layout_cells_start_sections_and_bold_labels_in_tables_or_panels_do_not():
+    cell = "<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell>{}</ac:layout-cell>" \
+           "<ac:layout-cell>{}</ac:layout-cell></ac:layout-section></ac:layout>"
+    body = cell.format("<p><strong>Summary</strong></p><p>It broke.</p>",
+                       "<p><strong>Action items</strong></p><ul><li>Fix it</li></ul>"
+                       "<table><tbody><tr><td><p><strong>Timeline</strong></p></td></tr></tbody></table>"
+                       '<ac:structured-macro ac:name="info"><ac:rich-text-body><p><strong>Lessons learned</strong></p>'
+                       "</ac:rich-text-body></ac:structured-macro>")
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Summary", "Action items"]
+    assert [i.summary for i in model.action_items] == ["Fix it"]
+
+
+@pytest.mark.parametrize("body", [
+    "<h2>Summary</h2><p>x</p><p><strong>Action items</strong></p><ul><li>Stays under Summary</li></ul>",
+    "<p><strong>Action items</strong> are below.</p><ul><li>Not a heading: not all bold</li></ul>",
+    "<p><strong>We rolled back at 10:42</strong></p><ul><li>Not a heading: no section name</li></ul>",
+    "<ul><li><strong>Action items</strong></li><li>Not a paragraph</li></ul>",
+])
+def test_a_bold_paragraph_is_text_on_a_page_with_section_headings_or_when_it_is_no_section_name(body: str):
+    assert parse_page(body).action_items == []
+
+
 def test_content_before_the_first_heading_is_not_a_section():
     model = parse_page("<p>Reminder: be blameless.</p><h1>Summary</h1><p>x</p>")
     assert [s.title for s in model.sections] == ["Summary"]

@@ -10,7 +10,9 @@ bulleted or numbered lists. Each block under an Action items heading is walked o
   no items "1", "2", "Total"); its tasks still are;
 * a task is an item unless its body is empty or only the editor's placeholder;
 * each list item is an item (owner from a mention or a trailing "— Name"/"(Name)", due date from
-  ``<time>`` or a date in the text), also in expand/panel-like macros; not inside other macros;
+  ``<time>`` or a date in the text, done from a "[x]" or from its whole text struck through), also
+  in expand/panel-like macros; not inside other macros; a nested line that is only an owner, due
+  date or ticket label with its value ("Owner: @ana") gives that field to the item above it;
 * anything else with visible text is recorded as :class:`~wikibot.pages.model.Unrecognised`, so
   the audit can say that it was not read, instead of staying silent; except prose followed by items
   of the same section ("We agreed on these actions:"), which introduces them.
@@ -27,7 +29,7 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
-from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name
+from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name, struck_out
 from wikibot.pages.model import (
     ActionItem,
     ListSpot,
@@ -36,7 +38,7 @@ from wikibot.pages.model import (
     Unrecognised,
     UnrecognisedKind,
 )
-from wikibot.pages.names import SectionNames
+from wikibot.pages.names import SectionNames, name_key
 from wikibot.pages.reading import USER, Reading, collapse, text_content
 from wikibot.pages.rows import RowReader
 from wikibot.pages.tables import Table, Tables
@@ -71,6 +73,7 @@ class ActionReader:
         self._item_sections: list[str] = []
         self._tables = self._lists = self._tasks = 0
         self._ordinals: dict[str, dict[etree._Element, int]] = {}
+        self._fields_read: set[etree._Element] = set()
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -247,18 +250,67 @@ class ActionReader:
                 self._list_item(node, list_position(self._lists, number))
 
     def _list_item(self, li: etree._Element, position: str) -> None:
+        if li in self._fields_read:
+            return  # an "Owner: Ana" line under an item: read with that item
         reading = read(li, summary=True)
         if not reading.text and not reading.facts:
             return  # holds only a nested list (or nothing)
         line = cells.line_action(reading.text, dropped=cells.left_out(reading))
         users = reading.found(USER)
+        owner, owner_is_user = (users[0], True) if users else (line.owner, False)
+        due, ticket = cells.due_of(reading, written=line.due), cells.ticket_of(reading)
+        for field, value, is_user in self._field_lines(li):
+            if field == "owner" and owner is None:
+                owner, owner_is_user = value, is_user
+            elif field == "due" and due is None:
+                due = value
+            elif field == "ticket" and ticket is None:
+                ticket = value
         self.items.append(ActionItem(
-            summary=line.summary, owner=users[0] if users else line.owner,
-            due=cells.due_of(reading, written=line.due), priority=None,
-            jira_key=cells.ticket_of(reading), done=line.done, status=None, owner_is_user=bool(users),
+            summary=line.summary, owner=owner, due=due, priority=None,
+            jira_key=ticket, status=None, owner_is_user=owner_is_user,
+            done=line.done if line.done is not None or not struck_out(li, line.summary) else True,
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,
         ))
+
+    def _field_lines(self, li: etree._Element) -> Iterator[tuple[str, str | None, bool]]:
+        """(field, value, value is a user id) of the lines of ``li``'s nested lists that are only an
+        owner, due date or ticket label and its value ("Owner: @ana", "Due: 2026-12-01"): teams put
+        them under the action. Those lines are not items of their own (see :data:`_FIELD_LABELS`)."""
+        for nested in li:
+            if nested.tag not in _LISTS:
+                continue
+            for sub in nested:
+                if sub.tag != "li" or next(sub.iter(*_ITEM_TAGS[1:]), None) is not None:
+                    continue
+                reading = read(sub, summary=True)
+                label, colon, value = reading.text.replace("\uff1a", ":").partition(":")
+                field = _FIELD_LABELS.get(name_key(label)) if colon else None
+                if field is None:
+                    continue
+                self._fields_read.add(sub)
+                if field == "owner":
+                    users = reading.found(USER)
+                    name = value.strip()
+                    yield field, users[0] if users else (name if name.lower() not in cells.NO_OWNER else None), \
+                        bool(users)
+                elif field == "due":
+                    yield field, cells.due_of(reading), False
+                else:
+                    yield field, cells.ticket_of(reading), False
+
+
+_FIELD_LABELS = {name_key(label): field for field, labels in {
+    "owner": ("owner", "owners", "assignee", "responsible", "who", "dri", "assigned to", "verantwortlich",
+              "zust\u00e4ndig", "responsable", "respons\u00e1vel", "\u62c5\u5f53", "\u62c5\u5f53\u8005"),
+    "due": ("due", "due date", "deadline", "eta", "target date", "by when", "when", "f\u00e4llig", "f\u00e4llig am",
+            "\u00e9ch\u00e9ance", "fecha l\u00edmite", "plazo", "prazo", "\u671f\u9650", "\u671f\u65e5"),
+    "ticket": ("ticket", "jira", "jira ticket", "tracking ticket"),
+}.items() for label in labels}
+"""Labels of a line under an action item that gives one of its fields ("Owner: Ana"), compared as
+:func:`~wikibot.pages.names.name_key`. Deliberately few: "Issue: the retry loop has no cap" or
+"Note: ..." under an action stay items of their own."""
 
 
 class _Once:

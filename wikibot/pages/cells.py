@@ -32,14 +32,18 @@ _PHRASES = {
                "issue key", "key", "tracking ticket", "tickets"),
     "status": ("status", "done", "state", "complete", "completed", "done?"),
 }
-_PHRASES_ELSEWHERE = {  # German, French and Spanish pages name the same columns
+_PHRASES_ELSEWHERE = {  # German, French, Spanish, Portuguese and Japanese pages name the same columns
     "summary": ("maßnahme", "maßnahmen", "aufgabe", "aufgaben", "beschreibung", "was", "action corrective",
-                "tâche", "acción", "acciones", "tarea", "descripción", "qué"),
-    "owner": ("verantwortlich", "verantwortliche", "zuständig", "wer", "responsable", "qui", "quién"),
+                "tâche", "acción", "acciones", "tarea", "descripción", "qué", "ação", "ações", "tarefa",
+                "descrição", "対応内容", "内容", "タスク", "アクション"),
+    "owner": ("verantwortlich", "verantwortliche", "zuständig", "wer", "responsable", "qui", "quién", "responsável",
+              "担当", "担当者"),
     "due": ("fällig", "fällig am", "fällig bis", "termin", "frist", "bis wann", "wann", "échéance",
-            "date limite", "date d échéance", "quand", "fecha límite", "fecha", "plazo", "cuándo"),
-    "priority": ("priorität", "priorité", "prioridad"),
-    "status": ("erledigt", "statut", "état", "fait", "estado", "hecho"),
+            "date limite", "date d échéance", "quand", "fecha límite", "fecha", "plazo", "cuándo", "prazo",
+            "data limite", "quando", "期限", "期日"),
+    "priority": ("priorität", "priorité", "prioridad", "prioridade", "優先度"),
+    "ticket": ("チケット",),
+    "status": ("erledigt", "statut", "état", "fait", "estado", "hecho", "situação", "concluído", "ステータス", "状態"),
 }
 _WORDS = {
     "action": "summary", "item": "summary", "description": "summary", "task": "summary",
@@ -52,10 +56,11 @@ _WORDS = {
 }
 _PHRASE_FIELD = {phrase: name for table in (_PHRASES, _PHRASES_ELSEWHERE) for name, phrases in table.items()
                  for phrase in phrases}
-_DONE_COLUMNS = frozenset({"done", "complete", "completed", "erledigt", "fait", "hecho"})
+_DONE_COLUMNS = frozenset({"done", "complete", "completed", "erledigt", "fait", "hecho", "concluído"})
 _DONE_VALUES = frozenset({"done", "complete", "completed", "closed", "resolved", "fixed", "yes", "y",
                           "true", "\u2714", "\u2713", "\u2705", "\u2611", "x",
-                          "erledigt", "abgeschlossen", "ja", "fait", "terminé", "oui", "hecho", "completado", "sí"})
+                          "erledigt", "abgeschlossen", "ja", "fait", "terminé", "oui", "hecho", "completado", "sí",
+                          "concluído", "feito", "sim", "完了", "対応済み", "済"})
 
 _KEY = re.compile(rf"(?<![\w-])({KEY_PATTERN})(?![\w-])")
 _FULL_KEY = re.compile(rf"{KEY_PATTERN}\Z")
@@ -254,7 +259,8 @@ def _due_start(text: str) -> int:
     return max(date.start() - 30, 0) if date is not None else -1
 
 
-_OWNER_LABELS = ("owner", "assignee", "who", "verantwortlich", "zust\u00e4ndig", "responsable", "encargado")
+_OWNER_LABELS = ("owner", "assignee", "who", "verantwortlich", "zust\u00e4ndig", "responsable", "encargado",
+                 "respons\u00e1vel")
 
 
 def _owner_label_start(text: str) -> int:
@@ -297,10 +303,10 @@ def _ends_with(chars: str) -> Start:
     return start
 
 
-_OWNER_ELSEWHERE = r"verantwortlich|zust\u00e4ndig|responsable|encargado"
+_OWNER_ELSEWHERE = r"verantwortlich|zust\u00e4ndig|responsable|encargado|respons\u00e1vel"
 _DUE_ELSEWHERE = (r"f\u00e4llig(?:\s+(?:am|bis))?|bis(?:\s+zum)?|\u00e9ch\u00e9ance|avant\s+le|pour\s+le"
-                  r"|d['\u2019]ici\s+le|para\s+el|antes\s+del|fecha\s+l\u00edmite|plazo")
-"""The owner and due-date labels of German, French and Spanish pages (as their section names)."""
+                  r"|d['\u2019]ici\s+le|para\s+el|antes\s+del|fecha\s+l\u00edmite|plazo|prazo|at\u00e9")
+"""The owner and due-date labels of German, French, Spanish and Portuguese pages (as their section names)."""
 
 # Trailing parts of a one-line action, each with where it can start (a cheap test that must hold for
 # the pattern to match at all, and the part of the line to search: a list item's text is searched
@@ -324,7 +330,8 @@ _TRAILING: tuple[tuple[str, Start, re.Pattern[str]], ...] = (
 _LABEL_WORDS = frozenset({
     "owner", "owners", "assignee", "due", "date", "by", "on", "deadline", "eta", "until", "before", "who", "when",
     "target", "to", "ticket", "jira", "issue", "bug", "key", "verantwortlich", "zust\u00e4ndig", "responsable",
-    "encargado", "f\u00e4llig", "am", "bis", "zum", "\u00e9ch\u00e9ance", "le", "el", "del", "l\u00edmite", "plazo"})
+    "encargado", "f\u00e4llig", "am", "bis", "zum", "\u00e9ch\u00e9ance", "le", "el", "del", "l\u00edmite", "plazo",
+    "respons\u00e1vel", "prazo", "at\u00e9"})
 
 
 def _ends_with_label(text: str) -> int:
@@ -365,10 +372,11 @@ def _nothing_trails(text: str, dropped: bool) -> bool:
 _TRAILING_ENDS = frozenset("0123456789()[],;:|\u2014\u2013-") | {""}
 _LEADING = re.compile(r"^[\s:,;|\u2014\u2013-]+")
 _LEADING_CHARS = " :,;|\u2014\u2013-"
+_LEADING_MENTION = re.compile(r"@([\w.-]*\w)\s*(?:[:,\u2014\u2013]\s*|\s-\s*|\s)(?=\S)")
 """What a leading mention leaves in front of the action ("@ana: Fix the proxy")."""
 _DROPPED = (*_TRAILING[:-1], _BARE_LABEL, _TRAILING[-1])
 _PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
-_NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
+NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
 _CHECKBOX = re.compile(r"^\s*(?:\[(?P<box>[ xX\u2713\u2714]?)\]|(?P<mark>[\u2705\u2714\u2611\u2612\u2610]))\s*")
 
 
@@ -404,7 +412,7 @@ def left_out(reading: Facts) -> bool:
 def line_action(text: str, *, dropped: bool = False) -> LineAction:
     """Split "Add an alert — Ana, due 2026-12-03" into summary, owner and date.
 
-    The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name"; the date an ISO (or
+    The owner is a trailing "— Name", "(Name)", "owner: Name" or "@name", or a leading "@name"; the date an ISO (or
     written-out) date at the end (one only: "issued 2026-01-05, due 2026-12-01" keeps the first, and
     "by Sprint 12, 2026" is no date); a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
     taken off the summary, so adding an owner or a date later does not change the item's identity.
@@ -421,9 +429,12 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
     if dropped and text[:1] in _LEADING_CHARS:
         text = _LEADING.sub("", text)
     due = owner = None
+    lead = _LEADING_MENTION.match(text) if text[:1] == "@" else None
+    if lead is not None:  # "@ana: rotate the keys", the mention typed as text
+        owner, text = lead.group(1), text[lead.end():]
     summary = text
     if _nothing_trails(text, dropped):
-        return LineAction(text.strip(), None, None, done)
+        return LineAction(text.strip(), owner, None, done)
     for _ in range(4):
         before = summary
         for kind, start_of, pattern in _DROPPED if dropped else _TRAILING:
@@ -441,7 +452,7 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
                     continue
             elif kind in ("name", "person"):
                 name = match.group("name").strip()
-                if name.lower() in _NO_OWNER or not _is_name(name, person=kind == "person"):
+                if name.lower() in NO_OWNER or not _is_name(name, person=kind == "person"):
                     continue
                 owner = owner or name.lstrip("@")
             summary = summary[:match.start()]

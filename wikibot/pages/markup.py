@@ -11,6 +11,7 @@ import re
 
 from lxml import etree
 
+from wikibot.pages.names import name_key
 from wikibot.pages.reading import text_content
 from wikibot.pages.tree import RI, ac, ri
 
@@ -114,3 +115,42 @@ def is_instruction_panel(element: etree._Element) -> bool:
     if macro_name(element) not in PANEL_MACROS:
         return False
     return (macro_parameter(element, "title") or "").lower().startswith("instruction")
+
+
+STRUCK_TAGS = ("s", "del", "strike", "span")
+"""What strike-through is stored as: ``<s>``/``<del>`` (pasted, new editor), ``<strike>``, and the
+classic editor's ``<span style="text-decoration: line-through;">`` (Confluence Storage Format)."""
+_NOT_OWN = frozenset({"ul", "ol", "table", ac("task-list")})
+
+
+def _is_struck(node: etree._Element) -> bool:
+    return node.tag != "span" or "line-through" in (node.get("style") or "")
+
+
+def struck_text(element: etree._Element) -> str:
+    """The text of ``element`` that is struck through, outside its nested lists and tables (other
+    entries): teams strike an action out when it is done."""
+    parts = []
+    for node in element.iter(*STRUCK_TAGS):
+        if not _is_struck(node):
+            continue
+        outer = False
+        for ancestor in node.iterancestors():
+            if ancestor is element:
+                break
+            if ancestor.tag in _NOT_OWN or (ancestor.tag in STRUCK_TAGS and _is_struck(ancestor)):
+                outer = True
+                break
+        if not outer:
+            parts.append(text_content(node))
+    return " ".join(parts)
+
+
+def struck_out(element: etree._Element, summary: str) -> bool:
+    """Whether all of an item's summary (read from ``element``) is struck through: a done item, also
+    after wikibot wrote a Jira macro (no text) after it. Part of it struck ("use <s>v1</s> v2") is an
+    edit of the wording, not done."""
+    if not summary or next(element.iter(*STRUCK_TAGS), None) is None:
+        return False
+    wanted = name_key(summary)
+    return bool(wanted) and f" {wanted} " in f" {name_key(struck_text(element))} "

@@ -8,6 +8,14 @@ Sections are cut at one heading level: the level whose headings are most often p
 names (:mod:`wikibot.pages.names`), the highest level on a tie or when none is; a lone first heading
 above all others is the page's title (``<h1>Postmortem</h1>`` over ``<h2>`` sections), neither a
 section nor a scope, unless it is a better section name than the headings below it.
+
+Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
+a paragraph in bold (``<p><strong>Action items</strong></p>``, ``<p><b><span style=...>Root cause
+</span></b></p>``). Such a paragraph is a heading one level below the page's deepest real heading
+only on a page where no real heading is a section name wikibot knows, only when it stands on the
+page itself or in a layout cell (not in a table, list or macro), and only when its whole text is bold
+and is a known section name (:func:`_bold_headings`): a bold "Summary" label on a page with proper
+``<h2>`` sections stays text, and so does a bold sentence anywhere.
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
@@ -65,14 +73,17 @@ def scope_of(title: str, names: SectionNames = BUILTIN) -> str | None:
     return names.scope_of(clean_title(title))
 
 
-def _units(root: etree._Element, census: list[etree._Element]) -> Iterator[tuple[str, etree._Element | str]]:
+def _units(root: etree._Element, census: list[etree._Element],
+           bold: Iterable[etree._Element] = ()) -> Iterator[tuple[str, etree._Element | str]]:
     """("heading" | "block" | "text", value) in document order (see the module docstring); ``census``
-    holds at least every heading of the page, in document order."""
+    holds at least every heading of the page, in document order; ``bold``: paragraphs that are
+    headings too (:func:`_bold_headings`)."""
     headings = [h for h in census if h.tag in _HEADING_TAGS]
     if len(headings) < len(census):  # some tables (or tasks, list items): leave out headings inside tables
         in_tables = {h for t in census if t.tag == "table" for h in t.iter(*_HEADINGS)}
         if in_tables:
             headings = [h for h in headings if h not in in_tables]
+    headings.extend(bold)
     heading_set = set(headings)
     if all(heading.getparent() is root for heading in headings):  # the usual page: nothing to open
         if root.text:
@@ -227,6 +238,49 @@ def _heading_title(heading: etree._Element) -> str:
     return clean_title(reader_text(heading))
 
 
+_BOLD = frozenset({"strong", "b"})
+_BOLD_WRAPPERS = frozenset({"span", "font", "u", "em", "i", ac("inline-comment-marker")})
+_BOLD_TITLE_MAX = 80
+_LAYOUT_TAGS = frozenset({ac("layout"), ac("layout-section"), ac("layout-cell")})
+
+
+def _bold_headings(root: etree._Element, names: SectionNames) -> dict[etree._Element, str]:
+    """Paragraphs that act as headings on a page without real section headings (module docstring):
+    paragraph -> title. Only paragraphs of the page itself or of its layouts, never of a table, list,
+    panel or other macro (a bold "Actions" label in a cell is no heading)."""
+    found = {}
+    for paragraph in root.iter("p"):
+        parent = paragraph.getparent()
+        while parent is not None and parent is not root and parent.tag in _LAYOUT_TAGS:
+            parent = parent.getparent()
+        if parent is root and _all_bold(paragraph):
+            title = _heading_title(paragraph)
+            if len(title) <= _BOLD_TITLE_MAX and names.known(title):
+                found[paragraph] = title
+    return found
+
+
+def _all_bold(element: etree._Element, inside: bool = False) -> bool:
+    """Whether every visible character of ``element`` is inside ``<strong>``/``<b>`` (wrapped in spans
+    or underlining, as Word and Google Docs write it); a colon or whitespace may stand outside."""
+    if not inside and (element.text or "").strip(" \t\n\xa0:"):
+        return False
+    bold = inside
+    for child in element:
+        tag = child.tag
+        if tag in _BOLD:
+            bold = True
+        elif tag in _BOLD_WRAPPERS:
+            if not _all_bold(child, inside):
+                return False
+            bold = True
+        elif tag != "br":
+            return False
+        if not inside and (child.tail or "").strip(" \t\n\xa0:"):
+            return False
+    return bold
+
+
 def _is_code(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
@@ -263,7 +317,14 @@ class _PageReader:
         units = list(_units(self.root, self.census))
         titles = {value: _heading_title(value) for kind, value in units
                   if kind == "heading" and not isinstance(value, str)}
-        top = section_level([(int(h.tag[1]), t) for h, t in titles.items()], self.names)
+        levels = {heading: int(heading.tag[1]) for heading in titles}
+        if not any(map(self.names.known, titles.values())):
+            bold = _bold_headings(self.root, self.names)
+            if bold:
+                units = list(_units(self.root, self.census, bold))
+                titles.update(bold)
+                levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
+        top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
         started = False
@@ -272,7 +333,7 @@ class _PageReader:
         heading = ""
         for kind, value in units:
             if kind == "heading" and not isinstance(value, str):  # (headings are elements; narrows the type)
-                level, title = int(value.tag[1]), titles[value]
+                level, title = levels[value], titles[value]
                 started = started or level == top
                 if not started:
                     continue  # the page's title: neither a section nor a scope

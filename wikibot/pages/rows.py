@@ -21,7 +21,7 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.identity import fingerprint
-from wikibot.pages.markup import MACRO_TAGS, macro_name
+from wikibot.pages.markup import MACRO_TAGS, macro_name, struck_out
 from wikibot.pages.model import ActionItem, TableShape, TableSpot
 from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, collapse
@@ -122,6 +122,10 @@ class RowReader:
                     for task in tasks:
                         self.task_reader(task, defaults)
                     return None
+                if not value.text and next(summary_cell.iter("ul", "ol"), None) is not None:
+                    # Only a list ("1. Patch A 2. Patch B"): the list is the action, as in a task body.
+                    reading = read(summary_cell, summary=True, lists=True)
+                    value = _cell((reading.text, reading.facts, reading.objects, False))
             summary = value.text if self.line or not cells.left_out(value) else cells.tidied(value.text)
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
@@ -137,6 +141,8 @@ class RowReader:
             users = value.found(USER)
             summary, owner_id, owner_is_user = line.summary, users[0] if users else line.owner, bool(users)
             due_date, done = cells.due_of(value, written=line.due), done if has_status else line.done
+        if done is None and summary_cell is not None and struck_out(summary_cell, summary):
+            done = True  # (no Status column or checkbox says otherwise: an action struck out is done)
         # A Jira macro or /browse/ link in the summary cell is the item's ticket when its own cell has none.
         jira_key = cells.ticket_of(ticket) or (cells.ticket_of(value, plain_text=False) if value.facts else None)
         return ActionItem(
