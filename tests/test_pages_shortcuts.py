@@ -19,7 +19,7 @@ from lxml import etree
 
 from tests import storage_fuzz
 from wikibot.pages import parse_page
-from wikibot.pages.cells import _DROPPED, _TRAILING, _nothing_trails
+from wikibot.pages.lines import _DROPPED, _TRAILING, _nothing_trails
 from wikibot.pages.markup import FRAMES
 from wikibot.pages.rows import read_cell
 from wikibot.pages.tables import (
@@ -172,7 +172,7 @@ _PIECES = ["Fix", "the", "proxy", "Ana", "Lima", "Payments", "SRE", "team", "own
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14), st.booleans())
 def test_a_trailing_part_of_a_line_is_searched_where_it_can_start_as_the_whole_line_would_be(words, glued):
-    """The line reader searches each end-anchored pattern from where it can start (cells._TRAILING):
+    """The line reader searches each end-anchored pattern from where it can start (lines._TRAILING):
     it finds exactly what searching the whole (collapsed) line finds."""
     text = ("" if glued else " ").join(words).strip()
     text = " ".join(text.split())

@@ -27,7 +27,7 @@ from functools import partial
 
 from lxml import etree
 
-from wikibot.pages import cells
+from wikibot.pages import cells, lines
 from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
 from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name, struck_out
 from wikibot.pages.model import (
@@ -218,7 +218,7 @@ class ActionReader:
             reading = read(body, summary=True, lists=True)
         if not reading.text and not reading.facts:
             return  # an empty task, or the editor's "Type your task here" placeholder
-        line = cells.line_action(reading.text, dropped=cells.left_out(reading))
+        line = lines.line_action(reading.text, dropped=lines.left_out(reading))
         summary, users = line.summary, reading.found(USER)
         owner, owner_is_user, due = defaults
         if line.owner and not users:
@@ -255,7 +255,7 @@ class ActionReader:
         reading = read(li, summary=True)
         if not reading.text and not reading.facts:
             return  # holds only a nested list (or nothing)
-        line = cells.line_action(reading.text, dropped=cells.left_out(reading))
+        line = lines.line_action(reading.text, dropped=lines.left_out(reading))
         users = reading.found(USER)
         owner, owner_is_user = (users[0], True) if users else (line.owner, False)
         due, ticket = cells.due_of(reading, written=line.due), cells.ticket_of(reading)
@@ -293,7 +293,7 @@ class ActionReader:
                 if field == "owner":
                     users = reading.found(USER)
                     name = value.strip()
-                    yield field, users[0] if users else (name if name.lower() not in cells.NO_OWNER else None), \
+                    yield field, users[0] if users else (name if name.lower() not in lines.NO_OWNER else None), \
                         bool(users)
                 elif field == "due":
                     yield field, cells.due_of(reading), False

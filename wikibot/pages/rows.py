@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from wikibot.pages import cells
+from wikibot.pages import cells, lines
 from wikibot.pages.identity import fingerprint
 from wikibot.pages.markup import MACRO_TAGS, macro_name, struck_out
 from wikibot.pages.model import ActionItem, TableShape, TableSpot
@@ -126,7 +126,7 @@ class RowReader:
                     # Only a list ("1. Patch A 2. Patch B"): the list is the action, as in a task body.
                     reading = read(summary_cell, summary=True, lists=True)
                     value = _cell((reading.text, reading.facts, reading.objects, False))
-            summary = value.text if self.line or not cells.left_out(value) else cells.tidied(value.text)
+            summary = value.text if self.line or not lines.left_out(value) else lines.tidied(value.text)
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
         spot = partial(_spot, self.shape, row, ticket_cell if ticket_here else None,
@@ -137,7 +137,7 @@ class RowReader:
         owner_id, owner_is_user, due_date = cells.owner_of(owner), bool(owner.found(USER)), cells.due_of(due)
         done = cells.done_of(status) if has_status else None
         if self.line and summary:
-            line = cells.line_action(summary, dropped=cells.left_out(value))
+            line = lines.line_action(summary, dropped=lines.left_out(value))
             users = value.found(USER)
             summary, owner_id, owner_is_user = line.summary, users[0] if users else line.owner, bool(users)
             due_date, done = cells.due_of(value, written=line.due), done if has_status else line.done
