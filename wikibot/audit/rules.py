@@ -46,6 +46,15 @@ class Rules:
                    blame=BlameMatcher(config.audit.blame_phrases, config.audit.blame_always))
 
 
+def local_today(config: Config, now: datetime | None = None) -> date:
+    """Today where the audit counts days (``audit.timezone``).
+
+    Every surface that says "overdue" (the audit, the dashboard, ``wikibot actions``) asks here, so
+    a manager east or west of UTC sees the same count on each of them, early on a Monday too.
+    """
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(config.audit.timezone)).date()
+
+
 def sync_interval(schedule: str, zone: tzinfo, now: datetime) -> timedelta:
     """How long the sync waits between runs: its next fire time after its next fire time."""
     trigger = CronTrigger.from_crontab(schedule, timezone=zone)
