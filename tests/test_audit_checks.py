@@ -334,6 +334,17 @@ def test_overdue_action_needs_jira_not_done_and_the_due_date_passed():
     assert "OPS-1" in findings[0].message and "In Progress" in findings[0].message
 
 
+def test_an_action_whose_jira_issue_does_not_exist_is_told_so_and_what_to_do():
+    items = [{"summary": "Deleted in Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-4"},
+             {"summary": "Not searchable yet", "owner": "a", "due": "2026-11-20", "key": "OPS-6"},
+             {"summary": "Done on the page", "owner": "a", "due": "2026-11-20", "key": "OPS-8", "done": True}]
+    findings = judge(postmortem_body(filled=ALL_FILLED, items=items), gone=frozenset({"OPS-4", "OPS-8"}))
+    assert [(f.kind, f.item) for f in findings] == [("ticket_not_found", "Deleted in Jira")]
+    assert findings[0].message == ("OPS-4 “Deleted in Jira” links a Jira issue that does not exist (deleted, or a "
+                                   "mistyped key): write the key of the issue that tracks it in the Ticket cell, or "
+                                   "file a new one.")
+
+
 def test_a_declined_action_needs_no_owner_date_or_finishing():
     items = [{"summary": "Replace the queue", "owner": "", "due": "", "key": "OPS-7"},
              {"summary": "Declined long ago", "owner": "a", "due": "2026-11-01", "key": "OPS-8"}]

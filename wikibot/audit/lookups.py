@@ -8,7 +8,8 @@ searched as soon as it is collected, and each unknown lead is looked up as soon 
 * Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
   duedate,assignee,description`` (an unassigned issue's description says why: ``sync.filing``)
   (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are dropped,
-  every page of the answer is read). A key that does not exist is simply not judged.
+  every page of the answer is read). A key Jira says does not exist is kept in :attr:`Lookups.missing`
+  (the audit says so: deleted, or mistyped); one merely absent from the answer is not judged.
 * Names: one lookup per account the database has not named recently; an unknown account leaves
   the id, any other failure stops further lookups for this run.
 
@@ -45,6 +46,9 @@ class Lookups:
         self._searches: list[Future[dict[str, JiraState]]] = []
         self._lookups: dict[str, Future[str | None]] = {}
         self._names_failed = threading.Event()
+        self.missing: set[str] = set()
+        """Keys Jira said do not exist (filled by the searches; complete once :meth:`finish` returned)."""
+        self._missing_lock = threading.Lock()
 
     def __enter__(self) -> Self:
         return self
@@ -95,7 +99,11 @@ class Lookups:
     def search(self, keys: list[str]) -> dict[str, JiraState]:
         """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
         fields = ("status", "duedate", "assignee", "description", "labels")
-        return {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields)}
+        missing: set[str] = set()
+        found = {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields, missing=missing)}
+        with self._missing_lock:
+            self.missing |= missing
+        return found
 
     def _name(self, account: str) -> str | None:
         if self._names_failed.is_set():

@@ -82,6 +82,8 @@ class Evidence:
     now: datetime
     jira: Mapping[str, JiraState] = field(default_factory=dict)
     """issue key → state; a key missing here (unknown to Jira, or Jira unreadable) is not judged."""
+    gone: frozenset[str] = frozenset()
+    """Issue keys Jira said do not exist (deleted, or never filed under that key)."""
     tickets: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(page id, item identity) → issue key the sync ledger filed but the page does not show yet."""
     first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
