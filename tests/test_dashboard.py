@@ -126,7 +126,7 @@ def postmortem_table(html: str) -> str:
 
 
 def titles_in(html: str) -> list[str]:
-    return re.findall(r'<td class="title"><a href="http[^"]+">([^<]+)</a></td>', postmortem_table(html))
+    return re.findall(r'<td class="title"><a href="http[^"]+"[^>]*>([^<]+)</a></td>', postmortem_table(html))
 
 
 def test_the_dashboard_lists_every_post_mortem_with_its_facts(examples_client):
@@ -221,3 +221,21 @@ def test_a_metrics_scrape_survives_the_figures_failing_to_load():
     metrics.export_figures(broken)
     text = metrics.render().decode()
     assert "wikibot_http_requests_total" in text and "wikibot_postmortem_actions_past_due" not in text
+
+
+HOSTILE_TITLES = ('<script>alert("x")</script> & \'quotes\'', "🔥 Checkout 502s", "תקלה בתשלומים!")
+
+
+def test_page_titles_are_escaped_and_keep_their_own_direction(services, sandbox, confluence, app):
+    from tests.test_audit import create_page
+    from tests.test_audit_checks import postmortem_body
+
+    for title in HOSTILE_TITLES:
+        create_page(sandbox, confluence, title, postmortem_body(), created=sandbox.store.now())
+    run_audit(services)
+    html = app.test_client().get("/").text
+    assert "<script>alert" not in html
+    assert sorted(titles_in(html)) == sorted([
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39;", "🔥 Checkout 502s", "תקלה בתשלומים!"])
+    # A right-to-left title in a left-to-right table keeps its "!" where its reader expects it.
+    assert len(re.findall(r'<td class="title"><a href="[^"]+" dir="auto">', postmortem_table(html))) == 3
