@@ -230,3 +230,14 @@ def test_an_action_one_day_late_is_reminded_as_one_day_overdue(slack, slack_serv
     run_remind(slack_services, NOON_LA)
     [bob] = dms(slack, "bob@example.com")
     assert "(due 2026-12-01, 1 day overdue)" in bob["text"]
+
+
+def test_snoozing_an_empty_section_is_confirmed_by_the_section_title(slack, slack_client, slack_services, postmortem):
+    run_remind(slack_services, MORNING_WARSAW)
+    [dm] = dms(slack, "dana@example.com")
+    dana = slack.users()["dana@example.com"]["id"]
+    snooze = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "wikibot_remind_snooze")
+    assert click(slack_client, slack_services, dana, snooze).status_code == 200
+    confirmation = dms(slack, "dana@example.com")[-1]["text"]
+    assert confirmation.startswith("Snoozed the section “") and "page:" not in confirmation
