@@ -467,3 +467,12 @@ def test_blame_phrases_in_code_and_inline_code_are_not_blame():
         f"<p>{ALL_FILLED['Root Cause']}</p>", f"<p>{ALL_FILLED['Root Cause']}</p>{root}")
     blame = [f.message for f in judge(body, names={"557058:bb22": "Bob Chen"}) if f.kind == "blame_language"]
     assert len(blame) == 1 and "“Then he forgot to page anyone.”" in blame[0]
+
+
+def test_reports_with_no_post_mortems_or_one_finding_read_as_english():
+    empty = AuditReport(generated_at=NOW, pages=[])
+    assert render(empty, "table") == "No post-mortems found.\n\n0 pages, 0 with findings\n"
+    assert "<td colspan=\"6\">No post-mortems found.</td>" in render(empty, "html")
+    body = postmortem_body(filled={**ALL_FILLED, "Trigger": ""})
+    one = AuditReport(generated_at=NOW, pages=[audit_page(meta(), facts_of(body), CATALOGUE, RULES, Evidence(now=NOW))])
+    assert render(one, "table").endswith("\n1 page, 1 with findings (1 finding: empty section 1)\n")
