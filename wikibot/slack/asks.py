@@ -2,7 +2,8 @@
 
 Sent once, when the post-mortem is created, to each of ``slack.customer_channels``: the page
 link, what is known so far (the incident's title and its first timeline events), and where on
-the page to add what customers reported (on the page itself: nothing reads replies). Every piece of user text is escaped for mrkdwn.
+the page to add what customers reported (on the page itself: nothing reads replies). Every piece
+of user text is escaped for mrkdwn.
 """
 
 from __future__ import annotations
