@@ -231,6 +231,17 @@ def test_an_action_whose_jira_issue_was_deleted_is_a_finding_not_silence(service
     assert report.errors == []
 
 
+def test_a_lead_jira_no_longer_knows_is_shown_as_an_unknown_user(services, sandbox, confluence, now):
+    create_page(sandbox, confluence, "PM orphan", postmortem_body(lead="557058:ff66", filled=ALL_FILLED,
+                                                                  debrief_due=now.date()), created=now)
+    report = run_audit(services, now=now)
+    from service_sandbox.datacenter import userkey
+
+    account = "557058:ff66" if sandbox.profile == "cloud" else userkey("557058:ff66")  # how the page names them
+    assert report.pages[0].lead == f"unknown user ({account})"
+    assert report.errors == []
+
+
 def test_a_page_that_fails_to_parse_is_reported_not_fatal(services, sandbox, confluence, now):
     create_page(sandbox, confluence, "PM broken", "<p>unclosed <strong>tag</p>", created=now)
     create_page(sandbox, confluence, "PM fine", postmortem_body(filled=ALL_FILLED, debrief_due=now.date()), created=now)

@@ -476,3 +476,12 @@ def test_reports_with_no_post_mortems_or_one_finding_read_as_english():
     body = postmortem_body(filled={**ALL_FILLED, "Trigger": ""})
     one = AuditReport(generated_at=NOW, pages=[audit_page(meta(), facts_of(body), CATALOGUE, RULES, Evidence(now=NOW))])
     assert render(one, "table").endswith("\n1 page, 1 with findings (1 finding: empty section 1)\n")
+
+
+def test_a_lead_is_named_or_said_to_be_unknown_or_left_as_an_id_when_jira_was_not_asked():
+    body = postmortem_body(filled=ALL_FILLED, lead="557058:ff66")
+    lead = lambda **evidence: audit_page(meta(), facts_of(body), CATALOGUE, RULES,  # noqa: E731
+                                         Evidence(now=NOW, **evidence)).lead
+    assert lead(names={"557058:ff66": "Fay Fox"}) == "Fay Fox"
+    assert lead(unknown_people=frozenset({"557058:ff66"})) == "unknown user (557058:ff66)"
+    assert lead() == "557058:ff66"

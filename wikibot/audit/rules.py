@@ -90,6 +90,8 @@ class Evidence:
     """(page id, item identity) → when the audit first saw that item without a ticket."""
     names: Mapping[str, str] = field(default_factory=dict)
     """account id → display name."""
+    unknown_people: frozenset[str] = frozenset()
+    """Accounts Jira does not know (deleted: someone who left); shown as such, not as a bare id."""
     debriefed_seen: Mapping[str, date] = field(default_factory=dict)
     """page id → the day the audit first saw its Status Debriefed or Published (for pages without
     a "Debrief held" date, that day stands in for it)."""
