@@ -79,3 +79,30 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_kept_as_text():
     assert row["summary"] == '\'=HYPERLINK("http://evil.example","click")'
     assert (row["owner"], row["incident"], row["unassigned"]) == ("'@admin", "'+INC-1", "'-1+1")
     assert row["key"] == "OPS-1" and row["page_url"] == "http://wiki/p/1"
+
+
+def test_days_overdue_are_counted_in_the_audit_time_zone_not_utc(make_config, sandbox, confluence, jira, tmp_path):
+    # A manager east or west of UTC: on whichever side today's local date differs from UTC's, an action
+    # due yesterday (local) is one day overdue, as the audit and the dashboard count it.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from wikibot.services import Services
+
+    zone = "Pacific/Kiritimati" if utcnow().hour >= 10 else "Pacific/Pago_Pago"  # UTC+14 / UTC-11
+    local = datetime.now(ZoneInfo(zone)).date()
+    assert local != TODAY
+    config = make_config(audit={"timezone": zone})
+    services = Services(config)
+    try:
+        make_page(services, confluence, action_page(table(
+            row("Add alert", mention(ANA), f'<time datetime="{(local - timedelta(days=1)).isoformat()}" />', "",
+                ""))), title="PM local")
+        assert sync(services).created == 1
+    finally:
+        services.close()
+    sandbox.catch_up()  # Monday morning: the search has long caught up with the night's sync
+    result = CliRunner().invoke(cli, ["--config", write_config_file(config, tmp_path), "actions", "--json"])
+    assert result.exit_code == 0, result.output
+    [action] = json.loads(result.output)
+    assert action["days_overdue"] == 1

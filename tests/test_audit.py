@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from service_sandbox.confluence_seed import seed
 from tests.conftest import DATABASES, write_config_file
 from tests.search_index import time_passes
-from tests.test_audit_checks import ALL_FILLED, postmortem_body
+from tests.test_audit_checks import ALL_FILLED, COMPLETE_ITEM, postmortem_body
 from tests.test_sync import is_dc, page_titled, read_page, space_id, update_as
 from wikibot.audit import run_audit, scheduled_audit
 from wikibot.cli import cli
@@ -39,11 +39,27 @@ def set_dates(sandbox, page_id: str, created: datetime, modified: datetime | Non
                   timeout=5).raise_for_status()
 
 
+def linked_issue(sandbox, body: str) -> str:
+    """``body`` with the complete action item's Ticket (``COMPLETE_ITEM``) naming an issue that exists in
+    this sandbox's Jira (filed once, open, no due date of its own), as a synced page's ticket does: the
+    audit reports a ticket Jira does not know."""
+    placeholder = COMPLETE_ITEM["key"]
+    if f">{placeholder}<" not in body:
+        return body
+    key = sandbox.__dict__.get("complete_item_key")
+    if key is None:
+        key = sandbox.jira().create_issue(fields={"project": {"key": "OPS"}, "summary": COMPLETE_ITEM["summary"],
+                                                  "issuetype": {"name": "Task"}})["key"]
+        sandbox.__dict__["complete_item_key"] = key
+    return body.replace(f">{placeholder}<", f">{key}<")
+
+
 def create_page(sandbox, confluence, title: str, body: str, *, created: datetime,
                 modified: datetime | None = None, template: str | None = "postmortem",
                 labels: tuple[str, ...] = ("postmortem",)) -> str:
     """A post-mortem under the parent page, as wikibot's creator makes them (v2 create, v1 labels, v2
     content property), with the given dates."""
+    body = linked_issue(sandbox, body)
     if is_dc(confluence):  # Data Center: v1 create and content property
         page = confluence.post("rest/api/content", data={
             "type": "page", "title": title, "space": {"key": "INC"}, "ancestors": [{"id": parent_id(confluence)}],
@@ -65,7 +81,7 @@ def create_page(sandbox, confluence, title: str, body: str, *, created: datetime
 
 
 def edit_page(sandbox, confluence, page_id: str, body: str, at: datetime) -> None:
-    update_as(confluence, page_id, body)
+    update_as(confluence, page_id, linked_issue(sandbox, body))
     set_dates(sandbox, page_id, datetime.fromisoformat(read_page(confluence, page_id)["createdAt"]), at)
     sandbox.catch_up()  # edited at ``at``: indexed since
 
@@ -128,7 +144,7 @@ def stages(sandbox, confluence, jira, now) -> dict[str, str]:
         "published": create_page(sandbox, confluence, "PM published", postmortem_body(
             status="Published", debrief_due=(now - 33 * day).date(), filled=ALL_FILLED,
             items=[{"summary": f"Action {n}", "owner": "557058:ee55", "due": (now + 30 * day).date().isoformat(),
-                    "key": f"OPS-{900 + n}"} for n in range(11)]),
+                    "key": f"OPS-{900 + n}", "done": True} for n in range(11)]),
             created=now - 40 * day, modified=now - 10 * day),
     }
     return pages
@@ -199,6 +215,31 @@ def test_unsynced_action_appears_after_one_sync_interval(services, sandbox, conf
     assert by_title(run_audit(services, now=now)) == {"PM unsynced": []}
     assert by_title(run_audit(services, now=now + timedelta(minutes=50))) == {"PM unsynced": []}
     assert by_title(run_audit(services, now=now + timedelta(minutes=70))) == {"PM unsynced": ["unsynced_action"]}
+
+
+def test_an_action_whose_jira_issue_was_deleted_is_a_finding_not_silence(services, sandbox, confluence, jira, now):
+    kept, deleted = create_issue(jira, "Kept", "2026-01-01"), create_issue(jira, "Deleted", "2026-01-01")
+    jira.delete_issue(deleted)
+    items = [{"summary": "Add a canary", "owner": "557058:bb22", "due": "2026-01-01", "key": kept},
+             {"summary": "Size the pool", "owner": "557058:bb22", "due": "2026-01-01", "key": deleted}]
+    create_page(sandbox, confluence, "PM tickets", postmortem_body(filled=ALL_FILLED, debrief_due=now.date(),
+                                                                   items=items), created=now)
+    report = run_audit(services, now=now)
+    assert by_title(report) == {"PM tickets": ["ticket_not_found", "overdue_action"]}
+    assert report.pages[0].findings[0].message.startswith(f"{deleted} “Size the pool” links a Jira issue that does "
+                                                          "not exist")
+    assert report.errors == []
+
+
+def test_a_lead_jira_no_longer_knows_is_shown_as_an_unknown_user(services, sandbox, confluence, now):
+    create_page(sandbox, confluence, "PM orphan", postmortem_body(lead="557058:ff66", filled=ALL_FILLED,
+                                                                  debrief_due=now.date()), created=now)
+    report = run_audit(services, now=now)
+    from service_sandbox.datacenter import userkey
+
+    account = "557058:ff66" if sandbox.profile == "cloud" else userkey("557058:ff66")  # how the page names them
+    assert report.pages[0].lead == f"unknown user ({account})"
+    assert report.errors == []
 
 
 def test_a_page_that_fails_to_parse_is_reported_not_fatal(services, sandbox, confluence, now):

@@ -343,6 +343,17 @@ def test_overdue_action_needs_jira_not_done_and_the_due_date_passed():
     assert "OPS-1" in findings[0].message and "In Progress" in findings[0].message
 
 
+def test_an_action_whose_jira_issue_does_not_exist_is_told_so_and_what_to_do():
+    items = [{"summary": "Deleted in Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-4"},
+             {"summary": "Not searchable yet", "owner": "a", "due": "2026-11-20", "key": "OPS-6"},
+             {"summary": "Done on the page", "owner": "a", "due": "2026-11-20", "key": "OPS-8", "done": True}]
+    findings = judge(postmortem_body(filled=ALL_FILLED, items=items), gone=frozenset({"OPS-4", "OPS-8"}))
+    assert [(f.kind, f.item) for f in findings] == [("ticket_not_found", "Deleted in Jira")]
+    assert findings[0].message == ("OPS-4 “Deleted in Jira” links a Jira issue that does not exist (deleted, or a "
+                                   "mistyped key): write the key of the issue that tracks it in the Ticket cell, or "
+                                   "file a new one.")
+
+
 def test_a_declined_action_needs_no_owner_date_or_finishing():
     items = [{"summary": "Replace the queue", "owner": "", "due": "", "key": "OPS-7"},
              {"summary": "Declined long ago", "owner": "a", "due": "2026-11-01", "key": "OPS-8"}]
@@ -465,3 +476,21 @@ def test_blame_phrases_in_code_and_inline_code_are_not_blame():
         f"<p>{ALL_FILLED['Root Cause']}</p>", f"<p>{ALL_FILLED['Root Cause']}</p>{root}")
     blame = [f.message for f in judge(body, names={"557058:bb22": "Bob Chen"}) if f.kind == "blame_language"]
     assert len(blame) == 1 and "“Then he forgot to page anyone.”" in blame[0]
+
+
+def test_reports_with_no_post_mortems_or_one_finding_read_as_english():
+    empty = AuditReport(generated_at=NOW, pages=[])
+    assert render(empty, "table") == "No post-mortems found.\n\n0 pages, 0 with findings\n"
+    assert "<td colspan=\"6\">No post-mortems found.</td>" in render(empty, "html")
+    body = postmortem_body(filled={**ALL_FILLED, "Trigger": ""})
+    one = AuditReport(generated_at=NOW, pages=[audit_page(meta(), facts_of(body), CATALOGUE, RULES, Evidence(now=NOW))])
+    assert render(one, "table").endswith("\n1 page, 1 with findings (1 finding: empty section 1)\n")
+
+
+def test_a_lead_is_named_or_said_to_be_unknown_or_left_as_an_id_when_jira_was_not_asked():
+    body = postmortem_body(filled=ALL_FILLED, lead="557058:ff66")
+    lead = lambda **evidence: audit_page(meta(), facts_of(body), CATALOGUE, RULES,  # noqa: E731
+                                         Evidence(now=NOW, **evidence)).lead
+    assert lead(names={"557058:ff66": "Fay Fox"}) == "Fay Fox"
+    assert lead(unknown_people=frozenset({"557058:ff66"})) == "unknown user (557058:ff66)"
+    assert lead() == "557058:ff66"

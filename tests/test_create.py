@@ -305,3 +305,23 @@ def test_a_claim_whose_holder_is_alive_is_still_waited_for(services, sandbox):
     services.creator.wait_seconds = 0.3
     with pytest.raises(CreationInProgress):
         services.creator.create(incident())
+
+
+def test_without_a_start_the_incident_day_and_debrief_due_are_today_in_the_audit_time_zone(make_config, sandbox):
+    # A team east or west of UTC creating a page around midnight: the page's own date and "Debrief due"
+    # are their today, the day the audit and the dashboard count from, not UTC's.
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from wikibot.store import utcnow
+
+    zone = "Pacific/Kiritimati" if utcnow().hour >= 10 else "Pacific/Pago_Pago"  # UTC+14 / UTC-11
+    local = datetime.now(ZoneInfo(zone)).date()
+    services = Services(make_config(audit={"timezone": zone}))
+    try:
+        result = services.creator.create(incident(started_at=None))
+    finally:
+        services.close()
+    assert result.title == f"Post-mortem: {local.isoformat()} Checkout 502s (INC-42)"
+    body = read_page(sandbox.confluence(), result.page_id)["body"]["storage"]["value"]
+    assert f'<time datetime="{(local + timedelta(days=7)).isoformat()}"' in body

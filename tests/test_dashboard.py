@@ -51,6 +51,28 @@ def test_debriefs_per_month_count_within_and_past_the_target_by_the_month_of_the
     assert (within, late) == ([0, 0, 1], [0, 0, 1])
 
 
+def test_a_declined_action_is_not_past_due_on_its_row_nor_in_the_age_chart():
+    from tests.test_audit_checks import ALL_FILLED, CATALOGUE, facts_of, meta, postmortem_body
+    from wikibot.audit.checks import audit_page
+    from wikibot.audit.rules import Evidence, JiraState, Rules
+    from wikibot.dashboard_rows import rows_from_snapshot, snapshot_rows
+
+    now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    items = [{"summary": "Replace the queue", "owner": "557058:bb22", "due": "2026-11-01", "key": "OPS-8"},
+             {"summary": "Alert on depth", "owner": "557058:bb22", "due": "2026-11-01", "key": "OPS-9"}]
+    jira = {"OPS-8": JiraState("OPS-8", "In Progress", False, "2026-11-01", not_doing=True),
+            "OPS-9": JiraState("OPS-9", "To Do", False, "2026-11-01")}
+    facts = facts_of(postmortem_body(filled=ALL_FILLED, items=items))
+    page = audit_page(meta(), facts, CATALOGUE, Rules(), Evidence(now=now, jira=jira))
+    assert [f.kind for f in page.findings] == ["overdue_action"]
+    [snap] = snapshot_rows([page], {page.page_id: facts}, now, jira, UTC)
+    snap["actions"] = [{**a, "first_seen": "2026-11-01"} for a in snap["actions"]]
+    [dashboard_row] = rows_from_snapshot([snap])
+    assert (dashboard_row.actions_open, dashboard_row.actions_overdue) == (2, 1)
+    _, series = open_actions_by_age([dashboard_row], now.date())
+    assert sum(series["past due"]) == 1
+
+
 def test_actions_over_time_counts_open_and_closed_at_each_week_end_with_one_label_per_week():
     issues = [(date(2026, 11, 1), None), (date(2026, 11, 2), date(2026, 11, 10)), (date(2026, 11, 25), None)]
     labels, open_counts, closed = actions_over_time(issues, date(2026, 11, 27), weeks=3)
@@ -126,7 +148,7 @@ def postmortem_table(html: str) -> str:
 
 
 def titles_in(html: str) -> list[str]:
-    return re.findall(r'<td class="title"><a href="http[^"]+">([^<]+)</a></td>', postmortem_table(html))
+    return re.findall(r'<td class="title"><a href="http[^"]+"[^>]*>([^<]+)</a></td>', postmortem_table(html))
 
 
 def test_the_dashboard_lists_every_post_mortem_with_its_facts(examples_client):
@@ -221,3 +243,21 @@ def test_a_metrics_scrape_survives_the_figures_failing_to_load():
     metrics.export_figures(broken)
     text = metrics.render().decode()
     assert "wikibot_http_requests_total" in text and "wikibot_postmortem_actions_past_due" not in text
+
+
+HOSTILE_TITLES = ('<script>alert("x")</script> & \'quotes\'', "🔥 Checkout 502s", "תקלה בתשלומים!")
+
+
+def test_page_titles_are_escaped_and_keep_their_own_direction(services, sandbox, confluence, app):
+    from tests.test_audit import create_page
+    from tests.test_audit_checks import postmortem_body
+
+    for title in HOSTILE_TITLES:
+        create_page(sandbox, confluence, title, postmortem_body(), created=sandbox.store.now())
+    run_audit(services)
+    html = app.test_client().get("/").text
+    assert "<script>alert" not in html
+    assert sorted(titles_in(html)) == sorted([
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39;", "🔥 Checkout 502s", "תקלה בתשלומים!"])
+    # A right-to-left title in a left-to-right table keeps its "!" where its reader expects it.
+    assert len(re.findall(r'<td class="title"><a href="[^"]+" dir="auto">', postmortem_table(html))) == 3

@@ -66,6 +66,14 @@ def test_open_actions_past_due_and_their_median_age():
     assert f["median_open_action_age_days"].value == 10 and f["median_open_action_age_days"].display == "10 days"
 
 
+def test_an_action_declined_as_not_doing_is_open_but_never_past_due():
+    # As the audit, `wikibot actions` and the reminders have it: the dashboard must not count it late.
+    actions = (ActionRow("1", "2026-11-20", False, "2026-11-01", declined=True),
+               ActionRow("2", "2026-11-20", False, "2026-11-01"))
+    f = figures([row("a", "2026-08-01", actions=actions)])
+    assert f["actions_past_due"].value == 1 and f["actions_past_due"].detail == "of 2 open actions"
+
+
 def test_shared_counts_this_quarters_post_mortems_whose_summary_was_posted():
     rows = [row("a", "2026-11-01"), row("b", "2026-10-02"), row("c", "2026-09-01")]
     f = figures(rows, shared={"a", "c"})["postmortems_shared"]

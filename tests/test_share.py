@@ -46,7 +46,22 @@ def test_share_message_has_title_impact_root_cause_and_linked_actions():
     assert lines[3] == "*Action items (2):*"
     assert lines[4] == ("• <https://acme.atlassian.net/browse/OPS-3|OPS-3> Alert on pool saturation "
                         "(Bob Chen, due 2026-12-04)")
-    assert lines[5] == "• Size pools from &lt;peak&gt; (557058:aa11)"
+    assert lines[5] == "• Size pools from &lt;peak&gt;"  # an owner whose name is not known: no account id
+
+
+def test_the_shared_summary_leaves_out_sentences_that_blame_a_person_and_unknown_account_ids():
+    from wikibot.audit.blame import BlameMatcher
+    from wikibot.config_sections import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
+
+    filled = {**FILLED, "Root Cause": "Human error. It was Bob's fault really. The pool was sized for average "
+                                      "load, not peak. @557058:ee55 found it; mail sre@example.com."}
+    page = WikiPage(id="1", title="Checkout 502s", version=3, body="", url="https://wiki/pages/1")
+    model = parse_page(postmortem_body(status="Published", filled=filled, items=ITEMS))
+    text = share_message(page, model, "https://acme.atlassian.net", {"557058:bb22": "Bob Chen"},
+                         BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS))
+    [root_cause] = [line for line in text.splitlines() if line.startswith("*Root cause:*")]
+    assert root_cause == ("*Root cause:* The pool was sized for average load, not peak. a colleague found it; "
+                          "mail sre@example.com.")
 
 
 @pytest.mark.parametrize(("given", "page_id"), [
@@ -126,6 +141,19 @@ def test_sharing_a_page_that_does_not_exist_is_a_usage_error_and_records_nothing
     assert chat.messages == []
     page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
     assert CliRunner().invoke(cli, ["--config", path, "share", page_id]).exit_code == 0
+
+def test_a_first_share_names_owners_from_jira_before_any_audit(share_services, sandbox, confluence, chat):
+    from wikibot.audit.share import share_page
+
+    page_id = create_page(sandbox, confluence, "PM checkout", published_body(), created=sandbox.store.now())
+    share_page(share_services, page_id)
+    [message] = chat.messages
+    assert "(Bob Chen, due 2026-12-04)" in message["text"]
+    assert "Size pools from &lt;peak&gt; (Ana Lima)" in message["text"]
+    assert "557058:" not in message["text"]
+    # The page's text names "@557058:bb22": Bob's account on Cloud, not a userkey Data Center knows.
+    assert ("@Bob Chen found it" if sandbox.profile == "cloud" else "a colleague found it") in message["text"]
+
 
 def test_a_failed_share_can_be_retried(share_services, sandbox, confluence, chat):
     from wikibot.audit.share import share_page

@@ -168,6 +168,7 @@ def test_customer_channels_are_asked_on_creation_with_the_link_and_what_is_known
     assert len(asked) == 1
     assert "INC-9001" in asked[0]["text"] and "Impact and Scope" in asked[0]["text"]
     assert "checkout p99 &gt; 4s" in asked[0]["text"]
+    assert "replies to this message are not copied there" in asked[0]["text"]  # no promise nothing keeps
 
 
 def test_wikibot_timeline_redrafts_a_page_from_its_linked_channel(

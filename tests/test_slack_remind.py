@@ -219,3 +219,25 @@ def test_a_declined_action_is_not_reminded_even_without_a_due_date(slack, slack_
     run_remind(slack_services, NOON_LA)
     [bob] = dms(slack, "bob@example.com")
     assert postmortem["issue"] in bob["text"] and declined not in bob["text"]
+
+
+def test_an_action_one_day_late_is_reminded_as_one_day_overdue(slack, slack_services, jira):
+    page = slack_services.creator.create(Incident(incident_id="INC-501", title="Disk full", lead=DANA))
+    jira.create_issue({"project": {"key": "OPS"}, "summary": "Alert on disk usage", "issuetype": {"name": "Task"},
+                       "labels": ["post-mortem", f"pm-{page.page_id}", "incident-inc-501"],
+                       "assignee": {"accountId": BOB}, "duedate": "2026-12-01"})
+    time_passes()
+    run_remind(slack_services, NOON_LA)
+    [bob] = dms(slack, "bob@example.com")
+    assert "(due 2026-12-01, 1 day overdue)" in bob["text"]
+
+
+def test_snoozing_an_empty_section_is_confirmed_by_the_section_title(slack, slack_client, slack_services, postmortem):
+    run_remind(slack_services, MORNING_WARSAW)
+    [dm] = dms(slack, "dana@example.com")
+    dana = slack.users()["dana@example.com"]["id"]
+    snooze = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "wikibot_remind_snooze")
+    assert click(slack_client, slack_services, dana, snooze).status_code == 200
+    confirmation = dms(slack, "dana@example.com")[-1]["text"]
+    assert confirmation.startswith("Snoozed the section “") and "page:" not in confirmation

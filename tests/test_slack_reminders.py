@@ -12,6 +12,7 @@ from wikibot.slack.reminders import (
     LastReminder,
     decide,
     digest,
+    item_name,
     message,
     parse_hours,
     parse_value,
@@ -81,3 +82,9 @@ def test_the_message_has_two_buttons_per_item_whose_values_come_back():
 def test_the_digest_ignores_order(pairs):
     items = [Item(k, t, None, "action") for k, t in pairs]
     assert digest(items) == digest(list(reversed(items)))
+
+
+def test_an_answer_names_a_section_by_its_title_never_by_the_button_value():
+    assert item_name("page:65539:Root Cause") == "the section “Root Cause”"
+    assert item_name("page:1:What didn't go well: <b>") == "the section “What didn't go well: &lt;b&gt;”"
+    assert item_name("OPS-12") == "OPS-12"

@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from wikibot.atlassian.confluence import ConfluenceGateway, TitleTaken
@@ -104,7 +104,7 @@ class PostmortemCreator:
     def __init__(self, *, confluence: ConfluenceGateway, jira: JiraGateway, db: Database, templates: TemplateSet,
                  space: str, parent: ParentPage, label: str, debrief_within_days: int,
                  notifier: Notifier | None = None, wait_seconds: float = 20.0,
-                 on_created: Callable[[], None] | None = None) -> None:
+                 on_created: Callable[[], None] | None = None, zone: tzinfo = UTC) -> None:
         self.confluence = confluence
         self.jira = jira
         self.db = db
@@ -116,6 +116,7 @@ class PostmortemCreator:
         self.notifier = notifier
         self.wait_seconds = wait_seconds
         self.on_created = on_created
+        self.zone = zone
 
     # -- the one entry point ------------------------------------------------------------------
     def create(self, incident: Incident) -> CreateResult:
@@ -149,7 +150,7 @@ class PostmortemCreator:
 
     # -- steps --------------------------------------------------------------------------------
     def _create_or_adopt(self, incident: Incident) -> CreateResult:
-        base_title = page_title(incident, incident.incident_date(utcnow().date()))
+        base_title = page_title(incident, incident.incident_date(self._today()))
         existing = self._find_existing(incident, base_title)
         if existing is not None:
             return existing
@@ -229,7 +230,7 @@ class PostmortemCreator:
         lead_id, lead_name = self._resolve_lead(incident.lead)
         return template.render(
             incident={"id": incident.incident_id, "title": incident.title, "severity": incident.severity,
-                      "date": incident.incident_date(utcnow().date()), "started": incident.started_text(),
+                      "date": incident.incident_date(self._today()), "started": incident.started_text(),
                       "summary": incident.summary,
                       "channel_url": incident.channel_url},
             lead={"account_id": lead_id, "name": lead_name, "mention_attribute": self.confluence.mention_attribute},
@@ -238,8 +239,13 @@ class PostmortemCreator:
             template={"name": template.name, "version": template.version},
         )
 
+    def _today(self) -> date:
+        """The incident's day when none was given: today where the audit counts days (``audit.timezone``),
+        so the page's "Debrief due" is the day the audit and the dashboard expect, not UTC's."""
+        return utcnow().astimezone(self.zone).date()
+
     def _debrief_due(self, incident: Incident) -> date:
-        return incident.incident_date(utcnow().date()) + timedelta(days=self.debrief_within_days)
+        return incident.incident_date(self._today()) + timedelta(days=self.debrief_within_days)
 
     def _resolve_lead(self, lead: str | None) -> tuple[str | None, str | None]:
         """An account id as given; a name or email exactly one Jira user has; else the name as text."""

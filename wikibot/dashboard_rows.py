@@ -35,6 +35,12 @@ class ActionRow:
     done: bool
     first_seen: str | None = None
     """The day the audit first saw the item (carried from snapshot to snapshot)."""
+    declined: bool = False
+    """Its owner said "Not doing" (why, in Jira): still open there, but never past due, as the audit,
+    ``wikibot actions`` and the reminders have it."""
+
+    def past_due(self, today: date) -> bool:
+        return not self.done and not self.declined and self.due is not None and date.fromisoformat(self.due) < today
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,8 @@ def snapshot_rows(pages: Iterable[PageAudit], facts: Mapping[str, PageFacts], no
         for item in items:
             state = jira.get(item.jira_key) if item.jira_key else None
             actions.append(ActionRow(identity=item.identity, due=(state.due if state else None) or item.due,
-                                     done=bool(item.done or (state is not None and state.done))))
+                                     done=bool(item.done or (state is not None and state.done)),
+                                     declined=state is not None and state.not_doing))
         held = page.debrief_held
         rows.append(asdict(Row(
             page_id=page.page_id, title=page.title, url=page.url, incident=prop("Incident", "Incident id"),
@@ -104,7 +111,7 @@ def snapshot_rows(pages: Iterable[PageAudit], facts: Mapping[str, PageFacts], no
             required=len(page.required), debrief_due=first_date(prop("Debrief due", "Debrief date")),
             debrief_overdue="debrief_overdue" in kinds,
             actions_open=sum(1 for a in actions if not a.done), actions_done=sum(1 for a in actions if a.done),
-            actions_overdue=sum(1 for a in actions if not a.done and a.due and a.due < today),
+            actions_overdue=sum(1 for a in actions if a.past_due(date.fromisoformat(today))) if today else 0,
             findings=len(kinds), finding_kinds=kinds,
             incident_date=first_date(prop(*INCIDENT_DATE_KEYS)) or created,
             debrief_held=held.isoformat() if held else None, debrief_from=page.debrief_held_from,
@@ -211,8 +218,8 @@ def open_actions_by_age(rows: Sequence[Row], today: date) -> tuple[list[str], di
               "no due date": [0] * len(AGE_BUCKETS)}
     for row in rows:
         for action in row.actions:
-            if action.done or not action.first_seen:
-                continue
+            if action.done or action.declined or not action.first_seen:
+                continue  # declined: nothing is awaited of it, so it is neither past due nor due later
             age = (today - date.fromisoformat(action.first_seen)).days
             slot = next(i for i, (_, limit) in enumerate(AGE_BUCKETS) if limit is None or age < limit)
             kind = ("no due date" if not action.due

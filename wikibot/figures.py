@@ -44,8 +44,8 @@ DEFINITIONS = {
         "Incident → debrief", "Median number of days from the incident date to the debrief, over this "
         "quarter's post-mortems that have been debriefed."),
     "actions_past_due": (
-        "Actions past due", "Open action items (not done on the page, and not Done in Jira) whose due date "
-        "(Jira's, else the page's) is before today, over every post-mortem."),
+        "Actions past due", "Open action items (not done on the page, not Done in Jira, and not declined as "
+        "Not doing) whose due date (Jira's, else the page's) is before today, over every post-mortem."),
     "median_open_action_age_days": (
         "Age of open actions", "Median number of days since the audit first saw each open action item on its "
         "page (items already there at a page's first audit count from the page's creation)."),
@@ -93,7 +93,7 @@ def headline_figures(rows: Sequence[Row], shared: Collection[str], today: date,
     spans = [d for d in (days_to_debrief(r) for r in quarter) if d is not None]
     middle = float(median(spans)) if spans else None
     open_actions = [a for r in rows for a in r.actions if not a.done]
-    past_due = [a for a in open_actions if a.due and date.fromisoformat(a.due) < today]
+    past_due = [a for a in open_actions if a.past_due(today)]
     ages = [(today - date.fromisoformat(a.first_seen)).days for a in open_actions if a.first_seen]
     age = float(median(ages)) if ages else None
     shared_now = [r for r in quarter if r.page_id in shared]

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 # Each service imports its module when it is first asked for, so a CLI command pays at start only
 # for the services it uses (tests/test_startup.py; timings in bench/startup.py).
@@ -142,7 +143,7 @@ class Services:
             confluence=self.confluence, jira=self.jira, db=db, templates=templates,
             space=c.confluence.space, parent=self.parent_page, label=c.postmortem.label,
             debrief_within_days=c.postmortem.debrief_within_days, notifier=self.notifier,
-            on_created=self.metrics.pages_created.inc,
+            on_created=self.metrics.pages_created.inc, zone=ZoneInfo(c.audit.timezone),
         )
 
     @cached_property

@@ -56,7 +56,7 @@ DEBRIEF_HELD_KEYS = ("Debrief held", "Debriefed on", "Debrief held on")
 UNFINISHED = frozenset({"missing", "empty", "placeholder"})
 KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
               "debrief_overdue", "missing_owner", "owner_not_assignable", "owner_not_a_user", "missing_due",
-              "unsynced_action", "overdue_action",
+              "unsynced_action", "ticket_not_found", "overdue_action",
               "too_many_actions", "actions_not_recognised", "blame_language", "timeline_order")
 
 
@@ -116,12 +116,20 @@ class PageAudit:
                             "from": self.debrief_held_from, "note": self.debrief_note}}
 
 
+def person_name(account: str, evidence: Evidence) -> str:
+    """The display name, else what a reader can act on: an account Jira no longer knows (the lead left)
+    says so, with its id; an account not looked up (Jira failed) stays its id."""
+    if account in evidence.names:
+        return evidence.names[account]
+    return f"unknown user ({account})" if account in evidence.unknown_people else account
+
+
 def audit_page(page: WikiPage, facts: PageFacts, catalogue: TemplateCatalogue, rules: Rules,
                evidence: Evidence) -> PageAudit:
     """Judge one page. ``page`` is its metadata (a ``WikiPage``: id, title, url, dates, editors)."""
     status = facts.prop(*STATUS_KEYS)
     lead_id = facts.prop_user(*LEAD_KEYS)
-    lead = evidence.names.get(lead_id, lead_id) if lead_id else facts.prop(*LEAD_KEYS)
+    lead = person_name(lead_id, evidence) if lead_id else facts.prop(*LEAD_KEYS)
     held, held_from = debrief_held(page.id, status, facts, evidence)
     audited = partial(PageAudit, page_id=page.id, title=page.title, url=page.url, status=status, lead=lead,
                       template=facts.template, created=page.created, modified=page.modified,

@@ -70,6 +70,12 @@ def item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Rul
                     "unsynced_action", f"“{name}” has no Jira ticket {_since(evidence.now - seen)} after it was "
                     "written: check that the sync runs (wikibot sync) or link a ticket.", item=name, ref=item.identity))
             continue
+        if state is None and key in evidence.gone:
+            found.append(Finding(
+                "ticket_not_found", f"{key} “{name}” links a Jira issue that does not exist (deleted, or a mistyped "
+                "key): write the key of the issue that tracks it in the Ticket cell, or file a new one.",
+                item=name, ref=f"{item.identity}:{key}:gone"))
+            continue
         if state is not None and state.unassigned and not state.done:
             kind = "owner_not_a_user" if state.unassigned.startswith(NOT_A_USER) else "owner_not_assignable"
             found.append(Finding(

@@ -8,9 +8,11 @@ searched as soon as it is collected, and each unknown lead is looked up as soon 
 * Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
   duedate,assignee,description`` (an unassigned issue's description says why: ``sync.filing``)
   (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are dropped,
-  every page of the answer is read). A key that does not exist is simply not judged.
-* Names: one lookup per account the database has not named recently; an unknown account leaves
-  the id, any other failure stops further lookups for this run.
+  every page of the answer is read). A key Jira says does not exist is kept in :attr:`Lookups.missing`
+  (the audit says so: deleted, or mistyped); one merely absent from the answer is not judged.
+* Names: one lookup per account the database has not named recently; an account Jira does not
+  know (a lead whose account was deleted) is kept in :attr:`Lookups.unknown`, any other failure
+  stops further lookups for this run (and those accounts are neither named nor called unknown).
 
 A failure is an error of the run, never its end: the keys of a failed search are not judged for
 ``overdue_action``, and a lead whose name was not read shows as an account id.
@@ -45,6 +47,11 @@ class Lookups:
         self._searches: list[Future[dict[str, JiraState]]] = []
         self._lookups: dict[str, Future[str | None]] = {}
         self._names_failed = threading.Event()
+        self.unknown: set[str] = set()
+        """Accounts Jira answered it does not know (complete once :meth:`finish` returned)."""
+        self.missing: set[str] = set()
+        """Keys Jira said do not exist (filled by the searches; complete once :meth:`finish` returned)."""
+        self._missing_lock = threading.Lock()
 
     def __enter__(self) -> Self:
         return self
@@ -87,6 +94,8 @@ class Lookups:
                 break
             if name:
                 names[account] = name
+            elif not self._names_failed.is_set():
+                self.unknown.add(account)
         return states, names, errors
 
     def _submit(self, keys: list[str]) -> None:
@@ -95,7 +104,11 @@ class Lookups:
     def search(self, keys: list[str]) -> dict[str, JiraState]:
         """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
         fields = ("status", "duedate", "assignee", "description", "labels")
-        return {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields)}
+        missing: set[str] = set()
+        found = {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields, missing=missing)}
+        with self._missing_lock:
+            self.missing |= missing
+        return found
 
     def _name(self, account: str) -> str | None:
         if self._names_failed.is_set():

@@ -86,18 +86,19 @@ def render_table(report: AuditReport) -> str:
              else "-", _age(p, report.generated_at), str(len(p.findings))) for p in report.pages]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(header)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+             "  ".join("-" * w for w in widths)] if rows else ["No post-mortems found."]
     for page, row in zip(report.pages, rows, strict=True):
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         lines.extend(f"    {kind_label(f.kind)}: {f.message}" for f in page.findings)
         if page.debrief_note:
             lines.append(f"    note: {page.debrief_note}")
     summary = report.summary()
-    kinds = ", ".join(f"{kind_label(k, capital=False)} {n}" for k, n in summary["findings_by_kind"].items()) or "none"
+    kinds = ", ".join(f"{kind_label(k, capital=False)} {n}" for k, n in summary["findings_by_kind"].items())
+    count = summary["findings"]
     lines.append("")
     lines.append(f"{summary['pages']} page{'s' if summary['pages'] != 1 else ''}, "
-                 f"{summary['pages_with_findings']} with findings "
-                 f"({summary['findings']} findings: {kinds})")
+                 f"{summary['pages_with_findings']} with findings"
+                 + (f" ({count} finding{'s' if count != 1 else ''}: {kinds})" if count else ""))
     lines.extend(f"error: {e}" for e in report.errors)
     return "\n".join(lines) + "\n"
 

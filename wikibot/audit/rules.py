@@ -46,6 +46,15 @@ class Rules:
                    blame=BlameMatcher(config.audit.blame_phrases, config.audit.blame_always))
 
 
+def local_today(config: Config, now: datetime | None = None) -> date:
+    """Today where the audit counts days (``audit.timezone``).
+
+    Every surface that says "overdue" (the audit, the dashboard, ``wikibot actions``) asks here, so
+    a manager east or west of UTC sees the same count on each of them, early on a Monday too.
+    """
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(config.audit.timezone)).date()
+
+
 def sync_interval(schedule: str, zone: tzinfo, now: datetime) -> timedelta:
     """How long the sync waits between runs: its next fire time after its next fire time."""
     trigger = CronTrigger.from_crontab(schedule, timezone=zone)
@@ -73,12 +82,16 @@ class Evidence:
     now: datetime
     jira: Mapping[str, JiraState] = field(default_factory=dict)
     """issue key → state; a key missing here (unknown to Jira, or Jira unreadable) is not judged."""
+    gone: frozenset[str] = frozenset()
+    """Issue keys Jira said do not exist (deleted, or never filed under that key)."""
     tickets: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(page id, item identity) → issue key the sync ledger filed but the page does not show yet."""
     first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
     """(page id, item identity) → when the audit first saw that item without a ticket."""
     names: Mapping[str, str] = field(default_factory=dict)
     """account id → display name."""
+    unknown_people: frozenset[str] = frozenset()
+    """Accounts Jira does not know (deleted: someone who left); shown as such, not as a bare id."""
     debriefed_seen: Mapping[str, date] = field(default_factory=dict)
     """page id → the day the audit first saw its Status Debriefed or Published (for pages without
     a "Debrief held" date, that day stands in for it)."""

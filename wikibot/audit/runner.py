@@ -165,7 +165,8 @@ class AuditRun:
         self.errors.extend(errors)
         self.store.save_names(names)
         dashboard = DashboardStore(self.services.db.engine)
-        evidence = Evidence(now=self.now, jira=jira, tickets=tickets,
+        evidence = Evidence(now=self.now, jira=jira, gone=frozenset(lookups.missing),
+                            unknown_people=frozenset(lookups.unknown), tickets=tickets,
                             first_seen=self._first_seen(seen, tickets), names={**lookups.known_names, **names},
                             debriefed_seen=dashboard.record_debriefed(self._debriefed_today(seen)))
         pages = [audit_page(page, facts, self.catalogue, self.rules, evidence) for page, facts in seen]

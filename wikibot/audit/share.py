@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from wikibot.atlassian.content import WikiPage
+from wikibot.audit.blame import BlameMatcher, split_sentences
 from wikibot.audit.checks import STATUS_KEYS
 from wikibot.audit.facts import title_key
 from wikibot.errors import ConfigError, InputError, WikibotError
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 EXCERPT = 500
 MAX_ITEMS = 15
 _PAGE_ID = re.compile(r"(?:pageId=|/pages/)(\d+)")
-_USER_MENTION = re.compile(r"@(\S+)")
+_USER_MENTION = re.compile(r"(?<!\S)@([\w:-]*\w)")  # "@557058:bb22." is a mention; "bob@example.com" is not
 
 
 class AlreadyShared(WikibotError):
@@ -81,7 +82,9 @@ def share_page(services: Services, page_id: str, *, store: AuditStore | None = N
             raise NotPublished(f"page {page_id} is {status}, not Published: publish it first "
                                "(set its Status to Published), or share it anyway with --force")
         jira_url = services.config.jira_endpoint()[0]
-        text = share_message(page, model, jira_url, store.names(NAMES_MAX_AGE))
+        audit = services.config.audit
+        text = share_message(page, model, jira_url, _names(services, store, model),
+                             BlameMatcher(audit.blame_phrases, audit.blame_always))
         if channel:
             _post_to_channel(services, channel, text)
         else:
@@ -105,15 +108,48 @@ def _post_to_channel(services: Services, channel: str, text: str) -> None:
     api.post(channel, text)
 
 
-def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[str, str] | None = None) -> str:
-    """The shared summary (Slack mrkdwn; every page-derived text escaped)."""
+def _names(services: Services, store: AuditStore, model: PageModel) -> dict[str, str]:
+    """Display names of the people the message names, asking Jira for those the database lacks.
+
+    The audit only looks up leads, and a first share may come before any audit: without this, owners
+    reached the company channel as account ids. Names are a courtesy: Jira failing (or not knowing an
+    account, e.g. someone who left) leaves them out rather than stopping the share.
+    """
+    names = store.names(NAMES_MAX_AGE)
+    accounts = {i.owner for i in model.action_items if i.owner_is_user and i.owner}
+    for words in _SECTIONS.values():
+        accounts.update(_USER_MENTION.findall(_section_text(model, words)))
+    found: dict[str, str] = {}
+    for account in sorted(accounts - names.keys()):
+        try:
+            name = services.jira.user_name(account)
+        except WikibotError:
+            break
+        if name:
+            found[account] = name
+    store.save_names(found)
+    return {**names, **found}
+
+
+_SECTIONS = {"Impact": ("impact",), "Root cause": ("root cause",)}
+
+
+def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[str, str] | None = None,
+                  blame: BlameMatcher | None = None) -> str:
+    """The shared summary (Slack mrkdwn; every page-derived text escaped).
+
+    Readers outside the team see it: a sentence ``blame`` says blames a person is left out (the audit
+    asks the team to rewrite it; the company channel should not spread it meanwhile), and a person
+    whose name is not known is not shown as an account id.
+    """
     names = names or {}
     status = page_status(model)
     heading = ("Post-mortem published" if status.casefold() == PUBLISHED
                else f"Post-mortem shared before it was published (status: {slack_escape(status)})")
     lines = [f":mega: *{heading}:* {slack_link(page.url, page.title)}"]
-    for label, words in (("Impact", ("impact",)), ("Root cause", ("root cause",))):
-        text = _section_text(model, words)
+    matcher = blame.with_people(names.values()) if blame else None
+    for label, words in _SECTIONS.items():
+        text = _section_text(model, words, matcher)
         if text:
             lines.append(f"*{label}:* {slack_escape(_mentions(text, names))}")
     items = [i for i in model.action_items if i.summary]
@@ -121,7 +157,7 @@ def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[s
         lines.append(f"*Action items ({len(items)}):*")
         for item in items[:MAX_ITEMS]:
             ticket = f"{slack_link(f'{jira_url}/browse/{item.jira_key}', item.jira_key)} " if item.jira_key else ""
-            owner = names.get(item.owner or "", item.owner) if item.owner_is_user else item.owner
+            owner = names.get(item.owner or "") if item.owner_is_user else item.owner
             extra = ", ".join(filter(None, (owner, f"due {item.due}" if item.due else None)))
             lines.append(f"• {ticket}{slack_escape(_mentions(item.summary, names))}"
                          f"{f' ({slack_escape(extra)})' if extra else ''}")
@@ -136,16 +172,21 @@ def page_status(model: PageModel) -> str:
     return next((keys[title_key(k)].strip() for k in STATUS_KEYS if keys.get(title_key(k), "").strip()), "Draft")
 
 
-def _section_text(model: PageModel, words: tuple[str, ...]) -> str:
-    """The first section whose title (or name) starts with one of ``words``, cut to a readable excerpt."""
+def _section_text(model: PageModel, words: tuple[str, ...], blame: BlameMatcher | None = None) -> str:
+    """The first section whose title (or name) starts with one of ``words``, cut to a readable excerpt
+    (without the sentences ``blame`` finds blaming a person)."""
     section = next((s for s in model.sections
                     if title_key(s.title).startswith(words) or title_key(s.name).startswith(words)), None)
     if section is None or section.status != "filled":
         return ""
-    text = " ".join(section.text.split())
+    sentences = split_sentences(section.text)
+    if blame is not None:
+        sentences = [s for s in sentences if blame.find(s) is None]
+    text = " ".join(" ".join(sentences).split())
     return text if len(text) <= EXCERPT else text[:EXCERPT].rsplit(" ", 1)[0] + " …"
 
 
 def _mentions(text: str, names: dict[str, str]) -> str:
-    """Reader text writes a mention as ``@<account id>``; show the name when it is known."""
-    return _USER_MENTION.sub(lambda m: f"@{names[m.group(1)]}" if m.group(1) in names else m.group(0), text)
+    """Reader text writes a mention as ``@<account id>``: the name when it is known, else "a colleague"
+    (an account id means nothing to the reader)."""
+    return _USER_MENTION.sub(lambda m: f"@{names[m.group(1)]}" if m.group(1) in names else "a colleague", text)

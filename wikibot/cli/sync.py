@@ -37,16 +37,19 @@ def sync(obj: CliContext, page_id: str | None, dry_run: bool, as_json: bool) -> 
 @click.option("--overdue", is_flag=True, help="Only actions past their due date.")
 @click.pass_obj
 def actions(obj: CliContext, as_json: bool, as_csv: bool, overdue: bool) -> None:
-    """List open post-mortem actions across all pages (incident, owner, due date, page link)."""
+    """List open post-mortem actions across all pages (incident, owner, due date, page link).
+
+    Days overdue are counted in audit.timezone, as the audit and the dashboard count them.
+    """
     if as_json and as_csv:
         raise InputError("give --json or --csv, not both")
+    from wikibot.audit.rules import local_today
     from wikibot.services import Services
-    from wikibot.store.schema import utcnow
     from wikibot.sync.actions import outstanding_actions, to_csv, to_text
 
     services = Services(obj.config)
     try:
-        found = outstanding_actions(services.jira, services.confluence.url, utcnow().date())
+        found = outstanding_actions(services.jira, services.confluence.url, local_today(obj.config))
     finally:
         services.close()
     if overdue:

@@ -45,16 +45,16 @@ class ReminderAnswers:
         if action["action_id"] == plan.SNOOZE_ACTION:
             self.store.hold(user, item, "snooze", now + timedelta(days=self.snooze_days), None, now)
             self.store.answer(reminder.id, "snooze", now)
-            self._confirm(reminder.channel_id, f"Snoozed {item} for {self.snooze_days} days.")
+            self._confirm(reminder.channel_id, f"Snoozed {plan.item_name(item)} for {self.snooze_days} days.")
             return None
         reason = _reason(payload)
         if not reason:
-            self._confirm(reminder.channel_id, f"Please say why you are not doing {item} in the box under the "
-                                               "list, then press \"Not doing\" again.")
+            self._confirm(reminder.channel_id, f"Please say why you are not doing {plan.item_name(item)} in the box "
+                                               "under the list, then press \"Not doing\" again.")
             return None
         self.store.hold(user, item, "not_doing", None, reason, now)
         self.store.answer(reminder.id, "not_doing", now)
-        note = f"Noted: you are not doing {item}."
+        note = f"Noted: you are not doing {plan.item_name(item)}."
         if is_jira_key(item):
             try:
                 self._comment(item, user, reason)

@@ -2,7 +2,8 @@
 
 Sent once, when the post-mortem is created, to each of ``slack.customer_channels``: the page
 link, what is known so far (the incident's title and its first timeline events), and where on
-the page to add what customers reported. Every piece of user text is escaped for mrkdwn.
+the page to add what customers reported (on the page itself: nothing reads replies). Every piece
+of user text is escaped for mrkdwn.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def customer_request(incident_id: str, result: CreateResult, events: Sequence[Ev
             who = people.get(event.user, Person(event.user)).name
             text = " ".join(to_plain(event.text, people).split())[:200]
             lines.append(f"• {event.when:%H:%M} UTC {slack_escape(who)}: {slack_escape(text)}")
+    # Nothing reads replies to this message: promising to copy them over lost what support wrote there.
     lines.append("What did customers tell you? Please add it to *Impact and Scope* on the page "
-                 "(who was affected, what they saw, when), or reply in this thread and we will copy it over.")
+                 "(who was affected, what they saw, when): replies to this message are not copied there.")
     return "\n".join(lines)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from wikibot.atlassian.confluence import postmortems_cql
 from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, STATUS_KEYS, UNFINISHED, section_required
 from wikibot.audit.facts import title_key
+from wikibot.audit.item_checks import days_text
+from wikibot.audit.rules import local_today
 from wikibot.errors import ConfigError, WikibotError
 from wikibot.pages import PageModel, PageParseError, parse_page
 from wikibot.slack import reminders as plan
@@ -104,7 +106,8 @@ class ReminderRun:
             email = ((raw.get("fields") or {}).get("assignee") or {}).get("emailAddress")
             if not email or action.status == NOT_DOING or (action.due is not None and not action.days_overdue):
                 continue
-            due = f"due {action.due.isoformat()}, {action.days_overdue} days overdue" if action.due else "no due date"
+            due = (f"due {action.due.isoformat()}, {days_text(action.days_overdue or 0)} overdue" if action.due
+                   else "no due date")
             lead = self.slack_user(leads[action.page_id]) if action.page_id in leads else None
             found[email].append(plan.Item(key=action.key, text=f"{action.key} {action.summary} ({due})",
                                           url=action.issue_url, kind="action", lead=lead.id if lead else None))
@@ -119,7 +122,7 @@ class ReminderRun:
     def run(self, now: datetime) -> RemindReport:
         report = RemindReport()
         hours = plan.parse_hours(self.config.remind.working_hours)
-        for email, items in sorted(self.items_by_email(now.date()).items()):
+        for email, items in sorted(self.items_by_email(local_today(self.config, now)).items()):
             try:
                 self._one(email, items, now, hours, report)
             except WikibotError as exc:

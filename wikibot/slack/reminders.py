@@ -157,6 +157,15 @@ def escalation_text(person: str, ignored: int, items: Sequence[Item]) -> str:
     return "\n".join(lines)
 
 
+def item_name(key: str) -> str:
+    """How an answer's confirmation names the item a button was for (mrkdwn): a Jira key as it is, a
+    section as its title ("page:<id>:<title>" is the button's value, not something to show a person)."""
+    page, _, rest = key.partition(":")
+    if page == "page" and ":" in rest:
+        return f"the section “{slack_escape(rest.split(':', 1)[1])}”"
+    return slack_escape(key)
+
+
 def parse_value(value: str) -> tuple[int, str] | None:
     """A button's value back: ``(reminder id, item key)``, or None if it is not one of ours."""
     try:

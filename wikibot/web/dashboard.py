@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from wikibot.audit.kinds import kind_label
+from wikibot.audit.rules import local_today
 from wikibot.dashboard_rows import (
     Row,
     actions_over_time,
@@ -45,8 +46,7 @@ GREEN, LATE, BLUE, GREY = "#009e73", "#d55e00", "#0072b2", "#8c8c8c"
 
 
 def _today(svc: Services) -> date:
-    """Today where the audit counts days (``audit.timezone``), so the dashboard and the audit agree."""
-    return datetime.now(ZoneInfo(svc.config.audit.timezone)).date()
+    return local_today(svc.config)
 
 
 def _figures(svc: Services) -> list[Figure]:
