@@ -226,8 +226,8 @@ def test_an_action_whose_jira_issue_was_deleted_is_a_finding_not_silence(service
                                                                    items=items), created=now)
     report = run_audit(services, now=now)
     assert by_title(report) == {"PM tickets": ["ticket_not_found", "overdue_action"]}
-    assert report.pages[0].findings[0].message.startswith(f"{deleted} “Size the pool” links a Jira issue that does "
-                                                          "not exist")
+    assert report.pages[0].findings[0].message.startswith(f"{deleted} “Size the pool” links a Jira issue that Jira "
+                                                          "says does not exist")
     assert report.errors == []
 
 

@@ -349,9 +349,9 @@ def test_an_action_whose_jira_issue_does_not_exist_is_told_so_and_what_to_do():
              {"summary": "Done on the page", "owner": "a", "due": "2026-11-20", "key": "OPS-8", "done": True}]
     findings = judge(postmortem_body(filled=ALL_FILLED, items=items), gone=frozenset({"OPS-4", "OPS-8"}))
     assert [(f.kind, f.item) for f in findings] == [("ticket_not_found", "Deleted in Jira")]
-    assert findings[0].message == ("OPS-4 “Deleted in Jira” links a Jira issue that does not exist (deleted, or a "
-                                   "mistyped key): write the key of the issue that tracks it in the Ticket cell, or "
-                                   "file a new one.")
+    assert findings[0].message == ("OPS-4 “Deleted in Jira” links a Jira issue that Jira says does not exist "
+                                   "(deleted, a mistyped key, or a project wikibot may not browse): write the key of "
+                                   "the issue that tracks it in the Ticket cell, or file a new one.")
 
 
 def test_a_declined_action_needs_no_owner_date_or_finishing():

@@ -72,8 +72,9 @@ def item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Rul
             continue
         if state is None and key in evidence.gone:
             found.append(Finding(
-                "ticket_not_found", f"{key} “{name}” links a Jira issue that does not exist (deleted, or a mistyped "
-                "key): write the key of the issue that tracks it in the Ticket cell, or file a new one.",
+                "ticket_not_found", f"{key} “{name}” links a Jira issue that Jira says does not exist (deleted, a "
+                "mistyped key, or a project wikibot may not browse): write the key of the issue that tracks it in "
+                "the Ticket cell, or file a new one.",
                 item=name, ref=f"{item.identity}:{key}:gone"))
             continue
         if state is not None and state.unassigned and not state.done:

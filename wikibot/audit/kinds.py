@@ -21,8 +21,8 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "missing_due": ("Missing due date", "an open action item has no due date, or one that is not a date"),
     "unsynced_action": ("No Jira ticket",
                         "an action item still has no Jira issue one sync interval after it was written"),
-    "ticket_not_found": ("Jira issue not found", "an action's Ticket names a Jira issue that does not exist "
-                         "(deleted, or a mistyped key), so nothing tracks it"),
+    "ticket_not_found": ("Jira issue not found", "an action's Ticket names a Jira issue that Jira says does "
+                         "not exist (deleted, mistyped, or out of wikibot's reach), so nothing tracks it"),
     "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is neither Done "
                        "nor declined (Not doing)"),
     "too_many_actions": ("Too many actions", "more action items than audit.max_action_items"),
