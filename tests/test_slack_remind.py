@@ -35,6 +35,12 @@ def dms(slack, email):
     return [m for m in slack.messages(user=slack.users()[email]["id"]) if m.get("bot_id")]
 
 
+def button(dm, name=None):
+    """The DM's first button, or its ``wikibot_remind_<name>`` button."""
+    return next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if name is None or e["action_id"] == f"wikibot_remind_{name}")
+
+
 def click(slack_client, slack_services, user, action, state=None):
     payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": "D"}, "actions": [action]}
     if state is not None:
@@ -67,8 +73,7 @@ def test_snooze_silences_the_item_and_is_recorded(slack, slack_client, slack_ser
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
     bob = slack.users()["bob@example.com"]["id"]
-    snooze = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == "wikibot_remind_snooze")
+    snooze = button(dm, "snooze")
     assert click(slack_client, slack_services, bob, snooze).status_code == 200
     [reminder] = slack_services.db.slack.reminders_of(bob)
     assert reminder.answer == "snooze"
@@ -80,8 +85,7 @@ def test_not_doing_comments_the_reason_on_the_jira_issue(slack, slack_client, sl
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
     bob = slack.users()["bob@example.com"]["id"]
-    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == "wikibot_remind_not_doing")
+    no = button(dm, "not_doing")
     click(slack_client, slack_services, bob, no,
           state={"wikibot_remind_why": {"why": {"type": "plain_text_input", "value": "Queue is being replaced"}}})
     comments = jira.issue_get_comments(postmortem["issue"])["comments"]
@@ -94,8 +98,7 @@ def test_not_doing_comments_once_after_a_lost_answer_and_a_second_click(
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
     bob = slack.users()["bob@example.com"]["id"]
-    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == "wikibot_remind_not_doing")
+    no = button(dm, "not_doing")
     why = {"wikibot_remind_why": {"why": {"type": "plain_text_input", "value": "Queue is being replaced"}}}
     sandbox.fault(drop=True, after=True, count=1, method="POST",  # the comment lands, its answer is lost
                   path_prefix=f"/rest/api/2/issue/{postmortem['issue']}/comment")
@@ -109,7 +112,7 @@ def test_not_doing_comments_once_after_a_lost_answer_and_a_second_click(
 def test_someone_else_cannot_answer_your_reminder(slack, slack_client, slack_services, postmortem):
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
-    snooze = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
+    snooze = button(dm)
     response = click(slack_client, slack_services, slack.users()["eve@example.com"]["id"], snooze)
     assert response.json["text"] == "This reminder is not yours to answer."
 
@@ -155,8 +158,7 @@ def test_not_doing_without_a_reason_asks_for_one_and_records_nothing(slack, slac
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
     bob = slack.users()["bob@example.com"]["id"]
-    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == "wikibot_remind_not_doing")
+    no = button(dm, "not_doing")
     click(slack_client, slack_services, bob, no, state={"wikibot_remind_why": {"why": {"value": None}}})
     assert "Please say why" in dms(slack, "bob@example.com")[-1]["text"]
     assert slack_services.db.slack.reminders_of(bob)[0].answer is None
@@ -180,8 +182,7 @@ def test_not_doing_marks_the_row_on_the_page_and_the_action_is_no_longer_overdue
     assert "overdue_action" in overdue
     run_remind(slack_services, NOON_LA)
     [dm] = dms(slack, "bob@example.com")
-    no = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == "wikibot_remind_not_doing")
+    no = button(dm, "not_doing")
     click(slack_client, slack_services, slack.users()["bob@example.com"]["id"], no,
           state={"wikibot_remind_why": {"why": {"type": "plain_text_input", "value": "Queue is being replaced"}}})
     run_sync(slack_services, page.page_id)
@@ -236,8 +237,7 @@ def test_snoozing_an_empty_section_is_confirmed_by_the_section_title(slack, slac
     run_remind(slack_services, MORNING_WARSAW)
     [dm] = dms(slack, "dana@example.com")
     dana = slack.users()["dana@example.com"]["id"]
-    snooze = next(e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == "wikibot_remind_snooze")
+    snooze = button(dm, "snooze")
     assert click(slack_client, slack_services, dana, snooze).status_code == 200
     confirmation = dms(slack, "dana@example.com")[-1]["text"]
     assert confirmation.startswith("Snoozed the section “") and "page:" not in confirmation
