@@ -231,6 +231,31 @@ def test_an_action_whose_jira_issue_was_deleted_is_a_finding_not_silence(service
     assert report.errors == []
 
 
+def test_an_issue_the_search_cannot_show_yet_is_judged_from_a_read_by_key(services, sandbox, confluence, jira, now):
+    # Filed a minute ago: Jira's index lags, so the search leaves it out; GET /issue/{key} does not.
+    key = jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "Size the pool", "issuetype": {"name": "Task"},
+                                    "duedate": "2026-01-01"})["key"]
+    items = [{"summary": "Size the pool", "owner": "557058:bb22", "due": "2026-01-01", "key": key}]
+    create_page(sandbox, confluence, "PM fresh", postmortem_body(filled=ALL_FILLED, debrief_due=now.date(),
+                                                                 items=items), created=now)
+    assert by_title(run_audit(services, now=now)) == {"PM fresh": ["overdue_action"]}
+
+
+def test_a_search_refused_for_another_reason_calls_no_issue_missing(services, sandbox, confluence, jira, now):
+    # A 400 that names no key (a proxy's "header too large", a JQL limit) says nothing about the issues.
+    key = create_issue(jira, "Size the pool", "2026-01-01")
+    items = [{"summary": "Size the pool", "owner": "557058:bb22", "due": "2026-01-01", "key": key}]
+    create_page(sandbox, confluence, "PM refused", postmortem_body(filled=ALL_FILLED, debrief_due=now.date(),
+                                                                   items=items), created=now)
+    search = "/rest/api/2/search" if sandbox.profile == "datacenter" else "/rest/api/3/search/jql"
+    sandbox.fault(status=400, count=None, method="GET", path_prefix=search)
+    try:
+        report = run_audit(services, now=now)
+    finally:
+        sandbox.clear_faults()
+    assert by_title(report) == {"PM refused": ["overdue_action"]}
+
+
 def test_a_lead_jira_no_longer_knows_is_shown_as_an_unknown_user(services, sandbox, confluence, now):
     create_page(sandbox, confluence, "PM orphan", postmortem_body(lead="557058:ff66", filled=ALL_FILLED,
                                                                   debrief_due=now.date()), created=now)

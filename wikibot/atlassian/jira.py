@@ -94,16 +94,15 @@ class JiraGateway:
             raise service_error(SERVICE, exc, self.client.url) from exc
         return found if isinstance(found, dict) else None
 
-    def issues_by_key(self, keys: Sequence[str], fields: Sequence[str], *, missing: set[str] | None = None
-                      ) -> list[dict[str, Any]]:
+    def issues_by_key(self, keys: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]]:
         """The issues among ``keys`` that exist, in one ``issuekey in (...)`` search (paged).
 
-        Jira answers 400 when a key does not exist, naming it ("An issue with key 'OPS-9' does not
-        exist ..."; Jira names every bad key, some versions only the first): the keys named are
-        dropped and the search repeated, and if none is named the keys are halved until the bad
-        one is alone. A key that does not exist is not returned, and is added to ``missing``: Jira
-        checks keys against its database, not the (lagging) index, so such an issue was deleted or
-        never existed, while a key that is merely absent from the answer may be too new to search.
+        Data Center (and Jira's older search) answers 400 when a key does not exist, naming it ("An
+        issue with key 'OPS-9' does not exist ..."; every bad key, some versions only the first): the
+        keys named are dropped and the search repeated, and if none is named the keys are halved until
+        the bad one is alone. Cloud's enhanced search may instead leave such a key out of the answer.
+        Either way a key missing from the result says nothing for sure (too new for the index, not
+        visible, or gone): ask :meth:`issue`, which reads the database.
         """
         pending = list(keys)
         while pending:
@@ -115,17 +114,12 @@ class JiraGateway:
                     raise service_error(SERVICE, exc, self.client.url) from exc
                 named = set(_ISSUE_KEY.findall(" ".join(_error_messages(exc)))) & set(pending)
                 if named:
-                    if missing is not None:
-                        missing.update(named)
                     pending = [k for k in pending if k not in named]
                     continue
                 if len(pending) == 1:
-                    if missing is not None:
-                        missing.update(pending)
                     return []
                 half = len(pending) // 2
-                return (self.issues_by_key(pending[:half], fields, missing=missing)
-                        + self.issues_by_key(pending[half:], fields, missing=missing))
+                return self.issues_by_key(pending[:half], fields) + self.issues_by_key(pending[half:], fields)
         return []
 
     def user_name(self, account_id: str) -> str | None:

@@ -8,8 +8,10 @@ searched as soon as it is collected, and each unknown lead is looked up as soon 
 * Issues: one ``issuekey in (...)`` search per 100 keys (Jira Cloud's page cap), ``fields=status,
   duedate,assignee,description`` (an unassigned issue's description says why: ``sync.filing``)
   (:meth:`~wikibot.atlassian.jira.JiraGateway.issues_by_key`: keys that do not exist are dropped,
-  every page of the answer is read). A key Jira says does not exist is kept in :attr:`Lookups.missing`
-  (the audit says so: deleted, or mistyped); one merely absent from the answer is not judged.
+  every page of the answer is read). A key absent from the answer is read by itself (``GET
+  /issue/{key}``, consistent where the search is not): found, it is judged as any other (an issue
+  filed minutes ago, or moved to another project under a new key); a 404 (deleted, mistyped, or not
+  visible to wikibot) is kept in :attr:`Lookups.missing`, and the audit says so.
 * Names: one lookup per account the database has not named recently; an account Jira does not
   know (a lead whose account was deleted) is kept in :attr:`Lookups.unknown`, any other failure
   stops further lookups for this run (and those accounts are neither named nor called unknown).
@@ -102,10 +104,17 @@ class Lookups:
         self._searches.append(self._pool.submit(self.search, keys))
 
     def search(self, keys: list[str]) -> dict[str, JiraState]:
-        """Read ``keys`` in one search; keys Jira says do not exist are dropped."""
+        """Read ``keys`` in one search, then each key the search left out by itself: page key -> state."""
         fields = ("status", "duedate", "assignee", "description", "labels")
-        missing: set[str] = set()
-        found = {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields, missing=missing)}
+        found = {issue["key"]: _state(issue) for issue in self.jira.issues_by_key(keys, fields)}
+        missing = set()
+        for key in keys:
+            if key not in found:
+                issue = self.jira.issue(key, fields)
+                if issue is None:
+                    missing.add(key)
+                else:  # (under the key the page names: a moved issue answers with its new one)
+                    found[key] = _state(issue)
         with self._missing_lock:
             self.missing |= missing
         return found
