@@ -233,8 +233,8 @@ def test_an_action_whose_jira_issue_was_deleted_is_a_finding_not_silence(service
 
 def test_an_issue_the_search_cannot_show_yet_is_judged_from_a_read_by_key(services, sandbox, confluence, jira, now):
     # Filed a minute ago: Jira's index lags, so the search leaves it out; GET /issue/{key} does not.
-    key = jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "Size the pool", "issuetype": {"name": "Task"},
-                                    "duedate": "2026-01-01"})["key"]
+    key = jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "Size the pool",
+                                    "issuetype": {"name": "Task"}, "duedate": "2026-01-01"})["key"]
     items = [{"summary": "Size the pool", "owner": "557058:bb22", "due": "2026-01-01", "key": key}]
     create_page(sandbox, confluence, "PM fresh", postmortem_body(filled=ALL_FILLED, debrief_due=now.date(),
                                                                  items=items), created=now)
