@@ -64,6 +64,33 @@ def test_the_shared_summary_leaves_out_sentences_that_blame_a_person_and_unknown
                           "mail sre@example.com.")
 
 
+def test_blame_of_a_person_the_page_names_in_plain_text_is_left_out_of_sections_and_action_items():
+    # The audit knows "Tomas" from the Owner cell, not from the directory: so must the shared summary.
+    from wikibot.audit.blame import BlameMatcher
+    from wikibot.config_sections import DEFAULT_BLAME_ALWAYS, DEFAULT_BLAME_PHRASES
+
+    body = ("<h2>Impact and Scope</h2><p>Checkout failed for 40 minutes.</p>"
+            "<h2>Root Cause</h2><p>Tomas forgot to run the migration. The deploy had no check for it.</p>"
+            "<h2>Action items</h2><table><tbody><tr><th><p>Action</p></th><th><p>Owner</p></th></tr>"
+            "<tr><td><p>Add a migration check to the deploy</p></td><td><p>Tomas Berg</p></td></tr>"
+            "<tr><td><p>Tomas forgot the other checks too: list them</p></td><td><p>Dana Ruiz</p></td></tr>"
+            "</tbody></table>")
+    page = WikiPage(id="1", title="Checkout 502s", version=3, body="", url="https://wiki/pages/1")
+    text = share_message(page, parse_page(body), "https://acme.atlassian.net", {},
+                         BlameMatcher(DEFAULT_BLAME_PHRASES, DEFAULT_BLAME_ALWAYS))
+    assert "*Root cause:* The deploy had no check for it." in text.splitlines()
+    assert "forgot" not in text
+    assert "*Action items (2):*" in text and "Add a migration check to the deploy (Tomas Berg)" in text
+    assert text.splitlines()[-1] == "… and 1 more on the page."
+
+
+def test_a_data_center_username_mention_is_shown_by_name():
+    body = ('<h2>Impact and Scope</h2><p>Found by <ac:link><ri:user ri:username="jane.doe" /></ac:link>.</p>')
+    page = WikiPage(id="1", title="Checkout 502s", version=3, body="", url="https://wiki/pages/1")
+    text = share_message(page, parse_page(body), "https://jira.example.com", {"jane.doe": "Jane Doe"})
+    assert "*Impact:* Found by @Jane Doe." in text.splitlines()
+
+
 @pytest.mark.parametrize(("given", "page_id"), [
     ("12345", "12345"), ("https://acme.atlassian.net/wiki/spaces/INC/pages/98765/PM+title", "98765"),
     ("https://confluence.example.com/pages/viewpage.action?pageId=4242", "4242"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from wikibot.atlassian.content import WikiPage
 from wikibot.audit.blame import BlameMatcher, split_sentences
 from wikibot.audit.checks import STATUS_KEYS
-from wikibot.audit.facts import title_key
+from wikibot.audit.facts import page_people, title_key
 from wikibot.errors import ConfigError, InputError, WikibotError
 from wikibot.notify import Notifier, slack_escape, slack_link
 from wikibot.pages import PageModel, PageParseError, parse_page
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 EXCERPT = 500
 MAX_ITEMS = 15
 _PAGE_ID = re.compile(r"(?:pageId=|/pages/)(\d+)")
-_USER_MENTION = re.compile(r"(?<!\S)@([\w:-]*\w)")  # "@557058:bb22." is a mention; "bob@example.com" is not
+_USER_MENTION = re.compile(r"(?<!\S)@([\w.:-]*\w)")
+"""A mention as reader text writes it: "@557058:bb22." (Cloud), "@jane.doe" (a Data Center username);
+"bob@example.com" is none."""
 
 
 class AlreadyShared(WikibotError):
@@ -138,31 +140,33 @@ def share_message(page: WikiPage, model: PageModel, jira_url: str, names: dict[s
                   blame: BlameMatcher | None = None) -> str:
     """The shared summary (Slack mrkdwn; every page-derived text escaped).
 
-    Readers outside the team see it: a sentence ``blame`` says blames a person is left out (the audit
-    asks the team to rewrite it; the company channel should not spread it meanwhile), and a person
-    whose name is not known is not shown as an account id.
+    Readers outside the team see it: a sentence or action item ``blame`` says blames a person is left
+    out (the audit asks the team to rewrite it; the company channel should not spread it meanwhile),
+    with the same people the audit knows (the directory's names and those the page writes), and a
+    person whose name is not known is not shown as an account id.
     """
     names = names or {}
     status = page_status(model)
     heading = ("Post-mortem published" if status.casefold() == PUBLISHED
                else f"Post-mortem shared before it was published (status: {slack_escape(status)})")
     lines = [f":mega: *{heading}:* {slack_link(page.url, page.title)}"]
-    matcher = blame.with_people(names.values()) if blame else None
+    matcher = blame.with_people([*names.values(), *page_people(model)]) if blame else None
     for label, words in _SECTIONS.items():
         text = _section_text(model, words, matcher)
         if text:
             lines.append(f"*{label}:* {slack_escape(_mentions(text, names))}")
     items = [i for i in model.action_items if i.summary]
+    shown = [i for i in items if matcher is None or matcher.find(_mentions(i.summary, names)) is None]
     if items:
         lines.append(f"*Action items ({len(items)}):*")
-        for item in items[:MAX_ITEMS]:
+        for item in shown[:MAX_ITEMS]:
             ticket = f"{slack_link(f'{jira_url}/browse/{item.jira_key}', item.jira_key)} " if item.jira_key else ""
             owner = names.get(item.owner or "") if item.owner_is_user else item.owner
             extra = ", ".join(filter(None, (owner, f"due {item.due}" if item.due else None)))
             lines.append(f"• {ticket}{slack_escape(_mentions(item.summary, names))}"
                          f"{f' ({slack_escape(extra)})' if extra else ''}")
-        if len(items) > MAX_ITEMS:
-            lines.append(f"… and {len(items) - MAX_ITEMS} more on the page.")
+        if len(items) > len(shown[:MAX_ITEMS]):
+            lines.append(f"… and {len(items) - len(shown[:MAX_ITEMS])} more on the page.")
     return "\n".join(lines)
 
 
