@@ -118,6 +118,27 @@ def test_owner_due_and_ticket_lines_under_an_item_are_its_fields_not_items_of_th
     assert parse_page(body).action_items[2].owner_is_user
 
 
+@pytest.mark.parametrize(("line", "owner", "due", "written"), [
+    ("Encargado: Ana", "Ana", None, None),
+    ("Wer: Ana", "Ana", None, None),
+    ("Quién: Ana", "Ana", None, None),
+    ("Fecha: 2026-12-01", None, "2026-12-01", None),
+    ("Termin: 2026-12-01", None, "2026-12-01", None),
+    ("Data limite: 2026-12-01", None, "2026-12-01", None),
+    ("Due: next sprint", None, None, "next sprint"),
+    ("When: after the migration", None, None, "after the migration"),
+])
+def test_a_field_line_takes_every_label_an_owner_or_due_column_may_have_and_keeps_a_due_that_is_no_date(
+        line, owner, due, written):
+    [item] = parse_page(f"<h2>Action items</h2><ul><li>Fix the proxy<ul><li>{line}</li></ul></li></ul>").action_items
+    assert (item.summary, item.owner, item.due, item.due_written) == ("Fix the proxy", owner, due, written)
+
+
+def test_a_target_line_under_an_item_is_an_item_of_its_own_not_a_due_date():
+    body = "<h2>Action items</h2><ul><li>Fix the proxy<ul><li>Target: 99.9%</li></ul></li></ul>"
+    assert [i.summary for i in parse_page(body).action_items] == ["Fix the proxy", "Target: 99.9%"]
+
+
 def test_a_key_written_into_an_item_with_field_lines_goes_into_the_item_and_reads_back():
     body = "<h2>Action items</h2><ul><li>Add a lag alert<ul><li>Owner: Ana</li></ul></li></ul>"
     [item] = parse_page(body).action_items

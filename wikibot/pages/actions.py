@@ -38,7 +38,7 @@ from wikibot.pages.model import (
     Unrecognised,
     UnrecognisedKind,
 )
-from wikibot.pages.names import SectionNames, name_key
+from wikibot.pages.names import SectionNames
 from wikibot.pages.reading import USER, Reading, collapse, text_content
 from wikibot.pages.rows import RowReader
 from wikibot.pages.tables import Table, Tables
@@ -259,11 +259,14 @@ class ActionReader:
         users = reading.found(USER)
         owner, owner_is_user = (users[0], True) if users else (line.owner, False)
         due, ticket = cells.due_of(reading, written=line.due), cells.ticket_of(reading)
+        due_written = None
         for field, value, is_user in self._field_lines(li):
             if field == "owner" and owner is None:
                 owner, owner_is_user = value, is_user
             elif field == "due" and due is None:
                 due = value
+            elif field == "due_written" and due_written is None:
+                due_written = value
             elif field == "ticket" and ticket is None:
                 ticket = value
         self.items.append(ActionItem(
@@ -272,12 +275,15 @@ class ActionReader:
             done=line.done if line.done is not None or not struck_out(li, line.summary) else True,
             kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,
+            due_written=due_written if due is None else None,
         ))
 
     def _field_lines(self, li: etree._Element) -> Iterator[tuple[str, str | None, bool]]:
         """(field, value, value is a user id) of the lines of ``li``'s nested lists that are only an
         owner, due date or ticket label and its value ("Owner: @ana", "Due: 2026-12-01"): teams put
-        them under the action. Those lines are not items of their own (see :data:`_FIELD_LABELS`)."""
+        them under the action. Those lines are not items of their own (labels:
+        :func:`~wikibot.pages.cells.field_of_label`). A due date that is not one comes as the field
+        "due_written" with the text as written ("Due: next sprint")."""
         for nested in li:
             if nested.tag not in _LISTS:
                 continue
@@ -286,7 +292,7 @@ class ActionReader:
                     continue
                 reading = read(sub, summary=True)
                 label, colon, value = reading.text.replace("\uff1a", ":").partition(":")
-                field = _FIELD_LABELS.get(name_key(label)) if colon else None
+                field = cells.field_of_label(label) if colon else None
                 if field is None:
                     continue
                 self._fields_read.add(sub)
@@ -296,21 +302,10 @@ class ActionReader:
                     yield field, users[0] if users else (name if name.lower() not in lines.NO_OWNER else None), \
                         bool(users)
                 elif field == "due":
-                    yield field, cells.due_of(reading), False
+                    due = cells.due_of(reading)
+                    yield ("due", due, False) if due or not value.strip() else ("due_written", value.strip(), False)
                 else:
                     yield field, cells.ticket_of(reading), False
-
-
-_FIELD_LABELS = {name_key(label): field for field, labels in {
-    "owner": ("owner", "owners", "assignee", "responsible", "who", "dri", "assigned to", "verantwortlich",
-              "zust\u00e4ndig", "responsable", "respons\u00e1vel", "\u62c5\u5f53", "\u62c5\u5f53\u8005"),
-    "due": ("due", "due date", "deadline", "eta", "target date", "by when", "when", "f\u00e4llig", "f\u00e4llig am",
-            "\u00e9ch\u00e9ance", "fecha l\u00edmite", "plazo", "prazo", "\u671f\u9650", "\u671f\u65e5"),
-    "ticket": ("ticket", "jira", "jira ticket", "tracking ticket"),
-}.items() for label in labels}
-"""Labels of a line under an action item that gives one of its fields ("Owner: Ana"), compared as
-:func:`~wikibot.pages.names.name_key`. Deliberately few: "Issue: the retry loop has no cap" or
-"Note: ..." under an action stay items of their own."""
 
 
 class _Once:

@@ -36,7 +36,7 @@ _PHRASES_ELSEWHERE = {  # German, French, Spanish, Portuguese and Japanese pages
                 "tâche", "acción", "acciones", "tarea", "descripción", "qué", "ação", "ações", "tarefa",
                 "descrição", "対応内容", "内容", "タスク", "アクション"),
     "owner": ("verantwortlich", "verantwortliche", "zuständig", "wer", "responsable", "qui", "quién", "responsável",
-              "担当", "担当者"),
+              "encargado", "担当", "担当者"),
     "due": ("fällig", "fällig am", "fällig bis", "termin", "frist", "bis wann", "wann", "échéance",
             "date limite", "date d échéance", "quand", "fecha límite", "fecha", "plazo", "cuándo", "prazo",
             "data limite", "quando", "期限", "期日"),
@@ -102,6 +102,21 @@ def field_of_header(header: str) -> str | None:
         if word in _WORDS:
             return _WORDS[word]
     return None
+
+
+def field_of_label(label: str) -> str | None:
+    """The field a line's label gives ("Owner: Ana", "Fecha: 2026-12-01" under an action item): owner
+    and due by every phrase that names such a column, except "target" (a line's "Target: 99.9 %" is a
+    goal); ticket only by the words that cannot mean anything else ("Issue: the retry loop has no
+    cap" under an action is an item of its own, not its ticket)."""
+    text = normalise_header(label)
+    field = _PHRASE_FIELD.get(text)
+    if field in ("owner", "due") and text != "target":
+        return field
+    return "ticket" if text in _TICKET_LABELS else None
+
+
+_TICKET_LABELS = frozenset({"ticket", "jira", "jira ticket", "tracking ticket", "チケット"})
 
 
 def map_columns(headers: Sequence[str]) -> Columns:
