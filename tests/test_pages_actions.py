@@ -153,6 +153,12 @@ def test_a_leading_mention_typed_as_text_is_the_owner(entry: str):
         ("add the alert", "bob", None, None, None, "list")]
 
 
+@pytest.mark.parametrize("entry", ["@here: rotate the keys", "Rotate the keys @channel", "Rotate the keys — @oncall"])
+def test_a_mention_of_many_people_pasted_from_slack_names_no_owner(entry: str):
+    [item] = parse_page(f"<h2>Action items</h2><ul><li>{entry}</li></ul>").action_items
+    assert item.owner is None and item.summary == entry
+
+
 def test_list_items_read_their_ticket_and_checkbox():
     jira = ('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-9</ac:parameter>'
             "</ac:structured-macro>")

@@ -179,6 +179,8 @@ _LEADING_MENTION = re.compile(r"@([\w.-]*\w)\s*(?:[:,\u2014\u2013]\s*|\s-\s*|\s)
 _DROPPED = (*_TRAILING[:-1], _BARE_LABEL, _TRAILING[-1])
 _PERSON_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_A-Z]*(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*")
 NO_OWNER = frozenset({"tbd", "tba", "tbc", "n/a", "na", "none", "unknown", "nobody", "unassigned", "?"})
+_GROUP_MENTIONS = frozenset({"here", "channel", "everyone", "all", "oncall", "on-call", "team"})
+"""Mentions of many people ("@here: rotate the keys", pasted from Slack): no owner."""
 _CHECKBOX = re.compile(r"^\s*(?:\[(?P<box>[ xX\u2713\u2714]?)\]|(?P<mark>[\u2705\u2714\u2611\u2612\u2610]))\s*")
 
 
@@ -232,7 +234,7 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
         text = _LEADING.sub("", text)
     due = owner = None
     lead = _LEADING_MENTION.match(text) if text[:1] == "@" else None
-    if lead is not None:  # "@ana: rotate the keys", the mention typed as text
+    if lead is not None and lead.group(1).lower() not in _GROUP_MENTIONS:  # "@ana: rotate the keys", typed
         owner, text = lead.group(1), text[lead.end():]
     summary = text
     if _nothing_trails(text, dropped):
@@ -254,7 +256,8 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
                     continue
             elif kind in ("name", "person"):
                 name = match.group("name").strip()
-                if name.lower() in NO_OWNER or not _is_name(name, person=kind == "person"):
+                if name.lower() in NO_OWNER or name.lstrip("@").lower() in _GROUP_MENTIONS \
+                        or not _is_name(name, person=kind == "person"):
                     continue
                 owner = owner or name.lstrip("@")
             summary = summary[:match.start()]
