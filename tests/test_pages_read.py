@@ -92,6 +92,20 @@ def test_a_bold_paragraph_under_an_h1_title_is_a_section_heading_below_it():
     assert [s.title for s in model.sections] == ["Summary", "Root cause", "Action Items", "Nice to have"]
 
 
+def test_one_real_section_heading_added_to_a_pasted_document_does_not_hide_its_bold_headings():
+    model = parse_page(GDOCS + "<h2>Appendix</h2><p>Graphs of the replication lag.</p>")
+    assert [s.title for s in model.sections][:3] == ["Summary", "Root cause", "Action Items"]
+    assert [(i.summary, i.owner) for i in model.action_items] == [("Pin the config", "Ana Silva")]
+
+
+def test_a_second_bold_paragraph_naming_a_section_already_started_labels_a_group_instead():
+    body = ("<p><strong>Detection</strong></p><p>A customer told us.</p><p><strong>Action items</strong></p>"
+            "<p><strong>Detection</strong></p><ul><li>Alert on replication lag</li></ul>")
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Detection", "Action items"]
+    assert [i.summary for i in model.action_items] == ["Alert on replication lag"]
+
+
 def test_bold_paragraph_headings_in_layout_cells_start_sections_and_bold_labels_in_tables_or_panels_do_not():
     cell = "<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell>{}</ac:layout-cell>" \
            "<ac:layout-cell>{}</ac:layout-cell></ac:layout-section></ac:layout>"

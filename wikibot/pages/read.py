@@ -12,10 +12,12 @@ section nor a scope, unless it is a better section name than the headings below 
 Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
 a paragraph in bold (``<p><strong>Action items</strong></p>``, ``<p><b><span style=...>Root cause
 </span></b></p>``). Such a paragraph is a heading one level below the page's deepest real heading
-only on a page where no real heading is a section name wikibot knows, only when it stands on the
-page itself or in a layout cell (not in a table, list or macro), and only when its whole text is bold
-and is a known section name (:func:`_bold_headings`): a bold "Summary" label on a page with proper
-``<h2>`` sections stays text, and so does a bold sentence anywhere.
+only on a page where at most one real heading is a section name wikibot knows and more bold
+paragraphs are (an "Appendix" heading added under a pasted document does not hide it), only when it
+stands on the page itself or in a layout cell (not in a table, list or macro), only when its whole
+text is bold and is a known section name, and only the first paragraph naming each section (a
+second bold "Detection" under Action items labels a group of actions) (:func:`_bold_headings`): a bold
+"Summary" label on a page with proper ``<h2>`` sections stays text, and so does a bold sentence.
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
@@ -249,14 +251,16 @@ def _bold_headings(root: etree._Element, names: SectionNames) -> dict[etree._Ele
     paragraph -> title. Only paragraphs of the page itself or of its layouts, never of a table, list,
     panel or other macro (a bold "Actions" label in a cell is no heading)."""
     found = {}
+    named: set[str] = set()
     for paragraph in root.iter("p"):
         parent = paragraph.getparent()
         while parent is not None and parent is not root and parent.tag in _LAYOUT_TAGS:
             parent = parent.getparent()
         if parent is root and _all_bold(paragraph):
             title = _heading_title(paragraph)
-            if len(title) <= _BOLD_TITLE_MAX and names.known(title):
+            if len(title) <= _BOLD_TITLE_MAX and names.known(title) and names.name_of(title) not in named:
                 found[paragraph] = title
+                named.add(names.name_of(title))
     return found
 
 
@@ -318,9 +322,10 @@ class _PageReader:
         titles = {value: _heading_title(value) for kind, value in units
                   if kind == "heading" and not isinstance(value, str)}
         levels = {heading: int(heading.tag[1]) for heading in titles}
-        if not any(map(self.names.known, titles.values())):
+        known = sum(map(self.names.known, titles.values()))
+        if known <= 1:
             bold = _bold_headings(self.root, self.names)
-            if bold:
+            if len(bold) > known:
                 units = list(_units(self.root, self.census, bold))
                 titles.update(bold)
                 levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
