@@ -300,7 +300,7 @@ def _run_search(prefix: str) -> tuple[list[Any], dict[str, Any]]:
         spaces = {key: db.space(conn, key)["name"] for key in {row["space_key"] for row in rows}}
     results = [_search_result(obj, row, spaces) for obj, row in zip(objects, rows, strict=True)] if prefix \
         else objects
-    paged: dict[str, Any] = {"start": offset, "limit": limit, "total": total, "site": site}
+    paged: dict[str, Any] = {"start": offset, "limit": limit, "total": total, "site": site, "consumed": len(indexed)}
     if cloud:
         paged["next_link"] = (_cursor_next(site, offset + len(indexed), limit) if offset + len(indexed) < total
                               else None)

@@ -160,3 +160,24 @@ def test_an_issue_changed_within_the_lag_is_found_and_shown_as_it_was_unless_rec
     assert jira.get_issue(issue["key"], fields="summary")["fields"]["summary"] == "Renamed"
     sandbox.catch_up()
     assert raw(sandbox, "POST", "/rest/api/3/search/jql", json=query).json()["issues"] == []
+
+
+def test_a_hit_whose_page_was_trashed_within_the_lag_is_not_served_and_offset_paging_skips_nothing(
+        dc_sandbox) -> None:
+    """The index still matches a page trashed a moment ago; the page itself is gone, so it is left
+    out, and the next offset is past every match this page used up (no page repeated or skipped)."""
+    dc_sandbox.fault(index_lag_ms=600_000)
+    client = dc_sandbox.confluence()
+    ids = [client.post("rest/api/content", data={"type": "page", "title": f"Lagging {n}", "space": {"key": "INC"},
+                                                 "body": {"storage": {"value": "<p>x</p>", "representation": "storage"}}}
+                       )["id"] for n in range(3)]
+    dc_sandbox.catch_up()
+    client.delete(f"rest/api/content/{ids[0]}")
+    seen, start = [], 0
+    while True:
+        found = client.get("rest/api/search", params={"cql": 'title ~ "Lagging"', "limit": 1, "start": start})
+        seen += [r["content"]["id"] for r in found["results"]]
+        if "next" not in found["_links"]:
+            break
+        start = int(found["_links"]["next"].rsplit("start=", 1)[1])
+    assert seen == ids[1:]
