@@ -420,6 +420,22 @@ def test_page_edits_update_the_issue_and_jiras_status_is_never_pushed(services, 
     assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add an alert on 5xx ratio"
 
 
+def test_a_second_page_edit_synced_before_jiras_index_caught_up_is_pushed_not_taken_for_a_conflict(
+        services, sandbox, confluence, jira):
+    """Two quick edits, each synced at once (a webhook's sync): the second run's marker search still
+    shows the summary wikibot replaced a moment ago (Jira's index lags), which is not Jira changing it."""
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    edit_as(sandbox, page_id, lambda body: body.replace("Add alert", "Add an alert"))
+    assert sync(services).updated == 1
+    edit_as(sandbox, page_id, lambda body: body.replace("Add an alert", "Add an alert on 5xx"))
+    report = sync(services, right_after=True)
+    assert (report.updated, report.errors, comments_on(confluence, page_id)) == (1, [], [])
+    assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add an alert on 5xx"
+    assert sync(services).updated == 0
+
+
 def test_page_edits_stay_on_the_page_when_update_issues_is_off(make_config, sandbox, confluence, jira):
     from wikibot.services import Services
 
