@@ -38,6 +38,7 @@ from service_sandbox.confluence_seed import seed
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
 from service_sandbox.error_bodies import product_error
+from service_sandbox.render import storage_error
 
 __all__ = ["SCHEMA", "register", "seed"]
 
@@ -225,6 +226,10 @@ def _storage(data: dict[str, Any]) -> str | None:
         raise ConfluenceError(400, "body.storage.value must be a string")
     if storage.get("representation", "storage") != "storage":
         raise ConfluenceError(400, "body.storage.representation must be 'storage'")
+    refused = storage_error(value)
+    if refused is not None:  # Confluence's own wording (see render.storage_error)
+        raise ConfluenceError(400, "com.atlassian.confluence.api.service.exceptions.BadRequestException: "
+                                   f"Error parsing xhtml: {refused}")
     return value
 
 
