@@ -20,8 +20,9 @@ from service_sandbox.store import SandboxStore, iso
 MAX_TITLE = 255
 MAX_LABEL = 255
 MAX_PROPERTY_BYTES = 32 * 1024
-# Characters Confluence refuses in label names (besides whitespace).
-_LABEL_FORBIDDEN = set("!#&()*,.:;<>?@[]^")
+# Characters Confluence refuses in label names (besides whitespace): ":, ;, ., ,, ?, &, [, ], (, ), #, ^, *, @,
+# !, ', `" (Adaptavist ScriptRunner for Confluence, Add Label macro: "naming restrictions imposed by Atlassian").
+_LABEL_FORBIDDEN = set("!#&()*,.:;<>?@[]^'`")
 
 
 class ConfluenceError(Exception):
@@ -303,7 +304,7 @@ def label_name(name: object) -> str:
     if not isinstance(name, str) or not name:
         raise ConfluenceError(400, "Label name cannot be empty")
     if any(ch.isspace() for ch in name) or _LABEL_FORBIDDEN & set(name):
-        raise ConfluenceError(400, f"Label '{name}' contains invalid characters (spaces or !#&()*,.:;<>?@[]^)")
+        raise ConfluenceError(400, f"Label '{name}' contains invalid characters (spaces or !#&()*,.:;<>?@[]^'`)")
     if len(name) > MAX_LABEL:
         raise ConfluenceError(400, f"Label '{name[:40]}…' is longer than {MAX_LABEL} characters")
     return name.lower()
