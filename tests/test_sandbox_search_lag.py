@@ -168,9 +168,9 @@ def test_a_hit_whose_page_was_trashed_within_the_lag_is_not_served_and_offset_pa
     out, and the next offset is past every match this page used up (no page repeated or skipped)."""
     dc_sandbox.fault(index_lag_ms=600_000)
     client = dc_sandbox.confluence()
+    body = {"storage": {"value": "<p>x</p>", "representation": "storage"}}
     ids = [client.post("rest/api/content", data={"type": "page", "title": f"Lagging {n}", "space": {"key": "INC"},
-                                                 "body": {"storage": {"value": "<p>x</p>", "representation": "storage"}}}
-                       )["id"] for n in range(3)]
+                                                 "body": body})["id"] for n in range(3)]
     dc_sandbox.catch_up()
     client.delete(f"rest/api/content/{ids[0]}")
     seen, start = [], 0
