@@ -491,6 +491,19 @@ def test_rows_added_after_publication_are_synced_and_flagged(services, sandbox, 
 # -- bulk ----------------------------------------------------------------------------------------
 
 
+def test_a_long_summary_with_emoji_is_cut_as_jira_counts_and_filed(services, confluence, jira):
+    """Jira counts a summary in Java chars (an emoji is two): 250 characters with emoji in them are
+    over its 255, and the element was refused; the summary is cut to fit instead."""
+    page_id = make_page(services, confluence, simple_page("Stop the 💥 " * 25))
+    report = sync(services)
+    assert (report.created, report.errors) == (1, [])
+    [issue] = all_issues(jira)
+    summary = issue["fields"]["summary"]
+    assert summary.startswith("Stop the 💥 Stop") and summary.endswith("…")
+    assert keys_on_page(confluence, page_id) == [issue["key"]]
+    assert sync(services).updated == 0
+
+
 def test_many_new_items_are_filed_in_bulk_requests_of_fifty(services, sandbox, confluence, jira):
     for n in range(3):
         make_page(services, confluence, simple_page(*(f"Item {n}-{i}" for i in range(40))), title=f"PM {n}")
