@@ -247,6 +247,8 @@ def every_kind_page() -> str:
     return action_page(tickets, no_ticket_column, statuses, tasks, extra=deferred)
 
 
+LAGGING = 600_000  # an index that trails the writes, for tests about it (also when the suite runs without a lag)
+
 # Every end-to-end sync test runs on Cloud and on Data Center.
 pytestmark = pytest.mark.both_profiles
 
@@ -422,6 +424,7 @@ def test_a_status_wikibot_just_mirrored_is_not_set_back_by_a_search_that_lags_be
     first = sync(services)
     assert first.created == 1 and first.transitioned == 0
     sandbox.clear_faults()
+    sandbox.fault(index_lag_ms=LAGGING)
     assert sync(services).transitioned == 1
     shown = body_of(confluence, page_id)
     assert [(i.status or "").casefold() for i in parse_page(shown).action_items] == ["done"]
@@ -443,6 +446,7 @@ def test_a_second_page_edit_synced_before_jiras_index_caught_up_is_pushed_not_ta
         services, sandbox, confluence, jira):
     """Two quick edits, each synced at once (a webhook's sync): the second run's marker search still
     shows the summary wikibot replaced a moment ago (Jira's index lags), which is not Jira changing it."""
+    sandbox.fault(index_lag_ms=LAGGING)
     page_id = make_page(services, confluence, simple_page("Add alert"))
     sync(services)
     key = keys_on_page(confluence, page_id)[0]
