@@ -38,6 +38,7 @@ from service_sandbox.confluence_seed import seed
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
 from service_sandbox.error_bodies import product_error
+from service_sandbox.render import storage_error
 
 __all__ = ["SCHEMA", "register", "seed"]
 
@@ -225,6 +226,10 @@ def _storage(data: dict[str, Any]) -> str | None:
         raise ConfluenceError(400, "body.storage.value must be a string")
     if storage.get("representation", "storage") != "storage":
         raise ConfluenceError(400, "body.storage.representation must be 'storage'")
+    refused = storage_error(value)
+    if refused is not None:  # Confluence's own wording (see render.storage_error)
+        raise ConfluenceError(400, "com.atlassian.confluence.api.service.exceptions.BadRequestException: "
+                                   f"Error parsing xhtml: {refused}")
     return value
 
 
@@ -272,8 +277,9 @@ def _run_search(prefix: str) -> tuple[list[Any], dict[str, Any]]:
 
     On Cloud (under ``/wiki``) paging is by cursor only: ``start`` is ignored (deprecated since 2020)
     and ``_links.next`` is ``/rest/api/search?...&cursor=...``, relative to ``_links.context``, i.e.
-    without ``/wiki`` (notes §6). The Data Center root pages by ``start`` (notes §2). Results leave out
-    what the index has not caught up with (``index_lag_ms``).
+    without ``/wiki`` (notes §6). The Data Center root pages by ``start`` (notes §2). Results
+    match by what the index holds when it lags behind (``index_lag_ms``: a page changed within the lag
+    matches as it was before the change).
     """
     text = request.args.get("cql", "")
     if not text.strip():
@@ -292,17 +298,27 @@ def _run_search(prefix: str) -> tuple[list[Any], dict[str, Any]]:
     since = search_cutoff()
     began = time.perf_counter()
     with store.read() as conn:
-        rows, total = db.search(conn, query, store.now(), offset, limit,
-                                index_lag.cql_filter(since) if since else None)
+        indexed, total = db.search(conn, query, store.now(), offset, limit,
+                                   index_lag.cql_index(since) if since else None)
+        rows = _from_database(conn, indexed)
         objects = ContentWriter(conn, store, site, exp).many(rows)
         spaces = {key: db.space(conn, key)["name"] for key in {row["space_key"] for row in rows}}
     results = [_search_result(obj, row, spaces) for obj, row in zip(objects, rows, strict=True)] if prefix \
         else objects
-    paged: dict[str, Any] = {"start": offset, "limit": limit, "total": total, "site": site}
+    paged: dict[str, Any] = {"start": offset, "limit": limit, "total": total, "site": site, "consumed": len(indexed)}
     if cloud:
-        paged["next_link"] = _cursor_next(site, offset + len(rows), limit) if offset + len(rows) < total else None
+        paged["next_link"] = (_cursor_next(site, offset + len(indexed), limit) if offset + len(indexed) < total
+                              else None)
     extra = {"totalSize": total, "cqlQuery": text, "searchDuration": int((time.perf_counter() - began) * 1000)}
     return results, {**paged, **(extra if prefix else {})}
+
+
+def _from_database(conn: Any, indexed: list[Any]) -> list[Any]:
+    """The content the index matched, read from the database: membership is the index's (possibly a
+    page's previous state), the content objects are today's. A hit whose content has since left
+    (trashed or purged within the lag) is dropped rather than served as current."""
+    live = db.rows_by_id(conn, [row["id"] for row in indexed])
+    return [live[row["id"]] for row in indexed if row["id"] in live and live[row["id"]]["status"] == "current"]
 
 
 def _cursor_next(site: Site, offset: int, limit: int) -> str:

@@ -137,20 +137,22 @@ def version_field(data: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
 
 # -- envelopes ----------------------------------------------------------------------------------
 def envelope(results: list[Any], *, start: int, limit: int, total: int, site: Site,
-             next_link: str | None | bool = False, **extra: Any) -> dict[str, Any]:
+             next_link: str | None | bool = False, consumed: int | None = None, **extra: Any) -> dict[str, Any]:
     """The paged list every collection endpoint returns.
 
     ``_links.next`` is present only when more results exist and carries the full path of this
     request (``/wiki/rest/api/...`` on Cloud) with every original parameter, since clients follow
     it verbatim, joined to the host alone. A caller paging by cursor passes its own ``next_link``
-    (None on the last page) and gets no ``prev``.
+    (None on the last page) and gets no ``prev``. ``consumed``: how many matches this page used up
+    when some were not served (a search hit whose content left within the index lag).
     """
+    consumed = len(results) if consumed is None else consumed
     links = {"base": site.base, "context": site.context, "self": request.base_url}
     if next_link is not False:
         if next_link:
             links["next"] = str(next_link)
-    elif start + len(results) < total:
-        links["next"] = _page_link(start + len(results), limit)
+    elif start + consumed < total:
+        links["next"] = _page_link(start + consumed, limit)
     if start > 0 and next_link is False:
         links["prev"] = _page_link(max(start - limit, 0), limit)
     return {"results": results, "start": start, "limit": limit, "size": len(results), **extra, "_links": links}

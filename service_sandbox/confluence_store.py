@@ -20,8 +20,9 @@ from service_sandbox.store import SandboxStore, iso
 MAX_TITLE = 255
 MAX_LABEL = 255
 MAX_PROPERTY_BYTES = 32 * 1024
-# Characters Confluence refuses in label names (besides whitespace).
-_LABEL_FORBIDDEN = set("!#&()*,.:;<>?@[]^")
+# Characters Confluence refuses in label names (besides whitespace): ":, ;, ., ,, ?, &, [, ], (, ), #, ^, *, @,
+# !, ', `" (Adaptavist ScriptRunner for Confluence, Add Label macro: "naming restrictions imposed by Atlassian").
+_LABEL_FORBIDDEN = set("!#&()*,.:;<>?@[]^'`")
 
 
 class ConfluenceError(Exception):
@@ -71,28 +72,30 @@ def content(conn: sqlite3.Connection, content_id: str | int, statuses: Iterable[
 
 
 def select_content(conn: sqlite3.Connection, where: str, params: Sequence[object], order: str, start: int,
-                   limit: int, statuses: Sequence[str] = ("current",)) -> tuple[list[sqlite3.Row], int]:
+                   limit: int, statuses: Sequence[str] = ("current",),
+                   index: tuple[str, list[object]] = ("", [])) -> tuple[list[sqlite3.Row], int]:
     """One page of content rows matching ``where`` (over alias ``c``) plus the total count.
 
     Every listing (by space/title/label, children, CQL search) goes through here, so they all
-    paginate the same way and none of them reads bodies.
+    paginate the same way and none of them reads bodies. ``index`` is a ``WITH`` clause that
+    renames the tables to what the search index holds (``index_lag.cql_index``).
     """
     marks = ", ".join("?" * len(statuses))
     base = f"FROM cf_content c WHERE c.status IN ({marks}) AND ({where})"
-    args = [*statuses, *params]
-    total = conn.execute(f"SELECT count(*) {base}", args).fetchone()[0]
-    rows = conn.execute(f"SELECT c.* {base} ORDER BY {order} LIMIT ? OFFSET ?", [*args, limit, start]).fetchall()
+    args = [*index[1], *statuses, *params]
+    total = conn.execute(f"{index[0]}SELECT count(*) {base}", args).fetchone()[0]
+    rows = conn.execute(f"{index[0]}SELECT c.* {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                        [*args, limit, start]).fetchall()
     return rows, total
 
 
 def search(conn: sqlite3.Connection, query: cql.Query, now: datetime, start: int, limit: int,
-           hidden: tuple[str, list[object]] | None = None) -> tuple[list[sqlite3.Row], int]:
-    """Run a parsed CQL query; trashed content never matches, as in Confluence's index. ``hidden`` is an
-    extra ``WHERE`` term for what the index has not caught up with yet (``index_lag``)."""
+           index: tuple[str, list[object]] | None = None) -> tuple[list[sqlite3.Row], int]:
+    """Run a parsed CQL query; trashed content never matches, as in Confluence's index. ``index``
+    (``index_lag.cql_index``) runs it against what the index holds when it lags behind the writes:
+    the rows are then the *indexed* states (callers read the content itself by id)."""
     where, params, order = compile_sql(query, now)
-    if hidden is not None:
-        where, params = f"({where}) AND {hidden[0]}", [*params, *hidden[1]]
-    return select_content(conn, where, params, order, start, limit)
+    return select_content(conn, where, params, order, start, limit, index=index or ("", []))
 
 
 def list_content(conn: sqlite3.Connection, *, type: str, space_key: str | None, title: str | None,
@@ -301,7 +304,7 @@ def label_name(name: object) -> str:
     if not isinstance(name, str) or not name:
         raise ConfluenceError(400, "Label name cannot be empty")
     if any(ch.isspace() for ch in name) or _LABEL_FORBIDDEN & set(name):
-        raise ConfluenceError(400, f"Label '{name}' contains invalid characters (spaces or !#&()*,.:;<>?@[]^)")
+        raise ConfluenceError(400, f"Label '{name}' contains invalid characters (spaces or !#&()*,.:;<>?@[]^'`)")
     if len(name) > MAX_LABEL:
         raise ConfluenceError(400, f"Label '{name[:40]}…' is longer than {MAX_LABEL} characters")
     return name.lower()

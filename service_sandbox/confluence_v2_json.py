@@ -23,6 +23,7 @@ from service_sandbox import confluence_store as db
 from service_sandbox.confluence_json import Site, tiny_code, webui_path
 from service_sandbox.confluence_store import ConfluenceError
 from service_sandbox.cursors import BadCursor, cursor_for, offset_from_cursor
+from service_sandbox.render import storage_error
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 250  # every v2 list: "limit ... maximum 250" in the published spec
@@ -136,6 +137,9 @@ def storage_value(data: dict[str, Any], required: bool) -> str | None:
         raise ConfluenceError(400, f"The sandbox stores pages in storage format only, not {representation}")
     if not isinstance(value, str):
         raise ConfluenceError(400, "body.value must be a string")
+    refused = storage_error(value)
+    if refused is not None:
+        raise ConfluenceError(400, f"Error parsing xhtml: {refused}")
     return value
 
 

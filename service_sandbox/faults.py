@@ -43,7 +43,7 @@ class Faults:
     """The set of armed faults plus a fixed latency applied to every product request."""
 
     latency_ms: int = 0
-    index_lag_ms: int = 0  # CQL/JQL miss items written in the last N ms (see index_lag)
+    index_lag_ms: int = 0  # CQL/JQL answer as of N ms ago (see index_lag)
     base_index_lag_ms: int = 0  # what clear() restores: a lag the sandbox was started with
     rules: list[FaultRule] = field(default_factory=list)
     _rng: random.Random = field(default_factory=random.Random)
@@ -53,7 +53,7 @@ class Faults:
         """Apply one fault description (the JSON body of ``POST /_sandbox/faults``).
 
         ``{"latency_ms": 50}`` sets the fixed latency; ``{"index_lag_ms": 3000}`` makes CQL and JQL
-        searches miss what was written in the last 3 s (reads by id stay fresh); ``{"status": 503, "count": 3,
+        searches answer as of 3 s ago (``index_lag``; reads by id stay fresh); ``{"status": 503, "count": 3,
         "path_prefix": "/rest/api/2/issue", "retry_after": 1}`` answers the next matching
         requests with that status; ``{"drop": true}`` closes the connection unanswered;
         ``{"stall_ms": 2000}`` delays matching requests; ``{"drop": true, "after": true}`` handles

@@ -151,11 +151,22 @@ def _summary(value: Any) -> str:
         raise FieldError("You must specify a summary of the issue.")
     if not isinstance(value, str):
         raise FieldError("Operation value must be a string")
-    if len(value) > MAX_SUMMARY:
+    if java_length(value.strip(_JAVA_TRIMMED)) > MAX_SUMMARY:
         raise FieldError("Summary must be less than 255 characters.")
     if "\n" in value or "\r" in value:
         raise FieldError("The summary is invalid because it contains newline characters.")
     return value
+
+
+_JAVA_TRIMMED = "".join(chr(c) for c in range(33))  # what Java's String.trim() removes (U+0000-U+0020)
+
+
+def java_length(text: str) -> int:
+    """A string's length as Jira measures it: Java's ``String.length()``, in UTF-16 code units, so a
+    character outside the BMP (an emoji) counts twice. Jira's ``SummarySystemField.validateParams``
+    trims the summary, then refuses it when ``summary.length() > MAX_LEN`` (255) under
+    ``errors.summary`` ("Summary must be less than 255 characters.")."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
 def _description(value: Any) -> str | None:

@@ -4,9 +4,10 @@
 no ``total``, an opaque ``nextPageToken`` and ``isLast``. The token encodes the offset plus a hash
 of the JQL, so a token replayed with a different query is rejected as Jira rejects it. Paging is by
 offset over a fresh evaluation, so concurrent writes can shift pages (Jira's own cursor is also
-not a snapshot). Results miss issues written in the last ``index_lag_ms`` except those named in
-``reconcileIssues``. ``/rest/api/2/search`` (``startAt``/``total``) is kept for the Data Center
-profile; in the cloud profile ``gone`` answers it with 410.
+not a snapshot). Within ``index_lag_ms`` of a write, an issue is found and shown as it was before it
+(missing if it is that new), except those named in ``reconcileIssues``. ``/rest/api/2/search``
+(``startAt``/``total``) is kept for the Data Center profile; in the cloud profile ``gone`` answers it
+with 410.
 """
 
 from __future__ import annotations
@@ -167,8 +168,9 @@ def _parse(jql: str) -> Query:
 
 
 def _evaluate(conn: sqlite3.Connection, query: Query, fresh: frozenset[int] = frozenset()) -> list[IssueRecord]:
-    """The issues matching ``query``, minus those the index has not caught up with (``index_lag``),
-    unless their ids are in ``fresh`` (``reconcileIssues``)."""
+    """The issues matching ``query`` as the index holds them (``index_lag``): an issue written within
+    the lag is matched, and rendered, by its last indexed state ("stale or outdated data"), or missing
+    if it was created within the lag, unless its id is in ``fresh`` (``reconcileIssues``)."""
     users = jira_store.users(conn)
     vocabulary: dict[str, dict[str, str | None]] = {
         **catalog.vocabulary(),
@@ -184,8 +186,10 @@ def _evaluate(conn: sqlite3.Connection, query: Query, fresh: frozenset[int] = fr
     records = jira_store.all_records(sandbox_store())
     since = search_cutoff()
     if since is not None:
-        unindexed = index_lag.unindexed_issues(conn, since) - fresh
-        records = [r for r in records if r.id not in unindexed]
+        indexed = {i: s for i, s in index_lag.indexed_issues(conn, since).items() if i not in fresh}
+        if indexed:
+            states = {i: jira_store.record_from_state(s) for i, s in indexed.items() if s is not None}
+            records = [states.get(r.id, r) for r in records if r.id not in indexed or r.id in states]
     try:
         return search(query, records, ctx)
     except JQLError as exc:

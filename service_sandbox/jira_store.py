@@ -167,7 +167,13 @@ def load_records(conn: sqlite3.Connection, ids: Sequence[int] | None = None) -> 
     return [rows[i] for i in ids if i in rows]
 
 
-def _record(row: sqlite3.Row) -> IssueRecord:
+def record_from_state(state: dict[str, Any]) -> IssueRecord:
+    """A record from a state kept for the search index (``index_lag``: the row plus ``labels``)."""
+    labels = state.get("labels")
+    return _record({**state, "labels": labels if isinstance(labels, str) else json.dumps(labels or [])})
+
+
+def _record(row: sqlite3.Row | dict[str, Any]) -> IssueRecord:
     status = _STATUS_BY_ID.get(row["status_id"], catalog.TO_DO_STATUS)
     return IssueRecord(
         id=row["id"], key=f"{row['project_key']}-{row['num']}", project=row["project_key"],

@@ -264,3 +264,10 @@ def test_an_http_timeout_under_a_second_is_refused_as_the_client_library_would_m
     # atlassian-python-api keeps int(timeout): 0.5 became 0, which requests refuses: a traceback mid-sync.
     assert error_of(MINIMAL + "http: {timeout: 0.5}") == (
         "config.yaml: http.timeout: input should be greater than or equal to 1")
+
+
+@pytest.mark.parametrize("label", ["post.mortem", "x" * 256])
+def test_a_postmortem_label_confluence_would_refuse_is_refused(label):
+    """Confluence refuses a label with a '.' in it (and one over 255 characters): every page's label
+    write would fail after its page was created."""
+    assert error_of(MINIMAL + f"postmortem: {{label: '{label}'}}").startswith("config.yaml: postmortem.label: ")

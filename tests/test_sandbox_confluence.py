@@ -403,10 +403,11 @@ def test_labels_are_added_lowercased_listed_and_removed(sandbox, confluence):
         confluence.remove_page_label(page["id"], "never-there")
 
 
-def test_label_names_with_spaces_are_400(confluence):
+@pytest.mark.parametrize("name", ["two words", "post.mortem", "it's", "back`tick", "a:b", "x" * 256])
+def test_label_names_confluence_refuses_are_400(confluence, name):
     page = make_page(confluence, "Bad label")
     with pytest.raises(requests.HTTPError) as caught:
-        confluence.set_page_label(page["id"], "two words")
+        confluence.set_page_label(page["id"], name)
     assert caught.value.response.status_code == 400
 
 

@@ -69,6 +69,8 @@ def test_create_issue_returns_id_key_and_self_with_sequential_keys(jira: Jira, s
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"summary": None}, "summary", "You must specify a summary of the issue."),
     ({"summary": "x" * 256}, "summary", "Summary must be less than 255 characters."),
+    # Jira counts Java chars (UTF-16 units): 200 letters and 30 emoji are 230 characters but 260 units.
+    ({"summary": "x" * 200 + "\U0001f4a5" * 30}, "summary", "Summary must be less than 255 characters."),
     ({"project": {"key": "NOPE"}}, "project", "Specify a valid project ID or key"),
     ({"issuetype": {"name": "Epic"}}, "issuetype", "Specify a valid issue type"),
     ({"priority": {"name": "Urgent"}}, "priority", "The priority selected is invalid."),
@@ -88,6 +90,11 @@ def test_create_rejects_invalid_fields_with_jira_errors(jira: Jira, changes: dic
     assert message in error_body(caught)["errors"][field]
     assert error_body(caught)["errorMessages"] == []
     assert not jira.issue_exists("OPS-1")
+
+
+def test_a_summary_is_measured_after_jira_trims_it(jira: Jira) -> None:
+    created = jira.create_issue(fields(summary="x" * 255 + "   "))
+    assert jira.get_issue(created["key"], fields="summary")["fields"]["summary"].startswith("x" * 255)
 
 
 def test_malformed_json_body_is_a_400_not_a_500(jira: Jira, sandbox: RunningSandbox) -> None:

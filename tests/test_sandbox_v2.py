@@ -89,6 +89,41 @@ def test_a_duplicate_title_is_a_400_in_v2_error_format(cloud_sandbox, v2) -> Non
     assert set(error) == {"status", "code", "title", "detail"}
 
 
+@pytest.mark.parametrize("body", ["<p>unclosed<p>", "<p>a & b</p>", "<br>", "<p class>x</p>",
+                                  "<!-- a -- b -->", "<p>&nosuchentity;</p>"])
+def test_a_body_that_is_not_well_formed_storage_is_refused_whole_on_create_update_and_comment(
+        cloud_sandbox, v2, body) -> None:
+    """Confluence parses storage as XML and refuses the whole body (400 "Error parsing xhtml: ...");
+    nothing is written."""
+    refused = create(cloud_sandbox, "Malformed", body=body)
+    assert refused.status_code == 400 and "Error parsing xhtml" in refused.json()["errors"][0]["title"]
+    assert raw(cloud_sandbox, "GET", "/wiki/api/v2/pages", params={"title": "Malformed"}).json()["results"] == []
+    page = create(cloud_sandbox, "Well formed").json()
+    assert raw(cloud_sandbox, "PUT", f"/wiki/api/v2/pages/{page['id']}", json=update_body(page, body, 2)
+               ).status_code == 400
+    assert raw(cloud_sandbox, "POST", "/wiki/api/v2/footer-comments", json={
+        "pageId": page["id"], "body": {"representation": "storage", "value": body}}).status_code == 400
+    assert v2.get_page_by_id(page["id"], body_format="storage")["version"]["number"] == 1
+
+
+def test_data_centers_v1_refuses_a_body_that_is_not_well_formed_with_confluences_wording(dc_sandbox) -> None:
+    client = dc_sandbox.confluence()
+    page = {"type": "page", "title": "Malformed", "space": {"key": "INC"},
+            "body": {"storage": {"value": "<p>unclosed<p>", "representation": "storage"}}}
+    refused = requests.post(dc_sandbox.confluence_url + "/rest/api/content", json=page,
+                            headers={"Authorization": f"Bearer {dc_sandbox.token}"}, timeout=10)
+    assert refused.status_code == 400
+    assert refused.json()["message"].startswith("com.atlassian.confluence.api.service.exceptions.BadRequestException: "
+                                                "Error parsing xhtml: ")
+    assert client.get("rest/api/content", params={"spaceKey": "INC", "title": "Malformed"})["results"] == []
+
+
+def test_html_entities_cdata_and_any_namespace_prefix_are_well_formed_storage(cloud_sandbox) -> None:
+    body = ('<p>a&nbsp;&amp;&#160;b</p><ac:structured-macro ac:name="code"><ac:plain-text-body>'
+            '<![CDATA[if a & b < c]]></ac:plain-text-body></ac:structured-macro><at:var at:name="x"/>')
+    assert create(cloud_sandbox, "Entities", body=body).status_code == 200
+
+
 def test_a_request_over_5_mb_is_a_413(cloud_sandbox) -> None:
     assert create(cloud_sandbox, "Huge", body="x" * (5 * 1024 * 1024 + 1)).status_code == 413
 

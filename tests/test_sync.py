@@ -247,6 +247,8 @@ def every_kind_page() -> str:
     return action_page(tickets, no_ticket_column, statuses, tasks, extra=deferred)
 
 
+LAGGING = 600_000  # an index that trails the writes, for tests about it (also when the suite runs without a lag)
+
 # Every end-to-end sync test runs on Cloud and on Data Center.
 pytestmark = pytest.mark.both_profiles
 
@@ -410,6 +412,26 @@ def test_jiras_status_is_mirrored_into_the_status_cell_only(services, sandbox, c
     assert sync(services).written_back == 0 and body_of(confluence, page_id) == after
 
 
+def test_a_status_wikibot_just_mirrored_is_not_set_back_by_a_search_that_lags_behind(services, sandbox, confluence,
+                                                                                      jira):
+    """wikibot moves a done row's issue to Done (a run after the first transition failed) and shows Done
+    on the page; a sync right after still finds the issue To Do in Jira's index, which is not Jira
+    changing it back."""
+    page_id = make_page(services, confluence, action_page(table(
+        row("Alert on cl_waiting", mention(ANA), LOZENGE.format(c="Green", t="DONE"), ""), headers=STATUS_HEADERS)))
+    transitions = sandbox.jira_url.removeprefix(sandbox.url) + "/rest/api/2/issue/OPS-1/transitions"
+    sandbox.fault(status=500, count=None, path_prefix=transitions, method="POST")
+    first = sync(services)
+    assert first.created == 1 and first.transitioned == 0
+    sandbox.clear_faults()
+    sandbox.fault(index_lag_ms=LAGGING)
+    assert sync(services).transitioned == 1
+    shown = body_of(confluence, page_id)
+    assert [(i.status or "").casefold() for i in parse_page(shown).action_items] == ["done"]
+    again = sync(services, right_after=True)
+    assert again.errors == [] and again.written_back == 0 and body_of(confluence, page_id) == shown
+
+
 def test_page_edits_update_the_issue_and_jiras_status_is_never_pushed(services, sandbox, confluence, jira):
     page_id = make_page(services, confluence, simple_page("Add alert", "Fix proxy"))
     sync(services)
@@ -418,6 +440,23 @@ def test_page_edits_update_the_issue_and_jiras_status_is_never_pushed(services, 
     report = sync(services)
     assert report.updated == 1 and report.created == 0 and report.warnings == []
     assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add an alert on 5xx ratio"
+
+
+def test_a_second_page_edit_synced_before_jiras_index_caught_up_is_pushed_not_taken_for_a_conflict(
+        services, sandbox, confluence, jira):
+    """Two quick edits, each synced at once (a webhook's sync): the second run's marker search still
+    shows the summary wikibot replaced a moment ago (Jira's index lags), which is not Jira changing it."""
+    sandbox.fault(index_lag_ms=LAGGING)
+    page_id = make_page(services, confluence, simple_page("Add alert"))
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    edit_as(sandbox, page_id, lambda body: body.replace("Add alert", "Add an alert"))
+    assert sync(services).updated == 1
+    edit_as(sandbox, page_id, lambda body: body.replace("Add an alert", "Add an alert on 5xx"))
+    report = sync(services, right_after=True)
+    assert (report.updated, report.errors, comments_on(confluence, page_id)) == (1, [], [])
+    assert jira.issue(key, fields="summary")["fields"]["summary"] == "Add an alert on 5xx"
+    assert sync(services).updated == 0
 
 
 def test_page_edits_stay_on_the_page_when_update_issues_is_off(make_config, sandbox, confluence, jira):
@@ -473,6 +512,19 @@ def test_rows_added_after_publication_are_synced_and_flagged(services, sandbox, 
 
 
 # -- bulk ----------------------------------------------------------------------------------------
+
+
+def test_a_long_summary_with_emoji_is_cut_as_jira_counts_and_filed(services, confluence, jira):
+    """Jira counts a summary in Java chars (an emoji is two): 250 characters with emoji in them are
+    over its 255, and the element was refused; the summary is cut to fit instead."""
+    page_id = make_page(services, confluence, simple_page("Stop the 💥 " * 25))
+    report = sync(services)
+    assert (report.created, report.errors) == (1, [])
+    [issue] = all_issues(jira)
+    summary = issue["fields"]["summary"]
+    assert summary.startswith("Stop the 💥 Stop") and summary.endswith("…")
+    assert keys_on_page(confluence, page_id) == [issue["key"]]
+    assert sync(services).updated == 0
 
 
 def test_many_new_items_are_filed_in_bulk_requests_of_fifty(services, sandbox, confluence, jira):

@@ -21,6 +21,7 @@ from wikibot.sync.issues import (
     issue_from_json,
     issue_summary,
     item_label,
+    jira_length,
     page_info,
     page_values,
 )
@@ -97,8 +98,15 @@ def test_a_due_date_that_is_not_a_date_is_left_unset_and_quoted_in_the_descripti
 @given(st.text())
 def test_summaries_are_one_line_within_jiras_limit_and_stable(text):
     summary = issue_summary(text)
-    assert len(summary) <= 255 and "\n" not in summary and "\r" not in summary
+    assert jira_length(summary) <= 255 and "\n" not in summary and "\r" not in summary
     assert issue_summary(summary) == summary
+
+
+def test_a_summary_is_cut_to_255_as_jira_counts_so_emoji_count_twice():
+    """Jira measures Java chars (UTF-16 units): 200 letters and 60 emoji are 260 characters, 320 units."""
+    summary = issue_summary("x" * 200 + "\U0001f4a5" * 60)
+    assert jira_length(summary) <= 255 and summary.endswith("…") and len(summary) == 200 + 27 + 1
+    assert issue_summary("\U0001f4a5" * 127) == "\U0001f4a5" * 127  # 254 units: kept whole
 
 
 def test_markers_are_valid_labels_and_the_link_id_is_stable():

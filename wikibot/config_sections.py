@@ -165,7 +165,8 @@ class SandboxConfig(Strict):
 
 
 class PostmortemConfig(Strict):
-    label: str = Field("postmortem", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    # Confluence refuses a label with a '.' (or : ; , ? & [ ] ( ) # ^ * @ ! ' ` or a space) and one over 255 characters.
+    label: str = Field("postmortem", pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=255)
     debrief_within_days: int = Field(7, ge=1, le=90)
     template: str = Field("postmortem.xml", description="Template file (relative: page_templates/)")
     required_sections: list[str] | None = Field(

@@ -74,6 +74,17 @@ def postmortems_cql(space: str, label: str, parent_id: str) -> str:
             f"and ancestor = {int(parent_id)} order by created desc")
 
 
+def still_labelled(pages: Iterable[WikiPage], label: str) -> Iterator[WikiPage]:
+    """The pages that carry ``label`` themselves (their labels expanded: ``metadata.labels``).
+
+    A CQL search matches by what its index holds, and the index keeps a page's previous state until
+    it processes the change (Confluence queues edits and indexes them in batches: Content Index
+    Administration), so a page whose label was just removed is still found by it. The labels that
+    come with the content are read from the database and decide.
+    """
+    return (page for page in pages if label in page.labels)
+
+
 def pages_by_id_cql(ids: Iterable[str]) -> str:
     return f"type = page and id in ({', '.join(str(int(i)) for i in ids)})"
 

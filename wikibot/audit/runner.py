@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from wikibot.atlassian.confluence import PAGE_EXPAND, pages_by_id_cql, postmortems_cql
+from wikibot.atlassian.confluence import PAGE_EXPAND, pages_by_id_cql, postmortems_cql, still_labelled
 from wikibot.atlassian.content import WikiPage
 from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, STATUS_KEYS, PageAudit, audit_page
 from wikibot.audit.facts import (
@@ -109,10 +109,12 @@ def scheduled_audit(services: Services) -> dict[str, Any]:
 
 def postmortem_pages(services: Services, expand: str = PAGE_EXPAND, page_size: int = BODY_CHUNK
                      ) -> Iterator[WikiPage]:
-    """Every post-mortem (space, parent page and label from the configuration), in as few requests as possible."""
+    """Every post-mortem (space, parent page and label from the configuration), in as few requests as possible;
+    a page the search still finds by a label it no longer has is left out (``still_labelled``)."""
     config = services.config
     cql = postmortems_cql(config.confluence.space, config.postmortem.label, services.parent_page.page_id())
-    return services.confluence.search_pages(cql, expand=expand, limit=page_size)
+    return still_labelled(services.confluence.search_pages(cql, expand=expand, limit=page_size),
+                          config.postmortem.label)
 
 
 def template_catalogue(services: Services) -> TemplateCatalogue:

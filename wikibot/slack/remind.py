@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from wikibot.atlassian.confluence import postmortems_cql
+from wikibot.atlassian.confluence import postmortems_cql, still_labelled
 from wikibot.audit.checks import DONE_STATUSES, LEAD_KEYS, STATUS_KEYS, UNFINISHED, section_required
 from wikibot.audit.facts import title_key
 from wikibot.audit.item_checks import days_text
@@ -84,7 +84,7 @@ class ReminderRun:
         required = self.config.postmortem.required_names()
         c = self.config
         cql = postmortems_cql(c.confluence.space, c.postmortem.label, self.services.parent_page.page_id())
-        for page in self.services.confluence.search_pages(cql):
+        for page in still_labelled(self.services.confluence.search_pages(cql), c.postmortem.label):
             try:
                 model = parse_page(page.body, aliases=c.postmortem.section_aliases)
             except PageParseError:

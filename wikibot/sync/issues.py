@@ -123,9 +123,24 @@ def global_id(page_id: str, identity: str) -> str:
 
 
 def issue_summary(text: str) -> str:
-    """One line of at most 255 characters (Jira rejects longer summaries and newlines)."""
+    """One line of at most 255 characters as Jira counts them (Jira rejects longer summaries and
+    newlines). Jira measures Java's ``String.length()``: UTF-16 code units, so an emoji counts
+    twice, and 255 emoji-laden characters can be refused (``SummarySystemField.validateParams``)."""
     line = _SPACE.sub(" ", text).strip()
-    return line if len(line) <= MAX_SUMMARY else line[:MAX_SUMMARY - 1].rstrip() + "…"
+    if jira_length(line) <= MAX_SUMMARY:
+        return line
+    kept, used = [], 0
+    for char in line:
+        used += jira_length(char)
+        if used > MAX_SUMMARY - 1:  # room for the ellipsis
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
+
+
+def jira_length(text: str) -> int:
+    """Length in UTF-16 code units, as Jira (Java) measures a field: a character outside the BMP is two."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
 def jira_priority(text: str | None, priority_map: Mapping[str, str]) -> str | None:

@@ -38,8 +38,8 @@ from wikibot.store.schema import utcnow
 from wikibot.sync.filing import Filer
 from wikibot.sync.finishing import Finisher
 from wikibot.sync.issues import PageInfo, page_info
-from wikibot.sync.markers import marker_issues
-from wikibot.sync.plan import Rules, plan_page
+from wikibot.sync.markers import Seen, marker_issues
+from wikibot.sync.plan import Rules, mirrors_status, plan_page
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork, lease_name
 
@@ -180,9 +180,7 @@ class Syncer:
         entries = self.ledger.load(w.page.id for w in works)
         searched = [w.page.id for w in works if w.items or entries[w.page.id]]
         try:
-            known = {page_id: [e.issue_key for e in entries[page_id] if e.state == "created" and e.issue_key]
-                     for page_id in searched}
-            issues = marker_issues(self.jira, searched, known) if searched else {}
+            issues = marker_issues(self.jira, searched, _seen(works, entries, searched)) if searched else {}
         except ServiceError as exc:
             for work in works:
                 work.failed = True
@@ -230,3 +228,18 @@ class Syncer:
                                                               **values)])
                     if entry.id is not None:
                         work.entry_ids[linked.key] = entry.id
+
+
+def _seen(works: list[PageWork], entries: dict[str, list[LedgerEntry]],
+          searched: list[str]) -> dict[str, dict[str, Seen]]:
+    """Page id → issue key → what wikibot last saw of each issue its ledger knows: the Jira values
+    recorded, and the status the page's row shows (what the marker search must agree with)."""
+    seen = {page_id: {e.issue_key: Seen(values=dict(e.base_jira)) for e in entries[page_id]
+                      if e.state == "created" and e.issue_key} for page_id in searched}
+    for work in works:
+        for item in work.items:
+            known = seen.get(work.page.id, {})
+            if item.jira_key in known and item.status and mirrors_status(item):
+                known[item.jira_key] = Seen(values=known[item.jira_key].values, status=item.status)
+    return seen
+
