@@ -310,7 +310,7 @@ def test_an_action_cell_holding_only_a_list_is_one_item_whose_summary_is_the_lis
     body = ("<h2>Action items</h2><table><tbody><tr><th>Action</th><th>Owner</th></tr>"
             "<tr><td><ol><li><p>Patch the resolver</p></li><li><p>Roll it out</p></li></ol></td><td>Ana</td></tr>"
             "<tr><td><p>Alert on lag</p><ul><li>details, not the action</li></ul></td><td>Bo</td></tr></tbody></table>")
-    assert items(body) == [("Patch the resolver Roll it out", "Ana", None, None, None, "row"),
+    assert items(body) == [("Patch the resolver; Roll it out", "Ana", None, None, None, "row"),
                            ("Alert on lag", "Bo", None, None, None, "row")]
     [first, _] = parse_page(body).action_items
     assert items(apply_edits(body, [Edit(first, "OPS-8")]).body)[0][3] == "OPS-8"

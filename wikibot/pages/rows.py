@@ -123,9 +123,11 @@ class RowReader:
                         self.task_reader(task, defaults)
                     return None
                 if not value.text and next(summary_cell.iter("ul", "ol"), None) is not None:
-                    # Only a list ("1. Patch A 2. Patch B"): the list is the action, as in a task body.
+                    # Only a list ("1. Patch A 2. Patch B"): the list is the action, its entries one
+                    # summary ("Patch A; Patch B"), as in a task body (which joins them without "; ",
+                    # kept so: the identities of tasks already filed hang on it).
                     reading = read(summary_cell, summary=True, lists=True)
-                    value = _cell((reading.text, reading.facts, reading.objects, False))
+                    value = _cell(("; ".join(reading.lines.split("\n")), reading.facts, reading.objects, False))
             summary = value.text if self.line or not lines.left_out(value) else lines.tidied(value.text)
         if not summary and not any(v.text or v.objects for v in map(read_cell, row.cells)):
             return None
