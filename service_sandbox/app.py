@@ -342,6 +342,23 @@ def _register_control_routes(app: Flask) -> None:
             return jsonify({"error": f"no account {account_id}"}), 404
         return jsonify({"accountId": account_id, "active": data["active"]})
 
+    @app.post("/_sandbox/jira/projects/<key>/screen")
+    def jira_screen(key: str) -> Any:
+        """``{"hide": ["priority"]}``: the project's create screen leaves those fields out (createmeta
+        omits them, a create that sets one fails), as a Jira admin's screen scheme can."""
+        data = request.get_json(force=True, silent=True)
+        hide = data.get("hide") if isinstance(data, dict) else None
+        if not isinstance(hide, list) or not all(isinstance(f, str) for f in hide):
+            return jsonify({"error": 'send {"hide": ["field", ...]}'}), 400
+        with state().store.tx() as conn:
+            project = conn.execute("SELECT id FROM jira_projects WHERE key = ?", (key,)).fetchone()
+            if project is None:
+                return jsonify({"error": f"no project {key}"}), 404
+            conn.execute("DELETE FROM jira_hidden_fields WHERE project_id = ?", (project[0],))
+            conn.executemany("INSERT INTO jira_hidden_fields(project_id, field) VALUES (?, ?)",
+                             [(project[0], field) for field in hide])
+        return jsonify({"project": key, "hidden": hide})
+
     @app.get("/_sandbox/requests")
     def requests_get() -> Any:
         return jsonify(state().journal.snapshot())

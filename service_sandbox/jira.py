@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, request
 from service_sandbox import jira_browse, jira_meta, jira_search, jira_store, jira_subresources
 from service_sandbox import jira_catalog as catalog
 from service_sandbox.error_bodies import jira_json
-from service_sandbox.jira_fields import IssueInput, parse_create, parse_edit
+from service_sandbox.jira_fields import NOT_SETTABLE, IssueInput, parse_create, parse_edit
 from service_sandbox.jira_http import (
     JiraError,
     base_url,
@@ -94,11 +94,22 @@ def create_issues() -> Response:
 def _create_one(conn: sqlite3.Connection, store: SandboxStore, body: Any) -> dict[str, str]:
     users = jira_store.users(conn)
     parsed = parse_create(body, lambda ref: _project_id(conn, ref), users.__contains__, caller())
+    _check_on_screen(conn, parsed.project_id, body)
     _check_assignable(users, parsed.columns.get("assignee"))
     issue_id, key = jira_store.insert_issue(conn, store, parsed.project_id or "", parsed.columns,
                                             parsed.labels or [], store.now())
     _store_properties(conn, issue_id, parsed)
     return {"id": str(issue_id), "key": key, "self": f"{base_url()}/rest/api/2/issue/{issue_id}"}
+
+
+def _check_on_screen(conn: sqlite3.Connection, project_id: str | None, body: Any) -> None:
+    """A field the project's create screen leaves out cannot be set: Jira fails the issue under
+    ``errors.<field>`` (the message Jira's ``IssueService`` gives for a field not on the screen)."""
+    hidden = jira_store.hidden_fields(conn, project_id) if project_id else set()
+    sent = set((body.get("fields") or {}) if isinstance(body, dict) else ())
+    refused = {name: NOT_SETTABLE.format(name) for name in sorted(sent & hidden)}
+    if refused:
+        raise JiraError(400, [], refused)
 
 
 def _check_assignable(users: dict[str, sqlite3.Row], account_id: object) -> None:

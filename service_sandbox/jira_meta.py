@@ -28,6 +28,7 @@ def register(bp: Blueprint) -> None:
         ("/user/assignable/search", search_assignable),
         ("/project", list_projects), ("/project/search", search_projects), ("/project/<id_or_key>", get_project),
         ("/project/<id_or_key>/statuses", project_statuses),
+        ("/issue/createmeta/<id_or_key>/issuetypes/<type_id>", create_meta),
         ("/issuetype", list_issue_types), ("/issuetype/<item_id>", get_issue_type),
         ("/priority", list_priorities), ("/priority/<item_id>", get_priority),
         ("/status", list_statuses), ("/status/<id_or_name>", get_status),
@@ -195,6 +196,57 @@ def project_statuses(id_or_key: str) -> Response:
     return jira_json([{"self": f"{base}{API}/issuetype/{t.id}", "id": t.id, "name": t.name, "subtask": False,
                        "statuses": [catalog.status_json(base, s) for s in catalog.STATUSES]}
                       for t in catalog.ISSUE_TYPES])
+
+
+def create_meta(id_or_key: str, type_id: str) -> Response:
+    """The fields a create of this issue type in this project may set, with their allowed values.
+
+    Cloud pages them under ``fields`` (the published v3 spec's ``PageOfCreateMetaIssueTypeWithField``),
+    Data Center 9 under ``values`` with ``isLast`` (its replacement of the old ``createmeta``, removed in
+    10: sooperset/mcp-atlassian#958). A system field's allowed values carry ``name``, not ``value``.
+    Fields the project's screen leaves out (``/_sandbox/jira/projects/<key>/screen``) are not listed.
+    """
+    base = base_url()
+    with sandbox_store().read() as conn:
+        project = _project_or_404(conn, id_or_key)
+        hidden = jira_store.hidden_fields(conn, project["id"])
+    issue_type = catalog.by_id(catalog.ISSUE_TYPES, type_id)
+    if issue_type is None:
+        raise JiraError(404, [f"Issue type with id '{type_id}' does not exist in project '{project['key']}'."])
+    described = [
+        _meta_field("summary", "Summary", {"type": "string", "system": "summary"}, required=True),
+        _meta_field("issuetype", "Issue Type", {"type": "issuetype", "system": "issuetype"}, required=True,
+                    allowed=[catalog.issuetype_json(base, issue_type)]),
+        _meta_field("project", "Project", {"type": "project", "system": "project"}, required=True),
+        _meta_field("reporter", "Reporter", {"type": "user", "system": "reporter"}, required=True),
+        _meta_field("assignee", "Assignee", {"type": "user", "system": "assignee"}),
+        _meta_field("description", "Description", {"type": "string", "system": "description"}),
+        _meta_field("labels", "Labels", {"type": "array", "items": "string", "system": "labels"}),
+        _meta_field("duedate", "Due date", {"type": "date", "system": "duedate"}),
+        _meta_field("priority", "Priority", {"type": "priority", "system": "priority"},
+                    allowed=[catalog.priority_json(base, p) for p in catalog.PRIORITIES],
+                    default=catalog.priority_json(base, catalog.DEFAULT_PRIORITY)),
+    ]
+    fields = [f for f in described if f["fieldId"] not in hidden]
+    start, limit = int_arg("startAt", 0), min(int_arg("maxResults", 50, minimum=1), 200)
+    page = fields[start:start + limit]
+    body: dict[str, Any] = {"maxResults": limit, "startAt": start, "total": len(fields)}
+    if datacenter.enabled():
+        body.update(isLast=start + len(page) >= len(fields), values=page)
+    else:
+        body["fields"] = page
+    return jira_json(body)
+
+
+def _meta_field(field_id: str, name: str, schema: dict[str, Any], *, required: bool = False,
+                allowed: list[dict[str, Any]] | None = None, default: dict[str, Any] | None = None) -> dict[str, Any]:
+    field: dict[str, Any] = {"required": required, "schema": schema, "name": name, "fieldId": field_id,
+                             "key": field_id, "hasDefaultValue": default is not None, "operations": ["set"]}
+    if allowed is not None:
+        field["allowedValues"] = allowed
+    if default is not None:
+        field["defaultValue"] = default
+    return field
 
 
 # -- fixed reference data ------------------------------------------------------------------------

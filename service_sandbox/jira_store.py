@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS jira_projects (
     name TEXT NOT NULL,
     lead TEXT REFERENCES users(account_id)
 );
+CREATE TABLE IF NOT EXISTS jira_hidden_fields (
+    project_id TEXT NOT NULL REFERENCES jira_projects(id),
+    field      TEXT NOT NULL,
+    PRIMARY KEY (project_id, field)
+);
 CREATE TABLE IF NOT EXISTS jira_issues (
     id             INTEGER PRIMARY KEY,
     project_id     TEXT NOT NULL REFERENCES jira_projects(id),
@@ -116,6 +121,12 @@ def projects(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 def find_project(conn: sqlite3.Connection, id_or_key: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM jira_projects WHERE id = ? OR key = ? COLLATE NOCASE",
                         (id_or_key, id_or_key)).fetchone()
+
+
+def hidden_fields(conn: sqlite3.Connection, project_id: str) -> set[str]:
+    """Fields the project's create screen leaves out (``POST /_sandbox/jira/projects/<key>/screen``)."""
+    return {row[0] for row in conn.execute("SELECT field FROM jira_hidden_fields WHERE project_id = ?",
+                                           (project_id,))}
 
 
 def users(conn: sqlite3.Connection) -> dict[str, sqlite3.Row]:

@@ -217,13 +217,29 @@ def test_check_config_refuses_a_priority_map_naming_a_priority_jira_does_not_hav
                                "project: OPS\n  priority_map: {urgent: Blocker, high: High}")
     assert result.exit_code == ExitStatus.USAGE, result.output
     assert "priorities: Highest, High, Medium, Low, Lowest" in result.output
-    assert ("problem: jira.priority_map: 'urgent' → 'Blocker', which is not a priority of this Jira (it has: "
-            "Highest, High, Medium, Low, Lowest)") in result.output
+    assert ("problem: jira.priority_map: 'urgent' → 'Blocker', which is not a priority OPS's Task issues can have "
+            "(they can have: Highest, High, Medium, Low, Lowest)") in result.output
 
 
-def test_check_config_passes_when_jira_does_not_list_its_priorities(tmp_path, sandbox):
-    # Cloud deprecates the list (priority schemes replace it): its loss must not fail a working configuration.
-    sandbox.fault(status=410, count=None, method="GET", path_prefix="/rest/api/2/priority")
+def test_check_config_refuses_priorities_for_a_project_whose_create_screen_has_no_priority(tmp_path, sandbox):
+    requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": ["priority"]},
+                  timeout=5).raise_for_status()
+    try:
+        refused = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS")
+        accepted = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS\n  priority_map: {}")
+    finally:
+        requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": []},
+                      timeout=5).raise_for_status()
+    assert refused.exit_code == ExitStatus.USAGE, refused.output
+    assert ("problem: jira.priority_map: OPS's Task issues have no Priority field on their create screen, so Jira "
+            "refuses every action item filed with a priority") in refused.output
+    assert accepted.exit_code == 0, accepted.output
+    assert "priorities: none (no Priority field on the create screen)" in accepted.output
+
+
+def test_check_config_passes_when_jira_does_not_list_its_create_fields(tmp_path, sandbox):
+    # An older Data Center has no paged createmeta: its absence must not fail a working configuration.
+    sandbox.fault(status=404, count=None, method="GET", path_prefix="/rest/api/2/issue/createmeta")
     try:
         result = CliRunner().invoke(cli, ["--config", str(write_config(tmp_path, sandbox)), "check-config"])
     finally:

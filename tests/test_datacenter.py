@@ -279,3 +279,10 @@ def test_a_confluence_url_without_its_context_path_is_named_not_reported_as_a_mi
                                "(HTTP 404): check confluence.url and its context path (e.g. "
                                "https://intranet.example.com/confluence)")
     assert info.value.status == 404
+
+
+def test_data_center_pages_createmeta_under_values(dc_sandbox):
+    # Jira 9's paged createmeta, which replaced the old one (removed in 10): sooperset/mcp-atlassian#958.
+    meta = dc_sandbox.jira().get("rest/api/2/issue/createmeta/OPS/issuetypes/10001")
+    assert meta["isLast"] is True and "fields" not in meta
+    assert "priority" in {f["fieldId"] for f in meta["values"]}

@@ -422,6 +422,31 @@ def test_project_and_reference_data_for_check_config(jira: Jira) -> None:
         jira.project("NOPE")
 
 
+def test_createmeta_lists_the_fields_a_create_may_set_and_a_screen_without_one_refuses_it(
+        jira: Jira, sandbox: RunningSandbox) -> None:
+    meta = jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/10001")
+    assert set(meta) == {"maxResults", "startAt", "total", "fields"}  # Cloud's page (v3 spec)
+    fields = {f["fieldId"]: f for f in meta["fields"]}
+    assert fields["summary"]["required"] and not fields["duedate"]["required"]
+    assert [p["name"] for p in fields["priority"]["allowedValues"]] == ["Highest", "High", "Medium", "Low", "Lowest"]
+    with pytest.raises(HTTPError) as unknown:
+        jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/99")
+    assert unknown.value.response.status_code == 404
+    requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": ["priority"]},
+                  timeout=5).raise_for_status()
+    try:
+        assert "priority" not in {f["fieldId"] for f in
+                                  jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/10001")["fields"]}
+        with pytest.raises(HTTPError) as refused:
+            jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "x", "issuetype": {"name": "Task"},
+                                      "priority": {"name": "High"}})
+        assert refused.value.response.json()["errors"] == {
+            "priority": "Field 'priority' cannot be set. It is not on the appropriate screen, or unknown."}
+    finally:
+        requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": []},
+                      timeout=5).raise_for_status()
+
+
 # -- auth, routing, browse page ------------------------------------------------------------------
 def test_wrong_token_is_unauthorized(sandbox: RunningSandbox) -> None:
     with pytest.raises(HTTPError, match=r"^Unauthorized \(401\)$"):

@@ -209,26 +209,39 @@ def _check_jira(config: Config, endpoint: Endpoint, jira: JiraGateway, report: C
     if names and wanted.casefold() not in {name.casefold() for name in names}:
         report.problems.append(f"jira.issue_type: {wanted!r} is not an issue type of {key} (it has: "
                                f"{', '.join(names)})")
-    _check_priorities(config, jira, report)
+        return
+    type_id = next((str(t.get("id")) for t in project.get("issueTypes", [])
+                    if str(t.get("name", "")).casefold() == wanted.casefold()), None)
+    if type_id is not None:
+        _check_priorities(config, jira, f"{key}'s {wanted} issues", (key, type_id), report)
 
 
-def _check_priorities(config: Config, jira: JiraGateway, report: CheckReport) -> None:
-    """Every priority ``jira.priority_map`` maps to exists: Jira refuses an issue with another one
-    ("The priority selected is invalid."), so each such action item would fail to be filed, hourly."""
+def _check_priorities(config: Config, jira: JiraGateway, what: str, where: tuple[str, str],
+                      report: CheckReport) -> None:
+    """Every priority ``jira.priority_map`` maps to is one the project's create screen offers (its
+    priority scheme decides): Jira refuses an issue with another one ("The priority selected is
+    invalid.", or the field "cannot be set" when the screen has none), so each such action item
+    would fail to be filed, hourly."""
     try:
-        known = jira.priority_names()
-    except ServiceError as exc:  # advisory: a site that stops listing priorities must not fail the check
+        fields = jira.create_fields(*where)
+    except ServiceError as exc:  # advisory: a site that does not list them must not fail the check
         report.lines.append(f"  priorities: not listed ({exc})")
         return
-    report.lines.append(f"  priorities: {', '.join(known) or 'none'}")
-    if not known:
+    mapped = config.jira.priority_map
+    if "priority" not in fields:
+        report.lines.append("  priorities: none (no Priority field on the create screen)")
+        if mapped:
+            report.problems.append(f"jira.priority_map: {what} have no Priority field on their create screen, so "
+                                   "Jira refuses every action item filed with a priority: add the field to the "
+                                   "screen, or set jira.priority_map: {} to send none")
         return
+    known = fields["priority"] or []
+    report.lines.append(f"  priorities: {', '.join(known) or 'any'}")
     names = {name.casefold() for name in known}
-    wrong = sorted({target for target in config.jira.priority_map.values() if target.casefold() not in names})
-    for target in wrong:
-        written = sorted(k for k, v in config.jira.priority_map.items() if v == target)
+    for target in sorted({t for t in mapped.values() if known and t.casefold() not in names}):
+        written = sorted(k for k, v in mapped.items() if v == target)
         report.problems.append(f"jira.priority_map: {', '.join(map(repr, written))} → {target!r}, which is not a "
-                               f"priority of this Jira (it has: {', '.join(known)})")
+                               f"priority {what} can have (they can have: {', '.join(known)})")
 
 
 def redact_url(url: str) -> str:

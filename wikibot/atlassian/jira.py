@@ -152,12 +152,28 @@ class JiraGateway:
     def myself(self) -> dict[str, Any]:
         return self._call(lambda: self.client.myself()) or {}
 
-    def priority_names(self) -> list[str]:
-        """Names of the site's priorities (``GET /rest/api/2/priority``: Data Center's list; on Cloud
-        deprecated in favour of priority schemes but still answered, per the published v3 spec)."""
-        found: object = self._call(lambda: self.client.get("rest/api/2/priority"))
-        listed = found if isinstance(found, list) else []  # (the library's stub says dict; Jira sends a list)
-        return [str(p["name"]) for p in listed if isinstance(p, dict) and p.get("name")]
+    def create_fields(self, project: str, issue_type_id: str) -> dict[str, list[str] | None]:
+        """The fields a create of this issue type in ``project`` may set -> the names of their allowed
+        values (None for a field without a list): ``GET /rest/api/2/issue/createmeta/{project}/issuetypes/
+        {id}``, paged; Cloud answers under ``fields``, Data Center 9 under ``values``
+        (sooperset/mcp-atlassian#958), a system field's values carry ``name``."""
+        found: dict[str, list[str] | None] = {}
+        path = f"rest/api/2/issue/createmeta/{project}/issuetypes/{issue_type_id}"
+        start = 0
+        while True:
+            params = {"startAt": start, "maxResults": 50}
+            page: object = self._call(lambda: self.client.get(path, params=params))  # noqa: B023 (called at once)
+            if not isinstance(page, dict):
+                return found
+            entries = page.get("fields") or page.get("values") or []
+            for entry in entries:
+                if isinstance(entry, dict) and entry.get("fieldId"):
+                    allowed = entry.get("allowedValues")
+                    found[str(entry["fieldId"])] = [str(v.get("name") or v.get("value")) for v in allowed
+                                                    if isinstance(v, dict)] if isinstance(allowed, list) else None
+            start += len(entries)
+            if not entries or page.get("isLast") or start >= int(page.get("total") or 0):
+                return found
 
     # -- writes -------------------------------------------------------------------------------
     def create_batch(self, field_sets: Sequence[Mapping[str, Any]]) -> list[Created]:
