@@ -328,6 +328,20 @@ def test_unsynced_action_only_after_one_sync_interval():
     assert judge(body, first_seen=old, rules=Rules(sync_statuses=("Published",))) == []
 
 
+def test_an_action_done_on_the_page_but_open_in_jira_is_a_finding_saying_to_close_it():
+    items = [{"summary": "Ticked, open in Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-1", "done": True},
+             {"summary": "Ticked, done in Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-2", "done": True},
+             {"summary": "Ticked, no ticket", "done": True},
+             {"summary": "Open", "owner": "a", "due": "2026-12-20", "key": "OPS-3"}]
+    jira = {"OPS-1": JiraState("OPS-1", "In Progress", False, None),
+            "OPS-2": JiraState("OPS-2", "Done", True, None), "OPS-3": JiraState("OPS-3", "To Do", False, None)}
+    findings = judge(postmortem_body(filled=ALL_FILLED, items=items), jira=jira)
+    assert [(f.kind, f.item) for f in findings] == [("done_on_page_only", "Ticked, open in Jira")]
+    assert findings[0].message == ("OPS-1 “Ticked, open in Jira” is marked done on the page but is still In Progress "
+                                   "in Jira, which wikibot's reports and reminders follow: close it in Jira (or Not "
+                                   "doing).")
+
+
 def test_overdue_action_needs_jira_not_done_and_the_due_date_passed():
     items = [{"summary": "Overdue", "owner": "a", "due": "2026-11-20", "key": "OPS-1"},
              {"summary": "Done in Jira", "owner": "a", "due": "2026-11-20", "key": "OPS-2"},

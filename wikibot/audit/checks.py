@@ -56,7 +56,7 @@ DEBRIEF_HELD_KEYS = ("Debrief held", "Debriefed on", "Debrief held on")
 UNFINISHED = frozenset({"missing", "empty", "placeholder"})
 KIND_ORDER = ("unreadable", "missing_section", "empty_section", "placeholder_section", "stale",
               "debrief_overdue", "missing_owner", "owner_not_assignable", "owner_not_a_user", "missing_due",
-              "unsynced_action", "ticket_not_found", "overdue_action",
+              "unsynced_action", "ticket_not_found", "overdue_action", "done_on_page_only",
               "too_many_actions", "actions_not_recognised", "blame_language", "timeline_order")
 
 

@@ -55,9 +55,16 @@ def item_findings(page_id: str, status: str | None, facts: PageFacts, rules: Rul
     for item in facts.items:
         key = item.jira_key or evidence.tickets.get((page_id, item.identity))
         state = evidence.jira.get(key) if key else None
-        if item.done or (state is not None and state.not_doing):
-            continue  # done, or declined with a reason: nothing more to ask of it
+        if state is not None and (state.done or state.not_doing):
+            continue  # done or declined in Jira, which owns the status: nothing more to ask of it
         name = _short(item.summary)
+        if item.done:
+            if state is not None:  # the reports and reminders read Jira: they still chase it
+                found.append(Finding(
+                    "done_on_page_only", f"{key} “{name}” is marked done on the page but is still {state.status} "
+                    "in Jira, which wikibot's reports and reminders follow: close it in Jira (or Not doing).",
+                    item=name, ref=f"{item.identity}:{key}:done"))
+            continue
         if not item.owner:
             found.append(Finding("missing_owner", f"“{name}” has no owner: name one person who will drive it.",
                                  item=name, ref=item.identity))

@@ -25,6 +25,8 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
                          "not exist (deleted, mistyped, or out of wikibot's reach), so nothing tracks it"),
     "overdue_action": ("Action past due", "an action's due date has passed and its Jira issue is neither Done "
                        "nor declined (Not doing)"),
+    "done_on_page_only": ("Done only on the page", "an action is marked done on the page (a tick, a checkbox, "
+                          "struck through) while its Jira issue is still open"),
     "too_many_actions": ("Too many actions", "more action items than audit.max_action_items"),
     "actions_not_recognised": ("Action not recognised", "content under Action items that is not one action per "
                                "table row, list item or task"),
