@@ -120,6 +120,9 @@ def is_instruction_panel(element: etree._Element) -> bool:
 STRUCK_TAGS = ("s", "del", "strike", "span")
 """What strike-through is stored as: ``<s>``/``<del>`` (pasted, new editor), ``<strike>``, and the
 classic editor's ``<span style="text-decoration: line-through;">`` (Confluence Storage Format)."""
+PLAIN_INLINE = INLINE - frozenset(STRUCK_TAGS)
+"""Inline markup that cannot strike text through: a cell of text and these only is *plain* (the
+walk's shortcut reads it), and the row reader need not look for strike-through in it."""
 _NOT_OWN = frozenset({"ul", "ol", "table", ac("task-list")})
 
 

@@ -38,7 +38,8 @@ class Cell(NamedTuple):
     facts: Sequence[tuple[str, str]]
     objects: bool
     plain: bool
-    """Only text and inline markup (so no task, date, mention or macro either)."""
+    """Only text and inline markup (so no task, date, mention or macro either, and no strike-through:
+    :data:`~wikibot.pages.markup.PLAIN_INLINE`)."""
 
     def found(self, kind: str) -> list[str]:
         """Values of the facts of one kind, in document order."""
@@ -143,7 +144,7 @@ class RowReader:
             users = value.found(USER)
             summary, owner_id, owner_is_user = line.summary, users[0] if users else line.owner, bool(users)
             due_date, done = cells.due_of(value, written=line.due), done if has_status else line.done
-        if done is None and summary_cell is not None and struck_out(summary_cell, summary):
+        if done is None and summary_cell is not None and not value.plain and struck_out(summary_cell, summary):
             done = True  # (no Status column or checkbox says otherwise: an action struck out is done)
         # A Jira macro or /browse/ link in the summary cell is the item's ticket when its own cell has none.
         jira_key = cells.ticket_of(ticket) or (cells.ticket_of(value, plain_text=False) if value.facts else None)

@@ -30,7 +30,6 @@ from wikibot.pages.markup import (
     EMOJI_FALLBACK,
     EMOTICON_TEXT,
     FRAMES,
-    INLINE,
     INLINE_MACROS,
     K_A,
     K_AC_LINK,
@@ -52,6 +51,7 @@ from wikibot.pages.markup import (
     PANEL_MACROS,
     PARAMETER,
     PLACEHOLDER,
+    PLAIN_INLINE,
     RI_PREFIX,
     ROW_CONTAINERS,
     SKIPPED,
@@ -292,9 +292,9 @@ def shortcut(element: etree._Element, summary: bool = False) -> str | Lone | Non
 
 
 def _inline_text(body: etree._Element) -> str | None:
-    """The text of an element holding inline markup only, else None."""
+    """The text of an element holding inline markup only (none that may strike it through), else None."""
     for node in body.iterdescendants():
-        if node.tag not in INLINE:
+        if node.tag not in PLAIN_INLINE:
             return None
     return text_content(body)
 
