@@ -14,7 +14,7 @@ once and does nothing else. No reader written in Python over lxml can cost less;
 to the floor shows how much of the target's room a single pass over the elements already takes (on
 small pages, element by element, Python's cost per element is close to libxml2's cost to parse it).
 
-The machine is shared, so one number is not enough: the sides run in rotating rounds (a burst of
+The machine is shared, so one number is not enough: the two sides run in alternating rounds (a burst of
 load hits both alike), every round is kept, and the bench reports the best and the median time of each
 side, the ratio of the best times (the least-disturbed run of each: the verdict) and the median of the
 per-round ratios (each round's model pass against the floor pass next to it). When the two ratios
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,10 @@ from wikibot.pages import parse_page
 from wikibot.pages.tree import _KNOWN_PREFIXES, _parser, _wrap, normalise_entities, strip_declaration
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
+STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(64 << 20), "MALLOC_TRIM_THRESHOLD_": str(128 << 20)}
+"""glibc's malloc as a long-running process settles: a 2 MB page's tree is allocated from the heap,
+not from fresh mmapped pages the kernel must zero on every pass. Without it the floor's cost depended
+on what ran before it in the process (33 ms or 25 ms for the same parse), and so did the verdict."""
 TARGET = 3.0
 
 USER = '<ac:link><ri:user ri:account-id="557058:{n:04d}-aa11" /></ac:link>'
@@ -152,23 +157,30 @@ class Timing:
 
 
 def measure(pages: list[str], seconds: float, min_rounds: int = 15) -> Timing:
-    """Rotating rounds of one pass of the model, the floor and the visit over ``pages``."""
+    """Alternating rounds of one pass of the model and one of the floor over ``pages``; then, apart
+    (so that it cannot change the verdict's two sides), rounds of the visit."""
     timing = Timing([], [], [])
-    contenders: list[tuple[Callable[[str], object], list[float]]] = [
-        (model, timing.model), (floor, timing.floor), (visit, timing.visit)]
-    for fn, _ in contenders:
+    contenders: tuple[Callable[[str], object], ...] = (model, floor, visit)
+    for fn in contenders:
         for body in pages:
             fn(body)  # warm up
     deadline, rounds = time.perf_counter() + seconds, 0
     while time.perf_counter() < deadline or rounds < min_rounds:
-        for fn, times in contenders[rounds % 3:] + contenders[:rounds % 3]:
-            gc.collect()  # garbage of the other side is not charged to this one
-            started = time.perf_counter()
-            for body in pages:
-                fn(body)
-            times.append(time.perf_counter() - started)
+        for fn, times in ((model, timing.model), (floor, timing.floor)) if rounds % 2 else \
+                ((floor, timing.floor), (model, timing.model)):
+            _time_pass(fn, pages, times)
         rounds += 1
+    for _ in range(max(min_rounds, rounds // 3)):
+        _time_pass(visit, pages, timing.visit)
     return timing
+
+
+def _time_pass(fn: Callable[[str], object], pages: list[str], times: list[float]) -> None:
+    gc.collect()  # garbage of the other side is not charged to this one
+    started = time.perf_counter()
+    for body in pages:
+        fn(body)
+    times.append(time.perf_counter() - started)
 
 
 def page_sets() -> list[tuple[str, list[str]]]:
@@ -212,7 +224,7 @@ def main() -> int:
     worst = 0.0
     for index in range(len(page_sets())):
         done = subprocess.run([sys.executable, __file__, "--set", str(index), "--seconds", str(args.seconds)],
-                              stderr=subprocess.PIPE, text=True, check=True)
+                              stderr=subprocess.PIPE, text=True, check=True, env={**os.environ, **STEADY_MALLOC})
         worst = max(worst, float(done.stderr.split()[-1]))
     print("visit = the floor plus one Python pass reading every element's tag, text and tail: the least any "
           "Python reader pays")
