@@ -106,6 +106,17 @@ def test_a_second_bold_paragraph_naming_a_section_already_started_labels_a_group
     assert [i.summary for i in model.action_items] == ["Alert on replication lag"]
 
 
+def test_bold_detection_or_response_under_bold_action_items_label_groups_of_actions():
+    body = ("<p><strong>Summary</strong></p><p>It broke.</p><p><strong>Action items</strong></p>"
+            "<p><strong>Detection</strong></p><ul><li>Alert on replication lag</li></ul>"
+            "<p><strong>Response</strong></p><ul><li>Write the failover runbook</li></ul>"
+            "<p><strong>Lessons learned</strong></p><p>Practise failovers.</p>")
+    model = parse_page(body)
+    assert [s.title for s in model.sections] == ["Summary", "Action items", "Lessons learned"]
+    assert [i.summary for i in model.action_items] == ["Alert on replication lag", "Write the failover runbook"]
+    assert model.unrecognised == []
+
+
 def test_bold_paragraph_headings_in_layout_cells_start_sections_and_bold_labels_in_tables_or_panels_do_not():
     cell = "<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell>{}</ac:layout-cell>" \
            "<ac:layout-cell>{}</ac:layout-cell></ac:layout-section></ac:layout>"

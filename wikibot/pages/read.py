@@ -10,14 +10,8 @@ above all others is the page's title (``<h1>Postmortem</h1>`` over ``<h2>`` sect
 section nor a scope, unless it is a better section name than the headings below it.
 
 Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
-a paragraph in bold (``<p><strong>Action items</strong></p>``, ``<p><b><span style=...>Root cause
-</span></b></p>``). Such a paragraph is a heading one level below the page's deepest real heading
-only on a page where at most one real heading is a section name wikibot knows and more bold
-paragraphs are (an "Appendix" heading added under a pasted document does not hide it), only when it
-stands on the page itself or in a layout cell (not in a table, list or macro), only when its whole
-text is bold and is a known section name, and only the first paragraph naming each section (a
-second bold "Detection" under Action items labels a group of actions) (:func:`_bold_headings`): a bold
-"Summary" label on a page with proper ``<h2>`` sections stays text, and so does a bold sentence.
+a paragraph in bold, which then counts as a heading one level below the page's deepest real heading
+(the rules: :mod:`wikibot.pages.bold`).
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
@@ -38,6 +32,7 @@ from lxml import etree
 
 from wikibot.pages import cells
 from wikibot.pages.actions import COUNTED, TASK, ActionReader
+from wikibot.pages.bold import bold_headings
 from wikibot.pages.markup import MACRO_TAGS, macro_name
 from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
@@ -79,7 +74,7 @@ def _units(root: etree._Element, census: list[etree._Element],
            bold: Iterable[etree._Element] = ()) -> Iterator[tuple[str, etree._Element | str]]:
     """("heading" | "block" | "text", value) in document order (see the module docstring); ``census``
     holds at least every heading of the page, in document order; ``bold``: paragraphs that are
-    headings too (:func:`_bold_headings`)."""
+    headings too (:func:`wikibot.pages.bold.bold_headings`)."""
     headings = [h for h in census if h.tag in _HEADING_TAGS]
     if len(headings) < len(census):  # some tables (or tasks, list items): leave out headings inside tables
         in_tables = {h for t in census if t.tag == "table" for h in t.iter(*_HEADINGS)}
@@ -240,51 +235,6 @@ def _heading_title(heading: etree._Element) -> str:
     return clean_title(reader_text(heading))
 
 
-_BOLD = frozenset({"strong", "b"})
-_BOLD_WRAPPERS = frozenset({"span", "font", "u", "em", "i", ac("inline-comment-marker")})
-_BOLD_TITLE_MAX = 80
-_LAYOUT_TAGS = frozenset({ac("layout"), ac("layout-section"), ac("layout-cell")})
-
-
-def _bold_headings(root: etree._Element, names: SectionNames) -> dict[etree._Element, str]:
-    """Paragraphs that act as headings on a page without real section headings (module docstring):
-    paragraph -> title. Only paragraphs of the page itself or of its layouts, never of a table, list,
-    panel or other macro (a bold "Actions" label in a cell is no heading)."""
-    found = {}
-    named: set[str] = set()
-    for paragraph in root.iter("p"):
-        parent = paragraph.getparent()
-        while parent is not None and parent is not root and parent.tag in _LAYOUT_TAGS:
-            parent = parent.getparent()
-        if parent is root and _all_bold(paragraph):
-            title = _heading_title(paragraph)
-            if len(title) <= _BOLD_TITLE_MAX and names.known(title) and names.name_of(title) not in named:
-                found[paragraph] = title
-                named.add(names.name_of(title))
-    return found
-
-
-def _all_bold(element: etree._Element, inside: bool = False) -> bool:
-    """Whether every visible character of ``element`` is inside ``<strong>``/``<b>`` (wrapped in spans
-    or underlining, as Word and Google Docs write it); a colon or whitespace may stand outside."""
-    if not inside and (element.text or "").strip(" \t\n\xa0:"):
-        return False
-    bold = inside
-    for child in element:
-        tag = child.tag
-        if tag in _BOLD:
-            bold = True
-        elif tag in _BOLD_WRAPPERS:
-            if not _all_bold(child, inside):
-                return False
-            bold = True
-        elif tag != "br":
-            return False
-        if not inside and (child.tail or "").strip(" \t\n\xa0:"):
-            return False
-    return bold
-
-
 def _is_code(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
@@ -324,7 +274,7 @@ class _PageReader:
         levels = {heading: int(heading.tag[1]) for heading in titles}
         known = sum(map(self.names.known, titles.values()))
         if known <= 1:
-            bold = _bold_headings(self.root, self.names)
+            bold = bold_headings(self.root, self.names, _heading_title)
             if len(bold) > known:
                 units = list(_units(self.root, self.census, bold))
                 titles.update(bold)
