@@ -222,8 +222,7 @@ def open_actions_by_age(rows: Sequence[Row], today: date) -> tuple[list[str], di
                 continue  # declined: nothing is awaited of it, so it is neither past due nor due later
             age = (today - date.fromisoformat(action.first_seen)).days
             slot = next(i for i, (_, limit) in enumerate(AGE_BUCKETS) if limit is None or age < limit)
-            kind = ("no due date" if not action.due
-                    else "past due" if date.fromisoformat(action.due) < today else "not yet due")
+            kind = "no due date" if not action.due else "past due" if action.past_due(today) else "not yet due"
             series[kind][slot] += 1
     return [label for label, _ in AGE_BUCKETS], series
 

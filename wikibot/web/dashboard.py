@@ -45,12 +45,8 @@ RUNNABLE = ("audit", "sync")
 GREEN, LATE, BLUE, GREY = "#009e73", "#d55e00", "#0072b2", "#8c8c8c"
 
 
-def _today(svc: Services) -> date:
-    return local_today(svc.config)
-
-
 def _figures(svc: Services) -> list[Figure]:
-    return DashboardStore(svc.db.engine).figures(_today(svc), svc.config.postmortem.debrief_within_days)
+    return DashboardStore(svc.db.engine).figures(local_today(svc.config), svc.config.postmortem.debrief_within_days)
 
 
 @bp.record_once
@@ -129,7 +125,7 @@ def index() -> ResponseReturnValue:
 
     svc = services()
     zone = ZoneInfo(svc.config.audit.timezone)
-    today = _today(svc)
+    today = local_today(svc.config)
     within_days = svc.config.postmortem.debrief_within_days
     store = DashboardStore(svc.db.engine)
     taken_at, snapshot = store.latest()
@@ -165,7 +161,7 @@ def mark_debriefed(page_id: str) -> ResponseReturnValue:
     row = next((r for r in snapshot if r["page_id"] == page_id), None)
     if row is None:  # only post-mortems the audit listed, never an arbitrary page id
         abort(404, description="No such post-mortem in the latest audit.")
-    today = _today(svc)
+    today = local_today(svc.config)
     try:
         held = date.fromisoformat(request.form.get("held") or today.isoformat())
     except ValueError:
