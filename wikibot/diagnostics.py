@@ -237,8 +237,10 @@ def _check_priorities(config: Config, jira: JiraGateway, what: str, where: tuple
         return
     known = fields["priority"] or []
     report.lines.append(f"  priorities: {', '.join(known) or 'any'}")
+    if not known:
+        return
     names = {name.casefold() for name in known}
-    for target in sorted({t for t in mapped.values() if known and t.casefold() not in names}):
+    for target in sorted({t for t in mapped.values() if t.casefold() not in names}):
         written = sorted(k for k, v in mapped.items() if v == target)
         report.problems.append(f"jira.priority_map: {', '.join(map(repr, written))} → {target!r}, which is not a "
                                f"priority {what} can have (they can have: {', '.join(known)})")

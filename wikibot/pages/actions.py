@@ -260,6 +260,7 @@ class ActionReader:
         owner, owner_is_user = (users[0], True) if users else (line.owner, False)
         due, ticket = cells.due_of(reading, written=line.due), cells.ticket_of(reading)
         due_written = None
+        done = True if line.done is None and struck_out(li, line.summary) else line.done
         for field, value, is_user in self._field_lines(li):
             if field == "owner" and owner is None:
                 owner, owner_is_user = value, is_user
@@ -272,8 +273,7 @@ class ActionReader:
         self.items.append(ActionItem(
             summary=line.summary, owner=owner, due=due, priority=None,
             jira_key=ticket, status=None, owner_is_user=owner_is_user,
-            done=line.done if line.done is not None or not struck_out(li, line.summary) else True,
-            kind="list", position=position, fingerprint=fingerprint(line.summary),
+            done=done, kind="list", position=position, fingerprint=fingerprint(line.summary),
             spot_source=partial(self._list_spot, li), read_with=self.names,
             due_written=due_written if due is None else None,
         ))

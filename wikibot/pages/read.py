@@ -8,12 +8,12 @@ Sections are cut at one heading level: the level whose headings are most often p
 names (:mod:`wikibot.pages.names`), the highest level on a tie or when none is; a lone first heading
 above all others is the page's title (``<h1>Postmortem</h1>`` over ``<h2>`` sections), neither a
 section nor a scope, unless it is a better section name than the headings below it.
+Deeper headings belong to their section; a higher heading after the sections started closes the
+current section (a group title such as "Appendix") without opening one.
 
 Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
 a paragraph in bold, which then counts as a heading one level below the page's deepest real heading
 (the rules: :mod:`wikibot.pages.bold`).
-Deeper headings belong to their section; a higher heading after the sections started closes the
-current section (a group title such as "Appendix") without opening one.
 
 Every heading, at any level, also sets a *scope* until the next heading of the same or a higher
 level: "Action items" (or a synonym), "If we have time" (deferred) or "Timeline". A "Nice to have"
