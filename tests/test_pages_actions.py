@@ -316,23 +316,23 @@ def test_an_action_cell_holding_only_a_list_is_one_item_whose_summary_is_the_lis
     assert items(apply_edits(body, [Edit(first, "OPS-8")]).body)[0][3] == "OPS-8"
 
 
-def test_a_table_with_portuguese_or_japanese_column_names_is_read_as_in_english():
-    for headers, done in ((("A\u00e7\u00e3o", "Respons\u00e1vel", "Prazo", "Situa\u00e7\u00e3o"), "Conclu\u00eddo"),
-                          (("対応内容", "担当者", "期限", "ステータス"), "完了")):
-        head = "".join(f"<th>{h}</th>" for h in headers)
-        body = (f"<h2>A\u00e7\u00f5es corretivas</h2><table><tbody><tr>{head}</tr><tr><td>Inventariar certificados</td>"
-                f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
-        assert items(body) == [("Inventariar certificados", "557058:ana", "2026-12-15", None, True, "row")], headers
+CERTS = "Zertifikate inventarisieren"
 
 
-def test_a_table_with_german_french_or_spanish_column_names_is_read_as_in_english():
-    for headers, done in ((("Ma\u00dfnahme", "Verantwortlich", "F\u00e4llig bis", "Erledigt"), "ja"),
-                          (("Action corrective", "Responsable", "\u00c9ch\u00e9ance", "Statut"), "Termin\u00e9"),
-                          (("Acci\u00f3n", "Responsable", "Fecha l\u00edmite", "Estado"), "Hecho")):
-        head = "".join(f"<th>{h}</th>" for h in headers)
-        body = (f"<h2>Action items</h2><table><tbody><tr>{head}</tr><tr><td>Zertifikate inventarisieren</td>"
-                f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
-        assert items(body) == [("Zertifikate inventarisieren", "557058:ana", "2026-12-15", None, True, "row")], headers
+@pytest.mark.parametrize(("heading", "headers", "summary", "done"), [
+    ("Action items", ("Ma\u00dfnahme", "Verantwortlich", "F\u00e4llig bis", "Erledigt"), CERTS, "ja"),
+    ("Action items", ("Action corrective", "Responsable", "\u00c9ch\u00e9ance", "Statut"), CERTS, "Termin\u00e9"),
+    ("Action items", ("Acci\u00f3n", "Responsable", "Fecha l\u00edmite", "Estado"), CERTS, "Hecho"),
+    ("A\u00e7\u00f5es corretivas", ("A\u00e7\u00e3o", "Respons\u00e1vel", "Prazo", "Situa\u00e7\u00e3o"),
+     "Inventariar certificados", "Conclu\u00eddo"),
+    ("A\u00e7\u00f5es corretivas", ("対応内容", "担当者", "期限", "ステータス"), "Inventariar certificados", "完了"),
+])
+def test_a_table_with_german_french_spanish_portuguese_or_japanese_column_names_is_read_as_in_english(
+        heading: str, headers: tuple[str, ...], summary: str, done: str):
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = (f"<h2>{heading}</h2><table><tbody><tr>{head}</tr><tr><td>{summary}</td>"
+            f"<td>{ANA}</td><td><time datetime=\"2026-12-15\" /></td><td>{done}</td></tr></tbody></table>")
+    assert items(body) == [(summary, "557058:ana", "2026-12-15", None, True, "row")]
 
 
 def test_a_jira_macro_or_browse_link_in_the_summary_cell_is_the_rows_ticket_when_its_own_cell_has_none():
