@@ -21,11 +21,12 @@ Every unreadable body raises :class:`PageParseError`; edits raise :class:`EditEr
 from wikibot.pages.display import format_table
 from wikibot.pages.edit import Edit, EditResult, apply_edits, jira_macro, set_status, set_ticket
 from wikibot.pages.errors import EditError, ItemNotFound, PageParseError, TicketConflict
-from wikibot.pages.identity import fingerprint, locate
+from wikibot.pages.identity import locate
 from wikibot.pages.model import ActionItem, DeferredItem, PageModel, Section, Unrecognised
 from wikibot.pages.names import SectionNames, section_names
 from wikibot.pages.read import parse_page
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, decode_body
+from wikibot.pages.wording import fingerprint
 
 __all__ = [
     "ActionItem", "DEFAULT_MAX_BYTES", "DeferredItem", "Edit", "EditError", "EditResult", "ItemNotFound",

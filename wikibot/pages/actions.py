@@ -28,7 +28,7 @@ from functools import partial
 from lxml import etree
 
 from wikibot.pages import cells, lines
-from wikibot.pages.identity import fingerprint, list_position, row_position, task_position
+from wikibot.pages.identity import list_position, row_position, task_position
 from wikibot.pages.markup import MACRO_TAGS, is_instruction_panel, macro_name, struck_out
 from wikibot.pages.model import (
     ActionItem,
@@ -228,7 +228,7 @@ class ActionReader:
             due=cells.due_of(reading, written=line.due) or due, priority=None,
             jira_key=cells.ticket_of(reading), done=(state == "complete") if state else None,
             status=state or None, owner_is_user=bool(users) or (owner_is_user and owner is not None),
-            kind="task", position=task_position(task_id, self._tasks), fingerprint=fingerprint(summary),
+            kind="task", position=task_position(task_id, self._tasks),
             spot_source=partial(self._task_spot, task), read_with=self.names,
         ))
 
@@ -273,7 +273,7 @@ class ActionReader:
         self.items.append(ActionItem(
             summary=line.summary, owner=owner, due=due, priority=None,
             jira_key=ticket, status=None, owner_is_user=owner_is_user,
-            done=done, kind="list", position=position, fingerprint=fingerprint(line.summary),
+            done=done, kind="list", position=position,
             spot_source=partial(self._list_spot, li), read_with=self.names,
             due_written=due_written if due is None else None,
         ))

@@ -24,30 +24,16 @@ asking the caller to re-read the page.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from wikibot.pages.errors import ItemNotFound
 from wikibot.pages.model import ActionItem
+from wikibot.pages.wording import normalised_words
 
-_WORD = re.compile(r"\w+")
 _TASK_ID = re.compile(r"[^A-Za-z0-9]")
 _SIMILAR_ENOUGH = 0.5
-
-
-def normalised_words(summary: str) -> str:
-    """The summary's words, case-folded and NFKC-normalised, separated by single spaces."""
-    if not summary.isascii():  # NFKC leaves ASCII as it is
-        summary = unicodedata.normalize("NFKC", summary)
-    return " ".join(_WORD.findall(summary.casefold()))
-
-
-def fingerprint(summary: str) -> str:
-    """16 hex digits identifying a summary's wording (not its formatting)."""
-    return hashlib.blake2b(normalised_words(summary).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def row_position(table_number: int, row_number: int) -> str:

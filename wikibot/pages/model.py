@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Literal, TypedDict
 
 from wikibot.pages.names import BUILTIN, SectionNames
+from wikibot.pages.wording import fingerprint
 
 SectionStatus = Literal["filled", "empty", "placeholder"]
 ItemKind = Literal["row", "task", "list"]
@@ -112,7 +113,7 @@ class ListSpot:
 Spot = TableSpot | TaskSpot | ListSpot
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ActionItem:
     """One action item (a table row, a task or a list item) of the "Action items" section.
 
@@ -137,7 +138,6 @@ class ActionItem:
     """True when ``owner`` is a user id from a mention, False when it is plain text."""
     kind: ItemKind
     position: str
-    fingerprint: str
     spot_source: Callable[[], Spot] = field(repr=False, compare=False)
     """Works out :attr:`spot` (see there)."""
     read_with: SectionNames = field(default=BUILTIN, repr=False, compare=False)
@@ -151,6 +151,12 @@ class ActionItem:
         """Where the item lives in the body it was read from; worked out when asked, because only the
         editor asks (an audit of thousands of pages never does)."""
         return self.spot_source()
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The hash of the summary's words (:func:`wikibot.pages.wording.fingerprint`), worked out on
+        first use: sync and the editor match items by it, an audit of thousands of pages never asks."""
+        return fingerprint(self.summary)
 
     @property
     def identity(self) -> str:

@@ -9,23 +9,26 @@ Pure: lxml elements in, plain values out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-from wikibot.pages.markup import MACRO_TAGS, macro_name
+from wikibot.pages.markup import macro_name
 from wikibot.pages.reading import USER
 from wikibot.pages.rows import EMPTY, Cell, read_cell
 from wikibot.pages.tables import Table, Tables, outermost_tables
 from wikibot.pages.text import reader_text
 
 
-def read_properties(root: etree._Element, tables: Tables) -> tuple[dict[str, str], dict[str, str]]:
+def read_properties(elements: Iterable[etree._Element], tables: Tables) -> tuple[dict[str, str], dict[str, str]]:
     """Page Properties (key -> value as reader text) and those whose value mentions a user (key ->
-    that user's id): the ``details`` macros' tables, the first value of a key winning."""
+    that user's id): the ``details`` macros' tables, the first value of a key winning.
+
+    ``elements``: the page's macros in document order, among any other elements (the reader passes
+    the elements it collected in its one pass over the tree)."""
     properties: dict[str, str] = {}
     users: dict[str, str] = {}
-    for macro in root.iter(*MACRO_TAGS):
+    for macro in elements:
         if macro_name(macro) != "details":
             continue
         for element in outermost_tables(macro):

@@ -255,15 +255,16 @@ class _PageReader:
         # Past this many visible characters a section cannot be a template instruction any more.
         self.limit = 4 * sum(map(len, self.instructions)) + 16 if self.instructions else 0
         self.tables = Tables()
-        # One pass over the tree finds the headings and what the editor counts (tables, tasks, list items).
-        self.census = list(root.iter(*_HEADINGS, *COUNTED))
+        # One pass over the tree finds the headings, what the editor counts (tables, tasks, list items)
+        # and the macros (Page Properties are in ``details`` macros).
+        self.census = list(root.iter(*_HEADINGS, *COUNTED, *MACRO_TAGS))
         self.actions = ActionReader(root, names, self.instructions, self.tables, self.census)
         self.deferred: list[DeferredItem] = []
         self.timeline_blocks: list[etree._Element] = []
 
     def model(self) -> PageModel:
         sections = self._sections()
-        properties, users = read_properties(self.root, self.tables)
+        properties, users = read_properties(self.census, self.tables)
         return PageModel(sections, self.actions.items, self.deferred, properties, users,
                          partial(_timeline_rows, tuple(self.timeline_blocks)), self.actions.unrecognised)
 

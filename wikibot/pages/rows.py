@@ -20,7 +20,6 @@ from typing import NamedTuple
 from lxml import etree
 
 from wikibot.pages import cells, lines
-from wikibot.pages.identity import fingerprint
 from wikibot.pages.markup import MACRO_TAGS, macro_name, struck_out
 from wikibot.pages.model import ActionItem, TableShape, TableSpot
 from wikibot.pages.names import SectionNames
@@ -151,7 +150,7 @@ class RowReader:
         return ActionItem(
             summary=summary, owner=owner_id, due=due_date, priority=priority.text or None, jira_key=jira_key,
             done=done, status=(status.text or None) if has_status else None, owner_is_user=owner_is_user,
-            kind="row", position=position, fingerprint=fingerprint(summary), spot_source=spot, read_with=self.names,
+            kind="row", position=position, spot_source=spot, read_with=self.names,
             due_written=(due.text or None) if due_date is None else None,
         )
 

@@ -23,7 +23,8 @@ from wikibot.pages.reading import collapse, text_content
 from wikibot.pages.text import reader_text, shortcut
 
 ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
-CELLS = frozenset({"td", "th"})
+CELL_TAGS = ("td", "th")
+CELLS = frozenset(CELL_TAGS)
 _MAX_COLUMNS = 1000  # HTML's colspan limit; also bounds the grid a hostile page can make us build
 _BOLD = ("strong", "b")
 
@@ -50,8 +51,8 @@ def _rows_and_heads(table: etree._Element) -> tuple[list[etree._Element], list[i
 
 
 def own_cells(row: etree._Element) -> list[etree._Element]:
-    """The row's ``td``/``th`` children."""
-    return [cell for cell in row if cell.tag in CELLS]
+    """The row's ``td``/``th`` children (matched by libxml2: a long table has thousands of cells)."""
+    return list(row.iterchildren(*CELL_TAGS))
 
 
 def _span(cell: etree._Element, attr: str, limit: int) -> int:
@@ -288,7 +289,7 @@ def _layout(table: etree._Element, elements: list[etree._Element], header_indexe
     rows = []
     width = 0
     for index, element in enumerate(elements):
-        cells = [cell for cell in element if cell.tag in CELLS]
+        cells = own_cells(element)
         if len(cells) > _MAX_COLUMNS or (len(elements) <= _LONG and any(
                 cell.get("colspan") is not None or cell.get("rowspan") is not None for cell in cells)):
             return _grid_layout(table, elements, heads)

@@ -29,8 +29,8 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from wikibot.pages import ActionItem, Edit
-from wikibot.pages.identity import normalised_words
 from wikibot.pages.model import TableSpot
+from wikibot.pages.wording import normalised_words
 from wikibot.store.ledger import LedgerEntry
 from wikibot.sync.issues import FIELDS, Draft, JiraIssue, PageInfo, draft_issue, page_values, split_identity
 
