@@ -220,9 +220,12 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
     written-out) date at the end (one only: "issued 2026-01-05, due 2026-12-01" keeps the first, and
     "by Sprint 12, 2026" is no date); a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
     taken off the summary, so adding an owner or a date later does not change the item's identity.
+    Punctuation at the start ("- Fix ...", typed as a bullet, or what "@ana: Fix ..." leaves once the
+    mention is read out) is taken off whether or not anything was read out of the line: wikibot writing
+    the ticket into a task or list item must not change its summary.
     ``dropped``: the line's mentions, dates or Jira macros were read out of ``text`` (they are the
     owner, the due date and the ticket), so labels they leave bare at the end ("Owner: @ana due
-    <time>") and punctuation at the start ("@ana: Fix ...") are taken off too.
+    <time>") are taken off too.
     """
     done = None
     box = _CHECKBOX.match(text)
@@ -230,7 +233,7 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
         mark = box.group("box") if box.group("box") is not None else box.group("mark")
         done = mark not in (" ", "", "\u2610")
         text = text[box.end():]
-    if dropped and text[:1] in _LEADING_CHARS:
+    if text[:1] in _LEADING_CHARS:
         text = _LEADING.sub("", text)
     due = owner = None
     lead = _LEADING_MENTION.match(text) if text[:1] == "@" else None
