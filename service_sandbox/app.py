@@ -344,8 +344,8 @@ def _register_control_routes(app: Flask) -> None:
 
     @app.post("/_sandbox/jira/projects/<key>/screen")
     def jira_screen(key: str) -> Any:
-        """``{"hide": ["priority"]}``: the project's create screen leaves those fields out (createmeta
-        omits them, a create that sets one fails), as a Jira admin's screen scheme can."""
+        """``{"hide": ["priority"]}``: the project's screen leaves those fields out, as a Jira admin's
+        screen scheme can: createmeta omits them, and a create or an edit that sets one fails."""
         data = request.get_json(force=True, silent=True)
         hide = data.get("hide") if isinstance(data, dict) else None
         if not isinstance(hide, list) or not all(isinstance(f, str) for f in hide):

@@ -103,10 +103,14 @@ def _create_one(conn: sqlite3.Connection, store: SandboxStore, body: Any) -> dic
 
 
 def _check_on_screen(conn: sqlite3.Connection, project_id: str | None, body: Any) -> None:
-    """A field the project's create screen leaves out cannot be set: Jira fails the issue under
-    ``errors.<field>`` (the message Jira's ``IssueService`` gives for a field not on the screen)."""
+    """A field the project's screen leaves out cannot be set, on create or on edit (the default screen
+    scheme uses one screen for both): Jira fails the issue under ``errors.<field>`` with the message its
+    ``IssueService`` gives for a field not on the screen, and an edit changes nothing at all. (Reported
+    alike for ``PUT /rest/api/2/issue/KEY`` on Cloud and Server, e.g. Atlassian Community "Field
+    'priority' cannot be set. It is not on the appropriate screen, or unknown." threads.)"""
     hidden = jira_store.hidden_fields(conn, project_id) if project_id else set()
-    sent = set((body.get("fields") or {}) if isinstance(body, dict) else ())
+    sections = [body.get(name) for name in ("fields", "update")] if isinstance(body, dict) else []
+    sent = {name for section in sections if isinstance(section, dict) for name in section}
     refused = {name: NOT_SETTABLE.format(name) for name in sorted(sent & hidden)}
     if refused:
         raise JiraError(400, [], refused)
@@ -166,6 +170,8 @@ def edit_issue(id_or_key: str) -> Response:
         issue_id = issue_id_or_404(conn, id_or_key)
         if request.args.get("notifyUsers", "").lower() == "false":
             raise JiraError(403, [NOTIFY_FORBIDDEN])
+        project = jira_store.find_project(conn, jira_store.load_records(conn, [issue_id])[0].project)
+        _check_on_screen(conn, project["id"] if project is not None else None, body)
         _apply_edit(conn, issue_id, body, {})
         if request.args.get("returnIssue", "").lower() == "true":
             return jira_json(_render_one(conn, str(issue_id), "*all"))

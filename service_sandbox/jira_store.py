@@ -124,7 +124,7 @@ def find_project(conn: sqlite3.Connection, id_or_key: str) -> sqlite3.Row | None
 
 
 def hidden_fields(conn: sqlite3.Connection, project_id: str) -> set[str]:
-    """Fields the project's create screen leaves out (``POST /_sandbox/jira/projects/<key>/screen``)."""
+    """Fields the project's screen (create and edit) leaves out (``POST /_sandbox/jira/projects/<key>/screen``)."""
     return {row[0] for row in conn.execute("SELECT field FROM jira_hidden_fields WHERE project_id = ?",
                                            (project_id,))}
 

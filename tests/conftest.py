@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -196,6 +196,17 @@ def sandbox_with_examples(request) -> Iterator[RunningSandbox]:
     """A fresh sandbox seeded with the example post-mortem pages (Cloud unless parametrised)."""
     with running_sandbox(getattr(request, "param", "cloud"), examples=True, request=request) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def hide_from_jira_screen(sandbox: RunningSandbox) -> Callable[..., None]:
+    """``hide("priority", ...)``: project OPS's screen leaves those fields out (createmeta omits them; a
+    create or an edit that sets one is refused), as a Jira admin's screen scheme can."""
+    def hide(*fields: str) -> None:
+        requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": list(fields)},
+                      timeout=5).raise_for_status()
+
+    return hide
 
 
 @pytest.fixture

@@ -221,18 +221,15 @@ def test_check_config_refuses_a_priority_map_naming_a_priority_jira_does_not_hav
             "(they can have: Highest, High, Medium, Low, Lowest)") in result.output
 
 
-def test_check_config_refuses_priorities_for_a_project_whose_create_screen_has_no_priority(tmp_path, sandbox):
-    requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": ["priority"]},
-                  timeout=5).raise_for_status()
-    try:
-        refused = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS")
-        accepted = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS\n  priority_map: {}")
-    finally:
-        requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": []},
-                      timeout=5).raise_for_status()
+def test_check_config_refuses_priorities_for_a_project_whose_create_screen_has_no_priority(
+        tmp_path, sandbox, hide_from_jira_screen):
+    hide_from_jira_screen("priority")
+    refused = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS")
+    accepted = check_config_with(tmp_path, sandbox, "project: OPS", "project: OPS\n  priority_map: {}")
     assert refused.exit_code == ExitStatus.USAGE, refused.output
     assert ("problem: jira.priority_map: OPS's Task issues have no Priority field on their create screen, so Jira "
-            "refuses every action item filed with a priority") in refused.output
+            "refuses every priority (sync files the action items without one, the page's priority in the "
+            "description)") in refused.output
     assert accepted.exit_code == 0, accepted.output
     assert "priorities: none (no Priority field on the create screen)" in accepted.output
 

@@ -423,7 +423,7 @@ def test_project_and_reference_data_for_check_config(jira: Jira) -> None:
 
 
 def test_createmeta_lists_the_fields_a_create_may_set_and_a_screen_without_one_refuses_it(
-        jira: Jira, sandbox: RunningSandbox) -> None:
+        jira: Jira, sandbox: RunningSandbox, hide_from_jira_screen) -> None:
     meta = jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/10001")
     assert set(meta) == {"maxResults", "startAt", "total", "fields"}  # Cloud's page (v3 spec)
     fields = {f["fieldId"]: f for f in meta["fields"]}
@@ -432,19 +432,29 @@ def test_createmeta_lists_the_fields_a_create_may_set_and_a_screen_without_one_r
     with pytest.raises(HTTPError) as unknown:
         jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/99")
     assert unknown.value.response.status_code == 404
-    requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": ["priority"]},
-                  timeout=5).raise_for_status()
-    try:
-        assert "priority" not in {f["fieldId"] for f in
-                                  jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/10001")["fields"]}
-        with pytest.raises(HTTPError) as refused:
-            jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "x", "issuetype": {"name": "Task"},
-                                      "priority": {"name": "High"}})
-        assert refused.value.response.json()["errors"] == {
-            "priority": "Field 'priority' cannot be set. It is not on the appropriate screen, or unknown."}
-    finally:
-        requests.post(f"{sandbox.url}/_sandbox/jira/projects/OPS/screen", json={"hide": []},
-                      timeout=5).raise_for_status()
+    hide_from_jira_screen("priority")
+    assert "priority" not in {f["fieldId"] for f in
+                              jira.get("rest/api/2/issue/createmeta/OPS/issuetypes/10001")["fields"]}
+    with pytest.raises(HTTPError) as refused:
+        jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "x", "issuetype": {"name": "Task"},
+                                  "priority": {"name": "High"}})
+    assert refused.value.response.json()["errors"] == {
+        "priority": "Field 'priority' cannot be set. It is not on the appropriate screen, or unknown."}
+
+
+def test_an_edit_setting_a_field_the_screen_lacks_is_refused_whole(jira: Jira, hide_from_jira_screen) -> None:
+    key = jira.create_issue(fields={"project": {"key": "OPS"}, "summary": "x", "issuetype": {"name": "Task"},
+                                    "priority": {"name": "High"}})["key"]
+    hide_from_jira_screen("priority")
+    with pytest.raises(HTTPError) as refused:
+        jira.update_issue_field(key, {"summary": "y", "priority": {"name": "Low"}})
+    assert refused.value.response.status_code == 400
+    assert refused.value.response.json() == {"errorMessages": [], "errors": {
+        "priority": "Field 'priority' cannot be set. It is not on the appropriate screen, or unknown."}}
+    fields = jira.issue(key, fields="summary,priority")["fields"]
+    assert (fields["summary"], fields["priority"]["name"]) == ("x", "High")
+    jira.update_issue_field(key, {"summary": "y"})
+    assert jira.issue(key, fields="summary")["fields"]["summary"] == "y"
 
 
 # -- auth, routing, browse page ------------------------------------------------------------------

@@ -561,6 +561,47 @@ def test_an_owner_jira_will_not_assign_is_filed_unassigned_and_only_that_element
     assert sync(services).created == 0
 
 
+def test_an_action_whose_priority_the_jira_screen_lacks_is_filed_without_it_and_says_so_once(
+        services, sandbox, confluence, jira, hide_from_jira_screen):
+    # Filed with its priority, Jira refused every such action item, every run: none was ever filed.
+    hide_from_jira_screen("priority", "duedate")
+    page_id = make_page(services, confluence, action_page(table(
+        row("Add alert", mention(ANA), '<time datetime="2026-12-10" />', "High", ""),
+        row("Fix proxy", mention(BOB), "", "", ""))))
+    report = sync(services)
+    assert report.errors == [] and report.created == 2 and report.written_back == 2
+    assert [w["reason"] for w in report.warnings] == [
+        "filed without a priority: Jira refused 'High' (Field 'priority' cannot be set. It is not on the "
+        "appropriate screen, or unknown.); the page's priority is in the issue's description (`wikibot "
+        "check-config` tells what Jira accepts)",
+        "filed without a due date: Jira refused '2026-12-10' (Field 'duedate' cannot be set. It is not on the "
+        "appropriate screen, or unknown.); the page's due date is in the issue's description"]
+    issue = jira.issue(keys_on_page(confluence, page_id)[0], fields="assignee,description,duedate")
+    assert issue["fields"]["assignee"] is not None and issue["fields"]["duedate"] is None
+    assert "\nPriority on the page: High\nDue on the page: 2026-12-10\n" in issue["fields"]["description"]
+    again = sync(services)
+    assert (again.created, again.updated, again.errors, again.warnings) == (0, 0, [], [])
+
+
+def test_a_page_edit_jira_refuses_part_of_still_lands_the_rest_and_warns_once(
+        services, sandbox, confluence, jira, hide_from_jira_screen):
+    page_id = make_page(services, confluence, action_page(table(row("Add alert", mention(ANA), "", "High", ""))))
+    sync(services)
+    key = keys_on_page(confluence, page_id)[0]
+    hide_from_jira_screen("priority")  # an admin took Priority off the project's screen
+    edit_as(sandbox, page_id, lambda body: body.replace("Add alert", "Add an alert on 5xx").replace("High", "Low"))
+    report = sync(services)
+    assert report.errors == [] and report.updated == 1
+    assert [w["reason"] for w in report.warnings] == [
+        "the page's priority 'Low' is not in Jira, which refuses the field (Jira: HTTP 400: priority: Field "
+        "'priority' cannot be set. It is not on the appropriate screen, or unknown.): change it there, or ask a "
+        "Jira admin to put the field on the project's edit screen"]
+    fields = jira.issue(key, fields="summary,priority")["fields"]
+    assert (fields["summary"], fields["priority"]["name"]) == ("Add an alert on 5xx", "High")
+    again = sync(services)
+    assert (again.updated, again.errors, again.warnings) == (0, [], [])
+
+
 def test_a_plain_text_owner_is_assigned_when_exactly_one_jira_user_has_that_name(services, confluence, jira):
     page_id = make_page(services, confluence, action_page(table(
         row("Add alert", "Eve Martin", "", "", ""),
@@ -596,26 +637,33 @@ def test_the_json_report_is_incomplete_exactly_when_sync_exits_5_errors_included
 # -- entry points --------------------------------------------------------------------------------
 
 
-def test_a_per_item_error_in_a_bulk_create_is_reported_and_the_rest_still_land(make_config, confluence, jira):
+def test_a_priority_jiras_scheme_lacks_is_left_unset_on_that_issue_alone(make_config, sandbox, confluence, jira):
     from wikibot.services import Services
 
     services = Services(make_config(jira={"priority_map": {"urgent": "No such priority"}}))
     page_id = make_page(services, confluence, action_page(table(
         row("Add alert", mention(ANA), "", "", ""), row("Fix proxy", mention(BOB), "", "urgent", ""),
         row("Tune pool", mention(BOB), "", "", ""))))
+    sandbox.reset_stats()
     report = sync(services)
-    assert report.created == 2 and report.written_back == 2
-    [error] = report.errors
-    assert error["summary"] == "Fix proxy" and "priority" in error["error"]
-    assert keys_on_page(confluence, page_id)[1] is None
-    assert len(all_issues(jira)) == 2
+    assert report.errors == [] and report.created == 3 and report.written_back == 3
+    [warning] = report.warnings
+    assert warning["summary"] == "Fix proxy" and warning["reason"].startswith(
+        "filed without a priority: Jira refused 'No such priority' (")
+    bulk = [r for r in sandbox.stats()["by_route"] if r.startswith("POST ") and r.endswith("/issue/bulk")]
+    assert [sandbox.stats()["by_route"][r] for r in bulk] == [2]  # the refused element alone, once more
+    issue = jira.issue(keys_on_page(confluence, page_id)[1], fields="description")
+    assert "\nPriority on the page: urgent\n" in issue["fields"]["description"]
 
 
-def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(make_config, services, confluence, tmp_path):
-    config = make_config(jira={"priority_map": {"urgent": "No such priority"}})
-    make_page(services, confluence, action_page(table(row("Fix proxy", mention(BOB), "", "urgent", ""))))
+def test_the_cli_prints_json_and_exits_non_zero_while_errors_remain(
+        make_config, services, sandbox, confluence, tmp_path):
+    config = make_config()
+    make_page(services, confluence, action_page(table(row("Fix proxy", mention(BOB), "", "", ""))))
     path = write_config_file(config, tmp_path)
     runner = CliRunner()
+    sandbox.fault(status=400, count=1, method="POST",
+                  path_prefix=sandbox.jira_url.removeprefix(sandbox.url) + "/rest/api/2/issue/bulk")
     result = runner.invoke(cli, ["--config", str(path), "sync", "--json"])
     assert result.exit_code == ExitStatus.INCOMPLETE, result.output
     report = json.loads(result.output)

@@ -251,15 +251,15 @@ def test_a_sync_waits_for_a_busy_page_when_asked_to(services, confluence, jira):
     one_issue_per_item(jira, confluence, page_id)
 
 
-def test_a_per_item_rejection_in_one_page_does_not_hold_up_another(make_config, confluence, jira):
+def test_a_field_refused_in_one_page_is_reported_on_that_page_alone(make_config, confluence, jira):
     services = Services(make_config(jira={"priority_map": {"urgent": "No such priority"}}))
-    bad = make_page(services, confluence, action_page(table(row("Fix proxy", mention(ANA), "", "urgent", ""))),
-                    title="PM bad")
-    good = make_page(services, confluence, action_page(table(row("Add alert", mention(ANA), "", "", ""))),
-                     title="PM good")
+    refused = make_page(services, confluence, action_page(table(row("Fix proxy", mention(ANA), "", "urgent", ""))),
+                        title="PM refused")
+    fine = make_page(services, confluence, action_page(table(row("Add alert", mention(ANA), "", "", ""))),
+                     title="PM fine")
     report = sync(services)
-    assert [e["page"] for e in report.errors] == [bad]
-    assert keys_on_page(confluence, good)[0] is not None
+    assert report.errors == [] and [w["page"] for w in report.warnings] == [refused]
+    assert None not in keys_on_page(confluence, refused) + keys_on_page(confluence, fine)
 
 
 # -- a search index that lags behind -----------------------------------------------------------------

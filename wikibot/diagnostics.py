@@ -220,8 +220,8 @@ def _check_priorities(config: Config, jira: JiraGateway, what: str, where: tuple
                       report: CheckReport) -> None:
     """Every priority ``jira.priority_map`` maps to is one the project's create screen offers (its
     priority scheme decides): Jira refuses an issue with another one ("The priority selected is
-    invalid.", or the field "cannot be set" when the screen has none), so each such action item
-    would fail to be filed, hourly."""
+    invalid.", or the field "cannot be set" when the screen has none), so sync files each such action
+    item without its priority, every one with a warning."""
     try:
         fields = jira.create_fields(*where)
     except ServiceError as exc:  # advisory: a site that does not list them must not fail the check
@@ -232,8 +232,9 @@ def _check_priorities(config: Config, jira: JiraGateway, what: str, where: tuple
         report.lines.append("  priorities: none (no Priority field on the create screen)")
         if mapped:
             report.problems.append(f"jira.priority_map: {what} have no Priority field on their create screen, so "
-                                   "Jira refuses every action item filed with a priority: add the field to the "
-                                   "screen, or set jira.priority_map: {} to send none")
+                                   "Jira refuses every priority (sync files the action items without one, the page's "
+                                   "priority in the description): add the field to the screen, or set "
+                                   "jira.priority_map: {} to send none")
         return
     known = fields["priority"] or []
     report.lines.append(f"  priorities: {', '.join(known) or 'any'}")

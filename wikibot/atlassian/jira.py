@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from atlassian import Jira
@@ -41,6 +41,16 @@ class CreateUncertain(ServiceError):
     """A bulk create failed in a way that may have created some issues: find out before retrying."""
 
 
+class FieldsRefused(ServiceError):
+    """Jira refused an edit for some of the fields it sets (``errors.<field>``: not on the project's
+    edit screen, a value its scheme lacks) and changed nothing; ``fields`` names them. The caller may
+    send the edit again without them."""
+
+    def __init__(self, message: str, fields: Sequence[str], status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.fields = tuple(fields)
+
+
 @dataclass(frozen=True)
 class Created:
     """One element of a bulk create: its key (and id), or Jira's error for it."""
@@ -48,8 +58,9 @@ class Created:
     key: str | None = None
     error: str | None = None
     id: str | None = None
-    fields: tuple[str, ...] = ()
-    """The fields Jira named in the element's ``errors`` (``("assignee",)``: an owner it will not take)."""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """The fields Jira named in the element's ``errors``, with its message for each (``assignee``: an
+    owner it will not take; ``priority``: not on the project's screen)."""
 
 
 class _Final(Exception):
@@ -213,8 +224,17 @@ class JiraGateway:
             application={"type": "com.atlassian.confluence", "name": "Confluence"}))
 
     def update_fields(self, key: str, fields: Mapping[str, Any]) -> None:
-        """Write Jira ``fields`` (already in Jira's terms) to the issue."""
-        self._call(lambda: self.client.update_issue_field(key, dict(fields), notify_users=True))
+        """Write Jira ``fields`` (already in Jira's terms) to the issue; :class:`FieldsRefused` when Jira
+        refuses some of them by name (a 400 whose ``errors`` name only fields this edit sets)."""
+        try:
+            self.retry.call(lambda: self.client.update_issue_field(key, dict(fields), notify_users=True))
+        except LIBRARY_ERRORS as exc:
+            body = _json_body(exc) if status_of(exc) == 400 else None
+            named = list(body.get("errors") or {}) if isinstance(body, dict) else []
+            error = service_error(SERVICE, exc, self.client.url)
+            if named and set(named) <= set(fields):
+                raise FieldsRefused(str(error), named, status=error.status) from exc
+            raise error from exc
 
     def add_comment(self, key: str, text: str) -> None:
         """A comment on the issue, posted once: each attempt first looks for this text among the
@@ -305,12 +325,13 @@ def _error_messages(exc: BaseException) -> list[str]:
 
 def _outcomes(count: int, body: Mapping[str, Any]) -> list[Created]:
     """Map a bulk answer onto its elements: ``issues`` lists the successes in element order."""
-    failed: dict[int, tuple[str, tuple[str, ...]]] = {}
+    failed: dict[int, tuple[str, dict[str, str]]] = {}
     for error in body.get("errors") or []:
         index = error.get("failedElementNumber")
         if isinstance(index, int) and 0 <= index < count:
             element = error.get("elementErrors") or {}
-            failed[index] = (_element_error(element), tuple(str(f) for f in element.get("errors") or {}))
+            named = element.get("errors") or {}
+            failed[index] = (_element_error(element), {str(name): str(text) for name, text in named.items()})
     issues = iter(body.get("issues") or [])
     outcomes = []
     for index in range(count):

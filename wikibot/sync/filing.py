@@ -22,7 +22,7 @@ from wikibot.atlassian.jira import MAX_BULK, CreateUncertain, JiraGateway
 from wikibot.errors import ServiceError
 from wikibot.store.ledger import LedgerEntry, SyncLedger
 from wikibot.store.locks import Leases
-from wikibot.sync.issues import NOT_A_USER, NOT_ASSIGNABLE, page_values, unassigned_fields
+from wikibot.sync.issues import NOT_A_USER, NOT_ASSIGNABLE, REFUSABLE, page_values, refiled_fields, unassigned_fields
 from wikibot.sync.markers import marker_issues
 from wikibot.sync.plan import NewIssue, Note
 from wikibot.sync.report import SyncReport
@@ -120,26 +120,29 @@ class Filer:
                 report.error(work.info, Note(f"not filed: {exc}", new.item.identity, new.item.summary))
             self.ledger.delete(entry.id for _, _, entry, _ in chunk if entry.id is not None)
             return
-        unassignable: list[tuple[Queued, str]] = []
+        refiled: list[tuple[Queued, list[str]]] = []
         for queued, outcome in zip(chunk, outcomes, strict=True):
             work, new, entry, fields = queued
+            refused = outcome.fields
             if outcome.key:
                 self._created(work, new, entry, outcome.key, report)
-            elif "assignee" in outcome.fields and "assignee" in fields:
-                reason = NOT_ASSIGNABLE + (outcome.error or "").removeprefix("Jira: ")
-                unfiled = (work, new, entry, unassigned_fields(fields, new.item, work.info, reason))
-                unassignable.append((unfiled, reason))
+            elif refused and set(refused) <= REFUSABLE and set(refused) <= fields.keys():
+                reason = NOT_ASSIGNABLE + f"assignee: {refused['assignee']}" if "assignee" in refused else None
+                again = refiled_fields(fields, new.item, work.info, drop=set(refused), unassigned=reason)
+                refiled.append(((work, new, entry, again), _refusals(fields, refused, reason)))
             else:
                 report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
                 self.ledger.delete([entry.id] if entry.id is not None else [])
-        if unassignable:
-            self._file_unassigned(unassignable, report)
+        if refiled:
+            self._file_again(refiled, report)
 
-    def _file_unassigned(self, refused: list[tuple[Queued, str]], report: SyncReport) -> None:
-        """The elements Jira refused only for their assignee, sent again without one (just those)."""
-        for (work, new, _, _), reason in refused:
-            report.warn(work.info, Note(f"unassigned: {reason}", new.item.identity, new.item.summary))
-        self._file_chunk([queued for queued, _ in refused], report)
+    def _file_again(self, refiled: list[tuple[Queued, list[str]]], report: SyncReport) -> None:
+        """The elements Jira refused only for fields an issue can do without (:data:`REFUSABLE`), sent
+        again without them (just those; a second refusal names other fields, and fails them)."""
+        for (work, new, _, _), notes in refiled:
+            for note in notes:
+                report.warn(work.info, Note(note, new.item.identity, new.item.summary))
+        self._file_chunk([queued for queued, _ in refiled], report)
 
     def _adopt_landed(self, chunk: list[Queued], report: SyncReport) -> list[Queued] | None:
         """After an uncertain create: the marker search tells which of ``chunk`` exist (those it shows
@@ -166,3 +169,16 @@ class Filer:
         work.created.append((new, key, entry))
         work.entry_ids[key] = entry.id
         report.created += 1
+
+
+def _refusals(fields: Mapping[str, Any], refused: Mapping[str, str], unassigned: str | None) -> list[str]:
+    """The report's notes for an issue filed again without the fields Jira refused."""
+    notes = [f"unassigned: {unassigned}"] if unassigned else []
+    if "priority" in refused:
+        priority = (fields.get("priority") or {}).get("name")
+        notes.append(f"filed without a priority: Jira refused {priority!r} ({refused['priority']}); the page's "
+                     "priority is in the issue's description (`wikibot check-config` tells what Jira accepts)")
+    if "duedate" in refused:
+        notes.append(f"filed without a due date: Jira refused {fields.get('duedate')!r} ({refused['duedate']}); "
+                     "the page's due date is in the issue's description")
+    return notes

@@ -16,17 +16,18 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from wikibot.atlassian.confluence import ConfluenceGateway
-from wikibot.atlassian.jira import DONE, JiraGateway
+from wikibot.atlassian.jira import DONE, FieldsRefused, JiraGateway
 from wikibot.errors import ServiceError
 from wikibot.pages import ActionItem, Edit
 from wikibot.store.ledger import SyncLedger
-from wikibot.sync.issues import global_id, jira_fields
+from wikibot.sync.issues import REFUSABLE, global_id, jira_fields
 from wikibot.sync.plan import Linked, Note, mirrors_status
 from wikibot.sync.report import SyncReport
 from wikibot.sync.work import PageWork
 from wikibot.sync.writeback import WriteResult, write_back
 
 log = logging.getLogger(__name__)
+_FIELD_NAMES = {"duedate": "due date"}
 
 
 @dataclass
@@ -40,6 +41,7 @@ class _Job:
     done: bool = False
     update: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     succeeded: set[str] = field(default_factory=set)
 
 
@@ -84,13 +86,15 @@ class Finisher:
                 work.unsettled.add(job.key)
             for error in job.errors:
                 report.error(work.info, Note(error, job.item.identity, job.item.summary, job.key))
+            for warning in job.warnings:
+                report.warn(work.info, Note(warning, job.item.identity, job.item.summary, job.key))
 
     def _run_job(self, job: _Job) -> _Job:
         info = job.work.info
         steps: tuple[tuple[str, object, Callable[[], None]], ...] = (
             ("link", job.link, lambda: self.jira.link(job.key, job.link or "", info.url, info.title)),
             ("transition", job.done, lambda: self.jira.transition(job.key, DONE)),
-            ("update", job.update, lambda: self.jira.update_fields(job.key, jira_fields(job.update))),
+            ("update", job.update, lambda: self._update(job)),
         )
         for name, wanted, step in steps:
             if not wanted:
@@ -104,6 +108,24 @@ class Finisher:
                 log.exception("sync step %s failed for %s", name, job.key)
                 job.errors.append(f"{name} failed: internal error: {type(exc).__name__}: {exc}")
         return job
+
+    def _update(self, job: _Job) -> None:
+        """Push the page's edits; a priority or due date Jira refuses (not on the project's edit screen)
+        is left as Jira has it, with a warning, and the rest still lands: asking again every run would
+        only fail again, and hold the summary back with it."""
+        fields = jira_fields(job.update)
+        try:
+            self.jira.update_fields(job.key, fields)
+        except FieldsRefused as exc:
+            if not set(exc.fields) <= REFUSABLE:
+                raise
+            kept = {name: value for name, value in fields.items() if name not in exc.fields}
+            if kept:
+                self.jira.update_fields(job.key, kept)
+            for name in exc.fields:
+                job.warnings.append(f"the page's {_FIELD_NAMES.get(name, name)} {job.update.get(name)!r} is not in "
+                                    f"Jira, which refuses the field ({exc}): change it there, or ask a Jira admin "
+                                    "to put the field on the project's edit screen")
 
     # -- per page -----------------------------------------------------------------------------
     def _write_page(self, work: PageWork) -> WriteResult | Exception | None:

@@ -20,7 +20,7 @@ changed as Jira would see it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,12 +181,26 @@ def draft_issue(item: ActionItem, page: PageInfo, *, project: str, issue_type: s
     return Draft(item.identity, fields, tuple(warnings))
 
 
+REFUSABLE = frozenset({"assignee", "priority", "duedate"})
+"""Fields an action item is filed without when Jira refuses them (an owner it will not assign, a field
+the project's screen lacks, a priority its scheme lacks): the page's value goes into the description
+instead, and the action is filed all the same rather than failing every run."""
+
+
 def unassigned_fields(fields: Mapping[str, Any], item: ActionItem, page: PageInfo, reason: str) -> dict[str, Any]:
     """The create ``fields`` without an assignee, the owner and ``reason`` written in the description."""
-    unassigned = {name: value for name, value in fields.items() if name != "assignee"}
-    unassigned["description"] = description(item, page, unmapped_priority="priority" not in fields and
-                                            bool(item.priority), unassigned=reason)
-    return unassigned
+    return refiled_fields(fields, item, page, drop={"assignee"}, unassigned=reason)
+
+
+def refiled_fields(fields: Mapping[str, Any], item: ActionItem, page: PageInfo, *, drop: Collection[str],
+                   unassigned: str | None = None) -> dict[str, Any]:
+    """The create ``fields`` without those in ``drop`` (of :data:`REFUSABLE`), the description saying
+    what the page has for them (an ``Unassigned:`` reason already written there is kept)."""
+    kept = {name: value for name, value in fields.items() if name not in drop}
+    reason = unassigned or unassigned_reason(str(fields.get("description") or "").splitlines())
+    kept["description"] = description(item, page, unmapped_priority="priority" not in kept and bool(item.priority),
+                                      undated="duedate" not in kept, unassigned=reason)
+    return kept
 
 
 def unassigned_reason(description_lines: Sequence[str]) -> str | None:
@@ -203,7 +217,7 @@ def jira_fields(values: Mapping[str, str | None]) -> dict[str, Any]:
     return fields
 
 
-def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = False,
+def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = False, undated: bool = False,
                 unassigned: str | None = None) -> str:
     """Plain text (REST v2): where the item comes from, who owns it when that is not a Jira user
     (the ``Owner:`` line is what the actions report reads back) and why it is unassigned, a priority
@@ -215,8 +229,8 @@ def description(item: ActionItem, page: PageInfo, *, unmapped_priority: bool = F
         lines.append(f"{UNASSIGNED_LINE}{unassigned}")
     if item.priority and unmapped_priority:
         lines.append(f"Priority on the page: {item.priority}")
-    if item.due_written:
-        lines.append(f"Due on the page: {item.due_written}")
+    if item.due_written or (undated and item.due):
+        lines.append(f"Due on the page: {item.due_written or item.due}")
     lines.append("Filed by wikibot. The page owns the summary, due date and priority (edit them there); "
                  "Jira owns the status.")
     return "\n".join(lines)
