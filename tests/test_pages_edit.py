@@ -165,11 +165,14 @@ def test_a_task_gets_the_macro_appended_to_its_body_once():
     assert set_ticket(new, items(TASKS)[0], "OPS-17") == new
 
 
-@pytest.mark.parametrize("typed", ["- Rotate keys", "&mdash;Rotate keys", ": Rotate keys"])
-def test_a_task_typed_with_a_leading_dash_keeps_its_summary_once_its_ticket_is_written(typed: str):
+@pytest.mark.parametrize(("typed", "summary"), [
+    ("- Rotate keys", "Rotate keys"), ("&mdash; Rotate keys", "Rotate keys"), (": Rotate keys", "Rotate keys"),
+    ("&mdash;Rotate keys", "\u2014Rotate keys"), ("--no-verify is banned", "--no-verify is banned"),
+])
+def test_a_task_keeps_its_summary_once_its_ticket_is_written_whatever_it_starts_with(typed: str, summary: str):
     body = TASKS.replace("Rotate keys ", f"{typed} ")
     new = set_ticket(body, items(body)[0], "OPS-17")
-    assert items(body)[0].summary == items(new)[0].summary == "Rotate keys"
+    assert items(body)[0].summary == items(new)[0].summary == summary
 
 
 def test_status_is_never_written_into_tasks():

@@ -172,7 +172,9 @@ def _nothing_trails(text: str, dropped: bool) -> bool:
 
 
 _TRAILING_ENDS = frozenset("0123456789()[],;:|\u2014\u2013-") | {""}
-_LEADING = re.compile(r"^[\s:,;|\u2014\u2013-]+")
+_LEADING = re.compile(r"^(?:[\s:,;|]|[\u2014\u2013-]+(?=\s|$))+")
+"""Leading junk: separators, and dashes before a space ("- Fix", typed as a bullet; what "@ana — fix"
+leaves once the mention is read out). A dash on a word is the word's: "--no-verify is banned"."""
 _LEADING_CHARS = " :,;|\u2014\u2013-"
 _LEADING_MENTION = re.compile(r"@([\w.-]*\w)\s*(?:[:,\u2014\u2013]\s*|\s-\s*|\s)(?=\S)")
 """What a leading mention leaves in front of the action ("@ana: Fix the proxy")."""
@@ -220,8 +222,8 @@ def line_action(text: str, *, dropped: bool = False) -> LineAction:
     written-out) date at the end (one only: "issued 2026-01-05, due 2026-12-01" keeps the first, and
     "by Sprint 12, 2026" is no date); a "[x]"/"[ ]" or tick mark in front says done. Trailing parts are
     taken off the summary, so adding an owner or a date later does not change the item's identity.
-    Punctuation at the start ("- Fix ...", typed as a bullet, or what "@ana: Fix ..." leaves once the
-    mention is read out) is taken off whether or not anything was read out of the line: wikibot writing
+    Separators and bullet dashes at the start ("- Fix ...", or what "@ana: Fix ..." leaves once the
+    mention is read out) are taken off whether or not anything was read out of the line: wikibot writing
     the ticket into a task or list item must not change its summary.
     ``dropped``: the line's mentions, dates or Jira macros were read out of ``text`` (they are the
     owner, the due date and the ticket), so labels they leave bare at the end ("Owner: @ana due
