@@ -92,17 +92,33 @@ def create_issues() -> Response:
 
 
 def _create_one(conn: sqlite3.Connection, store: SandboxStore, body: Any) -> dict[str, str]:
+    """One issue created, or a 400 naming every field Jira refuses, all in one ``errors`` map: Jira
+    validates the whole issue before it answers (a field off the screen and an unassignable owner are
+    refused together, the screen's word winning for a field it lacks)."""
     users = jira_store.users(conn)
-    parsed = parse_create(body, lambda ref: _project_id(conn, ref), users.__contains__, caller())
-    _check_on_screen(conn, parsed.project_id, body)
-    _check_assignable(users, parsed.columns.get("assignee"))
+    errors: dict[str, str] = {}
+    parsed = None
+    try:
+        parsed = parse_create(body, lambda ref: _project_id(conn, ref), users.__contains__, caller())
+    except JiraError as exc:
+        if exc.messages or not exc.errors:  # (not a field's error: the body itself is unusable)
+            raise
+        errors.update(exc.errors)
+    fields = body.get("fields") if isinstance(body, dict) else None
+    project_id = parsed.project_id if parsed is not None else \
+        _project_id(conn, fields.get("project") if isinstance(fields, dict) else None)
+    if parsed is not None:
+        errors.update(_assignable_errors(users, parsed.columns.get("assignee")))
+    errors.update(_screen_errors(conn, project_id, body))
+    if errors or parsed is None:
+        raise JiraError(400, [], errors)
     issue_id, key = jira_store.insert_issue(conn, store, parsed.project_id or "", parsed.columns,
                                             parsed.labels or [], store.now())
     _store_properties(conn, issue_id, parsed)
     return {"id": str(issue_id), "key": key, "self": f"{base_url()}/rest/api/2/issue/{issue_id}"}
 
 
-def _check_on_screen(conn: sqlite3.Connection, project_id: str | None, body: Any) -> None:
+def _screen_errors(conn: sqlite3.Connection, project_id: str | None, body: Any) -> dict[str, str]:
     """A field the project's screen leaves out cannot be set, on create or on edit (the default screen
     scheme uses one screen for both): Jira fails the issue under ``errors.<field>`` with the message its
     ``IssueService`` gives for a field not on the screen, and an edit changes nothing at all. (Reported
@@ -111,15 +127,14 @@ def _check_on_screen(conn: sqlite3.Connection, project_id: str | None, body: Any
     hidden = jira_store.hidden_fields(conn, project_id) if project_id else set()
     sections = [body.get(name) for name in ("fields", "update")] if isinstance(body, dict) else []
     sent = {name for section in sections if isinstance(section, dict) for name in section}
-    refused = {name: NOT_SETTABLE.format(name) for name in sorted(sent & hidden)}
-    if refused:
-        raise JiraError(400, [], refused)
+    return {name: NOT_SETTABLE.format(name) for name in sorted(sent & hidden)}
 
 
-def _check_assignable(users: dict[str, sqlite3.Row], account_id: object) -> None:
+def _assignable_errors(users: dict[str, sqlite3.Row], account_id: object) -> dict[str, str]:
     """A deactivated account cannot be assigned: Jira fails the issue under ``errors.assignee``."""
     if isinstance(account_id, str) and account_id in users and not users[account_id]["active"]:
-        raise JiraError(400, [], {"assignee": f"User '{users[account_id]['display_name']}' cannot be assigned issues."})
+        return {"assignee": f"User '{users[account_id]['display_name']}' cannot be assigned issues."}
+    return {}
 
 
 def _project_id(conn: sqlite3.Connection, ref: Any) -> str | None:
@@ -171,7 +186,9 @@ def edit_issue(id_or_key: str) -> Response:
         if request.args.get("notifyUsers", "").lower() == "false":
             raise JiraError(403, [NOTIFY_FORBIDDEN])
         project = jira_store.find_project(conn, jira_store.load_records(conn, [issue_id])[0].project)
-        _check_on_screen(conn, project["id"] if project is not None else None, body)
+        refused = _screen_errors(conn, project["id"] if project is not None else None, body)
+        if refused:
+            raise JiraError(400, [], refused)
         _apply_edit(conn, issue_id, body, {})
         if request.args.get("returnIssue", "").lower() == "true":
             return jira_json(_render_one(conn, str(issue_id), "*all"))

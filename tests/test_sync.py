@@ -593,13 +593,53 @@ def test_a_page_edit_jira_refuses_part_of_still_lands_the_rest_and_warns_once(
     report = sync(services)
     assert report.errors == [] and report.updated == 1
     assert [w["reason"] for w in report.warnings] == [
-        "the page's priority 'Low' is not in Jira, which refuses the field (Jira: HTTP 400: priority: Field "
-        "'priority' cannot be set. It is not on the appropriate screen, or unknown.): change it there, or ask a "
-        "Jira admin to put the field on the project's edit screen"]
+        f"the page's priority 'Low' did not reach {key}: Jira refused it (Field 'priority' cannot be set. It is "
+        "not on the appropriate screen, or unknown.); Jira's edit screen for the project has no Priority field: a "
+        "Jira admin can add it; wikibot sends the value when the page's priority next changes"]
     fields = jira.issue(key, fields="summary,priority")["fields"]
     assert (fields["summary"], fields["priority"]["name"]) == ("Add an alert on 5xx", "High")
     again = sync(services)
     assert (again.updated, again.errors, again.warnings) == (0, [], [])
+    hide_from_jira_screen()  # the field is back: the page's next change reaches Jira, no conflict claimed
+    edit_as(sandbox, page_id, lambda body: body.replace("Low", "Lowest"))
+    after = sync(services)
+    assert (after.updated, after.errors, after.warnings) == (1, [], [])
+    assert jira.issue(key, fields="priority")["fields"]["priority"]["name"] == "Lowest"
+    assert comments_on(confluence, page_id) == []
+
+
+def test_an_assignee_and_a_priority_the_screen_lacks_are_left_out_together_in_one_second_request(
+        services, sandbox, confluence, jira, hide_from_jira_screen):
+    hide_from_jira_screen("assignee", "priority")
+    page_id = make_page(services, confluence, action_page(table(row("Add alert", mention(ANA), "", "High", ""))))
+    sandbox.reset_stats()
+    report = sync(services)
+    assert report.errors == [] and report.created == 1
+    assert [w["reason"] for w in report.warnings] == [
+        "unassigned: not assignable in Jira: the project's screen has no Assignee field (a Jira admin can add it)",
+        "filed without a priority: Jira refused 'High' (Field 'priority' cannot be set. It is not on the appropriate "
+        "screen, or unknown.); the page's priority is in the issue's description (`wikibot check-config` tells "
+        "what Jira accepts)"]
+    bulk = [r for r in sandbox.stats()["by_route"] if r.startswith("POST ") and r.endswith("/issue/bulk")]
+    assert [sandbox.stats()["by_route"][r] for r in bulk] == [2]
+    description = jira.issue(keys_on_page(confluence, page_id)[0], fields="description")["fields"]["description"]
+    assert "\nUnassigned: not assignable in Jira: the project's screen has no Assignee field" in description
+    assert "\nPriority on the page: High\n" in description
+
+
+def test_a_priority_filed_without_reaches_jira_once_the_map_is_fixed_and_no_conflict_is_claimed(
+        make_config, sandbox, confluence, jira):
+    from wikibot.services import Services
+
+    page_id = make_page(Services(make_config()), confluence,
+                        action_page(table(row("Fix proxy", mention(BOB), "", "urgent", ""))))
+    first = sync(Services(make_config(jira={"priority_map": {"urgent": "No such priority"}})))
+    assert first.created == 1 and first.errors == [] and len(first.warnings) == 1
+    key = keys_on_page(confluence, page_id)[0]
+    fixed = sync(Services(make_config(jira={"priority_map": {"urgent": "Highest"}})))
+    assert (fixed.updated, fixed.errors, fixed.warnings) == (1, [], [])
+    assert jira.issue(key, fields="priority")["fields"]["priority"]["name"] == "Highest"
+    assert comments_on(confluence, page_id) == []
 
 
 def test_a_plain_text_owner_is_assigned_when_exactly_one_jira_user_has_that_name(services, confluence, jira):

@@ -43,12 +43,12 @@ class CreateUncertain(ServiceError):
 
 class FieldsRefused(ServiceError):
     """Jira refused an edit for some of the fields it sets (``errors.<field>``: not on the project's
-    edit screen, a value its scheme lacks) and changed nothing; ``fields`` names them. The caller may
-    send the edit again without them."""
+    edit screen, a value its scheme lacks) and changed nothing; ``fields`` maps each to Jira's message.
+    The caller may send the edit again without them."""
 
-    def __init__(self, message: str, fields: Sequence[str], status: int | None = None) -> None:
+    def __init__(self, message: str, fields: Mapping[str, str], status: int | None = None) -> None:
         super().__init__(message, status=status)
-        self.fields = tuple(fields)
+        self.fields = dict(fields)
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,11 @@ class JiraGateway:
             self.retry.call(lambda: self.client.update_issue_field(key, dict(fields), notify_users=True))
         except LIBRARY_ERRORS as exc:
             body = _json_body(exc) if status_of(exc) == 400 else None
-            named = list(body.get("errors") or {}) if isinstance(body, dict) else []
+            named = body.get("errors") if isinstance(body, dict) else None
             error = service_error(SERVICE, exc, self.client.url)
-            if named and set(named) <= set(fields):
-                raise FieldsRefused(str(error), named, status=error.status) from exc
+            if isinstance(named, dict) and named and set(named) <= set(fields):
+                refused = {str(name): str(text) for name, text in named.items()}
+                raise FieldsRefused(str(error), refused, status=error.status) from exc
             raise error from exc
 
     def add_comment(self, key: str, text: str) -> None:

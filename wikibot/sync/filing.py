@@ -42,6 +42,8 @@ class Filer:
         self.priority_map = priority_map
         self._owners: dict[str, tuple[str | None, str | None]] = {}
         self.unresolved: list[tuple[PageWork, NewIssue, str]] = []
+        self._notes: dict[int, list[str]] = {}
+        """Pending ledger row id → what its issue is filed without, reported once it exists."""
 
     def file(self, works: Sequence[PageWork], report: SyncReport) -> None:
         """Create every planned new issue of ``works``; outcomes land on each ``PageWork``."""
@@ -120,29 +122,31 @@ class Filer:
                 report.error(work.info, Note(f"not filed: {exc}", new.item.identity, new.item.summary))
             self.ledger.delete(entry.id for _, _, entry, _ in chunk if entry.id is not None)
             return
-        refiled: list[tuple[Queued, list[str]]] = []
+        refiled: list[Queued] = []
         for queued, outcome in zip(chunk, outcomes, strict=True):
             work, new, entry, fields = queued
             refused = outcome.fields
             if outcome.key:
                 self._created(work, new, entry, outcome.key, report)
             elif refused and set(refused) <= REFUSABLE and set(refused) <= fields.keys():
-                reason = NOT_ASSIGNABLE + f"assignee: {refused['assignee']}" if "assignee" in refused else None
+                reason = _unassignable(refused["assignee"]) if "assignee" in refused else None
                 again = refiled_fields(fields, new.item, work.info, drop=set(refused), unassigned=reason)
-                refiled.append(((work, new, entry, again), _refusals(fields, refused, reason)))
+                if entry.id is not None:  # Jira will not have the page's value: none is known (plan.merge)
+                    known = {name: value for name, value in entry.base_jira.items() if name not in refused}
+                    self.ledger.update(entry.id, base_jira=known)
+                    self._notes[entry.id] = _refusals(fields, refused, reason)
+                refiled.append((work, new, entry, again))
             else:
                 report.error(work.info, Note(f"not filed: {outcome.error}", new.item.identity, new.item.summary))
                 self.ledger.delete([entry.id] if entry.id is not None else [])
         if refiled:
             self._file_again(refiled, report)
 
-    def _file_again(self, refiled: list[tuple[Queued, list[str]]], report: SyncReport) -> None:
+    def _file_again(self, refiled: list[Queued], report: SyncReport) -> None:
         """The elements Jira refused only for fields an issue can do without (:data:`REFUSABLE`), sent
-        again without them (just those; a second refusal names other fields, and fails them)."""
-        for (work, new, _, _), notes in refiled:
-            for note in notes:
-                report.warn(work.info, Note(note, new.item.identity, new.item.summary))
-        self._file_chunk([queued for queued, _ in refiled], report)
+        again without them (just those; a second refusal names other fields, and fails them). What was
+        left out is reported once the issue exists (:meth:`_created`)."""
+        self._file_chunk(refiled, report)
 
     def _adopt_landed(self, chunk: list[Queued], report: SyncReport) -> list[Queued] | None:
         """After an uncertain create: the marker search tells which of ``chunk`` exist (those it shows
@@ -166,9 +170,19 @@ class Filer:
         if entry.id is None:
             raise RuntimeError("pending ledger row without an id")
         self.ledger.update(entry.id, state="created", issue_key=key)
+        for note in self._notes.pop(entry.id, []):
+            report.warn(work.info, Note(note, new.item.identity, new.item.summary, key))
         work.created.append((new, key, entry))
         work.entry_ids[key] = entry.id
         report.created += 1
+
+
+def _unassignable(message: str) -> str:
+    """The ``Unassigned:`` reason for an assignee Jira refused: the owner's account, or the project's
+    screen (then no fault of the owner's)."""
+    if "cannot be set" in message:
+        return NOT_ASSIGNABLE + "the project's screen has no Assignee field (a Jira admin can add it)"
+    return NOT_ASSIGNABLE + f"assignee: {message}"
 
 
 def _refusals(fields: Mapping[str, Any], refused: Mapping[str, str], unassigned: str | None) -> list[str]:

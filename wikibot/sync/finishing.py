@@ -27,7 +27,6 @@ from wikibot.sync.work import PageWork
 from wikibot.sync.writeback import WriteResult, write_back
 
 log = logging.getLogger(__name__)
-_FIELD_NAMES = {"duedate": "due date"}
 
 
 @dataclass
@@ -43,6 +42,8 @@ class _Job:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     succeeded: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+    """Fields of ``update`` Jira refused by name (the edit counts as done without them)."""
 
 
 class Finisher:
@@ -80,8 +81,10 @@ class Finisher:
                 changes["want_done"] = False
                 work.transitioned.add(job.key)
                 report.transitioned += 1
+            if job.refused:
+                work.refused[job.key] = job.refused
             if "update" in job.succeeded:
-                report.updated += 1
+                report.updated += bool(set(job.update) - job.refused)  # (counted when something landed)
             elif job.update:
                 work.unsettled.add(job.key)
             for error in job.errors:
@@ -110,9 +113,9 @@ class Finisher:
         return job
 
     def _update(self, job: _Job) -> None:
-        """Push the page's edits; a priority or due date Jira refuses (not on the project's edit screen)
-        is left as Jira has it, with a warning, and the rest still lands: asking again every run would
-        only fail again, and hold the summary back with it."""
+        """Push the page's edits; a priority or due date Jira refuses by name (not on the project's edit
+        screen, a priority its scheme lacks) is left as Jira has it, with a warning, and the rest still
+        lands: asking again every run would only fail again, and hold the summary back with it."""
         fields = jira_fields(job.update)
         try:
             self.jira.update_fields(job.key, fields)
@@ -122,10 +125,9 @@ class Finisher:
             kept = {name: value for name, value in fields.items() if name not in exc.fields}
             if kept:
                 self.jira.update_fields(job.key, kept)
-            for name in exc.fields:
-                job.warnings.append(f"the page's {_FIELD_NAMES.get(name, name)} {job.update.get(name)!r} is not in "
-                                    f"Jira, which refuses the field ({exc}): change it there, or ask a Jira admin "
-                                    "to put the field on the project's edit screen")
+            job.refused = set(exc.fields)
+            job.warnings.extend(_refused_edit(job.key, name, job.update.get(name), message)
+                                for name, message in exc.fields.items())
 
     # -- per page -----------------------------------------------------------------------------
     def _write_page(self, work: PageWork) -> WriteResult | Exception | None:
@@ -159,7 +161,9 @@ class Finisher:
             if linked.write_key and keys.get(linked.item.identity) == linked.key:
                 now["written"] = True
             if linked.key not in work.unsettled and (not linked.conflicts or commented):
-                now.update(base_page=linked.base_page, base_jira=linked.base_jira)
+                refused = work.refused.get(linked.key, set())
+                now.update(base_page=linked.base_page,
+                           base_jira={k: v for k, v in linked.base_jira.items() if k not in refused})
             entry = linked.entry
             changes.update({k: v for k, v in now.items() if entry is None or getattr(entry, k) != v})
         for entry_id, changes in work.changes.items():
@@ -208,3 +212,18 @@ def _edits(work: PageWork) -> list[Edit]:
         if edit is not None:
             edits.append(edit)
     return edits
+
+
+def _refused_edit(key: str, name: str, value: object, message: str) -> str:
+    """The warning for a page edit Jira refused one field of: what the page says, why Jira refused it
+    (a field off the edit screen, or a value its scheme lacks) and who can change that."""
+    label = "due date" if name == "duedate" else name
+    shown = repr(value["name"] if isinstance(value, dict) else value) if value else "(none)"
+    if "cannot be set" in message:
+        cure = (f"Jira's edit screen for the project has no {label.capitalize()} field: a Jira admin can add it; "
+                f"wikibot sends the value when the page's {label} next changes")
+    elif name == "priority":
+        cure = "check jira.priority_map (`wikibot check-config` lists the priorities the project accepts)"
+    else:
+        cure = "write the value Jira accepts on the page"
+    return f"the page's {label} {shown} did not reach {key}: Jira refused it ({message}); {cure}"

@@ -163,13 +163,15 @@ def merge(page_now: Values, page_base: Values, jira_now: Values, jira_base: Valu
     A field is pushed to Jira only when the page changed it and Jira did not; a missing summary or
     priority is never pushed (Jira would refuse or lose information). When both changed to different
     values, Jira's stays and a conflict is reported. The new bases make the same inputs quiet next time.
+    A field missing from ``jira_base`` has no known Jira value (Jira refused the page's: sync filed or
+    edited the issue without it), and whatever Jira has now counts as unchanged.
     """
     update: dict[str, Any] = {}
     conflicts: list[Conflict] = []
     for name in FIELDS:
         page, jira = page_now.get(name), jira_now.get(name)
         page_changed = page != page_base.get(name)
-        jira_changed = jira != jira_base.get(name)
+        jira_changed = name in jira_base and jira != jira_base[name]
         if not (update_issues and page_changed and page != jira):
             continue
         if jira_changed:

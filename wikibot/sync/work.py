@@ -39,6 +39,8 @@ class PageWork:
     transitioned: set[str] = field(default_factory=set)
     unsettled: set[str] = field(default_factory=set)
     """Keys whose page edits did not reach Jira: their ledger bases stay, so the next run retries."""
+    refused: dict[str, set[str]] = field(default_factory=dict)
+    """Key → fields of its edit Jira refused by name: not retried, and no longer known on Jira's side."""
     changes: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Ledger row id → fields to store once the page is done."""
     edits: list[Edit] = field(default_factory=list)
