@@ -283,6 +283,7 @@ class _PageReader:
         titles = {value: _heading_title(value) for kind, value in units
                   if kind == "heading" and not isinstance(value, str)}
         levels = {heading: int(heading.tag[1]) for heading in titles}
+        order = list(titles)  # the headings in document order
         known = sum(map(self.names.known, titles.values()))
         if known <= 1:
             bold = bold_headings(self.root, self.names, _heading_title)
@@ -290,8 +291,8 @@ class _PageReader:
                 units = list(_units(self.root, self.census, bold))
                 titles.update(bold)
                 levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
+                order = [value for kind, value in units if kind == "heading" and not isinstance(value, str)]
         top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
-        order = [value for kind, value in units if kind == "heading" and not isinstance(value, str)]
         nested = {order[i] for i in nested_sections([(levels[h], titles[h]) for h in order], top, self.names)}
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
