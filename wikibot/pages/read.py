@@ -167,7 +167,9 @@ class _SectionBuilder:
                 probe.stopped = probe.visible > self.limit
 
     def build(self, instructions: frozenset[str]) -> Section:
-        status = min((b._status(instructions) for b in (self, *self.nested)), key=_STATUS_RANK.index)
+        status = self._status(instructions)
+        if self.nested:  # a group title
+            status = min((status, *(b._status(instructions) for b in self.nested)), key=_STATUS_RANK.index)
         return Section(self.title, status, self.level, self.name, self.text, self.prose)
 
     def text(self) -> str:

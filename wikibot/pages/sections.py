@@ -43,6 +43,8 @@ def nested_sections(headings: Sequence[tuple[int, str]], top: int, names: Sectio
     """Indexes of the headings below ``top`` that are sections of their own: they name a known section
     that is no ``top``-level section of the page, and the section they sit in (the nearest open one,
     at ``top`` or itself nested) is a group title (:func:`is_group_title`)."""
+    if not any(level > top and names.known(title) for level, title in headings):
+        return set()  # most pages: no deeper heading names a section
     own = {names.name_of(title) for level, title in headings if level == top}
     nested: set[int] = set()
     open_sections: list[tuple[int, bool]] = []  # (level, groups what is under it), outermost first
