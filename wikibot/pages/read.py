@@ -295,7 +295,9 @@ class _PageReader:
                 levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
                 order = [value for kind, value in units if kind == "heading" and not isinstance(value, str)]
         top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
-        nested = {order[i] for i in nested_sections([(levels[h], titles[h]) for h in order], top, self.names)}
+        nested: set[etree._Element] = set()
+        if max(levels.values(), default=0) > top:  # a heading below the sections: it may be one of its own
+            nested = {order[i] for i in nested_sections([(levels[h], titles[h]) for h in order], top, self.names)}
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
         enclosing: list[_SectionBuilder] = []  # the open top-level section, then the nested ones open in it
@@ -313,23 +315,23 @@ class _PageReader:
                     scopes.pop()
                 scopes.append((level, self.names.scope_of(title), title))
                 scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
-                if level < top:
-                    current, enclosing = None, []
-                    continue
-                while len(enclosing) > 1 and enclosing[-1].level >= level:
-                    enclosing.pop()  # a nested section ends where a heading of its level or higher starts
-                if level == top or value in nested:
-                    current = _SectionBuilder(title, self.names.name_of(title), level, self.limit,
-                                              self.tables.header_rows)
+                if level == top:
+                    current = self._builder(title, level)
                     builders.append(current)
-                    if level == top:
-                        enclosing = [current]
-                    else:
+                    enclosing = [current]
+                elif level < top:
+                    current, enclosing = None, []
+                elif enclosing:
+                    while len(enclosing) > 1 and enclosing[-1].level >= level:
+                        enclosing.pop()  # a nested section ends where a heading of its level or higher starts
+                    if value in nested:
+                        current = self._builder(title, level)
+                        builders.append(current)
                         enclosing[0].nested.append(current)
                         enclosing.append(current)
-                elif enclosing:
-                    current = enclosing[-1]
-                    current.add_text(f"\n{title}\n", counts=False)
+                    else:
+                        current = enclosing[-1]
+                        current.add_text(f"\n{title}\n", counts=False)
                 continue
             if kind == "text":
                 if current is not None:
@@ -346,6 +348,9 @@ class _PageReader:
             elif scope == "timeline":
                 self.timeline_blocks.append(value)
         return [builder.build(self.instructions) for builder in builders]
+
+    def _builder(self, title: str, level: int) -> _SectionBuilder:
+        return _SectionBuilder(title, self.names.name_of(title), level, self.limit, self.tables.header_rows)
 
     # -- deferred items, timeline, properties ---------------------------------------------------
 

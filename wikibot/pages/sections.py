@@ -45,16 +45,21 @@ def nested_sections(headings: Sequence[tuple[int, str]], top: int, names: Sectio
     at ``top`` or itself nested) is a group title (:func:`is_group_title`)."""
     if not any(level > top and names.known(title) for level, title in headings):
         return set()  # most pages: no deeper heading names a section
-    own = {names.name_of(title) for level, title in headings if level == top}
+    own: set[str] | None = None  # the names of the top-level sections, once a candidate needs them
     nested: set[int] = set()
     open_sections: list[tuple[int, bool]] = []  # (level, groups what is under it), outermost first
     for index, (level, title) in enumerate(headings):
+        name = names.lookup(title)[0]
         if level <= top:
-            open_sections = [(level, is_group_title(title, names))] if level == top else []
+            open_sections = [(level, name is None or name in CATCH_ALL)] if level == top else []
             continue
         while open_sections and open_sections[-1][0] >= level:
             open_sections.pop()
-        if open_sections and open_sections[-1][1] and names.known(title) and names.name_of(title) not in own:
+        if name is None or not open_sections or not open_sections[-1][1]:
+            continue
+        if own is None:
+            own = {names.name_of(t) for lvl, t in headings if lvl == top}
+        if name not in own:
             nested.add(index)
             open_sections.append((level, False))
     return nested
