@@ -149,7 +149,7 @@ class _SectionBuilder:
         self.limit = limit
         self.parts: list[etree._Element | str] = []
         self.probe = Reading()
-        self.nested: list[_SectionBuilder] = []  # the sections of its own a group title holds
+        self.nested: tuple[_SectionBuilder, ...] = ()  # the sections of its own a group title holds
 
     def add_block(self, block: etree._Element) -> None:
         self.parts.append(block)
@@ -285,8 +285,8 @@ class _PageReader:
         titles = {value: _heading_title(value) for kind, value in units
                   if kind == "heading" and not isinstance(value, str)}
         levels = {heading: int(heading.tag[1]) for heading in titles}
-        order = list(titles)  # the headings in document order
         known = sum(map(self.names.known, titles.values()))
+        order = None  # the headings in document order, when not that of ``titles`` (bold paragraphs come last)
         if known <= 1:
             bold = bold_headings(self.root, self.names, _heading_title)
             if len(bold) > known:
@@ -294,13 +294,15 @@ class _PageReader:
                 titles.update(bold)
                 levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
                 order = [value for kind, value in units if kind == "heading" and not isinstance(value, str)]
-        top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
+        top, deeper_known = section_level([(levels[h], t) for h, t in titles.items()], self.names)
         nested: set[etree._Element] = set()
-        if max(levels.values(), default=0) > top:  # a heading below the sections: it may be one of its own
+        if deeper_known:  # a heading below the sections names one: it may be a section of its own
+            order = order or list(titles)
             nested = {order[i] for i in nested_sections([(levels[h], titles[h]) for h in order], top, self.names)}
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
-        enclosing: list[_SectionBuilder] = []  # the open top-level section, then the nested ones open in it
+        group: _SectionBuilder | None = None  # the open top-level section
+        inner: list[_SectionBuilder] = []  # the sections nested in it that are open, outermost first
         started = False
         scopes: list[tuple[int, str | None, str]] = []
         scope: str | None = None  # the innermost scope that names one, and its heading
@@ -316,21 +318,21 @@ class _PageReader:
                 scopes.append((level, self.names.scope_of(title), title))
                 scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
                 if level == top:
-                    current = self._builder(title, level)
+                    current = group = self._builder(title, level)
                     builders.append(current)
-                    enclosing = [current]
+                    inner.clear()
                 elif level < top:
-                    current, enclosing = None, []
-                elif enclosing:
-                    while len(enclosing) > 1 and enclosing[-1].level >= level:
-                        enclosing.pop()  # a nested section ends where a heading of its level or higher starts
+                    current = group = None
+                elif group is not None:
+                    while inner and inner[-1].level >= level:
+                        inner.pop()  # a nested section ends where a heading of its level or higher starts
                     if value in nested:
                         current = self._builder(title, level)
                         builders.append(current)
-                        enclosing[0].nested.append(current)
-                        enclosing.append(current)
+                        group.nested += (current,)
+                        inner.append(current)
                     else:
-                        current = enclosing[-1]
+                        current = inner[-1] if inner else group
                         current.add_text(f"\n{title}\n", counts=False)
                 continue
             if kind == "text":

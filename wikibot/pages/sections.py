@@ -15,11 +15,12 @@ CATCH_ALL = frozenset({"Data & Analysis"})
 title wikibot does not know, they group the sections written under them."""
 
 
-def section_level(headings: Sequence[tuple[int, str]], names: SectionNames) -> int:
-    """The heading level that carries the sections; 0 without headings."""
+def section_level(headings: Sequence[tuple[int, str]], names: SectionNames) -> tuple[int, bool]:
+    """The heading level that carries the sections (0 without headings), and whether a deeper heading
+    names a known section (only then can one be a section of its own: :func:`nested_sections`)."""
     levels = sorted({level for level, _ in headings})
     if not levels:
-        return 0
+        return 0, False
     known = {level: 0 for level in levels}
     count = {level: 0 for level in levels}
     for level, title in headings:
@@ -30,12 +31,13 @@ def section_level(headings: Sequence[tuple[int, str]], names: SectionNames) -> i
     if below and count[top] == 1 and headings[0][0] == top and known[below] >= known[top] \
             and (count[below] > 1 or known[below]):
         candidates = levels[1:]
-    return max(candidates, key=lambda level: (known[level], -level))
+    chosen = max(candidates, key=lambda level: (known[level], -level))
+    return chosen, any(known[level] for level in levels if level > chosen)
 
 
-def is_group_title(title: str, names: SectionNames) -> bool:
-    """Whether a section heading only groups what is under it: no section wikibot knows, or a catch-all."""
-    name = names.lookup(title)[0]
+def is_group_title(name: str | None) -> bool:
+    """Whether a section whose heading stands for ``name`` (:meth:`SectionNames.lookup`: None for no
+    known section) only groups what is under it: a title wikibot does not know, or a catch-all."""
     return name is None or name in CATCH_ALL
 
 
@@ -43,15 +45,13 @@ def nested_sections(headings: Sequence[tuple[int, str]], top: int, names: Sectio
     """Indexes of the headings below ``top`` that are sections of their own: they name a known section
     that is no ``top``-level section of the page, and the section they sit in (the nearest open one,
     at ``top`` or itself nested) is a group title (:func:`is_group_title`)."""
-    if not any(level > top and names.known(title) for level, title in headings):
-        return set()  # most pages: no deeper heading names a section
     own: set[str] | None = None  # the names of the top-level sections, once a candidate needs them
     nested: set[int] = set()
     open_sections: list[tuple[int, bool]] = []  # (level, groups what is under it), outermost first
     for index, (level, title) in enumerate(headings):
         name = names.lookup(title)[0]
         if level <= top:
-            open_sections = [(level, name is None or name in CATCH_ALL)] if level == top else []
+            open_sections = [(level, is_group_title(name))] if level == top else []
             continue
         while open_sections and open_sections[-1][0] >= level:
             open_sections.pop()
