@@ -229,6 +229,24 @@ def test_two_sections_with_one_name_count_as_written_when_either_is():
     assert judge(body, rules=Rules(required_sections=("Impact and Scope", "Trigger"))) == []
 
 
+HOWD_WE_DO = ("<h2>Overview</h2><p>Queue delays.</p><h2>Root Cause</h2><p>A job targeted a host name.</p>"
+              "<h2>Resolution</h2><p>Stopped it.</p><h2>Impact</h2><p>6 % late.</p><h2>How\u2019d We Do?</h2>"
+              "<h3>What Went Well</h3><ul><li>Paging worked.</li></ul><h3>What Didn\u2019t Go Well</h3>{went_badly}"
+              "<h2>Action Items</h2><table><tbody>" + _cells("Action", "Owner", "Due", tag="th")
+              + _cells("Target the replica role", '<ac:link><ri:user ri:account-id="557058:bb22" /></ac:link>',
+                       '<time datetime="2026-12-31" />')
+              + "</tbody></table>")
+
+
+def test_sections_written_under_a_group_title_such_as_pagerdutys_howd_we_do_are_not_missing():
+    rules = Rules(required_sections=("Summary", "Root Cause", "What went well", "What didn't go well"))
+    body = HOWD_WE_DO.format(went_badly="<ul><li>Nobody knew the job ran there.</li></ul>")
+    assert judge(body, rules=rules) == []
+    assert judge(body) == []  # judged on its own sections: the group title is written when its sections are
+    unwritten = judge(HOWD_WE_DO.format(went_badly="<p />"), rules=rules)
+    assert [(f.kind, f.section) for f in unwritten] == [("empty_section", "What Didn\u2019t Go Well")]
+
+
 def test_action_items_content_not_read_as_items_becomes_a_finding_with_a_hint():
     body = ("<h2>Follow-ups</h2><ul><li>Add alert \u2014 Ana</li></ul><p>Also rotate keys.</p>"
             "<table><tbody><tr><th>Metric</th><th>Value</th></tr><tr><td>Errors</td><td>41 %</td></tr></tbody></table>")

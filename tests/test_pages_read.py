@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from wikibot.pages import ActionItem, PageParseError, decode_body, format_table, parse_page
 
@@ -70,6 +72,135 @@ def test_sections_split_at_the_highest_heading_level_and_deeper_headings_belong_
     model = parse_page("<h2>Impact</h2><h3>Customers</h3><p>Many.</p><h2>Trigger</h2><p>A deploy.</p>")
     assert [(s.title, s.level) for s in model.sections] == [("Impact", 2), ("Trigger", 2)]
     assert model.sections[0].text == "Customers\nMany."
+
+
+# -- known sections under a group title -----------------------------------------------------------
+
+HOWD_WE_DO = ("<h2>Overview</h2><p>Queue delays.</p><h2>Root Cause</h2><p>A job targeted a host name.</p>"
+              "<h2>How\u2019d We Do?</h2>"
+              "<h3>What Went Well</h3><ul><li>Paging worked.</li></ul>"
+              "<h3>What Didn\u2019t Go Well</h3><ul><li>Nobody knew the job ran there.</li></ul>"
+              "<h2>Action Items</h2><ul><li>Target the replica role \u2014 Ana Silva</li></ul>"
+              "<h2>Messaging</h2><h3>Internal</h3><p>Delayed.</p><h3>External</h3><p>Late.</p>")
+
+
+LEAD = ("<h2>Summary</h2><p>It broke.</p><h2>Impact</h2><p>Slow.</p><h2>Resolution</h2><p>Rolled back.</p>"
+        "<h2>Detection</h2><p>An alert.</p>")
+"""Four known h2 sections: the page's sections are at h2 however many known h3s follow."""
+
+
+def outline(body: str, **kwargs) -> list[tuple[str, str, int, str]]:
+    """(name, status, level, text) of the sections after :data:`LEAD`."""
+    return [(s.name, s.status, s.level, s.text) for s in parse_page(LEAD + body, **kwargs).sections][4:]
+
+
+def test_known_sections_under_a_heading_that_names_none_are_sections_of_their_own():
+    assert [(s.name, s.status, s.level, s.text) for s in parse_page(HOWD_WE_DO).sections] == [
+        ("Summary", "filled", 2, "Queue delays."), ("Root Cause", "filled", 2, "A job targeted a host name."),
+        ("How\u2019d We Do?", "filled", 2, ""),
+        ("What went well", "filled", 3, "Paging worked."),
+        ("What didn't go well", "filled", 3, "Nobody knew the job ran there."),
+        ("Action items", "filled", 2, "Target the replica role \u2014 Ana Silva"),
+        ("Messaging", "filled", 2, "Internal\nDelayed.\nExternal\nLate.")]
+    assert [(i.summary, i.owner) for i in parse_page(HOWD_WE_DO).action_items] == [
+        ("Target the replica role", "Ana Silva")]
+
+
+@pytest.mark.parametrize(("group", "nested", "names"), [
+    ("Retrospective", ["What went well", "What went wrong", "Where we got lucky"],
+     ["What went well", "What didn't go well", "Where we got lucky"]),
+    ("Analysis", ["Root cause", "Trigger"], ["Root Cause", "Trigger"]),  # a catch-all is a group title too
+    ("Appendix", ["Timeline"], ["Timeline of events"]),
+])
+def test_group_titles_seen_on_real_pages_hold_sections_of_their_own(group: str, nested: list[str],
+                                                                     names: list[str]):
+    body = f"<h2>{group}</h2>" + "".join(f"<h3>{title}</h3><p>About {title.lower()}.</p>" for title in nested)
+    group_name = parse_page(f"<h2>{group}</h2>").sections[0].name
+    assert [(name, level) for name, _, level, _ in outline(body)] == [
+        (group_name, 2), *((name, 3) for name in names)]
+
+
+def test_a_nested_heading_whose_section_the_page_already_has_stays_text_of_its_group():
+    body = ("<h2>Root Cause</h2><p>A job targeted a host name.</p><h2>Retrospective</h2><p>We met on Friday.</p>"
+            "<h3>Root cause</h3><p>Also: no runbook.</p><h3>What went well</h3><p>Paging.</p>")
+    assert outline(body) == [("Root Cause", "filled", 2, "A job targeted a host name."),
+                             ("Retrospective", "filled", 2, "We met on Friday.\nRoot cause\nAlso: no runbook."),
+                             ("What went well", "filled", 3, "Paging.")]
+
+
+def test_a_known_section_keeps_its_sub_headings_even_when_they_name_sections():
+    body = ("<h2>Lessons learned</h2><h3>What went well</h3><p>Paging.</p><h3>What went wrong</h3><p>Docs.</p>"
+            "<h2>What happened</h2><h3>Trigger</h3><p>A deploy.</p>")
+    assert outline(body) == [("Lessons learned", "filled", 2, "What went well\nPaging.\nWhat went wrong\nDocs."),
+                             ("Summary", "filled", 2, "Trigger\nA deploy.")]
+
+
+def test_a_nested_section_holds_its_sub_headings_and_ends_at_a_heading_of_its_level():
+    body = ("<h2>Retrospective</h2><p>Intro.</p><h3>Root cause</h3><p>No runbook.</p><h4>Trigger</h4><p>A deploy.</p>"
+            "<h3>Open questions</h3><p>Who owns the job?</p><h3>What went well</h3><p>Paging.</p>"
+            "<h2>Lessons learned</h2><p>Practise.</p>")
+    assert outline(body) == [
+        ("Retrospective", "filled", 2, "Intro.\nOpen questions\nWho owns the job?"),
+        ("Root Cause", "filled", 3, "No runbook.\nTrigger\nA deploy."),
+        ("What went well", "filled", 3, "Paging."), ("Lessons learned", "filled", 2, "Practise.")]
+
+
+def test_a_known_section_under_a_group_sub_heading_is_a_section_of_its_own():
+    body = "<h2>Retrospective</h2><h3>Discussion</h3><p>Long.</p><h4>What went well</h4><p>Paging.</p>"
+    assert outline(body) == [("Retrospective", "filled", 2, "Discussion\nLong."),
+                             ("What went well", "filled", 4, "Paging.")]
+
+
+@pytest.mark.parametrize(("nested", "statuses"), [
+    ("<h3>What went well</h3><p>Paging.</p><h3>What went wrong</h3>", ["filled", "filled", "empty"]),
+    ("<h3>What went well</h3><p><ac:placeholder>List what worked</ac:placeholder></p><h3>What went wrong</h3><p />",
+     ["placeholder", "placeholder", "empty"]),
+    ("<h3>What went well</h3><h3>What went wrong</h3><p>&nbsp;</p>", ["empty", "empty", "empty"]),
+])
+def test_a_group_title_is_as_written_as_the_best_of_its_sections_and_each_has_its_own_status(
+        nested: str, statuses: list[str]):
+    assert [status for _, status, _, _ in outline(f"<h2>Retrospective</h2>{nested}")] == statuses
+
+
+def test_a_group_titles_own_text_decides_its_status_when_its_sections_are_unwritten():
+    body = "<h2>Retrospective</h2><p>Held on 4 Nov.</p><h3>What went well</h3><h3>What went wrong</h3>"
+    assert outline(body) == [("Retrospective", "filled", 2, "Held on 4 Nov."), ("What went well", "empty", 3, ""),
+                             ("What didn't go well", "empty", 3, "")]
+
+
+def test_template_guidance_in_a_nested_section_is_a_placeholder():
+    body = "<h2>Retrospective</h2><h3>What went well</h3><p>List what worked.</p><h3>What went wrong</h3><p>Docs.</p>"
+    assert [(name, status) for name, status, _, _ in outline(body, instructions=["List what worked."])] == [
+        ("Retrospective", "filled"), ("What went well", "placeholder"), ("What didn't go well", "filled")]
+
+
+def test_action_items_and_wish_lists_under_a_group_are_sections_and_keep_their_scopes():
+    body = ("<h2>Follow-through</h2><h3>Action items</h3><ul><li>Add an alert \u2014 Ana Silva</li></ul>"
+            "<h3>Nice to have</h3><ul><li>Rewrite the scheduler</li></ul>")
+    assert [(name, level) for name, _, level, _ in outline(body)] == [
+        ("Follow-through", 2), ("Action items", 3), ("Things we should do if we have time", 3)]
+    model = parse_page(LEAD + body)
+    assert [(i.summary, i.owner) for i in model.action_items] == [("Add an alert", "Ana Silva")]
+    assert [d.summary for d in model.deferred] == ["Rewrite the scheduler"]
+
+
+NESTED_TITLES = ["Retrospective", "Open questions", "What went well", "What went wrong", "Root cause", "Trigger",
+                 "Lessons learned", "Analysis", "Action items", "Summary"]
+
+
+@given(st.lists(st.tuples(st.integers(2, 4), st.sampled_from(NESTED_TITLES)), max_size=8))
+def test_whatever_the_nesting_every_paragraph_is_text_of_exactly_one_section(headings: list[tuple[int, str]]):
+    body = LEAD + "".join(f"<h{level}>{title}</h{level}><p>p{i}.</p>" for i, (level, title) in enumerate(headings))
+    sections = parse_page(body).sections
+    assume(sections[0].level == 2)
+    lines = [line for s in sections for line in s.text.splitlines()]
+    assert sorted(line for line in lines if line.startswith("p")) == sorted(f"p{i}." for i in range(len(headings)))
+
+
+def test_headings_before_the_first_section_or_after_a_higher_heading_are_never_nested_sections():
+    body = ("<h1>Postmortem</h1><h3>What went well</h3><p>Intro.</p>" + LEAD
+            + "<h2>Retrospective</h2><p>x</p><h1>Appendix</h1><h3>Root cause</h3><p>logs</p>")
+    assert [s.name for s in parse_page(body).sections][4:] == ["Retrospective"]
 
 
 GDOCS = ("<p><strong>Summary</strong></p><p>The primary failed over twice.</p>"

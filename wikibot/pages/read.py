@@ -11,6 +11,27 @@ section nor a scope, unless it is a better section name than the headings below 
 Deeper headings belong to their section; a higher heading after the sections started closes the
 current section (a group title such as "Appendix") without opening one.
 
+Known sections nested under a group title are sections of their own. Templates group sections under
+a heading that names none: PagerDuty's "How'd We Do?" h2 over h3 "What Went Well" and "What Didn't
+Go Well", a "Retrospective" over "What went wrong", an "Analysis" over "Root cause" and "Trigger".
+Read as one section, the audit would miss the sections people wrote. So a deeper heading is a
+section (at its own level, until the next heading of that level or higher) when
+
+* it names a known section that is not the name of a section at the section level of this page
+  (a "Root cause" h3 in the "Retrospective" of a page with a "Root Cause" h2 stays its text), and
+* the section it sits in is a *group title*: a name wikibot does not know, or the catch-all "Data &
+  Analysis" ("Analysis", "Appendix", "Supporting information"; :mod:`wikibot.pages.sections`).
+
+A known section keeps its sub-headings, whatever they are called: "What went well" under "Lessons
+learned" (the SRE book's layout) is a lesson, "Detection" under "What happened" part of the story,
+"Nice to have" under "Action items" its deferred part; and a section nested in a group holds its
+own sub-headings. The group title stays a section, so that a page's sections (by which the audit
+finds its template, and judges a page of no known template) follow from its headings alone, never
+from what is written under them. Its text is what it holds outside its nested sections (an intro,
+a sub-heading that names no section, such as "Open questions"), so no sentence is read twice or
+lost; its status is the best of its own and its nested sections' (a group is written when anything
+in it is), so a title that only groups sections is never reported empty.
+
 Pages pasted from Google Docs or Word often have no heading elements at all: their sections start at
 a paragraph in bold, which then counts as a heading one level below the page's deepest real heading
 (the rules: :mod:`wikibot.pages.bold`).
@@ -38,6 +59,7 @@ from wikibot.pages.model import DeferredItem, PageModel, Section, SectionStatus
 from wikibot.pages.names import BUILTIN, SectionNames, clean_title, section_names
 from wikibot.pages.properties import read_properties
 from wikibot.pages.reading import Reading, collapse
+from wikibot.pages.sections import nested_sections, section_level
 from wikibot.pages.tables import Row, Tables, layout, outermost_tables, unnested
 from wikibot.pages.text import HeaderRows, read, reader_text, shortcut
 from wikibot.pages.tree import DEFAULT_MAX_BYTES, ac, parse_fragment, remove_keeping_tail
@@ -113,24 +135,6 @@ def _units(root: etree._Element, census: list[etree._Element],
                 stack.append(("open" if child in containers else "block", child))
 
 
-def section_level(headings: list[tuple[int, str]], names: SectionNames) -> int:
-    """The heading level that carries the sections (see the module docstring); 0 without headings."""
-    levels = sorted({level for level, _ in headings})
-    if not levels:
-        return 0
-    known = {level: 0 for level in levels}
-    count = {level: 0 for level in levels}
-    for level, title in headings:
-        count[level] += 1
-        known[level] += names.known(title)
-    candidates = levels
-    top, below = levels[0], levels[1] if len(levels) > 1 else 0
-    if below and count[top] == 1 and headings[0][0] == top and known[below] >= known[top] \
-            and (count[below] > 1 or known[below]):
-        candidates = levels[1:]
-    return max(candidates, key=lambda level: (known[level], -level))
-
-
 class _SectionBuilder:
     """Collects a section's parts; decides its status with a walk that stops once the answer is known.
 
@@ -145,6 +149,7 @@ class _SectionBuilder:
         self.limit = limit
         self.parts: list[etree._Element | str] = []
         self.probe = Reading()
+        self.nested: tuple[_SectionBuilder, ...] = ()  # the sections of its own a group title holds
 
     def add_block(self, block: etree._Element) -> None:
         self.parts.append(block)
@@ -162,7 +167,10 @@ class _SectionBuilder:
                 probe.stopped = probe.visible > self.limit
 
     def build(self, instructions: frozenset[str]) -> Section:
-        return Section(self.title, self._status(instructions), self.level, self.name, self.text, self.prose)
+        status = self._status(instructions)
+        if self.nested:  # a group title
+            status = min((status, *(b._status(instructions) for b in self.nested)), key=_STATUS_RANK.index)
+        return Section(self.title, status, self.level, self.name, self.text, self.prose)
 
     def text(self) -> str:
         """The section's reader text (asked for through :attr:`Section.text`)."""
@@ -183,6 +191,10 @@ class _SectionBuilder:
                 line.casefold() in instructions for line in probe.status_lines)):
             return "placeholder"
         return "filled"
+
+
+_STATUS_RANK: tuple[SectionStatus, ...] = ("filled", "placeholder", "empty")
+"""A group title's status is the best of its own and its nested sections' (see the module docstring)."""
 
 
 def _section_text(parts: tuple[etree._Element | str, ...]) -> str:
@@ -274,15 +286,23 @@ class _PageReader:
                   if kind == "heading" and not isinstance(value, str)}
         levels = {heading: int(heading.tag[1]) for heading in titles}
         known = sum(map(self.names.known, titles.values()))
+        order = None  # the headings in document order, when not that of ``titles`` (bold paragraphs come last)
         if known <= 1:
             bold = bold_headings(self.root, self.names, _heading_title)
             if len(bold) > known:
                 units = list(_units(self.root, self.census, bold))
                 titles.update(bold)
                 levels.update(dict.fromkeys(bold, min(max(levels.values(), default=1) + 1, 6)))
-        top = section_level([(levels[h], t) for h, t in titles.items()], self.names)
+                order = [value for kind, value in units if kind == "heading" and not isinstance(value, str)]
+        top, deeper_known = section_level([(levels[h], t) for h, t in titles.items()], self.names)
+        nested: set[etree._Element] = set()
+        if deeper_known:  # a heading below the sections names one: it may be a section of its own
+            order = order or list(titles)
+            nested = {order[i] for i in nested_sections([(levels[h], titles[h]) for h in order], top, self.names)}
         builders: list[_SectionBuilder] = []
         current: _SectionBuilder | None = None
+        group: _SectionBuilder | None = None  # the open top-level section
+        inner: list[_SectionBuilder] = []  # the sections nested in it that are open, outermost first
         started = False
         scopes: list[tuple[int, str | None, str]] = []
         scope: str | None = None  # the innermost scope that names one, and its heading
@@ -298,13 +318,22 @@ class _PageReader:
                 scopes.append((level, self.names.scope_of(title), title))
                 scope, heading = next(((s, t) for _, s, t in reversed(scopes) if s is not None), (None, ""))
                 if level == top:
-                    current = _SectionBuilder(title, self.names.name_of(title), level, self.limit,
-                                              self.tables.header_rows)
+                    current = group = self._builder(title, level)
                     builders.append(current)
+                    inner.clear()
                 elif level < top:
-                    current = None
-                elif current is not None:
-                    current.add_text(f"\n{title}\n", counts=False)
+                    current = group = None
+                elif group is not None:
+                    while inner and inner[-1].level >= level:
+                        inner.pop()  # a nested section ends where a heading of its level or higher starts
+                    if value in nested:
+                        current = self._builder(title, level)
+                        builders.append(current)
+                        group.nested += (current,)
+                        inner.append(current)
+                    else:
+                        current = inner[-1] if inner else group
+                        current.add_text(f"\n{title}\n", counts=False)
                 continue
             if kind == "text":
                 if current is not None:
@@ -321,6 +350,9 @@ class _PageReader:
             elif scope == "timeline":
                 self.timeline_blocks.append(value)
         return [builder.build(self.instructions) for builder in builders]
+
+    def _builder(self, title: str, level: int) -> _SectionBuilder:
+        return _SectionBuilder(title, self.names.name_of(title), level, self.limit, self.tables.header_rows)
 
     # -- deferred items, timeline, properties ---------------------------------------------------
 
