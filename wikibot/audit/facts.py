@@ -28,7 +28,7 @@ from wikibot.pages.cells import parse_date
 from wikibot.pages.names import clean_title, section_names
 from wikibot.templates import Template, sample_context
 
-FACTS_VERSION = 7
+FACTS_VERSION = 8
 """Bump when :class:`PageFacts` or its extraction changes: every cached page is then re-parsed."""
 
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.DOTALL)
