@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -244,9 +245,32 @@ def reset_postgres(url: str) -> None:
 def url_for(kind: str, tmp_path) -> str:
     """A fresh, empty database of ``kind`` ("sqlite" or "postgresql") for one test."""
     if kind == "postgresql":
-        reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
+        url = worker_postgres_url()
+        reset_postgres(url)
+        return url
     return f"sqlite:///{tmp_path}/wikibot.db"
+
+
+@functools.cache
+def worker_postgres_url() -> str:
+    """``WIKIBOT_TEST_POSTGRES_URL``, or under pytest-xdist a database of this worker's own beside it
+    (``wikibot_test_gw1``, created once: the role may create databases, scripts/postgres.sh), so that
+    two workers never drop each other's tables."""
+    assert POSTGRES_URL is not None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return POSTGRES_URL
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

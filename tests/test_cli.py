@@ -136,8 +136,10 @@ def free_port() -> int:
 
 def test_sandbox_command_serves_both_products_until_interrupted():
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIKIBOT_")}
+    # Ctrl-C as from a terminal: a pytest-xdist worker ignores SIGINT, and a child would inherit that.
     proc = subprocess.Popen([sys.executable, "-m", "wikibot", "sandbox", "--port", "0", "--examples"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)", first)
