@@ -61,6 +61,9 @@ from wikibot.sync.issues import PAGE_LABEL_PREFIX
 EVERY_REWORDING_REACHES_JIRA = True
 HOURS_BETWEEN_SYNCS = 4
 FILED = KillPoint(1, "POST", "/rest/api/2/issue/bulk", "bulk create")
+# The week kills processes at chosen requests and moves wikibot's clock between its runs: it runs on a
+# machine of its own, not beside other tests (scripts/test.sh runs these after the parallel part).
+pytestmark = pytest.mark.serial
 NIGHT_HOURS = 12
 
 
