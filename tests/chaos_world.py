@@ -113,7 +113,7 @@ class FaultMeter:
     """
 
     def __init__(self, sandbox: Any) -> None:
-        from flask import request
+        from flask import g, request
 
         self.sandbox = sandbox
         self.fired: Counter[tuple[str, str]] = Counter()
@@ -122,6 +122,9 @@ class FaultMeter:
         self.sent: list[tuple[str, str]] = []
         """Every request wikibot sent, in order: (method, path)."""
         self._lock = threading.Lock()
+        self._in_flight = 0
+        """Requests of wikibot's the sandbox is still handling (those of a killed process too)."""
+        self._idle = threading.Condition(self._lock)
         app = sandbox.server.app
         faults = app.extensions["sandbox"].faults
         original_take = faults.take
@@ -135,8 +138,10 @@ class FaultMeter:
             if not from_wikibot():
                 return None
             rule = original_take(method, path)
+            g.chaos_in_flight = True
             with self._lock:
                 self.requests_by_wikibot += 1
+                self._in_flight += 1
                 self.sent.append((method, path))
                 if rule is not None:
                     self.fired[(fault_kind(rule), "confluence" if path.startswith(("/wiki", "/confluence"))
@@ -149,9 +154,23 @@ class FaultMeter:
                     self.conflicts_for_wikibot += 1
             return response
 
+        def finished(_error: BaseException | None) -> None:
+            if g.pop("chaos_in_flight", False):
+                with self._idle:
+                    self._in_flight -= 1
+                    self._idle.notify_all()
+
         faults.take = take
         # Registered after the app served requests, so past Flask's "setup finished" guard.
         app.after_request_funcs.setdefault(None, []).append(count_conflicts)
+        app.teardown_request_funcs.setdefault(None, []).append(finished)
+
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Until the sandbox has answered every request wikibot sent: a process killed at a request
+        leaves it running in the sandbox (a bulk create still creating its issues)."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise AssertionError(f"the sandbox still handles {self._in_flight} of wikibot's requests")
 
     def wait_for(self, point: KillPoint, since: int, give_up: Callable[[], bool]) -> bool:
         """Wait until wikibot's requests after the first ``since`` reach ``point``; False if
@@ -387,6 +406,9 @@ http: {{timeout: 5, circuit_cooldown: 3}}
         a create that settled in wikibot's clock but not in the index's would be filed twice).
         Only called while no wikibot command runs and no webhook is in flight.
         """
+        # What a killed process sent must land first, or it would land after the index caught up and
+        # stay unsearchable while its pending creates look settled: filed twice, by the harness's doing.
+        self.meter.wait_idle()
         delta = timedelta(hours=hours)
         with sqlite3.connect(self.db_path, timeout=30) as db:
             tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
