@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 import sys
 import tomllib
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -167,3 +169,14 @@ def test_postgres_without_its_extra_is_refused_in_one_line_naming_the_extra(monk
         Database("postgresql+psycopg://wikibot:secret@127.0.0.1:5432/wikibot")
     assert str(error.value) == ("database.url: its driver psycopg is not installed "
                                 "(pip install 'wikibot[postgres]')")
+
+
+def test_a_wheel_carries_the_page_templates(tmp_path):
+    # `pip install .` (not -e) left them out: `wikibot serve` then refused to start, for want of
+    # page_templates/postmortem.xml, on every machine deployed from a wheel.
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
+                    "--wheel-dir", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    [wheel] = tmp_path.glob("wikibot-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    templates = {f"wikibot/page_templates/{path.name}" for path in (ROOT / "page_templates").glob("*.xml")}
+    assert templates and templates <= shipped

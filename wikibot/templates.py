@@ -25,7 +25,9 @@ from markupsafe import Markup
 from wikibot import xmlchars
 from wikibot.errors import ConfigError
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "page_templates"
+BUILTIN_DIR = (Path(__file__).resolve().parent / "page_templates").resolve()
+"""The top-level ``page_templates/`` of a checkout (``wikibot/page_templates`` links to it), and its copy
+inside the package when wikibot is installed from a wheel (``pip install .``, not ``-e``)."""
 DEFAULT_TEMPLATE = "postmortem.xml"
 
 _HEADER = re.compile(r"\{#-?\s*wikibot-template\s+name:\s*([\w.-]+);\s*version:\s*([\w.-]+)")
